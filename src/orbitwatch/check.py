@@ -1,0 +1,319 @@
+"""Validation of event files: raw TOML tables -> Event values plus located Problems.
+
+Small functions, each checking one thing; nothing here reads files or prints.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import unicodedata
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+
+from orbitwatch.dates import DateError, parse_iso
+from orbitwatch.errors import Problem, did_you_mean
+from orbitwatch.model import STANCES, STATUSES, Event, PartialDate, SignalOverride, Source
+
+EVENT_KEYS = (
+    "id", "date", "end", "title", "summary", "countries", "actors", "tags", "status",
+    "sources", "signal", "warn",
+)  # fmt: skip
+SOURCE_KEYS = ("title", "publisher", "url", "author", "date")
+SIGNAL_KEYS = ("stance", "weight", "note")
+ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,199}$")
+MAX_TEXT = 100_000
+INT64 = 2**63
+
+
+def find_key_line(text: str, key: str, table: str | None = None, index: int = 0) -> tuple[int, int]:
+    """(line, col) of `key =` inside `table` ([table] or the index-th [[table]]); (1, 1) if unseen."""
+    current: str | None = None
+    seen = -1
+    fallback = (1, 1)
+    key_re = re.compile(r"^(\s*)(?:\"?)" + re.escape(key) + r"(?:\"?)\s*=")
+    header_re = re.compile(r"^\s*\[\[?\s*([A-Za-z0-9_.\-\"]+)\s*\]\]?")
+    for number, line in enumerate(text.splitlines(), start=1):
+        header = header_re.match(line)
+        if header:
+            current = header.group(1).strip('"')
+            if current == table:
+                seen += 1
+                if key == "":
+                    if seen == index:
+                        return (number, 1)
+            continue
+        if current == table and (table is None or seen == index):
+            m = key_re.match(line)
+            if m:
+                return (number, len(m.group(1)) + 1)
+    return fallback
+
+
+@dataclass
+class EventChecker:
+    """Turns one parsed event table into an Event, collecting every problem on the way."""
+
+    path: str
+    text: str
+    raw: Mapping[str, object]
+    tags_vocabulary: Mapping[str, str] | None = None
+    problems: list[Problem] = field(default_factory=list)
+
+    def problem(self, key: str, message: str, table: str | None = None, index: int = 0) -> None:
+        line, col = find_key_line(self.text, key, table, index)
+        self.problems.append(Problem(self.path, line, col, message))
+
+    def run(self, default_id: str) -> Event | None:
+        raw = self.raw
+        for key in raw:
+            if key not in EVENT_KEYS:
+                self.problem(key, f"unknown key '{key}'{did_you_mean(key, EVENT_KEYS)}")
+        for key in ("date", "title"):
+            if key not in raw:
+                self.problems.append(
+                    Problem(self.path, 1, 1, f"missing required key '{key}'")
+                )
+        date = self.partial_date("date", raw.get("date"))
+        end = self.partial_date("end", raw.get("end")) if "end" in raw else None
+        if date is not None and end is not None and end.first_day < date.first_day:
+            self.problem("end", f"'end' ({end.iso()}) is before 'date' ({date.iso()})")
+        title = self.text_value("title", raw.get("title", ""), single_line=True)
+        if "title" in raw and isinstance(raw.get("title"), str) and not title.strip():
+            self.problem("title", "'title' is empty")
+        summary = self.text_value("summary", raw.get("summary", ""), single_line=False)
+        countries = self.countries(raw.get("countries", []))
+        actors = self.string_list("actors", raw.get("actors", []))
+        tags = self.tags(raw.get("tags", []))
+        status = raw.get("status", "occurred")
+        if not isinstance(status, str) or status not in STATUSES:
+            shown = status if isinstance(status, str) else repr(status)
+            hint = did_you_mean(str(status), STATUSES)
+            self.problem(
+                "status", f"'status' is '{shown}'{hint}; use one of " + ", ".join(STATUSES)
+            )
+        sources = self.sources(raw.get("sources", []))
+        signal = self.signal(raw.get("signal")) if "signal" in raw else None
+        warn = self.warn(raw.get("warn")) if "warn" in raw else None
+        event_id = default_id
+        if "id" in raw:
+            pinned = raw["id"]
+            if not isinstance(pinned, str) or not ID_RE.match(pinned):
+                self.problem(
+                    "id", "'id' must be letters, digits, '.', '_' or '-' (at most 200), "
+                    "starting with a letter or digit",
+                )
+            else:
+                event_id = pinned
+        if self.problems or date is None:
+            return None
+        return Event(
+            id=event_id,
+            path=self.path,
+            line=1,
+            date=date,
+            end=end,
+            title=title.strip(),
+            summary=summary.strip(),
+            countries=countries,
+            actors=actors,
+            tags=tags,
+            status=str(status),
+            sources=sources,
+            signal=signal,
+            warn=warn,
+            pinned_id="id" in raw,
+        )
+
+    # -- one check a field -------------------------------------------------------------------
+
+    def partial_date(
+        self, key: str, value: object, table: str | None = None, index: int = 0
+    ) -> PartialDate | None:
+        if value is None:
+            return None
+        if isinstance(value, dt.datetime):
+            self.problem(key, f"'{key}' is a date-time; give a date: {value.date().isoformat()}",
+                         table, index)
+            return None
+        if isinstance(value, dt.date):
+            return PartialDate.day(value.year, value.month, value.day)
+        if isinstance(value, str):
+            try:
+                parsed = parse_iso(value.strip())
+            except DateError as exc:
+                self.problem(key, f"'{key}': {exc}", table, index)
+                return None
+            if parsed is not None:
+                return parsed
+            self.problem(
+                key, f"'{key}' is '{value}'; use a TOML date (2022-05-16) or \"2022-05\" / \"2022\"",
+                table, index,
+            )
+            return None
+        self.problem(key, f"'{key}' must be a date, not {_type_name(value)}", table, index)
+        return None
+
+    def text_value(
+        self, key: str, value: object, single_line: bool, table: str | None = None, index: int = 0
+    ) -> str:
+        if not isinstance(value, str):
+            self.problem(key, f"'{key}' must be a string, not {_type_name(value)}", table, index)
+            return ""
+        bad = bad_character(value, allow_newlines=not single_line)
+        if bad:
+            self.problem(key, f"'{key}' contains {bad}", table, index)
+            return ""
+        if len(value) > MAX_TEXT:
+            self.problem(key, f"'{key}' is longer than {MAX_TEXT} characters", table, index)
+            return ""
+        return value
+
+    def string_list(self, key: str, value: object) -> tuple[str, ...]:
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            self.problem(key, f"'{key}' must be a list of strings")
+            return ()
+        items: list[str] = []
+        for item in value:
+            bad = bad_character(item, allow_newlines=False)
+            if bad:
+                self.problem(key, f"'{key}' item {item!r} contains {bad}")
+            elif not item.strip():
+                self.problem(key, f"'{key}' has an empty item")
+            else:
+                items.append(item.strip())
+        return tuple(items)
+
+    def countries(self, value: object) -> tuple[str, ...]:
+        from orbitwatch import countries
+
+        codes = self.string_list("countries", value)
+        good: list[str] = []
+        for code in codes:
+            if countries.is_alpha2(code):
+                good.append(code)
+                continue
+            resolved = countries.lookup(code)
+            if resolved is not None:
+                self.problem("countries", f"country '{code}' must be written as its ISO 3166-1 "
+                             f"alpha-2 code '{resolved}'")
+            else:
+                self.problem("countries", f"unknown country code '{code}' (not ISO 3166-1 alpha-2)")
+        return tuple(dict.fromkeys(good))
+
+    def tags(self, value: object) -> tuple[str, ...]:
+        tags = self.string_list("tags", value)
+        if self.tags_vocabulary is not None:
+            for tag in tags:
+                if tag not in self.tags_vocabulary:
+                    hint = did_you_mean(tag, self.tags_vocabulary)
+                    self.problem("tags", f"unknown tag '{tag}'{hint}; declare it under [tags] in "
+                                 "orbit.toml")
+        return tuple(dict.fromkeys(tags))
+
+    def sources(self, value: object) -> tuple[Source, ...]:
+        if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
+            self.problem("sources", "'sources' must be [[sources]] tables")
+            return ()
+        result: list[Source] = []
+        for index, table in enumerate(value):
+            for key in table:
+                if key not in SOURCE_KEYS:
+                    self.problem(key, f"unknown key '{key}' in [[sources]]"
+                                 f"{did_you_mean(key, SOURCE_KEYS)}", "sources", index)
+            texts = {
+                key: self.text_value(key, table.get(key, ""), True, "sources", index)
+                for key in ("title", "publisher", "url", "author")
+            }
+            url = texts["url"]
+            if url and not re.match(r"^https?://[^\s/]+", url, re.IGNORECASE):
+                self.problem("url", f"source url '{url}' must start with http:// or https://",
+                             "sources", index)
+            if not (texts["title"] or texts["url"] or texts["publisher"]):
+                self.problem("", "a [[sources]] entry needs a title, publisher or url",
+                             "sources", index)
+            date = self.partial_date("date", table.get("date"), "sources", index)
+            result.append(Source(texts["title"], texts["publisher"], url, texts["author"], date))
+        return tuple(result)
+
+    def signal(self, value: object) -> SignalOverride | None:
+        if not isinstance(value, dict):
+            self.problem("signal", "'signal' must be a table: [signal]")
+            return None
+        for key in value:
+            if key not in SIGNAL_KEYS:
+                self.problem(key, f"unknown key '{key}' in [signal]{did_you_mean(key, SIGNAL_KEYS)}",
+                             "signal")
+        stance = value.get("stance")
+        weight = value.get("weight", 1)
+        ok = True
+        if stance not in STANCES:
+            self.problem("stance", f"[signal] stance is {stance!r}; use away, toward or neutral",
+                         "signal")
+            ok = False
+        if not isinstance(weight, int) or isinstance(weight, bool) or not 1 <= weight <= 5:
+            self.problem("weight", f"[signal] weight is {weight!r}; use a whole number 1 to 5",
+                         "signal")
+            ok = False
+        note = self.text_value("note", value.get("note", ""), False, "signal")
+        return SignalOverride(str(stance), int(weight), note) if ok else None
+
+    def warn(self, value: object) -> tuple[int, ...] | None:
+        if (
+            not isinstance(value, list)
+            or not all(isinstance(v, int) and not isinstance(v, bool) for v in value)
+            or not all(0 < v < 3660 for v in value)
+        ):
+            self.problem("warn", "'warn' must be a list of days before the event, e.g. [14, 7, 1]")
+            return None
+        return tuple(sorted(set(value), reverse=True))
+
+
+def _type_name(value: object) -> str:
+    return {
+        str: "a string", int: "an integer", float: "a number", bool: "a boolean",
+        list: "a list", dict: "a table", dt.date: "a date", dt.datetime: "a date-time",
+        dt.time: "a time",
+    }.get(type(value), type(value).__name__)  # fmt: skip
+
+
+BIDI = {"\u061c", "\u200e", "\u200f", *map(chr, range(0x202A, 0x202F)), *map(chr, range(0x2066, 0x206A))}
+
+
+def bad_character(text: str, allow_newlines: bool) -> str:
+    """A description of the first character that has no place in event text, or ''."""
+    for char in text:
+        if char in "\n\t" and allow_newlines:
+            continue
+        if char == "\t":
+            continue
+        category = unicodedata.category(char)
+        if category == "Cc" or char in BIDI or category == "Cs":
+            return f"a control character U+{ord(char):04X}; remove it"
+    return ""
+
+
+def check_event(
+    path: str, text: str, raw: Mapping[str, object], default_id: str,
+    tags_vocabulary: Mapping[str, str] | None = None,
+) -> tuple[Event | None, list[Problem]]:
+    checker = EventChecker(path, text, raw, tags_vocabulary)
+    event = checker.run(default_id)
+    return event, checker.problems
+
+
+def check_duplicates(events: Iterable[Event]) -> tuple[list[Event], list[Problem]]:
+    """Keep the first event of each id (in path order); a problem for each later one."""
+    first_by_id: dict[str, Event] = {}
+    kept: list[Event] = []
+    problems: list[Problem] = []
+    for event in sorted(events, key=lambda e: e.path):
+        other = first_by_id.get(event.id)
+        if other is not None:
+            problems.append(
+                Problem(event.path, 1, 1, f"duplicate id '{event.id}': also used by {other.path}")
+            )
+            continue
+        first_by_id[event.id] = event
+        kept.append(event)
+    return kept, problems

@@ -1,0 +1,475 @@
+"""The `orbit` command: parse options, call the core once, pick a renderer, map to an exit status.
+
+The only module that imports click. No logic that a test would want to reach without a shell.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import errno
+import os
+import sys
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import Any
+
+import click
+
+from orbitwatch import __version__
+from orbitwatch.errors import ExitStatus, OrbitError, Problem, UsageError
+
+COMMAND_ORDER = ("list", "show", "timeline", "signals", "alerts", "diff", "digest", "render",
+                 "add", "import", "init", "check")
+
+
+class OrderedGroup(click.Group):
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        known = [name for name in COMMAND_ORDER if name in self.commands]
+        return known + sorted(set(self.commands) - set(known))
+
+
+class State:
+    def __init__(self, root: str | None, color: bool | None):
+        self.root = root
+        self.color = color
+        self.trouble = False
+
+
+# -- plumbing shared by the commands --------------------------------------------------------
+
+
+def today() -> dt.date:
+    """ORBIT_TODAY (ISO) fixes 'today' for tests and reproducible transcripts."""
+    fixed = os.environ.get("ORBIT_TODAY")
+    if fixed:
+        try:
+            return dt.date.fromisoformat(fixed)
+        except ValueError:
+            raise UsageError(f"ORBIT_TODAY={fixed!r} is not an ISO date (YYYY-MM-DD)") from None
+    return dt.date.today()
+
+
+def say_error(message: str, hint: str = "") -> None:
+    from orbitwatch.render.text import visible
+
+    text = "orbit: error: " + visible(message, keep_newlines=True)
+    if hint:
+        text += "\n\n" + visible(hint, keep_newlines=True)
+    click.echo(text, err=True)
+
+
+def report(problems: Iterable[Problem]) -> int:
+    from orbitwatch.render.text import visible
+
+    count = 0
+    for problem in problems:
+        click.echo(visible(problem.render()), err=True)
+        count += 1
+    return count
+
+
+def load(state: State, only: Sequence[Path] | None = None) -> Any:
+    from orbitwatch.load import find_root, load_timeline
+
+    root = find_root(state.root, os.environ, Path.cwd())
+    timeline = load_timeline(root, only)
+    if report(timeline.problems):
+        state.trouble = True
+    return timeline
+
+
+def write(chunks: Iterable[str]) -> None:
+    out = sys.stdout
+    for chunk in chunks:
+        out.write(chunk)
+    out.flush()
+
+
+def use_table(fmt: str | None) -> bool:
+    return fmt == "table" or (fmt is None and sys.stdout.isatty())
+
+
+def console(state: State) -> Any:
+    from orbitwatch.render.terminal import make_console
+
+    return make_console(sys.stdout, state.color)
+
+
+def finish(state: State, status: ExitStatus = ExitStatus.OK) -> int:
+    if state.trouble and status == ExitStatus.OK:
+        return int(ExitStatus.TROUBLE)
+    return int(status)
+
+
+def parse_query(terms: Sequence[str], extra: Sequence[str] = ()) -> Any:
+    from orbitwatch.query import parse
+
+    return parse([*terms, *extra])
+
+
+def signal_context(timeline: Any, on: dt.date) -> Any:
+    from orbitwatch.signals import readings
+
+    return readings(timeline.events, timeline.settings, on)
+
+
+def select(timeline: Any, terms: Sequence[str], extra: Sequence[str], on: dt.date
+           ) -> tuple[list[Any], dict[str, Any]]:
+    from orbitwatch.query import compile_query
+
+    query = parse_query(terms, extra)
+    reading_of = signal_context(timeline, on)
+    predicate = compile_query(query, on)
+    return [e for e in timeline.events if predicate(e, reading_of.get(e.id))], reading_of
+
+
+def rows_out(state: State, fmt: str | None, headers: Sequence[str], rows: Sequence[Sequence[str]],
+             styles: Sequence[str] = (), footer: str = "") -> None:
+    from orbitwatch.render.signals import plain_rows
+
+    if use_table(fmt):
+        from orbitwatch.render.terminal import simple_table
+
+        console(state).print(simple_table(headers, rows, styles, footer))
+    else:
+        write(plain_rows(rows))
+
+
+# -- the command group ----------------------------------------------------------------------
+
+
+@click.group(cls=OrderedGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, "--version", prog_name="orbit", message="%(prog)s %(version)s")
+@click.option("--root", metavar="DIR", help="Timeline folder (default: ORBIT_ROOT, then the "
+              "nearest folder upward with orbit.toml or events/).")
+@click.option("--color/--no-color", default=None, help="Force colour on or off (default: on for "
+              "a terminal unless NO_COLOR is set).")
+@click.pass_context
+def cli(ctx: click.Context, root: str | None, color: bool | None) -> None:
+    """Track dated geopolitical events, score drift out of Moscow's orbit, and mail digests.
+
+    \b
+    Examples:
+      orbit list country:KZ since:2022-05
+      orbit show 2022-05-16-csto-summit-moscow
+      orbit signals --explain TJ
+    """
+    ctx.obj = State(root, color)
+
+
+@cli.command("check")
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
+              show_default=True, help="json: one document with every problem, for editors and CI.")
+@click.pass_obj
+def check_cmd(state: State, paths: tuple[Path, ...], fmt: str) -> int:
+    """Validate orbit.toml and event files; exit 1 when any problem is found.
+
+    \b
+    Examples:
+      orbit check
+      orbit check events/2022/2022-05-16-csto-summit-moscow.toml
+      orbit check --format json
+    """
+    import json
+
+    from orbitwatch.load import find_root, load_timeline
+
+    root = find_root(state.root, os.environ, Path.cwd())
+    only = None
+    if paths:
+        only = []
+        for path in paths:
+            if path.is_dir():
+                from orbitwatch.load import event_files
+
+                only.extend(f for f in event_files(path.parent) if path in f.parents) if \
+                    path.name == "events" else only.extend(sorted(path.rglob("*.toml")))
+            else:
+                only.append(path)
+    timeline = load_timeline(root, only)
+    if fmt == "json":
+        document = {"schema_version": 1, "files": len(only) if only is not None else None,
+                    "events": len(timeline.events),
+                    "problems": [p.to_json() for p in timeline.problems]}
+        write([json.dumps(document, ensure_ascii=False, indent=2) + "\n"])
+    else:
+        report(timeline.problems)
+        if not timeline.problems:
+            click.echo(f"{len(timeline.events)} events, no problems", err=True)
+    return int(ExitStatus.YES if timeline.problems else ExitStatus.OK)
+
+
+LIST_FORMATS = ("table", "plain", "json", "jsonl", "csv", "ids")
+TABLE_CAP = 500
+
+
+@cli.command("list")
+@click.argument("terms", nargs=-1)
+@click.option("--since", metavar="DATE", help="Sugar for since:DATE.")
+@click.option("--until", metavar="DATE", help="Sugar for until:DATE.")
+@click.option("--country", metavar="C", multiple=True, help="Sugar for country:C (repeatable).")
+@click.option("--tag", metavar="T", multiple=True, help="Sugar for tag:T (repeatable).")
+@click.option("--actor", metavar="A", multiple=True, help="Sugar for actor:A (repeatable).")
+@click.option("--sort", "order", type=click.Choice(["date", "-date"]), default="date",
+              show_default=True, help="Oldest first, or newest first with -date.")
+@click.option("--limit", type=click.IntRange(min=0), default=None,
+              help="At most N events (0: no limit). Terminal tables stop at 500 by default.")
+@click.option("--format", "fmt", type=click.Choice(LIST_FORMATS), default=None,
+              help="Default: table on a terminal, plain tab-separated lines otherwise.")
+@click.pass_obj
+def list_cmd(state: State, terms: tuple[str, ...], since: str | None, until: str | None,
+             country: tuple[str, ...], tag: tuple[str, ...], actor: tuple[str, ...], order: str,
+             limit: int | None, fmt: str | None) -> int:
+    """List events matching query terms (ANDed; commas are ORs; not: negates).
+
+    \b
+    Examples:
+      orbit list country:KZ since:2022-05
+      orbit list tag:drones,arms-deal not:status:rumored --sort -date
+      orbit list "language patrols" --format json
+    """
+    extra = [f"since:{since}"] if since else []
+    extra += [f"until:{until}"] if until else []
+    extra += [f"country:{','.join(country)}"] if country else []
+    extra += [f"tag:{','.join(tag)}"] if tag else []
+    extra += [f"actor:{','.join(actor)}"] if actor else []
+    parse_query(terms, extra)  # a bad term is a usage error before any file is read
+    timeline = load(state)
+    events, reading_of = select(timeline, terms, extra, today())
+    if order == "-date":
+        events.reverse()
+    total = len(events)
+    if limit:
+        events = events[:limit]
+    if use_table(fmt):
+        from orbitwatch.render.terminal import events_table
+
+        cap = limit if limit is not None else TABLE_CAP
+        shown = events[:cap] if cap else events
+        console(state).print(events_table(shown, reading_of, total if not limit else len(events)))
+    else:
+        from orbitwatch.render.data import LIST_FORMATS as renderers
+
+        write(renderers[fmt or "plain"](events, reading_of))
+    return finish(state)
+
+
+@cli.command("show")
+@click.argument("event_id", metavar="ID")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
+              show_default=True)
+@click.pass_obj
+def show_cmd(state: State, event_id: str, fmt: str) -> int:
+    """Show one event whole: dates with precision, countries, sources, reading.
+
+    \b
+    Example:
+      orbit show 2022-05-16-csto-summit-moscow
+    """
+    timeline = load(state)
+    on = today()
+    event = next((e for e in timeline.events if e.id == event_id), None)
+    if event is None:
+        from orbitwatch.errors import did_you_mean
+
+        raise UsageError(f"no event with id '{event_id}'"
+                         f"{did_you_mean(event_id, [e.id for e in timeline.events])}",
+                         hint="List ids with: orbit list --format ids")
+    reading = signal_context(timeline, on).get(event.id)
+    if fmt == "json":
+        import json
+
+        from orbitwatch.render.data import SCHEMA_VERSION, event_dict
+
+        doc = {"schema_version": SCHEMA_VERSION, **event_dict(event, reading)}
+        write([json.dumps(doc, ensure_ascii=False, indent=2) + "\n"])
+    else:
+        from orbitwatch.render.terminal import event_detail
+
+        rule = timeline.settings.rule(reading.rule) if reading else None
+        console(state).print(event_detail(event, reading, rule.title if rule else ""))
+    return finish(state)
+
+
+def as_of_date(value: str | None) -> dt.date:
+    if not value:
+        return today()
+    from orbitwatch.dates import DateError, parse_partial, relative_day
+
+    now = today()
+    rel = relative_day(value, now)
+    if rel is not None:
+        return rel
+    try:
+        return parse_partial(value).last_day
+    except DateError as exc:
+        raise UsageError(f"--as-of: {exc}") from None
+
+
+@cli.command("signals")
+@click.argument("terms", nargs=-1)
+@click.option("--as-of", "as_of", metavar="DATE", help="Score on this day (default: today). "
+              "A month or year means its last day.")
+@click.option("--explain", "explain", metavar="COUNTRY", help="Every event behind one "
+              "country's score, with its share.")
+@click.option("--monthly", is_flag=True, help="Monthly arrows (away / toward / steady) with "
+              "their rationale, newest first.")
+@click.option("--country", "only_country", metavar="C", multiple=True,
+              help="With --monthly: only these countries.")
+@click.option("--format", "fmt", type=click.Choice(["table", "plain", "json"]), default=None,
+              help="Default: table on a terminal, plain tab-separated lines otherwise.")
+@click.pass_obj
+def signals_cmd(state: State, terms: tuple[str, ...], as_of: str | None, explain: str | None,
+                monthly: bool, only_country: tuple[str, ...], fmt: str | None) -> int:
+    """Which countries drift out of the pole's orbit, how fast, and why.
+
+    Terms restrict the events that are scored (the same query language as list).
+
+    \b
+    Examples:
+      orbit signals --as-of 2022-05-31
+      orbit signals --explain TJ --as-of 2022-05-31
+      orbit signals --monthly --country KZ
+    """
+    from orbitwatch.query import resolve_country
+    from orbitwatch.render import signals as out
+    from orbitwatch.signals import contributions, country_signals, monthly_arrows
+
+    parse_query(terms)
+    on = as_of_date(as_of)
+    timeline = load(state)
+    events, reading_of = select(timeline, terms, [], on)
+    settings = timeline.settings
+    if explain:
+        country = resolve_country(explain)
+        if country == settings.pole:
+            raise UsageError(f"{country} is the pole; the pole itself is never scored")
+        parts = contributions(events, reading_of, settings, country, on)
+        score = sum(p.value for p in parts)
+        level = settings.level_of(score)
+        if fmt == "json":
+            write(out.explain_json(country, on.isoformat(), score, level, parts))
+        else:
+            summary = out.explain_summary(country, on.isoformat(), score, level,
+                                          settings.half_life_text, parts)
+            rows = out.explain_rows(parts)
+            if use_table(fmt):
+                click.echo("\n".join(summary[:2]))
+                rows_out(state, fmt, out.EXPLAIN_HEADERS, rows,
+                         ("", "", "", "stance"), footer=summary[2])
+            else:
+                write(f"# {line}\n" for line in summary)
+                rows_out(state, fmt, out.EXPLAIN_HEADERS, rows)
+        return finish(state)
+    if monthly:
+        wanted = [resolve_country(c) for c in only_country] or None
+        arrows = monthly_arrows(events, reading_of, settings, on, wanted)
+        if fmt == "json":
+            write(out.arrows_json(arrows))
+        else:
+            rows_out(state, fmt, out.ARROW_HEADERS, out.arrow_rows(arrows), ("", "", "stance"))
+        return finish(state)
+    rows = country_signals(events, reading_of, settings, on)
+    if fmt == "json":
+        write(out.signals_json(rows, on.isoformat(), settings.pole))
+    else:
+        rows_out(state, fmt, out.SIGNAL_HEADERS, out.signal_rows(rows),
+                 footer=f"drift away from {settings.pole} on {on.isoformat()}; half-life "
+                 f"{settings.half_life_text}; explain one with: orbit signals --explain CODE")
+    return finish(state)
+
+
+@cli.command("alerts")
+@click.argument("terms", nargs=-1)
+@click.option("--as-of", "as_of", metavar="DATE", help="Alerts in force on this day (default: "
+              "today).")
+@click.option("--since", metavar="DATE", help="Only alerts dated on or after DATE.")
+@click.option("--format", "fmt", type=click.Choice(["table", "plain", "json"]), default=None)
+@click.pass_obj
+def alerts_cmd(state: State, terms: tuple[str, ...], as_of: str | None, since: str | None,
+               fmt: str | None) -> int:
+    """The alerts in force (signal, level-up/down, convergence, upcoming), newest first.
+
+    \b
+    Examples:
+      orbit alerts --as-of 2022-05-31
+      orbit alerts country:TJ --since 2022-05
+    """
+    from orbitwatch.render import signals as out
+    from orbitwatch.signals import alerts
+
+    parse_query(terms)
+    on = as_of_date(as_of)
+    start = None
+    if since:
+        from orbitwatch.query import _date_period
+
+        start = _date_period("since", since, on, f"--since {since}").first
+    timeline = load(state)
+    events, reading_of = select(timeline, terms, [], on)
+    found = [a for a in alerts(events, reading_of, timeline.settings, on)
+             if start is None or a.date >= start]
+    if fmt == "json":
+        write(out.alerts_json(found))
+    else:
+        by_id = {e.id: e for e in events}
+        rows_out(state, fmt, out.ALERT_HEADERS, out.alert_rows(found, by_id),
+                 ("", "", "", "", "", ""))
+    return finish(state)
+
+
+# -- entry point ----------------------------------------------------------------------------
+
+
+def _utf8_streams() -> None:
+    """UTF-8 out and err whatever the locale (cron runs with LC_ALL=C)."""
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.reconfigure(encoding="utf-8", errors="backslashreplace")  # type: ignore[union-attr]
+        except (AttributeError, ValueError):
+            pass
+
+
+def _silence_stdout() -> None:
+    """After a failed write, point stdout at /dev/null so the interpreter's exit flush is quiet."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError):
+        pass
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    _utf8_streams()
+    try:
+        code = cli.main(args=argv, prog_name="orbit", standalone_mode=False)
+    except click.exceptions.NoArgsIsHelpError as exc:  # pragma: no cover - click >= 8.2
+        click.echo(exc.ctx.get_help() if exc.ctx else str(exc))
+        code = 0
+    except click.ClickException as exc:
+        exc.show()
+        code = ExitStatus.TROUBLE
+    except click.exceptions.Abort:
+        click.echo("orbit: interrupted", err=True)
+        code = 130
+    except OrbitError as exc:
+        say_error(exc.message, exc.hint)
+        code = exc.status
+    except KeyboardInterrupt:
+        click.echo("orbit: interrupted", err=True)
+        code = 130
+    except BrokenPipeError:
+        _silence_stdout()
+        code = ExitStatus.OUTPUT_FAILED
+    except OSError as exc:
+        if exc.errno in (errno.ENOSPC, errno.EIO, errno.EPIPE, errno.EDQUOT):
+            _silence_stdout()
+            say_error(f"cannot write output: {exc.strerror}")
+            code = ExitStatus.OUTPUT_FAILED
+        else:
+            raise
+    if code is None:
+        code = 0
+    sys.exit(int(code))

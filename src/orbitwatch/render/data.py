@@ -1,0 +1,143 @@
+"""Machine formats for events and signals: json, jsonl, csv, ids, plain tab-separated lines.
+
+Generators of text; each is a contract carrying a schema_version (see docs/formats).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Iterable, Iterator, Mapping
+
+from orbitwatch.model import Event, Reading
+from orbitwatch.render.text import one_line
+
+SCHEMA_VERSION = 1
+CSV_FIELDS = (
+    "id", "date", "end", "title", "summary", "countries", "actors", "tags", "status",
+    "source_titles", "source_publishers", "source_urls", "stance", "weight", "rules", "path",
+)  # fmt: skip
+
+
+def reading_dict(reading: Reading | None) -> dict[str, object] | None:
+    if reading is None:
+        return None
+    return {
+        "stance": reading.stance,
+        "weight": reading.weight,
+        "rule": reading.rule,
+        "rules": list(reading.rules),
+        "origin": reading.origin,
+    }
+
+
+def event_dict(event: Event, reading: Reading | None) -> dict[str, object]:
+    return {
+        "id": event.id,
+        "date": event.date.iso(),
+        "precision": event.date.precision_name,
+        "end": event.end.iso() if event.end else None,
+        "title": event.title,
+        "summary": event.summary,
+        "countries": list(event.countries),
+        "actors": list(event.actors),
+        "tags": list(event.tags),
+        "status": event.status,
+        "sources": [
+            {
+                "title": s.title,
+                "publisher": s.publisher,
+                "url": s.url,
+                "author": s.author,
+                "date": s.date.iso() if s.date else None,
+            }
+            for s in event.sources
+        ],
+        "signal": (
+            {"stance": event.signal.stance, "weight": event.signal.weight, "note": event.signal.note}
+            if event.signal
+            else None
+        ),
+        "reading": reading_dict(reading),
+        "path": event.path,
+    }
+
+
+def events_json(events: Iterable[Event], reading_of: Mapping[str, Reading]) -> Iterator[str]:
+    """One JSON document, streamed an event at a time."""
+    yield f'{{"schema_version": {SCHEMA_VERSION}, "events": ['
+    first = True
+    for event in events:
+        body = json.dumps(event_dict(event, reading_of.get(event.id)), ensure_ascii=False)
+        yield ("\n  " if first else ",\n  ") + body
+        first = False
+    yield "\n]}\n" if not first else "]}\n"
+
+
+def events_jsonl(events: Iterable[Event], reading_of: Mapping[str, Reading]) -> Iterator[str]:
+    for event in events:
+        record = {"schema_version": SCHEMA_VERSION, **event_dict(event, reading_of.get(event.id))}
+        yield json.dumps(record, ensure_ascii=False) + "\n"
+
+
+def safe_cell(value: str) -> str:
+    """Neutralise spreadsheet formulas: a cell starting with = + - @ tab or CR gets a quote."""
+    if value and value[0] in "=+-@\t\r":
+        return "'" + value
+    return value
+
+
+def events_csv(events: Iterable[Event], reading_of: Mapping[str, Reading]) -> Iterator[str]:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+
+    def flush() -> str:
+        text = buffer.getvalue()
+        buffer.seek(0)
+        buffer.truncate()
+        return text
+
+    writer.writerow(CSV_FIELDS)
+    yield flush()
+    for event in events:
+        reading = reading_of.get(event.id)
+        row = [
+            event.id, event.date.iso(), event.end.iso() if event.end else "", event.title,
+            event.summary, ";".join(event.countries), ";".join(event.actors),
+            ";".join(event.tags), event.status,
+            ";".join(s.title for s in event.sources), ";".join(s.publisher for s in event.sources),
+            ";".join(s.url for s in event.sources),
+            reading.stance if reading else "", str(reading.weight) if reading else "",
+            ";".join(reading.rules) if reading else "", event.path,
+        ]  # fmt: skip
+        writer.writerow([safe_cell(cell) for cell in row])
+        yield flush()
+
+
+def events_ids(events: Iterable[Event], reading_of: Mapping[str, Reading]) -> Iterator[str]:
+    for event in events:
+        yield one_line(event.id) + "\n"
+
+
+STANCE_MARK = {"away": "→", "toward": "←", "neutral": "·"}
+
+
+def events_plain(events: Iterable[Event], reading_of: Mapping[str, Reading]) -> Iterator[str]:
+    """Tab-separated: date, id, countries, status, stance, rule, title (one event a line)."""
+    for event in events:
+        reading = reading_of.get(event.id)
+        cells = [
+            event.date_range_iso(), event.id, ",".join(event.countries), event.status,
+            reading.stance if reading else "-", reading.rule if reading else "-", event.title,
+        ]  # fmt: skip
+        yield "\t".join(one_line(cell) for cell in cells) + "\n"
+
+
+LIST_FORMATS = {
+    "plain": events_plain,
+    "json": events_json,
+    "jsonl": events_jsonl,
+    "csv": events_csv,
+    "ids": events_ids,
+}

@@ -1,0 +1,177 @@
+"""Signal output as rows of text cells (shared by the terminal table and plain lines) and json.
+
+No rich here: terminal.py draws the rows; plain output joins them with tabs.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator, Sequence
+
+from orbitwatch import countries
+from orbitwatch.model import Event
+from orbitwatch.render.data import SCHEMA_VERSION
+from orbitwatch.render.text import one_line
+from orbitwatch.signals import Alert, Arrow, Contribution, CountrySignal, sparkline
+
+ARROW_MARK = {"away": "↗ away", "toward": "↙ toward", "steady": "→ steady"}
+
+SIGNAL_HEADERS = ("country", "name", "score", "level", "Δ30d", "Δ90d", "trend", "top rules")
+
+
+def signal_rows(rows: Sequence[CountrySignal]) -> list[list[str]]:
+    return [
+        [
+            row.country, countries.name(row.country), f"{row.score:+.2f}", row.level or "-",
+            f"{row.change_30d:+.2f}", f"{row.change_90d:+.2f}",
+            sparkline([score for _, score in row.monthly[-24:]]),
+            ", ".join(f"{rule} {value:+.2f}" for rule, value in row.top_rules) or "-",
+        ]  # fmt: skip
+        for row in rows
+    ]
+
+
+def signals_json(rows: Sequence[CountrySignal], on: str, pole: str) -> Iterator[str]:
+    document = {
+        "schema_version": SCHEMA_VERSION,
+        "as_of": on,
+        "pole": pole,
+        "countries": [
+            {
+                "country": row.country,
+                "name": countries.name(row.country),
+                "score": round(row.score, 6),
+                "level": row.level or None,
+                "change_30d": round(row.change_30d, 6),
+                "change_90d": round(row.change_90d, 6),
+                "monthly": [{"month": end.isoformat()[:7], "score": round(score, 6)}
+                            for end, score in row.monthly],
+                "top_rules": [{"rule": rule, "contribution": round(value, 6)}
+                              for rule, value in row.top_rules],
+                "events": row.events,
+            }
+            for row in rows
+        ],
+    }
+    yield json.dumps(document, ensure_ascii=False, indent=2) + "\n"
+
+
+EXPLAIN_HEADERS = ("date", "event", "rule", "stance", "weight", "certainty", "decay",
+                   "contribution", "share")
+
+
+def explain_rows(parts: Sequence[Contribution]) -> list[list[str]]:
+    total = sum(abs(p.value) for p in parts) or 1.0
+    ordered = sorted(parts, key=lambda p: (-abs(p.value), p.event.id))
+    return [
+        [
+            p.event.date.human(), p.event.id, p.reading.rule, p.reading.stance,
+            str(p.reading.weight), f"{p.certainty:.1f} {p.event.status}", f"{p.decay:.3f}",
+            f"{p.value:+.3f}", f"{abs(p.value) / total:.0%}",
+        ]  # fmt: skip
+        for p in ordered
+    ]
+
+
+def explain_summary(country: str, on: str, score: float, level: str, half_life: str,
+                    parts: Sequence[Contribution]) -> list[str]:
+    name = countries.name(country)
+    away = sum(p.value for p in parts if p.value > 0)
+    toward = sum(p.value for p in parts if p.value < 0)
+    return [
+        f"{country} {name}: drift score {score:+.3f} on {on}"
+        + (f", level {level}" if level else ", below every level"),
+        f"away {away:+.3f} from {sum(1 for p in parts if p.value > 0)} events, "
+        f"toward {toward:+.3f} from {sum(1 for p in parts if p.value < 0)} events",
+        "contribution = sign(stance) x weight x certainty(status) x decay; "
+        f"decay = 0.5^(age / {half_life}); share = |contribution| / sum of |contributions|",
+    ]
+
+
+def explain_json(country: str, on: str, score: float, level: str,
+                 parts: Sequence[Contribution]) -> Iterator[str]:
+    document = {
+        "schema_version": SCHEMA_VERSION,
+        "country": country,
+        "as_of": on,
+        "score": round(score, 6),
+        "level": level or None,
+        "contributions": [
+            {
+                "event": p.event.id,
+                "date": p.event.date.iso(),
+                "rule": p.reading.rule,
+                "stance": p.reading.stance,
+                "weight": p.reading.weight,
+                "certainty": p.certainty,
+                "decay": round(p.decay, 6),
+                "contribution": round(p.value, 6),
+            }
+            for p in sorted(parts, key=lambda p: (-abs(p.value), p.event.id))
+        ],
+    }
+    yield json.dumps(document, ensure_ascii=False, indent=2) + "\n"
+
+
+ARROW_HEADERS = ("month", "country", "arrow", "score", "change", "rationale")
+
+
+def arrow_rows(arrows: Sequence[Arrow]) -> list[list[str]]:
+    ordered = sorted(arrows, key=lambda a: (-a.month.toordinal(), a.country))
+    return [
+        [a.month.isoformat()[:7], a.country, ARROW_MARK[a.arrow], f"{a.score:+.2f}",
+         f"{a.change:+.2f}", a.rationale]
+        for a in ordered
+    ]
+
+
+def arrows_json(arrows: Sequence[Arrow]) -> Iterator[str]:
+    ordered = sorted(arrows, key=lambda a: (-a.month.toordinal(), a.country))
+    document = {
+        "schema_version": SCHEMA_VERSION,
+        "arrows": [
+            {"month": a.month.isoformat()[:7], "country": a.country, "arrow": a.arrow,
+             "score": round(a.score, 6), "change": round(a.change, 6),
+             "trailing_average": round(a.trailing_average, 6), "rationale": a.rationale,
+             "events": list(a.event_ids)}
+            for a in ordered
+        ],
+    }
+    yield json.dumps(document, ensure_ascii=False, indent=2) + "\n"
+
+
+ALERT_HEADERS = ("date", "kind", "country", "level", "about", "why")
+
+
+def alert_rows(alerts: Sequence[Alert], titles: dict[str, Event]) -> list[list[str]]:
+    rows = []
+    for alert in alerts:
+        event = titles.get(alert.subject)
+        about = f"{alert.subject}: {event.title}" if event else alert.subject
+        rows.append([alert.date.isoformat(), alert.kind, alert.country, alert.level or "-",
+                     about, alert.why])
+    return rows
+
+
+def alert_dict(alert: Alert) -> dict[str, object]:
+    return {
+        "fingerprint": alert.fingerprint,
+        "kind": alert.kind,
+        "country": alert.country,
+        "rule": alert.rule,
+        "subject": alert.subject,
+        "date": alert.date.isoformat(),
+        "level": alert.level or None,
+        "why": alert.why,
+        "events": list(alert.event_ids),
+    }
+
+
+def alerts_json(alerts: Sequence[Alert]) -> Iterator[str]:
+    document = {"schema_version": SCHEMA_VERSION, "alerts": [alert_dict(a) for a in alerts]}
+    yield json.dumps(document, ensure_ascii=False, indent=2) + "\n"
+
+
+def plain_rows(rows: Sequence[Sequence[str]]) -> Iterator[str]:
+    for row in rows:
+        yield "\t".join(one_line(cell) for cell in row) + "\n"

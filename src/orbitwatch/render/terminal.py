@@ -1,0 +1,134 @@
+"""Tables and panels for a terminal, drawn with rich from values; event text is never markup.
+
+The only module besides cli.py that imports rich. It builds renderables; cli.py prints them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import IO
+
+from rich.console import Console, Group
+from rich.table import Table
+from rich.text import Text
+
+from orbitwatch import countries
+from orbitwatch.model import Event, Reading
+from orbitwatch.render.text import one_line, visible
+
+STANCE_STYLE = {"away": "bold red", "toward": "bold blue", "neutral": "dim", "none": "dim"}
+STANCE_MARK = {"away": "→ away", "toward": "← toward", "neutral": "· neutral"}
+
+
+def make_console(file: IO[str], color: bool | None, width: int | None = None) -> Console:
+    """A console that never interprets data: no markup, emoji or highlighting; NO_COLOR honoured."""
+    return Console(
+        file=file,
+        markup=False,
+        emoji=False,
+        highlight=False,
+        force_terminal=True if color else None,
+        no_color=True if color is False else None,
+        color_system="auto" if color is not False else None,
+        width=width,
+        soft_wrap=False,
+    )
+
+
+def t(value: str, style: str = "") -> Text:
+    return Text(one_line(value), style=style)
+
+
+def stance_text(reading: Reading | None) -> Text:
+    if reading is None:
+        return Text("")
+    mark = STANCE_MARK.get(reading.stance, reading.stance)
+    return Text(mark, style=STANCE_STYLE.get(reading.stance, ""))
+
+
+def events_table(events: Sequence[Event], reading_of: Mapping[str, Reading], total: int) -> Group:
+    table = Table(show_header=True, header_style="bold", box=None, pad_edge=False, expand=False)
+    table.add_column("date", no_wrap=True)
+    table.add_column("id", style="dim", overflow="fold")
+    table.add_column("countries", no_wrap=True)
+    table.add_column("status", no_wrap=True)
+    table.add_column("reading", no_wrap=True)
+    table.add_column("title", overflow="fold", ratio=1)
+    for event in events:
+        reading = reading_of.get(event.id)
+        rule = Text(f" {one_line(reading.rule)}", style="dim") if reading else Text("")
+        table.add_row(
+            t(event.date_range_human()), t(event.id), t(",".join(event.countries)),
+            t(event.status, "" if event.status == "occurred" else "yellow"),
+            Text.assemble(stance_text(reading), rule), t(event.title),
+        )  # fmt: skip
+    parts: list[object] = [table]
+    if total > len(events):
+        parts.append(Text(
+            f"… {total - len(events)} more not shown; use --limit 0 or --format plain to see all",
+            style="dim"))
+    parts.append(Text(f"{total} event{'s' if total != 1 else ''}", style="dim"))
+    return Group(*parts)  # type: ignore[arg-type]
+
+
+def event_detail(event: Event, reading: Reading | None, rule_title: str) -> Group:
+    grid = Table.grid(padding=(0, 2))
+    grid.add_column(style="bold", no_wrap=True)
+    grid.add_column(overflow="fold")
+    grid.add_row("id", t(event.id))
+    grid.add_row("date", t(f"{event.date_range_human()}  ({event.date.precision_name} precision)"))
+    grid.add_row("status", t(event.status))
+    grid.add_row("countries", t(", ".join(f"{c} {countries.name(c)}" for c in event.countries)))
+    if event.actors:
+        grid.add_row("actors", t(", ".join(event.actors)))
+    if event.tags:
+        grid.add_row("tags", t(", ".join(event.tags)))
+    if reading is not None:
+        if reading.origin == "override":
+            how = "the event's own [signal] table"
+        else:
+            how = f"rule {reading.rule}" + (f": {rule_title}" if rule_title else "")
+            if len(reading.rules) > 1:
+                how += f" (also matched: {', '.join(reading.rules[1:])})"
+        line = Text.assemble(stance_text(reading), f" weight {reading.weight}, from {one_line(how)}")
+        grid.add_row("reading", line)
+        if reading.note:
+            grid.add_row("note", t(reading.note))
+    else:
+        grid.add_row("reading", Text("none (no rule matches)", style="dim"))
+    grid.add_row("file", t(event.path, "dim"))
+    parts: list[object] = [Text(one_line(event.title), style="bold"), grid]
+    if event.summary:
+        parts.append(Text(""))
+        parts.append(Text(visible(event.summary, keep_newlines=True)))
+    if event.sources:
+        parts.append(Text(""))
+        parts.append(Text("sources", style="bold"))
+        for source in event.sources:
+            bits = [source.title, source.publisher, source.author,
+                    source.date.human() if source.date else "", source.url]
+            parts.append(Text("  - " + one_line(" · ".join(b for b in bits if b))))
+    return Group(*parts)  # type: ignore[arg-type]
+
+
+def simple_table(headers: Sequence[str], rows: Sequence[Sequence[str]],
+                 styles: Sequence[str] = (), footer: str = "") -> Group:
+    """A plain-looking table of already-formatted cells (all treated as data)."""
+    table = Table(show_header=True, header_style="bold", box=None, pad_edge=False)
+    for index, header in enumerate(headers):
+        table.add_column(header, overflow="fold",
+                         justify="right" if header.startswith(("score", "Δ", "share", "contrib",
+                                                              "weight", "certainty", "decay"))
+                         else "left")
+    for row in rows:
+        cells = []
+        for index, cell in enumerate(row):
+            style = styles[index] if index < len(styles) else ""
+            if style == "stance":
+                style = STANCE_STYLE.get(cell.split(" ")[-1], "")
+            cells.append(t(cell, style))
+        table.add_row(*cells)
+    parts: list[object] = [table]
+    if footer:
+        parts.append(Text(one_line(footer), style="dim"))
+    return Group(*parts)  # type: ignore[arg-type]

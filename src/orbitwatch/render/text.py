@@ -1,0 +1,44 @@
+"""The one sanitizer for text bound for a terminal or a line-based format.
+
+Turns every control character (C0, C1, DEL) and bidi/format control into a visible escape.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+_CONTROL = re.compile(
+    "[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200b-\u200f\u2028-\u202e\u2060-\u206f\ufeff\ufff9-\ufffb]"
+)
+_NEWLINE_TAB = re.compile("[\n\t]")
+
+
+def _escape(match: re.Match[str]) -> str:
+    char = match.group(0)
+    code = ord(char)
+    return f"\\x{code:02x}" if code <= 0xFF else f"\\u{code:04x}"
+
+
+def visible(text: str, keep_newlines: bool = False) -> str:
+    """Text safe to print: controls shown as \\x1b or \\u202e; newlines and tabs too unless kept."""
+    text = _CONTROL.sub(_escape, text)
+    if not keep_newlines:
+        text = text.replace("\n", "\\n").replace("\t", "\\t").replace("\r", "\\r")
+    else:
+        text = text.replace("\t", "    ")
+    return "".join(
+        ch if not (unicodedata.category(ch) == "Cs") else f"\\u{ord(ch):04x}" for ch in text
+    ) if _has_surrogate(text) else text
+
+
+def _has_surrogate(text: str) -> bool:
+    return any("\ud800" <= ch <= "\udfff" for ch in text)
+
+
+def one_line(text: str, limit: int = 0) -> str:
+    """Visible, single-line, optionally shortened with an ellipsis."""
+    line = visible(text)
+    if limit and len(line) > limit:
+        return line[: max(1, limit - 1)] + "…"
+    return line

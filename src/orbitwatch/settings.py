@@ -1,0 +1,246 @@
+"""orbit.toml: the pole, half-life, watch list, tag vocabulary, rules and alert levels.
+
+Parses and validates into a frozen Settings value plus located Problems; computes nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from orbitwatch.check import bad_character, find_key_line
+from orbitwatch.dates import DateError, parse_duration_days
+from orbitwatch.errors import Problem, UsageError, did_you_mean
+from orbitwatch.model import STANCES
+from orbitwatch.query import READING_FIELDS, Query, parse
+
+TOP_KEYS = ("signals", "tags", "rules", "levels")
+SIGNALS_KEYS = (
+    "pole", "half_life", "watch", "convergence_rules", "convergence_window", "arrow_threshold",
+    "warn",
+)  # fmt: skip
+RULE_KEYS = ("id", "title", "rationale", "when", "stance", "weight", "warn")
+LEVEL_KEYS = ("name", "score")
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    id: str
+    title: str
+    when: str
+    query: Query
+    stance: str
+    weight: int
+    rationale: str = ""
+    warn: tuple[int, ...] | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Level:
+    name: str
+    score: float
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    pole: str = "RU"
+    half_life_days: float = 180.0
+    half_life_text: str = "180d"
+    watch: tuple[str, ...] = ()
+    rules: tuple[Rule, ...] = ()
+    levels: tuple[Level, ...] = ()  # ascending by score
+    tags: Mapping[str, str] | None = None
+    convergence_rules: int = 3
+    convergence_window_days: int = 90
+    arrow_threshold: float = 0.25
+    warn: tuple[int, ...] = (14, 7, 1)
+    path: str = ""
+
+    def level_of(self, score: float) -> str:
+        """The highest level whose threshold the score reaches, or '' below every level."""
+        name = ""
+        for level in self.levels:
+            if score >= level.score:
+                name = level.name
+        return name
+
+    def level_rank(self, name: str) -> int:
+        """0 for no level, 1 for the lowest, ...; -1 for an unknown name."""
+        if name in ("", "none"):
+            return 0
+        for index, level in enumerate(self.levels, start=1):
+            if level.name == name:
+                return index
+        return -1
+
+    def rule(self, rule_id: str) -> Rule | None:
+        return next((r for r in self.rules if r.id == rule_id), None)
+
+
+@dataclass
+class _Reader:
+    path: str
+    text: str
+    problems: list[Problem] = field(default_factory=list)
+
+    def problem(self, key: str, message: str, table: str | None = None, index: int = 0) -> None:
+        line, col = find_key_line(self.text, key, table, index)
+        self.problems.append(Problem(self.path, line, col, message))
+
+    def unknown(self, table: Mapping[str, object], allowed: tuple[str, ...], where: str,
+                name: str | None, index: int = 0) -> None:
+        for key in table:
+            if key not in allowed:
+                self.problem(key, f"unknown key '{key}'{where}{did_you_mean(key, allowed)}",
+                             name, index)
+
+
+def parse_settings(path: str, text: str, raw: Mapping[str, object]) -> tuple[Settings, list[Problem]]:
+    from orbitwatch import countries
+
+    reader = _Reader(path, text)
+    reader.unknown(raw, TOP_KEYS, "", None)
+    signals = raw.get("signals", {})
+    if not isinstance(signals, dict):
+        reader.problem("signals", "'signals' must be a table: [signals]")
+        signals = {}
+    reader.unknown(signals, SIGNALS_KEYS, " in [signals]", "signals")
+    values: dict[str, object] = {"path": path}
+
+    pole = signals.get("pole", "RU")
+    if not isinstance(pole, str) or not countries.is_alpha2(pole):
+        reader.problem("pole", f"[signals] pole {pole!r} is not an ISO 3166-1 alpha-2 code",
+                       "signals")
+    else:
+        values["pole"] = pole
+    half_life = signals.get("half_life", "180d")
+    try:
+        values["half_life_days"] = parse_duration_days(str(half_life))
+        values["half_life_text"] = str(half_life)
+    except DateError as exc:
+        reader.problem("half_life", f"[signals] half_life: {exc}", "signals")
+    watch = signals.get("watch", [])
+    if not isinstance(watch, list) or not all(isinstance(c, str) for c in watch):
+        reader.problem("watch", "[signals] watch must be a list of country codes", "signals")
+    else:
+        bad = [c for c in watch if not countries.is_alpha2(c)]
+        for code in bad:
+            reader.problem("watch", f"[signals] watch: unknown country code '{code}'", "signals")
+        values["watch"] = tuple(c for c in dict.fromkeys(watch) if c not in bad)
+    conv = signals.get("convergence_rules", 3)
+    if not isinstance(conv, int) or isinstance(conv, bool) or conv < 2:
+        reader.problem("convergence_rules", "[signals] convergence_rules must be a whole number "
+                       ">= 2", "signals")
+    else:
+        values["convergence_rules"] = conv
+    try:
+        window = parse_duration_days(str(signals.get("convergence_window", "90d")))
+        values["convergence_window_days"] = max(1, round(window))
+    except DateError as exc:
+        reader.problem("convergence_window", f"[signals] convergence_window: {exc}", "signals")
+    threshold = signals.get("arrow_threshold", 0.25)
+    if not isinstance(threshold, (int, float)) or isinstance(threshold, bool) or threshold < 0:
+        reader.problem("arrow_threshold", "[signals] arrow_threshold must be a number >= 0",
+                       "signals")
+    else:
+        values["arrow_threshold"] = float(threshold)
+    warn = _warn(reader, signals.get("warn", [14, 7, 1]), "signals", 0)
+    if warn is not None:
+        values["warn"] = warn
+
+    tags = raw.get("tags")
+    if tags is not None:
+        if not isinstance(tags, dict) or not all(isinstance(v, str) for v in tags.values()):
+            reader.problem("tags", "[tags] must map each tag to a one-line meaning")
+        else:
+            values["tags"] = dict(tags)
+
+    values["rules"] = tuple(_rules(reader, raw.get("rules", [])))
+    values["levels"] = tuple(_levels(reader, raw.get("levels", [])))
+    return Settings(**values), reader.problems  # type: ignore[arg-type]
+
+
+def _warn(reader: _Reader, value: object, table: str, index: int) -> tuple[int, ...] | None:
+    if (
+        not isinstance(value, list)
+        or not all(isinstance(v, int) and not isinstance(v, bool) and 0 < v < 3660 for v in value)
+    ):
+        reader.problem("warn", "warn must be a list of days before the event, e.g. [14, 7, 1]",
+                       table, index)
+        return None
+    return tuple(sorted(set(value), reverse=True))
+
+
+def _rules(reader: _Reader, value: object) -> list[Rule]:
+    if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
+        reader.problem("rules", "'rules' must be [[rules]] tables")
+        return []
+    rules: list[Rule] = []
+    seen: set[str] = set()
+    for index, table in enumerate(value):
+        reader.unknown(table, RULE_KEYS, " in [[rules]]", "rules", index)
+        before = len(reader.problems)
+        rule_id = table.get("id")
+        if not isinstance(rule_id, str) or not rule_id.strip():
+            reader.problem("", f"[[rules]] number {index + 1} needs an 'id'", "rules", index)
+            continue
+        if rule_id in seen:
+            reader.problem("id", f"duplicate rule id '{rule_id}'", "rules", index)
+        seen.add(rule_id)
+        title = table.get("title", "")
+        if not isinstance(title, str) or not title.strip() or bad_character(title, False):
+            reader.problem("title", f"rule '{rule_id}' needs a one-line 'title'", "rules", index)
+        rationale = table.get("rationale", "")
+        if not isinstance(rationale, str):
+            reader.problem("rationale", f"rule '{rule_id}': 'rationale' must be a string",
+                           "rules", index)
+            rationale = ""
+        when = table.get("when")
+        query = Query()
+        if not isinstance(when, str) or not when.strip():
+            reader.problem("when", f"rule '{rule_id}' needs a 'when' query", "rules", index)
+        else:
+            try:
+                query = parse(when)
+            except UsageError as exc:
+                reader.problem("when", f"rule '{rule_id}': {exc.message}", "rules", index)
+            else:
+                if query.uses_reading:
+                    reader.problem("when", f"rule '{rule_id}': 'when' may not use "
+                                   f"{' or '.join(f + ':' for f in READING_FIELDS)} terms "
+                                   "(those are what rules produce)", "rules", index)
+        stance = table.get("stance")
+        if stance not in STANCES:
+            reader.problem("stance", f"rule '{rule_id}': stance is {stance!r}; use away, toward "
+                           "or neutral", "rules", index)
+        weight = table.get("weight", 1)
+        if not isinstance(weight, int) or isinstance(weight, bool) or not 1 <= weight <= 5:
+            reader.problem("weight", f"rule '{rule_id}': weight is {weight!r}; use a whole "
+                           "number 1 to 5", "rules", index)
+        warn = _warn(reader, table["warn"], "rules", index) if "warn" in table else None
+        if len(reader.problems) == before:
+            rules.append(Rule(rule_id, str(title).strip(), str(when), query, str(stance),
+                              int(weight), rationale.strip(), warn))  # type: ignore[arg-type]
+    return rules
+
+
+def _levels(reader: _Reader, value: object) -> list[Level]:
+    if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
+        reader.problem("levels", "'levels' must be [[levels]] tables")
+        return []
+    levels: list[Level] = []
+    for index, table in enumerate(value):
+        reader.unknown(table, LEVEL_KEYS, " in [[levels]]", "levels", index)
+        name = table.get("name")
+        score = table.get("score")
+        if not isinstance(name, str) or not name.strip() or name in ("none",):
+            reader.problem("name", "[[levels]] needs a 'name' (not 'none')", "levels", index)
+            continue
+        if any(level.name == name for level in levels):
+            reader.problem("name", f"duplicate level name '{name}'", "levels", index)
+            continue
+        if not isinstance(score, (int, float)) or isinstance(score, bool) or score <= 0:
+            reader.problem("score", f"level '{name}': score must be a number > 0", "levels", index)
+            continue
+        levels.append(Level(name, float(score)))
+    return sorted(levels, key=lambda level: level.score)
