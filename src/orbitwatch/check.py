@@ -78,8 +78,9 @@ class EventChecker:
         end = self.partial_date("end", raw.get("end")) if "end" in raw else None
         if date is not None and end is not None and end.first_day < date.first_day:
             self.problem("end", f"'end' ({end.iso()}) is before 'date' ({date.iso()})")
+        before = len(self.problems)
         title = self.text_value("title", raw.get("title", ""), single_line=True)
-        if "title" in raw and isinstance(raw.get("title"), str) and not title.strip():
+        if "title" in raw and len(self.problems) == before and not title.strip():
             self.problem("title", "'title' is empty")
         summary = self.text_value("summary", raw.get("summary", ""), single_line=False)
         countries = self.countries(raw.get("countries", []))

@@ -23,9 +23,32 @@ COMMAND_ORDER = ("list", "show", "timeline", "signals", "alerts", "diff", "diges
 
 
 class OrderedGroup(click.Group):
+    """Commands in the order a new user needs them; one place mapping failures to statuses."""
+
     def list_commands(self, ctx: click.Context) -> list[str]:
         known = [name for name in COMMAND_ORDER if name in self.commands]
         return known + sorted(set(self.commands) - set(known))
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            status = super().invoke(ctx)
+            sys.stdout.flush()
+        except OrbitError as exc:
+            say_error(exc.message, exc.hint)
+            status = exc.status
+        except KeyboardInterrupt:
+            click.echo("orbit: interrupted", err=True)
+            status = 130
+        except BrokenPipeError:
+            _silence_stdout()
+            status = ExitStatus.OUTPUT_FAILED
+        except OSError as exc:
+            if exc.errno not in (errno.ENOSPC, errno.EIO, errno.EPIPE, errno.EDQUOT, errno.EFBIG):
+                raise
+            _silence_stdout()
+            say_error(f"cannot write output: {exc.strerror}")
+            status = ExitStatus.OUTPUT_FAILED
+        raise click.exceptions.Exit(int(status or 0))
 
 
 class State:
@@ -442,34 +465,6 @@ def _silence_stdout() -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> None:
+    """The console script: UTF-8 streams, then click in standalone mode (it exits)."""
     _utf8_streams()
-    try:
-        code = cli.main(args=argv, prog_name="orbit", standalone_mode=False)
-    except click.exceptions.NoArgsIsHelpError as exc:  # pragma: no cover - click >= 8.2
-        click.echo(exc.ctx.get_help() if exc.ctx else str(exc))
-        code = 0
-    except click.ClickException as exc:
-        exc.show()
-        code = ExitStatus.TROUBLE
-    except click.exceptions.Abort:
-        click.echo("orbit: interrupted", err=True)
-        code = 130
-    except OrbitError as exc:
-        say_error(exc.message, exc.hint)
-        code = exc.status
-    except KeyboardInterrupt:
-        click.echo("orbit: interrupted", err=True)
-        code = 130
-    except BrokenPipeError:
-        _silence_stdout()
-        code = ExitStatus.OUTPUT_FAILED
-    except OSError as exc:
-        if exc.errno in (errno.ENOSPC, errno.EIO, errno.EPIPE, errno.EDQUOT):
-            _silence_stdout()
-            say_error(f"cannot write output: {exc.strerror}")
-            code = ExitStatus.OUTPUT_FAILED
-        else:
-            raise
-    if code is None:
-        code = 0
-    sys.exit(int(code))
+    cli.main(args=argv, prog_name="orbit")

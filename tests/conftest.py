@@ -1,0 +1,106 @@
+"""Shared fixtures: a hermetic environment, event files written from the test, and runners.
+
+Every test gets its own state and cache folders and a fixed 'today'.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import textwrap
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner, Result
+
+from orbitwatch.cli import cli
+
+REPO = Path(__file__).resolve().parent.parent
+TODAY = "2022-05-31"
+
+
+@pytest.fixture(autouse=True)
+def hermetic(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "xdg-state"))
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg-cache"))
+    monkeypatch.setenv("ORBIT_TODAY", TODAY)
+    monkeypatch.setenv("NO_COLOR", "1")
+    for name in ("ORBIT_ROOT", "ORBIT_STATE", "ORBIT_NO_CACHE", "ORBIT_FAULT"):
+        monkeypatch.delenv(name, raising=False)
+
+
+def write_files(root: Path, files: dict[str, str]) -> Path:
+    for name, body in files.items():
+        path = root / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(textwrap.dedent(body).lstrip("\n"), encoding="utf-8")
+    return root
+
+
+@pytest.fixture
+def write_events(tmp_path: Path) -> Callable[..., Path]:
+    """write_events({"events/a.toml": '''...'''}, settings='''...''') -> the timeline root."""
+
+    def write(files: dict[str, str], settings: str | None = None) -> Path:
+        root = tmp_path / "timeline"
+        (root / "events").mkdir(parents=True, exist_ok=True)
+        if settings is not None:
+            write_files(root, {"orbit.toml": settings})
+        return write_files(root, files)
+
+    return write
+
+
+@pytest.fixture
+def example(tmp_path: Path) -> Path:
+    """A copy of the shipped example timeline."""
+    root = tmp_path / "example"
+    root.mkdir()
+    shutil.copytree(REPO / "events", root / "events")
+    shutil.copy(REPO / "orbit.toml", root / "orbit.toml")
+    return root
+
+
+def run(*args: str, root: Path | None = None, env: dict[str, str] | None = None) -> Result:
+    """The orbit command in-process through click's CliRunner."""
+    argv = (["--root", str(root)] if root is not None else []) + list(args)
+    return CliRunner().invoke(cli, argv, env=env, catch_exceptions=False)
+
+
+def orbit_executable() -> list[str]:
+    script = Path(sys.executable).parent / "orbit"
+    if script.exists():
+        return [str(script)]
+    found = shutil.which("orbit")
+    return [found] if found else [sys.executable, "-m", "orbitwatch"]
+
+
+def run_process(
+    *args: str, env: dict[str, str] | None = None, cwd: Path | None = None,
+    stdin: int | None = subprocess.DEVNULL, timeout: float = 60, **kwargs: object,
+) -> subprocess.CompletedProcess[bytes]:
+    """The installed `orbit` in a real subprocess (bytes out, for encoding checks)."""
+    full_env = dict(os.environ) if env is None else env
+    return subprocess.run(
+        [*orbit_executable(), *args], env=full_env, cwd=cwd, stdin=stdin,
+        capture_output=True, timeout=timeout, **kwargs,  # type: ignore[arg-type]
+    )
+
+
+def cron_env(tmp_path: Path, **extra: str) -> dict[str, str]:
+    """Cron's environment at its worst: almost nothing, C locale, no UTF-8 mode."""
+    env = {
+        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+        "LC_ALL": "C",
+        "PYTHONCOERCECLOCALE": "0",
+        "PYTHONUTF8": "0",
+        "HOME": str(tmp_path),
+        "ORBIT_TODAY": TODAY,
+        "XDG_STATE_HOME": str(tmp_path / "xdg-state"),
+        "XDG_CACHE_HOME": str(tmp_path / "xdg-cache"),
+    }
+    env.update(extra)
+    return env
