@@ -84,9 +84,11 @@ def run_process(
 ) -> subprocess.CompletedProcess[bytes]:
     """The installed `orbit` in a real subprocess (bytes out, for encoding checks)."""
     full_env = dict(os.environ) if env is None else env
+    kwargs.setdefault("stdout", subprocess.PIPE)
+    kwargs.setdefault("stderr", subprocess.PIPE)
     return subprocess.run(
         [*orbit_executable(), *args], env=full_env, cwd=cwd, stdin=stdin,
-        capture_output=True, timeout=timeout, **kwargs,  # type: ignore[arg-type]
+        timeout=timeout, **kwargs,  # type: ignore[arg-type]
     )
 
 

@@ -442,6 +442,184 @@ def alerts_cmd(state: State, terms: tuple[str, ...], as_of: str | None, since: s
     return finish(state)
 
 
+def default_state_path(root: Path) -> Path:
+    """Under the user's state folder (XDG_STATE_HOME), one file per timeline; never /tmp."""
+    import hashlib
+
+    import platformdirs
+
+    key = hashlib.sha256(str(root.resolve()).encode()).hexdigest()[:16]
+    folder = Path(platformdirs.user_state_dir("orbitwatch", appauthor=False))
+    return folder / f"digest-{root.resolve().name}-{key}.json"
+
+
+def country_lines(events: Any, reading_of: Any, settings: Any, on: dt.date) -> dict[str, Any]:
+    from orbitwatch.digest import CountryLine
+    from orbitwatch.signals import drift_score, monthly_arrows, watched_countries
+
+    lines = {}
+    arrows = {a.country: a for a in monthly_arrows(events, reading_of, settings, on)
+              if a.month == on.replace(day=1)}
+    for country in watched_countries(events, settings):
+        score = drift_score(events, reading_of, settings, country, on)
+        arrow = arrows[country].arrow if country in arrows else "steady"
+        lines[country] = CountryLine(country, arrow, score, settings.level_of(score))
+    return lines
+
+
+def deliver(data: bytes, deliver_cmd: str | None) -> None:
+    """Write the digest to stdout and flush, or pipe it to --deliver-cmd (which must exit 0)."""
+    if deliver_cmd:
+        import shlex
+        import subprocess
+
+        try:
+            argv = shlex.split(deliver_cmd)
+            result = subprocess.run(argv, input=data, stdout=subprocess.DEVNULL, check=False)
+        except (OSError, ValueError) as exc:
+            raise OrbitError(f"--deliver-cmd {deliver_cmd!r} could not run: {exc}",
+                             ExitStatus.OUTPUT_FAILED) from None
+        if result.returncode != 0:
+            raise OrbitError(f"--deliver-cmd {deliver_cmd!r} exited {result.returncode}; the "
+                             "alerts stay unsent and come again next run",
+                             ExitStatus.OUTPUT_FAILED)
+        return
+    try:
+        sys.stdout.flush()
+        sys.stdout.buffer.write(data)
+        sys.stdout.buffer.flush()
+    except BrokenPipeError:
+        _silence_stdout()
+        raise OrbitError("cannot write the digest: the reader of stdout has gone; the alerts "
+                         "stay unsent and come again next run", ExitStatus.OUTPUT_FAILED) from None
+    except OSError as exc:
+        _silence_stdout()
+        raise OrbitError(f"cannot write the digest: {exc.strerror}; the alerts stay unsent and "
+                         "come again next run", ExitStatus.OUTPUT_FAILED) from None
+
+
+@cli.command("digest")
+@click.argument("terms", nargs=-1)
+@click.option("--state", "state_file", metavar="FILE", is_flag=False, flag_value="",
+              default=None, help="Send only alerts not yet in FILE, then record them. --state "
+              "alone: ORBIT_STATE, else a file under the user's state folder. Without it: a "
+              "stateless preview of every alert in force.")
+@click.option("--as-of", "as_of", metavar="DATE", help="Alerts in force on this day (default: "
+              "today).")
+@click.option("--min-level", metavar="LEVEL", help="Only alerts about a country at LEVEL or above.")
+@click.option("--max-items", type=click.IntRange(min=0), default=50, show_default=True,
+              help="Detailed items; the rest are listed one line each (and recorded too).")
+@click.option("--format", "fmt", type=click.Choice(["text", "md", "json", "email"]),
+              default="text", show_default=True)
+@click.option("--mail-to", metavar="ADDR", help="The To: address for --format email.")
+@click.option("--fail-on", metavar="LEVEL", help="Exit 1 when an alert at LEVEL or above was sent.")
+@click.option("--deliver-cmd", metavar="CMD", help="Pipe the digest to CMD (no shell) instead of "
+              "stdout; the state advances only if CMD exits 0. E.g. \"sendmail -t -oi\".")
+@click.option("--dry-run", is_flag=True, help="Show what would be sent; no lock, no writes.")
+@click.option("--baseline", is_flag=True, help="Record every alert in force as sent, print "
+              "nothing (a first run that must not flood).")
+@click.option("--wait", type=click.FloatRange(min=0), default=0, show_default=True,
+              metavar="SECONDS", help="Wait this long for another run's lock, then exit 75.")
+@click.pass_obj
+def digest_cmd(state: State, terms: tuple[str, ...], state_file: str | None, as_of: str | None,
+               min_level: str | None, max_items: int, fmt: str, mail_to: str | None,
+               fail_on: str | None, deliver_cmd: str | None, dry_run: bool, baseline: bool,
+               wait: float) -> int:
+    """For cron: print only alerts not yet sent, then record them; silent when nothing is new.
+
+    Deliver, then commit: the state advances only after the whole digest was written and
+    flushed (or accepted by --deliver-cmd). Exit: 0 done, 1 --fail-on hit, 2 usage or invalid
+    inputs, 74 output failed, 75 lock busy, 78 state unusable.
+
+    \b
+    Examples:
+      orbit digest --state ~/.local/state/orbit-kz.json --format md
+      orbit digest --state --format email --mail-to desk@example.org --deliver-cmd "sendmail -t -oi"
+      orbit digest --as-of 2022-05-31          # a stateless preview
+    """
+    from orbitwatch.digest import commit_delivery, plan, select_alerts, start_delivery
+    from orbitwatch.load import find_root
+    from orbitwatch.render import digest as out
+    from orbitwatch.signals import alerts
+    from orbitwatch.state import DigestState, StateLock, load_state, save_state
+
+    parse_query(terms)
+    on = as_of_date(as_of)
+    if fmt == "email" and not mail_to:
+        raise UsageError("--format email needs --mail-to ADDR")
+    root = find_root(state.root, os.environ, Path.cwd())
+    path: Path | None = None
+    if state_file is not None:
+        path = Path(state_file or os.environ.get("ORBIT_STATE") or default_state_path(root))
+    elif os.environ.get("ORBIT_STATE"):
+        path = Path(os.environ["ORBIT_STATE"])
+    if baseline and path is None:
+        raise UsageError("--baseline needs a state file: --state FILE (or ORBIT_STATE)")
+
+    def compute(previous: DigestState | None) -> Any:
+        timeline = load(state)
+        settings = timeline.settings
+        for name, option in ((min_level, "--min-level"), (fail_on, "--fail-on")):
+            if name and settings.level_rank(name) < 0:
+                known = ", ".join(level.name for level in settings.levels) or "none defined"
+                raise UsageError(f"{option} {name!r} is not a level in orbit.toml ({known})")
+        events, reading_of = select(timeline, terms, [], on)
+        in_force = select_alerts(alerts(events, reading_of, settings, on), settings, min_level)
+        lines = country_lines(events, reading_of, settings, on)
+        return plan(in_force, previous, settings, lines, {e.id: e for e in events}, on, max_items)
+
+    def render(digest: Any) -> bytes:
+        if fmt == "email":
+            from email.utils import format_datetime
+
+            now_header = format_datetime(dt.datetime.now(dt.timezone.utc))
+            return out.digest_email(digest, mail_to or "", now_header)
+        renderer = {"text": out.digest_text, "md": out.digest_md, "json": out.digest_json}[fmt]
+        return "".join(renderer(digest)).encode("utf-8")
+
+    def exit_status(digest: Any) -> int:
+        if state.trouble:
+            return int(ExitStatus.TROUBLE)
+        if fail_on and digest is not None:
+            floor = digest.settings.level_rank(fail_on)
+            if any(digest.settings.level_rank(a.level) >= floor for a in digest.alerts):
+                return int(ExitStatus.YES)
+        return int(ExitStatus.OK)
+
+    if path is None or dry_run:
+        previous = load_state(path) if path is not None else None
+        digest = compute(previous)
+        if digest is not None:
+            deliver(render(digest), None)
+        return exit_status(digest)
+
+    with StateLock(path, wait):
+        previous = load_state(path)
+        digest = compute(previous)
+        now = dt.datetime.now(dt.timezone.utc)
+        if digest is None:
+            if previous.pending is not None:
+                save_state(path, commit_delivery(previous, None, now))
+            return exit_status(None)
+        if baseline:
+            save_state(path, commit_delivery(previous, digest, now))
+            click.echo(f"orbit: recorded {len(digest.alerts)} alerts in {path} as already sent",
+                       err=True)
+            return exit_status(None)
+        data = render(digest)
+        save_state(path, start_delivery(previous, digest, now))
+        try:
+            deliver(data, deliver_cmd)
+        except OrbitError:
+            save_state(path, previous)  # not delivered: as if this run never happened
+            raise
+        from orbitwatch.fsio import fault_point
+
+        fault_point("digest-after-deliver")
+        save_state(path, commit_delivery(previous, digest, now))
+    return exit_status(digest)
+
+
 # -- entry point ----------------------------------------------------------------------------
 
 

@@ -1,0 +1,127 @@
+"""What a digest sends and what the state becomes: alerts + previous state -> digest + next state.
+
+Pure functions: no files, no clock (the caller passes `now`), no printing.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
+
+from orbitwatch.model import Event
+from orbitwatch.settings import Settings
+from orbitwatch.signals import KIND_ORDER, Alert
+from orbitwatch.state import DigestState
+
+
+@dataclass(frozen=True, slots=True)
+class CountryLine:
+    country: str
+    arrow: str  # away | toward | steady
+    score: float
+    level: str
+
+
+@dataclass(frozen=True)
+class Digest:
+    id: str
+    as_of: dt.date
+    alerts: tuple[Alert, ...]  # grouped by country, most severe first
+    repeats: frozenset[str]  # fingerprints that repeat an unconfirmed delivery
+    repeat_of: str | None
+    countries: tuple[CountryLine, ...]
+    events: Mapping[str, Event]
+    settings: Settings
+    max_items: int
+
+    @property
+    def fingerprints(self) -> list[str]:
+        return [a.fingerprint for a in self.alerts]
+
+    @property
+    def top_level(self) -> str:
+        ranked = sorted(self.alerts, key=lambda a: -self.settings.level_rank(a.level))
+        return ranked[0].level if ranked and ranked[0].level else ""
+
+
+def digest_id(fingerprints: Sequence[str]) -> str:
+    return hashlib.sha256("\n".join(sorted(fingerprints)).encode()).hexdigest()[:12]
+
+
+def short_id(alert: Alert) -> str:
+    return alert.fingerprint.split("-", 1)[1][:8]
+
+
+def select_alerts(in_force: Sequence[Alert], settings: Settings, min_level: str | None
+                  ) -> list[Alert]:
+    if not min_level:
+        return list(in_force)
+    floor = settings.level_rank(min_level)
+    return [a for a in in_force if settings.level_rank(a.level) >= floor]
+
+
+def plan(
+    in_force: Sequence[Alert], state: DigestState | None, settings: Settings,
+    countries: Mapping[str, CountryLine], events: Mapping[str, Event], as_of: dt.date,
+    max_items: int = 50,
+) -> Digest | None:
+    """The digest to send now (None when nothing is new); state None means a stateless preview."""
+    sent = state.sent if state is not None else {}
+    new = [a for a in in_force if a.fingerprint not in sent]
+    seen: set[str] = set()
+    unique = []
+    for alert in new:
+        if alert.fingerprint not in seen:
+            seen.add(alert.fingerprint)
+            unique.append(alert)
+    if not unique:
+        return None
+    pending = state.pending if state is not None else None
+    pending_fps = set(pending.get("fingerprints", [])) if pending else set()  # type: ignore[union-attr]
+    repeats = frozenset(a.fingerprint for a in unique if a.fingerprint in pending_fps)
+    ordered = order_alerts(unique, settings)
+    involved = list(dict.fromkeys(a.country for a in ordered))
+    lines = tuple(countries[c] for c in involved if c in countries)
+    return Digest(
+        id=digest_id([a.fingerprint for a in ordered]),
+        as_of=as_of,
+        alerts=tuple(ordered),
+        repeats=repeats,
+        repeat_of=str(pending["digest"]) if pending and repeats else None,  # type: ignore[index]
+        countries=lines,
+        events=events,
+        settings=settings,
+        max_items=max_items,
+    )
+
+
+def order_alerts(alerts: Sequence[Alert], settings: Settings) -> list[Alert]:
+    """Grouped by country (most severe country first), most severe alert first within."""
+    def severity(alert: Alert) -> tuple[int, int]:
+        return (-settings.level_rank(alert.level), KIND_ORDER[alert.kind])
+
+    by_country: dict[str, list[Alert]] = {}
+    for alert in alerts:
+        by_country.setdefault(alert.country, []).append(alert)
+    for items in by_country.values():
+        items.sort(key=lambda a: (*severity(a), -a.date.toordinal(), a.fingerprint))
+    countries = sorted(by_country, key=lambda c: (severity(by_country[c][0]), c))
+    return [alert for country in countries for alert in by_country[country]]
+
+
+def start_delivery(state: DigestState, digest: Digest, now: dt.datetime) -> DigestState:
+    """Recorded before delivery: which digest is on its way."""
+    return replace(state, pending={"digest": digest.id, "fingerprints": digest.fingerprints,
+                                   "started": now.isoformat(timespec="seconds")},
+                   last_run=now.isoformat(timespec="seconds"))
+
+
+def commit_delivery(state: DigestState, digest: Digest | None, now: dt.datetime) -> DigestState:
+    """Recorded after delivery: the digest's alerts are sent; nothing is pending."""
+    stamp = now.isoformat(timespec="seconds")
+    sent = dict(state.sent)
+    for fingerprint in digest.fingerprints if digest else []:
+        sent.setdefault(fingerprint, stamp)
+    return DigestState(sent, None, stamp)

@@ -1,0 +1,160 @@
+"""A digest as text (also the body of an email), Markdown, JSON or a whole RFC 5322 message.
+
+Each renderer escapes event text for its own format; none reads files or the clock.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator
+
+from orbitwatch import countries
+from orbitwatch.digest import Digest, short_id
+from orbitwatch.render.data import SCHEMA_VERSION
+from orbitwatch.render.signals import ARROW_MARK, alert_dict
+from orbitwatch.render.text import one_line
+from orbitwatch.signals import Alert
+
+
+def _headline(digest: Digest) -> str:
+    count = len(digest.alerts)
+    text = f"orbitwatch digest {digest.id} on {digest.as_of.isoformat()}: {count} new alert" + (
+        "s" if count != 1 else "")
+    if digest.top_level:
+        text += f", top level {digest.top_level}"
+    if digest.repeat_of:
+        text += f" (repeat of digest {digest.repeat_of}, whose delivery was not confirmed)"
+    return text
+
+
+def _event_lines(digest: Digest, alert: Alert) -> list[tuple[str, str, str]]:
+    lines = []
+    for event_id in alert.event_ids[:5]:
+        event = digest.events.get(event_id)
+        if event is not None:
+            lines.append((event.date.human(), event.title, event.id))
+    return lines
+
+
+def _why(digest: Digest, alert: Alert) -> str:
+    if alert.kind == "signal":
+        rule = digest.settings.rule(alert.rule)
+        if rule is not None:
+            return f"{rule.title} ({rule.id}: {rule.stance}, weight {rule.weight})"
+    return alert.why
+
+
+def _label(alert: Alert) -> str:
+    return f"{alert.kind} {alert.rule}" if alert.kind in ("level-up", "level-down") else alert.kind
+
+
+def digest_text(digest: Digest) -> Iterator[str]:
+    yield one_line(_headline(digest)) + "\n\n"
+    for line in digest.countries:
+        yield (f"{line.country} {one_line(countries.name(line.country))}: "
+               f"{ARROW_MARK[line.arrow]}, score {line.score:+.2f}, "
+               f"level {line.level or 'none'}\n")
+    current = None
+    for index, alert in enumerate(digest.alerts):
+        if alert.country != current:
+            current = alert.country
+            yield f"\n== {alert.country} {one_line(countries.name(alert.country))} ==\n"
+        repeat = " (repeat)" if alert.fingerprint in digest.repeats else ""
+        if index >= digest.max_items:
+            yield (f"- [{short_id(alert)}] {alert.date.isoformat()} {_label(alert)}: "
+                   f"{one_line(alert.subject)}{repeat}\n")
+            continue
+        yield f"[{short_id(alert)}] {alert.date.isoformat()} {_label(alert)}{repeat}\n"
+        yield f"  why: {one_line(_why(digest, alert))}\n"
+        for date, title, event_id in _event_lines(digest, alert):
+            yield f"  event: {date}: {one_line(title, 160)} ({one_line(event_id)})\n"
+    if len(digest.alerts) > digest.max_items:
+        yield (f"\n{len(digest.alerts) - digest.max_items} more alerts listed one line each "
+               f"(--max-items {digest.max_items}).\n")
+
+
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|~>])")
+
+
+def md(text: str) -> str:
+    """Markdown-safe text: no markup, no HTML, one line."""
+    text = one_line(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return _MD_SPECIAL.sub(r"\\\1", text)
+
+
+def digest_md(digest: Digest) -> Iterator[str]:
+    yield f"# {md(_headline(digest))}\n\n"
+    if digest.countries:
+        yield "| country | arrow | score | level |\n|---|---|---|---|\n"
+        for line in digest.countries:
+            yield (f"| {line.country} {md(countries.name(line.country))} | {ARROW_MARK[line.arrow]} "
+                   f"| {line.score:+.2f} | {line.level or 'none'} |\n")
+    current = None
+    for index, alert in enumerate(digest.alerts):
+        if alert.country != current:
+            current = alert.country
+            yield f"\n## {alert.country} {md(countries.name(alert.country))}\n\n"
+        repeat = " *(repeat)*" if alert.fingerprint in digest.repeats else ""
+        if index >= digest.max_items:
+            yield (f"- `{short_id(alert)}` {alert.date.isoformat()} {md(_label(alert))}: "
+                   f"{md(alert.subject)}{repeat}\n")
+            continue
+        yield (f"- `{short_id(alert)}` **{md(_label(alert))}** {alert.date.isoformat()}{repeat}: "
+               f"{md(_why(digest, alert))}\n")
+        for date, title, event_id in _event_lines(digest, alert):
+            yield f"  - {md(date)}: {md(title)} (`{one_line(event_id)}`)\n"
+
+
+def digest_json(digest: Digest) -> Iterator[str]:
+    document = {
+        "schema_version": SCHEMA_VERSION,
+        "digest": digest.id,
+        "as_of": digest.as_of.isoformat(),
+        "repeat_of": digest.repeat_of,
+        "top_level": digest.top_level or None,
+        "countries": [
+            {"country": c.country, "name": countries.name(c.country), "arrow": c.arrow,
+             "score": round(c.score, 6), "level": c.level or None}
+            for c in digest.countries
+        ],
+        "alerts": [
+            {
+                **alert_dict(alert),
+                "short_id": short_id(alert),
+                "repeat": alert.fingerprint in digest.repeats,
+                "why": _why(digest, alert),
+                "event_details": [
+                    {"id": event_id, "date": date, "title": title}
+                    for date, title, event_id in _event_lines(digest, alert)
+                ],
+            }
+            for alert in digest.alerts
+        ],
+    }
+    yield json.dumps(document, ensure_ascii=False, indent=2) + "\n"
+
+
+def digest_email(digest: Digest, mail_to: str, now_header: str) -> bytes:
+    """A whole RFC 5322 message (text/plain; charset=utf-8), ready for `sendmail -t -oi`."""
+    from email.message import EmailMessage
+    from email.policy import SMTP
+
+    message = EmailMessage(policy=SMTP.clone(linesep="\n"))
+    count = len(digest.alerts)
+    subject = f"orbitwatch: {count} new alert{'s' if count != 1 else ''}"
+    if digest.top_level:
+        subject += f", top level {digest.top_level}"
+    if digest.repeat_of:
+        subject += " (repeat)"
+    message["To"] = mail_to
+    message["Subject"] = subject
+    message["Date"] = now_header
+    message["Message-ID"] = f"<orbitwatch-digest-{digest.id}@orbitwatch.invalid>"
+    message["Auto-Submitted"] = "auto-generated"
+    message["X-Orbitwatch-Digest"] = digest.id
+    message.set_content("".join(digest_text(digest)), charset="utf-8", cte="quoted-printable")
+    return message.as_bytes()
+
+
+FORMATS = ("text", "md", "json", "email")

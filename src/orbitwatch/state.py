@@ -1,0 +1,127 @@
+"""The digest's state file: an exclusive lock beside it, a strict loader, an atomic save.
+
+Knows the file format and nothing about alerts; refuses any file it cannot trust (exit 78).
+"""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import os
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import TracebackType
+
+from orbitwatch.errors import ExitStatus, OrbitError
+from orbitwatch.fsio import atomic_write
+
+FORMAT = "orbitwatch-digest-state"
+VERSION = 1
+
+
+@dataclass(frozen=True)
+class DigestState:
+    sent: dict[str, str] = field(default_factory=dict)  # fingerprint -> first sent (ISO time)
+    pending: dict[str, object] | None = None  # {"digest": id, "fingerprints": [...], "started"}
+    last_run: str | None = None
+
+    def to_bytes(self) -> bytes:
+        document = {
+            "format": FORMAT,
+            "version": VERSION,
+            "last_run": self.last_run,
+            "pending": self.pending,
+            "sent": {fp: {"first_sent": when} for fp, when in sorted(self.sent.items())},
+        }
+        return (json.dumps(document, indent=1, sort_keys=True, ensure_ascii=False) + "\n").encode()
+
+
+def unusable(path: Path, why: str) -> OrbitError:
+    return OrbitError(
+        f"state file {path} is unusable: {why}",
+        ExitStatus.STATE_UNUSABLE,
+        hint=(
+            "orbitwatch will not guess: a reset would re-send every alert, a skip could lose some.\n"
+            f"Recover by restoring the previous generation (cp {path}.prev {path}) if it is\n"
+            f"sound, or start afresh without a flood: mv {path} {path}.broken && "
+            f"orbit digest --state {path} --baseline"
+        ),
+    )
+
+
+def load_state(path: Path) -> DigestState:
+    """The state in FILE; an empty state only when neither FILE nor FILE.prev exists."""
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        if Path(f"{path}.prev").exists():
+            raise unusable(path, f"it is missing but {path}.prev exists") from None
+        return DigestState()
+    except OSError as exc:
+        raise unusable(path, exc.strerror or str(exc)) from None
+    try:
+        document = json.loads(data.decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise unusable(path, f"not valid JSON ({exc})") from None
+    if not isinstance(document, dict) or document.get("format") != FORMAT:
+        raise unusable(path, "not an orbitwatch digest state")
+    if document.get("version") != VERSION:
+        raise unusable(path, f"format version {document.get('version')!r}, this orbit reads "
+                       f"version {VERSION}")
+    sent = document.get("sent")
+    pending = document.get("pending")
+    if not isinstance(sent, dict) or not all(
+        isinstance(k, str) and isinstance(v, dict) and isinstance(v.get("first_sent"), str)
+        for k, v in sent.items()
+    ):
+        raise unusable(path, "its 'sent' table is malformed")
+    if pending is not None and not (
+        isinstance(pending, dict) and isinstance(pending.get("digest"), str)
+        and isinstance(pending.get("fingerprints"), list)
+    ):
+        raise unusable(path, "its 'pending' entry is malformed")
+    last_run = document.get("last_run")
+    return DigestState({k: v["first_sent"] for k, v in sent.items()}, pending,
+                       last_run if isinstance(last_run, str) else None)
+
+
+def save_state(path: Path, state: DigestState) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    atomic_write(path, state.to_bytes(), mode=0o600, keep_previous=True)
+
+
+class StateLock:
+    """An exclusive flock on FILE.lock (never deleted), waiting up to `wait` seconds."""
+
+    def __init__(self, path: Path, wait: float):
+        self.path = Path(f"{path}.lock")
+        self.wait = wait
+        self.fd: int | None = None
+
+    def __enter__(self) -> StateLock:
+        self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        try:
+            self.fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
+        except OSError as exc:
+            raise unusable(self.path, exc.strerror or str(exc)) from None
+        deadline = time.monotonic() + self.wait
+        while True:
+            try:
+                fcntl.flock(self.fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                return self
+            except BlockingIOError:
+                if time.monotonic() >= deadline:
+                    os.close(self.fd)
+                    self.fd = None
+                    raise OrbitError(
+                        f"another orbit digest holds {self.path}; try again later "
+                        "(or give --wait SECONDS)", ExitStatus.BUSY) from None
+                time.sleep(0.05)
+
+    def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        if self.fd is not None:
+            fcntl.flock(self.fd, fcntl.LOCK_UN)
+            os.close(self.fd)
+            self.fd = None
