@@ -315,7 +315,7 @@ def test_markdown_escapes_event_text(write_events: Callable[..., Path]) -> None:
     root = write_events({"events/x.toml": 'date = 2022-05-10\ntitle = "<b>*bold*</b> [x](y)"\n'
                          'countries = ["KZ"]\ntags = ["aid"]\n'}, settings=SETTINGS)
     out = digest(root, None, "--format", "md").stdout.decode()
-    assert "&lt;b&gt;\\*bold\\*&lt;/b&gt; \\[x\\]\\(y\\)" in out
+    assert "&lt;b&gt;\\*bold\\*&lt;/b&gt; \\[x\\](y)" in out
     assert "<b>" not in out
 
 

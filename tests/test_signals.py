@@ -219,7 +219,7 @@ def test_signals_plain_and_explain_text(tmp_path: Path) -> None:
     assert [line.split("\t")[0] for line in plain] == ["KZ", "KG", "TJ", "UZ", "TM", "AM", "BY"]
     explain = run("signals", "--explain", "Tajikistan", "--as-of", "2022-05-31", root=REPO).stdout
     assert explain.startswith("# TJ Tajikistan: drift score +8.033 on 2022-05-31, level warning\n")
-    assert "\t2022-05-10-us-security-aid-tajikistan\tsecurity-diversification\taway\t3\t" in explain
+    assert "\t2022-05-10-us-security-aid-tajikistan\tsecurity-diversification\taway\t3\toccurred\t1.0\t0.922\t+2.767\t20%" in explain
 
 
 def test_list_and_show_carry_the_reading(tmp_path: Path) -> None:

@@ -74,7 +74,8 @@ def digest_text(digest: Digest) -> Iterator[str]:
                f"(--max-items {digest.max_items}).\n")
 
 
-_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|~>])")
+# Inline Markdown only: our text never starts a line, so '#', '-', '+' and digits are safe.
+_MD_SPECIAL = re.compile(r"([\\`*_\[\]|~])")
 
 
 def md(text: str) -> str:

@@ -56,7 +56,7 @@ def signals_json(rows: Sequence[CountrySignal], on: str, pole: str) -> Iterator[
     yield json.dumps(document, ensure_ascii=False, indent=2) + "\n"
 
 
-EXPLAIN_HEADERS = ("date", "event", "rule", "stance", "weight", "certainty", "decay",
+EXPLAIN_HEADERS = ("date", "event", "rule", "stance", "weight", "status", "certainty", "decay",
                    "contribution", "share")
 
 
@@ -66,7 +66,7 @@ def explain_rows(parts: Sequence[Contribution]) -> list[list[str]]:
     return [
         [
             p.event.date.human(), p.event.id, p.reading.rule, p.reading.stance,
-            str(p.reading.weight), f"{p.certainty:.1f} {p.event.status}", f"{p.decay:.3f}",
+            str(p.reading.weight), p.event.status, f"{p.certainty:.1f}", f"{p.decay:.3f}",
             f"{p.value:+.3f}", f"{abs(p.value) / total:.0%}",
         ]  # fmt: skip
         for p in ordered

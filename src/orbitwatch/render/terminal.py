@@ -115,11 +115,15 @@ def simple_table(headers: Sequence[str], rows: Sequence[Sequence[str]],
                  styles: Sequence[str] = (), footer: str = "") -> Group:
     """A plain-looking table of already-formatted cells (all treated as data)."""
     table = Table(show_header=True, header_style="bold", box=None, pad_edge=False)
-    for index, header in enumerate(headers):
-        table.add_column(header, overflow="fold",
-                         justify="right" if header.startswith(("score", "Δ", "share", "contrib",
-                                                              "weight", "certainty", "decay"))
-                         else "left")
+    numeric = ("score", "Δ", "share", "contribution", "weight", "certainty", "decay", "change")
+    for header in headers:
+        if header in numeric or header.startswith("Δ"):
+            table.add_column(header, justify="right", no_wrap=True)
+        elif header in ("date", "month", "country", "level", "kind", "stance", "arrow", "status",
+                        "trend"):
+            table.add_column(header, no_wrap=True)
+        else:
+            table.add_column(header, overflow="fold")
     for row in rows:
         cells = []
         for index, cell in enumerate(row):
