@@ -620,6 +620,108 @@ def digest_cmd(state: State, terms: tuple[str, ...], state_file: str | None, as_
     return exit_status(digest)
 
 
+def load_side(state: State, root: Path, spec: str) -> tuple[Any, str]:
+    """A diff side: an existing folder, or a git revision of the timeline's repository."""
+    from orbitwatch.load import load_revision, load_timeline
+
+    folder = Path(spec)
+    if spec not in ("", ".") and folder.is_dir():
+        timeline = load_timeline(folder)
+        label = spec
+    else:
+        timeline = load_revision(root, spec)
+        label = spec
+    if report(timeline.problems):
+        state.trouble = True
+    return timeline, label
+
+
+def looks_like_side(root: Path, spec: str) -> bool:
+    from orbitwatch.load import resolve_revision
+    from orbitwatch.query import FIELD_RE, FIELDS
+
+    m = FIELD_RE.match(spec)
+    if spec.startswith("not:") or (m and m.group(1) in FIELDS):
+        return False
+    if Path(spec).is_dir():
+        return True
+    try:
+        resolve_revision(root, spec)
+    except OrbitError:
+        return False
+    return True
+
+
+@cli.command("diff")
+@click.argument("old", metavar="OLD")
+@click.argument("rest", nargs=-1, metavar="[NEW] [TERM...]")
+@click.option("--as-of", "as_of", metavar="DATE", help="Day of the signal impact (default: "
+              "today, or the latest event date when the timeline ends before today).")
+@click.option("--format", "fmt", type=click.Choice(["text", "md", "json"]), default="text",
+              show_default=True)
+@click.option("--stat", is_flag=True, help="Counts only.")
+@click.pass_obj
+def diff_cmd(state: State, old: str, rest: tuple[str, ...], as_of: str | None, fmt: str,
+             stat: bool) -> int:
+    """What changed between two versions of the timeline, and what it does to the signals.
+
+    OLD and NEW are timeline folders or git revisions (HEAD~3, a tag, a branch,
+    main@{2.weeks.ago}); NEW defaults to the working tree. Exit 0: no differences,
+    1: differences, 2: trouble.
+
+    \b
+    Examples:
+      orbit diff HEAD~5
+      orbit diff v1.0 HEAD country:KZ --format md
+      orbit diff ../timeline-old . --stat
+    """
+    from orbitwatch.diff import diff_timelines
+    from orbitwatch.load import find_root, load_timeline
+    from orbitwatch.query import compile_query
+    from orbitwatch.render import diffout
+    from orbitwatch.signals import readings
+
+    root = find_root(state.root, os.environ, Path.cwd())
+    new_spec = rest[0] if rest and looks_like_side(root, rest[0]) else None
+    terms = rest[1:] if new_spec is not None else rest
+    query = parse_query(terms)
+    old_timeline, old_label = load_side(state, root, old)
+    if new_spec is None:
+        new_timeline = load_timeline(root)
+        if report(new_timeline.problems):
+            state.trouble = True
+        new_label = "working tree"
+    else:
+        new_timeline, new_label = load_side(state, root, new_spec)
+    now = today()
+    if as_of:
+        on = as_of_date(as_of)
+    else:
+        last = max((e.last_day for tl in (old_timeline, new_timeline) for e in tl.events),
+                   default=now)
+        on = min(now, last)
+
+    def matching(timeline: Any) -> set[str]:
+        predicate = compile_query(query, on)
+        reading_of = readings(timeline.events, timeline.settings, on)
+        return {e.id for e in timeline.events if predicate(e, reading_of.get(e.id))}
+
+    # An event is in the diff when it matches the terms on either side.
+    wanted = matching(old_timeline) | matching(new_timeline)
+    old_events = [e for e in old_timeline.events if e.id in wanted]
+    new_events = [e for e in new_timeline.events if e.id in wanted]
+    result = diff_timelines(old_events, old_timeline.settings, new_events,
+                            new_timeline.settings, on)
+    if stat:
+        write(diffout.diff_stat(result, old_label, new_label))
+    else:
+        renderer = {"text": diffout.diff_text, "md": diffout.diff_md, "json": diffout.diff_json}
+        write(renderer[fmt](result, old_label, new_label))
+    if state.trouble:
+        return int(ExitStatus.TROUBLE)
+    return int(ExitStatus.OK if result.empty else ExitStatus.YES)
+
+
 # -- entry point ----------------------------------------------------------------------------
 
 

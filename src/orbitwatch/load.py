@@ -159,3 +159,116 @@ def load_timeline(
     problems.extend(duplicates)
     problems.sort(key=lambda p: (p.path, p.line, p.col))
     return Timeline(root, settings, sort_events(events), problems)
+
+
+# -- git revisions --------------------------------------------------------------------------
+
+GIT_TIMEOUT = 120
+
+
+def _git(root: Path, args: list[str], input_data: bytes | None = None) -> bytes:
+    """Run git with arguments as data: no shell, no pager, no prompt, a timeout."""
+    import subprocess
+
+    env = {**os.environ, "GIT_TERMINAL_PROMPT": "0", "GIT_PAGER": "cat", "PAGER": "cat",
+           "GIT_OPTIONAL_LOCKS": "0"}
+    try:
+        result = subprocess.run(
+            ["git", "-c", "core.quotepath=off", *args], cwd=root, env=env, input=input_data,
+            stdin=None if input_data is not None else subprocess.DEVNULL,
+            capture_output=True, timeout=GIT_TIMEOUT, check=False,
+        )
+    except FileNotFoundError:
+        raise OrbitError("git is not installed (needed to read a revision)") from None
+    except subprocess.TimeoutExpired:
+        raise OrbitError(f"git did not answer within {GIT_TIMEOUT} s: git {args[0]}") from None
+    except OSError as exc:
+        raise OrbitError(f"cannot run git: {exc.strerror}") from None
+    if result.returncode != 0:
+        message = result.stderr.decode("utf-8", "replace").strip().splitlines()
+        raise _GitFailed(message[-1] if message else f"git {args[0]} failed")
+    return result.stdout
+
+
+class _GitFailed(OrbitError):
+    pass
+
+
+def resolve_revision(root: Path, revision: str) -> str:
+    """The commit hash a revision names, or a clear error; a leading '-' is never an option."""
+    if not revision or revision.startswith("-"):
+        raise OrbitError(f"'{revision}' is not a revision: revisions may not start with '-'")
+    if "\x00" in revision or "\n" in revision:
+        raise OrbitError(f"{revision!r} is not a revision")
+    try:
+        _git(root, ["rev-parse", "--is-inside-work-tree"])
+    except _GitFailed:
+        raise OrbitError(f"{root} is not in a git repository, so '{revision}' cannot be read",
+                         hint="Give two timeline folders instead, or run git init.") from None
+    try:
+        out = _git(root, ["rev-parse", "--verify", "--quiet", "--end-of-options",
+                          f"{revision}^{{commit}}"])
+    except _GitFailed:
+        raise OrbitError(f"'{revision}' does not name a commit in {root}") from None
+    return out.decode().strip()
+
+
+def load_revision(root: Path, revision: str) -> Timeline:
+    """The timeline as it was at a revision, read with ls-tree and one cat-file --batch."""
+    commit = resolve_revision(root, revision)
+    prefix = _git(root, ["rev-parse", "--show-prefix"]).decode("utf-8").strip()
+    listing = _git(root, ["ls-tree", "-r", "-z", "--full-tree", commit, "--",
+                          f"{prefix}{SETTINGS_FILE}", f"{prefix}{EVENTS_DIR}"])
+    blobs: list[tuple[str, str]] = []  # (path relative to the timeline root, blob hash)
+    for entry in listing.split(b"\x00"):
+        if not entry:
+            continue
+        meta, _, name = entry.partition(b"\t")
+        mode, kind, blob = meta.decode().split()
+        rel = name.decode("utf-8", "surrogateescape")[len(prefix):]
+        if kind != "blob" or mode == "120000":
+            continue
+        leaf = rel.rsplit("/", 1)[-1]
+        if rel == SETTINGS_FILE or (rel.endswith(".toml") and not DEBRIS.search(leaf)
+                                    and not any(part.startswith(".")
+                                                for part in rel.split("/")[1:])):
+            blobs.append((rel, blob))
+    contents = _cat_blobs(root, [blob for _, blob in blobs])
+    label = revision
+    settings = Settings()
+    problems: list[Problem] = []
+    by_path = dict(zip((rel for rel, _ in blobs), contents, strict=True))
+    if SETTINGS_FILE in by_path:
+        shown = f"{label}:{SETTINGS_FILE}"
+        text, raw, problems = read_toml(root / SETTINGS_FILE, shown, by_path[SETTINGS_FILE])
+        if raw is not None:
+            settings, more = parse_settings(shown, text, raw)
+            problems = problems + more
+    events: list[Event] = []
+    for rel, data in by_path.items():
+        if rel == SETTINGS_FILE:
+            continue
+        event, file_problems = parse_event_file(root / rel, f"{label}:{rel}", settings, data)
+        problems.extend(file_problems)
+        if event is not None:
+            events.append(event)
+    events, duplicates = check_duplicates(events)
+    problems.extend(duplicates)
+    problems.sort(key=lambda p: (p.path, p.line, p.col))
+    return Timeline(root, settings, sort_events(events), problems)
+
+
+def _cat_blobs(root: Path, hashes: list[str]) -> list[bytes]:
+    if not hashes:
+        return []
+    raw = _git(root, ["cat-file", "--batch"], ("\n".join(hashes) + "\n").encode())
+    contents: list[bytes] = []
+    position = 0
+    for _ in hashes:
+        newline = raw.index(b"\n", position)
+        header = raw[position:newline].split()
+        size = int(header[2])
+        start = newline + 1
+        contents.append(raw[start:start + size])
+        position = start + size + 1
+    return contents

@@ -1,0 +1,128 @@
+"""A timeline diff as text, Markdown, JSON, or a --stat summary.
+
+Generators of text; event text is escaped for each format.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+
+from orbitwatch.diff import EventChange, FieldChange, TimelineDiff
+from orbitwatch.render.data import SCHEMA_VERSION
+from orbitwatch.render.digest import md
+from orbitwatch.render.text import one_line
+
+MARK = {"added": "+", "removed": "-", "changed": "~", "renamed": ">"}
+
+
+def _summary(diff: TimelineDiff, old: str, new: str) -> str:
+    if diff.empty:
+        return f"no differences between {old} and {new}"
+    parts = [f"{diff.count(kind)} {kind}" for kind in ("added", "removed", "changed", "renamed")
+             if diff.count(kind)]
+    if diff.rules or diff.settings:
+        parts.append(f"{len(diff.rules) + len(diff.settings)} settings/rules changed")
+    return f"{old} -> {new}: " + ", ".join(parts)
+
+
+def _field_line(change: FieldChange, esc: object = one_line) -> str:
+    escape = esc  # type: ignore[assignment]
+    if change.added or change.removed:
+        items = [f"+{escape(x)}" for x in change.added] + [f"-{escape(x)}" for x in change.removed]
+        return f"{change.field}: {' '.join(items)}"
+    return f"{change.field}: {escape(change.old) or '(none)'} -> {escape(change.new) or '(none)'}"
+
+
+def _headline(change: EventChange) -> str:
+    event = change.new or change.old
+    assert event is not None
+    if change.kind == "renamed":
+        assert change.old is not None
+        return f"{change.old.id} -> {event.id}  {event.date.iso()}  {event.title}"
+    return f"{event.id}  {event.date.iso()}  {event.title}"
+
+
+def diff_text(diff: TimelineDiff, old: str, new: str) -> Iterator[str]:
+    yield one_line(_summary(diff, old, new)) + "\n"
+    for change in diff.events:
+        yield f"{MARK[change.kind]} {change.kind:8} {one_line(_headline(change), 200)}\n"
+        for field_change in change.fields:
+            yield f"      {_field_line(field_change)}\n"
+    for rule in diff.rules:
+        yield f"{MARK[rule.kind]} rule     {one_line(rule.id)}\n"
+        for field_change in rule.fields:
+            yield f"      {_field_line(field_change)}\n"
+    for setting in diff.settings:
+        yield f"~ setting  {_field_line(setting)}\n"
+    if diff.impact and diff.as_of:
+        yield f"\nsignal impact on {diff.as_of.isoformat()}:\n"
+        for impact in diff.impact:
+            yield (f"  {impact.country}  {impact.old_score:+.2f} ({impact.old_level or 'none'}) -> "
+                   f"{impact.new_score:+.2f} ({impact.new_level or 'none'})  because: "
+                   f"{one_line(', '.join(impact.causes) or 'decay')}\n")
+
+
+def diff_stat(diff: TimelineDiff, old: str, new: str) -> Iterator[str]:
+    yield one_line(_summary(diff, old, new)) + "\n"
+    for kind in ("added", "removed", "changed", "renamed"):
+        yield f"{kind}\t{diff.count(kind)}\n"
+    yield f"rules\t{len(diff.rules)}\nsettings\t{len(diff.settings)}\n"
+    yield f"countries with a different score\t{len(diff.impact)}\n"
+
+
+def diff_md(diff: TimelineDiff, old: str, new: str) -> Iterator[str]:
+    yield f"## {md(_summary(diff, old, new))}\n\n"
+    for change in diff.events:
+        yield f"- **{change.kind}** {md(_headline(change))}\n"
+        for field_change in change.fields:
+            yield f"  - {_field_line(field_change, md)}\n"
+    for rule in diff.rules:
+        yield f"- **rule {rule.kind}** `{one_line(rule.id)}`\n"
+        for field_change in rule.fields:
+            yield f"  - {_field_line(field_change, md)}\n"
+    for setting in diff.settings:
+        yield f"- **setting** {_field_line(setting, md)}\n"
+    if diff.impact and diff.as_of:
+        yield f"\n### Signal impact on {diff.as_of.isoformat()}\n\n"
+        yield "| country | old | new | because |\n|---|---|---|---|\n"
+        for impact in diff.impact:
+            yield (f"| {impact.country} | {impact.old_score:+.2f} ({impact.old_level or 'none'}) | "
+                   f"{impact.new_score:+.2f} ({impact.new_level or 'none'}) | "
+                   f"{md(', '.join(impact.causes) or 'decay')} |\n")
+
+
+def _field_json(change: FieldChange) -> dict[str, object]:
+    if change.added or change.removed:
+        return {"field": change.field, "added": list(change.added), "removed": list(change.removed)}
+    return {"field": change.field, "old": change.old or None, "new": change.new or None}
+
+
+def diff_json(diff: TimelineDiff, old: str, new: str) -> Iterator[str]:
+    document = {
+        "schema_version": SCHEMA_VERSION,
+        "old": old,
+        "new": new,
+        "as_of": diff.as_of.isoformat() if diff.as_of else None,
+        "events": [
+            {
+                "kind": change.kind,
+                "id": change.id,
+                "old_id": change.old.id if change.old else None,
+                "date": (change.new or change.old).date.iso(),  # type: ignore[union-attr]
+                "title": (change.new or change.old).title,  # type: ignore[union-attr]
+                "fields": [_field_json(f) for f in change.fields],
+            }
+            for change in diff.events
+        ],
+        "rules": [{"kind": r.kind, "id": r.id, "fields": [_field_json(f) for f in r.fields]}
+                  for r in diff.rules],
+        "settings": [_field_json(f) for f in diff.settings],
+        "impact": [
+            {"country": i.country, "old_score": round(i.old_score, 6),
+             "new_score": round(i.new_score, 6), "old_level": i.old_level or None,
+             "new_level": i.new_level or None, "causes": list(i.causes)}
+            for i in diff.impact
+        ],
+    }
+    yield json.dumps(document, ensure_ascii=False, indent=2) + "\n"
