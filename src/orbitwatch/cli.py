@@ -315,6 +315,107 @@ def show_cmd(state: State, event_id: str, fmt: str) -> int:
     return finish(state)
 
 
+@cli.command("timeline")
+@click.argument("terms", nargs=-1)
+@click.option("--by", type=click.Choice(["date", "country"]), default="date", show_default=True,
+              help="country: one lane per country.")
+@click.option("--width", type=click.IntRange(min=40), default=None,
+              help="Width in columns (default: the terminal's, else 80).")
+@click.pass_obj
+def timeline_cmd(state: State, terms: tuple[str, ...], by: str, width: int | None) -> int:
+    """A vertical timeline in the terminal, grouped by year and month.
+
+    Markers show each event's reading: ▲ away, ▼ toward, ● neutral, ○ none.
+    Plain text when stdout is not a terminal or NO_COLOR is set.
+
+    \b
+    Examples:
+      orbit timeline country:TJ
+      orbit timeline since:2022-03 --by country --width 60
+    """
+    import shutil
+
+    from orbitwatch.render.timeline import lanes_lines, plain, timeline_lines
+    from orbitwatch.signals import watched_countries
+
+    parse_query(terms)
+    timeline = load(state)
+    on = today()
+    events, reading_of = select(timeline, terms, [], on)
+    columns = width or (shutil.get_terminal_size((80, 24)).columns if sys.stdout.isatty() else 80)
+    if by == "country":
+        lanes = watched_countries(events, timeline.settings) or sorted(
+            {c for e in events for c in e.countries})
+        max_lanes = max(1, (columns - 30) // 3)
+        lines = lanes_lines(events, reading_of, lanes[:max_lanes], columns)
+    else:
+        lines = timeline_lines(events, reading_of, columns)
+    if sys.stdout.isatty() or state.color:
+        from orbitwatch.render.terminal import segments_text
+
+        console(state).print(segments_text(lines))
+    else:
+        write(plain(lines))
+    return finish(state)
+
+
+def render_formats() -> list[str]:
+    return ["md", "html", "json", "jsonl", "csv", "ics", "timelinejs"]
+
+
+@cli.command("render")
+@click.argument("terms", nargs=-1)
+@click.option("--format", "fmt", type=click.Choice(render_formats()), required=True,
+              help="md, html, json, jsonl, csv, ics or timelinejs (see below).")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Write to FILE atomically (temporary file, then rename); default stdout.")
+@click.option("--exact-only", is_flag=True, help="ics: leave out month- and year-precision events.")
+@click.option("--title", default="orbitwatch timeline", show_default=True,
+              help="Title of the page, calendar or timeline.")
+@click.pass_obj
+def render_cmd(state: State, terms: tuple[str, ...], fmt: str, output: Path | None,
+               exact_only: bool, title: str) -> int:
+    """Export the timeline for the places a timeline goes.
+
+    \b
+    Formats:
+      md          Markdown: a heading per month, a bullet per event, sources as links
+      html        one self-contained page with a drift chart per watched country
+      json/jsonl  events with readings and a schema version
+      csv         one row per event, lists joined with ';'
+      ics         iCalendar (RFC 5545) all-day events for calendar apps
+      timelinejs  the JSON that Knight Lab's TimelineJS reads
+    \b
+    Examples:
+      orbit render --format html -o timeline.html
+      orbit render --format ics country:KZ -o kz.ics
+      orbit render --format md since:2022-05
+    """
+    from orbitwatch.render import RenderInput, builtin
+    from orbitwatch.signals import country_signals
+
+    parse_query(terms)
+    timeline = load(state)
+    on = today()
+    events, reading_of = select(timeline, terms, [], on)
+    monthly = {}
+    if fmt == "html":
+        last = max((e.last_day for e in events), default=on)
+        chart_day = min(on, last) if last < on else on
+        for row in country_signals(events, reading_of, timeline.settings, chart_day):
+            monthly[row.country] = row.monthly[-36:]
+    data = RenderInput(events, reading_of, timeline.settings, on, monthly, exact_only, title)
+    chunks = builtin()[fmt](data)
+    if output is None:
+        write(chunks)
+    else:
+        from orbitwatch.fsio import atomic_write
+
+        atomic_write(output, "".join(chunks).encode("utf-8"))
+        click.echo(f"wrote {output}", err=True)
+    return finish(state)
+
+
 def as_of_date(value: str | None) -> dt.date:
     if not value:
         return today()

@@ -136,3 +136,21 @@ def simple_table(headers: Sequence[str], rows: Sequence[Sequence[str]],
     if footer:
         parts.append(Text(one_line(footer), style="dim"))
     return Group(*parts)  # type: ignore[arg-type]
+
+
+SEGMENT_STYLE = {
+    "year": "bold underline", "month": "bold", "date": "", "title": "", "status": "yellow",
+    "id": "dim", "lane": "dim", "stance.away": "bold red", "stance.toward": "bold blue",
+    "stance.neutral": "bold", "stance.none": "dim",
+}
+
+
+def segments_text(lines: object) -> Group:
+    """Lines of (text, style) segments as rich Text; the text is already sanitised data."""
+    texts = []
+    for segments in lines:  # type: ignore[attr-defined]
+        line = Text(no_wrap=True, overflow="crop")
+        for content, style in segments:
+            line.append(content, style=SEGMENT_STYLE.get(style, ""))
+        texts.append(line)
+    return Group(*texts)

@@ -1,0 +1,143 @@
+"""The HTML export: one self-contained page (inline CSS and SVG, no scripts, nothing fetched).
+
+Every piece of event text passes through html.escape; hrefs are http(s) only.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator, Sequence
+from html import escape
+
+from orbitwatch import countries
+from orbitwatch.model import Precision
+from orbitwatch.render import RenderInput
+from orbitwatch.render.markdown import MONTHS, safe_url
+from orbitwatch.render.text import visible
+
+CSS = """
+:root { --away: #b3261e; --toward: #1f5fa8; --neutral: #6b6b6b; --ink: #1b1b1b; }
+* { box-sizing: border-box; }
+body { font: 15px/1.5 system-ui, -apple-system, "Segoe UI", sans-serif; color: var(--ink);
+       max-width: 60rem; margin: 2rem auto; padding: 0 1rem; }
+h1 { font-size: 1.6rem; margin-bottom: 0.2rem; }
+.meta { color: #555; margin-top: 0; }
+.charts { display: grid; grid-template-columns: repeat(auto-fill, minmax(17rem, 1fr)); gap: 1rem; }
+figure { margin: 0; border: 1px solid #ddd; border-radius: 6px; padding: 0.5rem; }
+figcaption { font-weight: 600; font-size: 0.9rem; }
+svg { width: 100%; height: auto; display: block; }
+h2 { border-bottom: 2px solid #eee; margin-top: 2rem; font-size: 1.2rem; }
+ol.events { list-style: none; padding: 0; margin: 0; }
+ol.events > li { border-left: 4px solid #ccc; padding: 0.2rem 0 0.6rem 0.8rem; margin: 0.6rem 0; }
+ol.events > li.away { border-left-color: var(--away); }
+ol.events > li.toward { border-left-color: var(--toward); }
+ol.events > li.neutral { border-left-color: var(--neutral); }
+.date { font-weight: 600; }
+.status { font-size: 0.8rem; text-transform: uppercase; background: #fff3cd; padding: 0 0.3rem; }
+.id { color: #888; font-family: ui-monospace, monospace; font-size: 0.8rem; }
+.reading { font-size: 0.85rem; }
+.away .reading { color: var(--away); }
+.toward .reading { color: var(--toward); }
+.summary { margin: 0.2rem 0; white-space: pre-line; }
+.sources { font-size: 0.85rem; margin: 0; padding-left: 1rem; }
+@media print {
+  body { margin: 0; max-width: none; font-size: 11pt; }
+  a { color: inherit; text-decoration: none; }
+  a[href]::after { content: " (" attr(href) ")"; font-size: 0.8em; color: #555; }
+  li, figure { break-inside: avoid; }
+  .charts { grid-template-columns: repeat(2, 1fr); }
+}
+"""
+
+
+def text(value: str) -> str:
+    """Escaped for an HTML text node or attribute; controls shown as visible escapes."""
+    return escape(visible(value, keep_newlines=True), quote=True)
+
+
+def chart(code: str, points: Sequence[tuple[dt.date, float]]) -> str:
+    """An SVG line of a country's drift score by month, zero line included."""
+    width, height, pad = 300, 120, 22
+    values = [score for _, score in points] or [0.0]
+    low, high = min(0.0, *values), max(0.0, *values)
+    span = (high - low) or 1.0
+    count = max(1, len(values) - 1)
+
+    def x(index: int) -> float:
+        return pad + (width - 2 * pad) * index / count
+
+    def y(value: float) -> float:
+        return height - pad - (height - 2 * pad) * (value - low) / span
+
+    path = " ".join(f"{'M' if i == 0 else 'L'}{x(i):.1f},{y(v):.1f}" for i, v in enumerate(values))
+    last = values[-1]
+    colour = "var(--away)" if last > 0 else "var(--toward)" if last < 0 else "var(--neutral)"
+    first_label = points[0][0].strftime("%b %Y") if points else ""
+    last_label = points[-1][0].strftime("%b %Y") if points else ""
+    return (
+        f'<svg viewBox="0 0 {width} {height}" role="img" aria-label="drift score of '
+        f'{text(code)} by month">'
+        f'<line x1="{pad}" x2="{width - pad}" y1="{y(0):.1f}" y2="{y(0):.1f}" stroke="#bbb" '
+        'stroke-dasharray="3 3"/>'
+        f'<path d="{path}" fill="none" stroke="{colour}" stroke-width="2"/>'
+        f'<text x="{pad}" y="{height - 4}" font-size="10" fill="#666">{text(first_label)}</text>'
+        f'<text x="{width - pad}" y="{height - 4}" font-size="10" fill="#666" '
+        f'text-anchor="end">{text(last_label)}</text>'
+        f'<text x="{width - pad}" y="12" font-size="11" text-anchor="end" '
+        f'fill="{colour}">{last:+.2f}</text>'
+        "</svg>"
+    )
+
+
+def render_html(data: RenderInput) -> Iterator[str]:
+    """HTML: one self-contained page with the timeline and a drift chart per watched country."""
+    yield "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
+    yield "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
+    yield f"<title>{text(data.title)}</title>\n<style>{CSS}</style>\n</head>\n<body>\n"
+    yield f"<h1>{text(data.title)}</h1>\n"
+    yield (f'<p class="meta">{len(data.events)} events · drift away from '
+           f"{text(countries.name(data.settings.pole))} on {data.today.isoformat()} · half-life "
+           f"{text(data.settings.half_life_text)}</p>\n")
+    if data.monthly_scores:
+        yield '<section class="charts" aria-label="drift scores">\n'
+        for code, points in data.monthly_scores.items():
+            yield (f"<figure><figcaption>{text(code)} {text(countries.name(code))}</figcaption>"
+                   f"{chart(code, points)}</figure>\n")
+        yield "</section>\n"
+    heading = None
+    for event in data.events:
+        start = event.date.start
+        this = (f"{start.year}" if event.date.precision is Precision.YEAR
+                else f"{MONTHS[start.month]} {start.year}")
+        if this != heading:
+            if heading is not None:
+                yield "</ol>\n"
+            heading = this
+            yield f"<h2>{text(this)}</h2>\n<ol class=\"events\">\n"
+        reading = data.reading_of.get(event.id)
+        stance = reading.stance if reading else "none"
+        yield f'<li class="{text(stance)}">'
+        yield f'<span class="date">{text(event.date_range_human())}</span> — '
+        if event.status != "occurred":
+            yield f'<span class="status">{text(event.status)}</span> '
+        yield f"<strong>{text(event.title)}</strong>"
+        if event.summary:
+            yield f'<p class="summary">{text(event.summary)}</p>'
+        details = ", ".join(event.countries)
+        if reading is not None:
+            yield f'<div class="reading">{text(reading.stance)} · {text(reading.rule)}</div>'
+        yield f'<div class="id">{text(event.id)}{" · " + text(details) if details else ""}</div>'
+        if event.sources:
+            yield '<ul class="sources">'
+            for source in event.sources:
+                label = text(source.title or source.publisher or source.url)
+                url = safe_url(source.url)
+                inner = f'<a href="{text(url)}">{label}</a>' if url else label
+                if source.publisher and source.title:
+                    inner += f" · {text(source.publisher)}"
+                yield f"<li>{inner}</li>"
+            yield "</ul>"
+        yield "</li>\n"
+    if heading is not None:
+        yield "</ol>\n"
+    yield "</body>\n</html>\n"
