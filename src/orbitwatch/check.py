@@ -62,7 +62,8 @@ class EventChecker:
 
     def problem(self, key: str, message: str, table: str | None = None, index: int = 0) -> None:
         line, col = find_key_line(self.text, key, table, index)
-        self.problems.append(Problem(self.path, line, col, message))
+        name = f"{table}.{key}" if table and key else (table or key)
+        self.problems.append(Problem(self.path, line, col, message, field=name))
 
     def run(self, default_id: str) -> Event | None:
         raw = self.raw
@@ -72,7 +73,7 @@ class EventChecker:
         for key in ("date", "title"):
             if key not in raw:
                 self.problems.append(
-                    Problem(self.path, 1, 1, f"missing required key '{key}'")
+                    Problem(self.path, 1, 1, f"missing required key '{key}'", field=key)
                 )
         date = self.partial_date("date", raw.get("date"))
         end = self.partial_date("end", raw.get("end")) if "end" in raw else None

@@ -823,6 +823,305 @@ def diff_cmd(state: State, old: str, rest: tuple[str, ...], as_of: str | None, f
     return int(ExitStatus.OK if result.empty else ExitStatus.YES)
 
 
+def _print_problems_for(shown: str, problems: Sequence[Problem]) -> None:
+    report(problems)
+
+
+@cli.command("add")
+@click.option("--date", "date_text", required=True, metavar="DATE",
+              help="ISO (2022-05-16, 2022-05, 2022) or written ('16 May 2022', 'May 2022').")
+@click.option("--title", required=True, help="One line.")
+@click.option("--end", "end_text", metavar="DATE", help="Last day, for events spanning days.")
+@click.option("--summary", default="", help="A few sentences in your own words.")
+@click.option("--country", "countries_", multiple=True, metavar="C",
+              help="Alpha-2, alpha-3 or name; repeatable.")
+@click.option("--actor", "actors", multiple=True, metavar="A", help="Repeatable.")
+@click.option("--tag", "tags", multiple=True, metavar="T", help="Repeatable.")
+@click.option("--status", type=click.Choice(["occurred", "scheduled", "reported", "rumored",
+                                             "denied"]), default="occurred", show_default=True)
+@click.option("--source-url", metavar="URL", help="http(s) only.")
+@click.option("--source-title", metavar="T")
+@click.option("--publisher", metavar="P")
+@click.option("--stance", type=click.Choice(["away", "toward", "neutral"]),
+              help="Your own reading ([signal]); needs --weight.")
+@click.option("--weight", type=click.IntRange(1, 5), help="1 to 5, with --stance.")
+@click.option("--edit", is_flag=True, help="Open $VISUAL/$EDITOR on the new file, then re-check.")
+@click.option("--dry-run", is_flag=True, help="Print the file and its path; write nothing.")
+@click.pass_obj
+def add_cmd(state: State, date_text: str, title: str, end_text: str | None, summary: str,
+            countries_: tuple[str, ...], actors: tuple[str, ...], tags: tuple[str, ...],
+            status: str, source_url: str | None, source_title: str | None,
+            publisher: str | None, stance: str | None, weight: int | None, edit: bool,
+            dry_run: bool) -> int:
+    """Add one event file, checked like `orbit check` before it is written.
+
+    Writes events/YYYY/<date>-<slug>.toml (the slug comes from the title, ASCII, at most 60
+    characters). An existing file is never overwritten: a numbered suffix (-2, -3) is used.
+    An event with the same date and a near-identical title is refused as a duplicate.
+
+    \b
+    Examples:
+      orbit add --date 2022-05-16 --title "CSTO summit in Moscow" --country RU --country KZ
+      orbit add --date "May 2022" --title "Rumours of EAEU exit" --country Kazakhstan \\
+                --status denied --tag bloc-exit --source-url https://asiatimes.com/...
+    """
+    from orbitwatch.countries import lookup
+    from orbitwatch.dates import DateError, parse_partial
+    from orbitwatch.load import display_path, find_root, load_timeline
+    from orbitwatch.write import event_path, free_path, near_duplicate, slugify, to_toml, \
+        toml_date, validate
+
+    if (stance is None) != (weight is None):
+        raise UsageError("--stance and --weight go together")
+    try:
+        date = parse_partial(date_text)
+        end = parse_partial(end_text) if end_text else None
+    except DateError as exc:
+        raise UsageError(f"--date/--end: {exc}") from None
+    codes = []
+    for name in countries_:
+        code = lookup(name)
+        if code is None:
+            raise UsageError(f"--country {name!r}: unknown country; use an ISO code or a name")
+        codes.append(code)
+    root = find_root(state.root, os.environ, Path.cwd())
+    timeline = load_timeline(root)
+    fields: dict[str, object] = {
+        "date": toml_date(date), "end": toml_date(end) if end else None, "title": title,
+        "summary": summary, "countries": list(dict.fromkeys(codes)), "actors": list(actors),
+        "tags": list(tags), "status": status,
+    }
+    source = {k: v for k, v in (("title", source_title), ("publisher", publisher),
+                                ("url", source_url)) if v}
+    if source:
+        fields["sources"] = [source]
+    if stance is not None:
+        fields["signal"] = {"stance": stance, "weight": weight}
+    try:
+        text = to_toml(fields)
+    except (TypeError, ValueError) as exc:
+        raise UsageError(f"cannot write this event: {exc}") from None
+    path = free_path(event_path(root, date, slugify(title)))
+    shown = display_path(path)
+    event, problems = validate(shown, text, path.stem, timeline.settings)
+    if problems:
+        report(problems)
+        raise UsageError(f"not written: {len(problems)} problem(s) in the new event")
+    assert event is not None
+    twin = near_duplicate(event, timeline.events)
+    if twin is not None:
+        raise UsageError(f"not written: a duplicate of {twin.id} ({twin.path}): same date, "
+                         "near-identical title")
+    if dry_run:
+        write([f"# {shown}\n", text])
+        return int(ExitStatus.OK)
+    from orbitwatch.fsio import create_new
+
+    create_new(path, text.encode("utf-8"))
+    if edit:
+        import subprocess
+
+        editor = os.environ.get("VISUAL") or os.environ.get("EDITOR") or "vi"
+        import shlex
+
+        subprocess.run([*shlex.split(editor), str(path)], check=False)
+        again = load_timeline(root, [path])
+        if report(again.problems):
+            click.echo(f"{shown}: kept as edited; fix the problems above and run orbit check",
+                       err=True)
+            return int(ExitStatus.TROUBLE)
+        event = again.events[0]
+    click.echo(f"{shown}\t{event.id}")
+    return int(ExitStatus.OK)
+
+
+@cli.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--format", "fmt", type=click.Choice(["csv", "json", "jsonl"]), default=None,
+              help="Default: from the file name's extension.")
+@click.option("--map", "maps", multiple=True, metavar="COLUMN=FIELD",
+              help="Map a column to a field (or 'ignore'); repeatable.")
+@click.option("--dry-run", is_flag=True, help="Check everything and list what would be "
+              "written; write nothing.")
+@click.pass_obj
+def import_cmd(state: State, file: Path, fmt: str | None, maps: tuple[str, ...],
+               dry_run: bool) -> int:
+    """Import events in bulk from CSV, JSON or JSON Lines: all or nothing.
+
+    Columns of orbitwatch's own csv/json exports and of ACLED exports (event_date, country,
+    actor1, actor2, notes, source, event_type, sub_event_type) map by default. Every row is
+    checked first; if any is invalid nothing is written and each bad row is reported as
+    FILE:row N: field: message. Events already in the timeline (same date, near-identical
+    title) are skipped and listed.
+
+    \b
+    Examples:
+      orbit import acled-central-asia.csv --dry-run
+      orbit import export.json
+      orbit import sheet.csv --map Headline=title --map Notes=summary --map Remarks=ignore
+    """
+    from orbitwatch.load import display_path, find_root, load_timeline
+    from orbitwatch.write import (
+        event_path, near_duplicate, parse_mapping, read_rows, row_fields, slugify, to_toml,
+        validate,
+    )
+
+    try:
+        mapping = parse_mapping(maps)
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
+    kind = fmt or {".csv": "csv", ".json": "json", ".jsonl": "jsonl", ".ndjson": "jsonl"}.get(
+        file.suffix.lower())
+    if kind is None:
+        raise UsageError(f"cannot tell the format of {file}; give --format csv|json|jsonl")
+    try:
+        rows = read_rows(file.read_text(encoding="utf-8-sig"), kind)
+    except (UnicodeDecodeError, ValueError, OSError) as exc:
+        raise OrbitError(f"{file}: cannot read as {kind}: {exc}") from None
+    root = find_root(state.root, os.environ, Path.cwd())
+    timeline = load_timeline(root)
+    from orbitwatch.check import ID_RE
+
+    shown_file = display_path(file)
+    problems: list[str] = []
+    planned: list[tuple[Path, str, Any]] = []
+    skipped: list[tuple[int, Any, Any]] = []
+    taken_paths: set[Path] = set()
+    known_ids = {e.id for e in timeline.events}
+    now = today()
+    for row in rows:
+        fields, row_problems = row_fields(row, mapping, now)
+        for p in row_problems:
+            problems.append(f"{shown_file}:row {p.row}: {p.field}: {p.message}")
+        if row_problems:
+            continue
+        from orbitwatch.dates import parse_partial
+
+        date = parse_partial(str(fields["date"]))
+        wanted_id = fields.get("id")
+        if isinstance(wanted_id, str) and ID_RE.match(wanted_id) and wanted_id not in known_ids:
+            path = root / "events" / f"{date.start.year:04d}" / f"{wanted_id}.toml"
+            fields.pop("id")
+        else:
+            path = event_path(root, date, slugify(str(fields.get("title", ""))))
+        number = 2
+        base = path
+        while path.exists() or path in taken_paths:
+            path = base.with_name(f"{base.stem}-{number}{base.suffix}")
+            number += 1
+        try:
+            text = to_toml(fields)
+        except (TypeError, ValueError) as exc:
+            problems.append(f"{shown_file}:row {row.number}: value: {exc}")
+            continue
+        event, checked = validate(display_path(path), text, path.stem, timeline.settings)
+        for p in checked:
+            problems.append(f"{shown_file}:row {row.number}: {p.field or 'event'}: {p.message}")
+        if event is None:
+            continue
+        twin = near_duplicate(event, [*timeline.events, *(e for _, _, e in planned)])
+        if twin is not None:
+            skipped.append((row.number, event, twin))
+            continue
+        if event.id in known_ids:
+            problems.append(f"{shown_file}:row {row.number}: id: '{event.id}' is already used")
+            continue
+        known_ids.add(event.id)
+        taken_paths.add(path)
+        planned.append((path, text, event))
+    from orbitwatch.render.text import visible
+
+    for line in problems:
+        click.echo(visible(line), err=True)
+    if problems:
+        raise UsageError(f"nothing imported: {len(problems)} problem(s) in {shown_file}")
+    for number, event, twin in skipped:
+        click.echo(f"skipped row {number}: {visible(event.title)} (already in the timeline as "
+                   f"{twin.id})", err=True)
+    if dry_run:
+        for path, _, event in planned:
+            click.echo(f"would write {display_path(path)}\t{event.id}")
+        return int(ExitStatus.OK)
+    from orbitwatch.fsio import import_files
+
+    import_files(root / "events", [(path, text.encode("utf-8")) for path, text, _ in planned])
+    for path, _, event in planned:
+        click.echo(f"{display_path(path)}\t{event.id}")
+    click.echo(f"imported {len(planned)} events, skipped {len(skipped)} duplicates", err=True)
+    return int(ExitStatus.OK)
+
+
+EMPTY_SETTINGS = """# orbitwatch settings. Every key is documented in docs/signals.md; `orbit check` validates it.
+
+[signals]
+pole = "RU"                  # whose orbit we watch: "away" means away from this country
+half_life = "180d"           # an event's weight halves every half_life (d, w, m, y)
+watch = []                   # countries to score (alpha-2); empty: every country in the timeline
+convergence_rules = 3        # this many distinct rules for one country ...
+convergence_window = "90d"   # ... within this window raise a convergence alert
+arrow_threshold = 0.25       # monthly arrow: change vs trailing 12-month mean beyond this
+warn = [14, 7, 1]            # days before a scheduled event that raise an upcoming alert
+
+# Declare a [tags] table to make `orbit check` enforce a tag vocabulary:
+# [tags]
+# drones = "Unmanned aircraft: sales, donations, co-production"
+
+# Rules read events that carry no [signal] table. `when` is a query in the language of
+# `orbit list`; the strongest matching weight decides an event's reading.
+# [[rules]]
+# id = "security-diversification"
+# title = "Security ties with a power other than the pole"
+# rationale = "Arms, drones or aid from elsewhere loosen the pole's hold."
+# when = "tag:drones,arms-deal country:US,TR,CN not:country:RU"
+# stance = "away"            # away | toward | neutral
+# weight = 3                 # 1..5
+
+# Alert levels on a country's drift score.
+[[levels]]
+name = "watch"
+score = 3.0
+"""
+GITIGNORE = "# orbitwatch keeps no state in the timeline folder; editors do\n*~\n.*.swp\n.*.tmp\n"
+
+
+@cli.command("init")
+@click.argument("folder", required=False, default=".", type=click.Path(path_type=Path))
+@click.option("--example", type=click.Choice(["central-asia"]), default=None,
+              help="Copy the shipped example timeline (the default).")
+@click.option("--empty", is_flag=True, help="No events; a documented orbit.toml to start from.")
+@click.pass_obj
+def init_cmd(state: State, folder: Path, example: str | None, empty: bool) -> int:
+    """Create a new timeline folder: orbit.toml, events/ and a .gitignore.
+
+    \b
+    Examples:
+      orbit init demo && cd demo && orbit signals --as-of 2022-05-31
+      orbit init ~/timelines/caucasus --empty
+    """
+    import importlib.resources
+    import shutil
+
+    if example and empty:
+        raise UsageError("--example and --empty exclude each other")
+    if folder.exists() and (not folder.is_dir() or any(folder.iterdir())):
+        raise UsageError(f"{folder} is not an empty folder; init never writes into existing files")
+    folder.mkdir(parents=True, exist_ok=True)
+    from orbitwatch.fsio import create_new
+
+    if empty:
+        (folder / "events").mkdir()
+        create_new(folder / "orbit.toml", EMPTY_SETTINGS.encode("utf-8"))
+    else:
+        source = importlib.resources.files("orbitwatch") / "examples" / (example or "central-asia")
+        with importlib.resources.as_file(source) as path:
+            shutil.copytree(path / "events", folder / "events")
+            shutil.copy2(path / "orbit.toml", folder / "orbit.toml")
+    create_new(folder / ".gitignore", GITIGNORE.encode("utf-8"))
+    what = "an empty timeline" if empty else f"the {example or 'central-asia'} example timeline"
+    click.echo(f"created {what} in {folder}", err=True)
+    return int(ExitStatus.OK)
+
+
 # -- entry point ----------------------------------------------------------------------------
 
 
@@ -848,4 +1147,14 @@ def _silence_stdout() -> None:
 def main(argv: Sequence[str] | None = None) -> None:
     """The console script: UTF-8 streams, then click in standalone mode (it exits)."""
     _utf8_streams()
+    if argv is None:
+        argv = [_utf8_argument(arg) for arg in sys.argv[1:]]
     cli.main(args=argv, prog_name="orbit")
+
+
+def _utf8_argument(arg: str) -> str:
+    """Arguments are UTF-8 whatever the locale: under LC_ALL=C Python hands over surrogates."""
+    try:
+        return os.fsencode(arg).decode("utf-8")
+    except UnicodeDecodeError:
+        return arg

@@ -28,6 +28,7 @@ class Problem:
     message: str
     severity: str = "error"
     hint: str = ""
+    field: str = ""  # the key the problem is about, when there is one
 
     def render(self) -> str:
         return f"{self.path}:{self.line}:{self.col}: {self.severity}: {self.message}"

@@ -67,3 +67,71 @@ def atomic_write(path: Path, data: bytes, mode: int = 0o644, keep_previous: bool
         except OSError:
             pass
         raise OrbitError(f"cannot write {path}: {exc.strerror}") from None
+
+
+def create_new(path: Path, data: bytes, mode: int = 0o644) -> None:
+    """Write a file that must not exist yet: temporary file, fsync, link (never overwrites)."""
+    folder = path.parent
+    folder.mkdir(parents=True, exist_ok=True)
+    tmp = folder / f".{path.name}.{os.getpid()}.tmp"
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)
+    try:
+        fd = os.open(tmp, flags, mode)
+    except FileExistsError:
+        os.unlink(tmp)
+        fd = os.open(tmp, flags, mode)
+    except OSError as exc:
+        raise OrbitError(f"cannot write {path}: {exc.strerror}") from None
+    try:
+        try:
+            view = memoryview(data)
+            while view:
+                view = view[os.write(fd, view):]
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+        fault_point("create-before-link")
+        os.link(tmp, path)
+        fsync_dir(folder)
+    except FileExistsError:
+        raise OrbitError(f"{path} already exists; not overwritten") from None
+    except OSError as exc:
+        raise OrbitError(f"cannot write {path}: {exc.strerror}") from None
+    finally:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+
+
+def import_files(events_dir: Path, files: list[tuple[Path, bytes]]) -> None:
+    """Write every file into a temporary folder first (fsync), then link each into place.
+
+    An interruption leaves whole files or none; the temporary folder is a dot-folder the loader
+    skips, removed at the end.
+    """
+    import shutil
+
+    staging = events_dir / f".import-{os.getpid()}"
+    staging.mkdir(parents=True, exist_ok=False)
+    try:
+        staged: list[tuple[Path, Path]] = []
+        for index, (target, data) in enumerate(files):
+            tmp = staging / f"{index}.toml"
+            with open(tmp, "xb") as handle:
+                handle.write(data)
+                handle.flush()
+                os.fsync(handle.fileno())
+            staged.append((tmp, target))
+        fsync_dir(staging)
+        fault_point("import-before-links")
+        for tmp, target in staged:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            os.link(tmp, target)
+            fsync_dir(target.parent)
+    except FileExistsError as exc:
+        raise OrbitError(f"{exc.filename} already exists; not overwritten") from None
+    except OSError as exc:
+        raise OrbitError(f"cannot write {exc.filename or events_dir}: {exc.strerror}") from None
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)

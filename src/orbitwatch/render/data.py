@@ -16,7 +16,8 @@ from orbitwatch.render.text import one_line
 SCHEMA_VERSION = 1
 CSV_FIELDS = (
     "id", "date", "end", "title", "summary", "countries", "actors", "tags", "status",
-    "source_titles", "source_publishers", "source_urls", "stance", "weight", "rules", "path",
+    "source_titles", "source_publishers", "source_urls", "source_authors", "source_dates",
+    "signal_stance", "signal_weight", "signal_note", "warn", "stance", "weight", "rules", "path",
 )  # fmt: skip
 
 
@@ -59,6 +60,7 @@ def event_dict(event: Event, reading: Reading | None) -> dict[str, object]:
             if event.signal
             else None
         ),
+        "warn": list(event.warn) if event.warn else None,
         "reading": reading_dict(reading),
         "path": event.path,
     }
@@ -107,7 +109,12 @@ def events_csv(events: Iterable[Event], reading_of: Mapping[str, Reading]) -> It
             event.summary, ";".join(event.countries), ";".join(event.actors),
             ";".join(event.tags), event.status,
             ";".join(s.title for s in event.sources), ";".join(s.publisher for s in event.sources),
-            ";".join(s.url for s in event.sources),
+            ";".join(s.url for s in event.sources), ";".join(s.author for s in event.sources),
+            ";".join(s.date.iso() if s.date else "" for s in event.sources),
+            event.signal.stance if event.signal else "",
+            str(event.signal.weight) if event.signal else "",
+            event.signal.note if event.signal else "",
+            ";".join(str(w) for w in event.warn) if event.warn else "",
             reading.stance if reading else "", str(reading.weight) if reading else "",
             ";".join(reading.rules) if reading else "", event.path,
         ]  # fmt: skip
