@@ -7,8 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-import unicodedata
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 
 from orbitwatch.dates import DateError, parse_iso
@@ -59,6 +58,7 @@ class EventChecker:
     raw: Mapping[str, object]
     tags_vocabulary: Mapping[str, str] | None = None
     problems: list[Problem] = field(default_factory=list)
+    event_path: str = ""  # the path an Event records (relative to the root); default: path
 
     def problem(self, key: str, message: str, table: str | None = None, index: int = 0) -> None:
         line, col = find_key_line(self.text, key, table, index)
@@ -111,7 +111,7 @@ class EventChecker:
             return None
         return Event(
             id=event_id,
-            path=self.path,
+            path=self.event_path or self.path,
             line=1,
             date=date,
             end=end,
@@ -279,32 +279,34 @@ def _type_name(value: object) -> str:
     }.get(type(value), type(value).__name__)  # fmt: skip
 
 
-BIDI = {"\u061c", "\u200e", "\u200f", *map(chr, range(0x202A, 0x202F)), *map(chr, range(0x2066, 0x206A))}
+# C0 and C1 controls, DEL, bidi controls and lone surrogates; tab is allowed everywhere and
+# newline only in multi-line fields (summary, note).
+_BAD_ANYWHERE = re.compile("[\x00-\x08\x0a-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e"
+                           "\u2066-\u2069\ud800-\udfff]")
+_BAD_MULTILINE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e"
+                            "\u2066-\u2069\ud800-\udfff]")
 
 
 def bad_character(text: str, allow_newlines: bool) -> str:
     """A description of the first character that has no place in event text, or ''."""
-    for char in text:
-        if char in "\n\t" and allow_newlines:
-            continue
-        if char == "\t":
-            continue
-        category = unicodedata.category(char)
-        if category == "Cc" or char in BIDI or category == "Cs":
-            return f"a control character U+{ord(char):04X}; remove it"
-    return ""
+    found = (_BAD_MULTILINE if allow_newlines else _BAD_ANYWHERE).search(text)
+    if found is None:
+        return ""
+    return f"a control character U+{ord(found.group(0)):04X}; remove it"
 
 
 def check_event(
     path: str, text: str, raw: Mapping[str, object], default_id: str,
-    tags_vocabulary: Mapping[str, str] | None = None,
+    tags_vocabulary: Mapping[str, str] | None = None, event_path: str = "",
 ) -> tuple[Event | None, list[Problem]]:
-    checker = EventChecker(path, text, raw, tags_vocabulary)
+    checker = EventChecker(path, text, raw, tags_vocabulary, event_path=event_path)
     event = checker.run(default_id)
     return event, checker.problems
 
 
-def check_duplicates(events: Iterable[Event]) -> tuple[list[Event], list[Problem]]:
+def check_duplicates(
+    events: Iterable[Event], show: Callable[[str], str] = str
+) -> tuple[list[Event], list[Problem]]:
     """Keep the first event of each id (in path order); a problem for each later one."""
     first_by_id: dict[str, Event] = {}
     kept: list[Event] = []
@@ -312,9 +314,8 @@ def check_duplicates(events: Iterable[Event]) -> tuple[list[Event], list[Problem
     for event in sorted(events, key=lambda e: e.path):
         other = first_by_id.get(event.id)
         if other is not None:
-            problems.append(
-                Problem(event.path, 1, 1, f"duplicate id '{event.id}': also used by {other.path}")
-            )
+            problems.append(Problem(show(event.path), 1, 1, f"duplicate id '{event.id}': also "
+                                    f"used by {show(other.path)}", field="id"))
             continue
         first_by_id[event.id] = event
         kept.append(event)

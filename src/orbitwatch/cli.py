@@ -52,9 +52,10 @@ class OrderedGroup(click.Group):
 
 
 class State:
-    def __init__(self, root: str | None, color: bool | None):
+    def __init__(self, root: str | None, color: bool | None, no_cache: bool = False):
         self.root = root
         self.color = color
+        self.no_cache = no_cache
         self.trouble = False
 
 
@@ -91,14 +92,48 @@ def report(problems: Iterable[Problem]) -> int:
     return count
 
 
-def load(state: State, only: Sequence[Path] | None = None) -> Any:
+def load(state: State, only: Sequence[Path] | None = None, prefilter: Any = None) -> Any:
     from orbitwatch.load import find_root, load_timeline
 
     root = find_root(state.root, os.environ, Path.cwd())
-    timeline = load_timeline(root, only)
+    with Progress() as progress:
+        timeline = load_timeline(root, only, use_cache=not state.no_cache,
+                                 progress=progress.update, prefilter=prefilter)
     if report(timeline.problems):
         state.trouble = True
     return timeline
+
+
+class Progress:
+    """A progress bar on stderr for cold loads that take over a second, only on a terminal."""
+
+    def __init__(self) -> None:
+        import time
+
+        self.started = time.monotonic()
+        self.bar: Any = None
+        self.task: Any = None
+        self.enabled = sys.stderr.isatty()
+
+    def __enter__(self) -> Progress:
+        return self
+
+    def update(self, done: int, total: int) -> None:
+        import time
+
+        if not self.enabled or time.monotonic() - self.started < 1.0:
+            return
+        if self.bar is None:
+            from rich.progress import Progress as Bar
+
+            self.bar = Bar(transient=True, console=None)
+            self.bar.start()
+            self.task = self.bar.add_task("reading events", total=total)
+        self.bar.update(self.task, completed=done, total=total)
+
+    def __exit__(self, *exc: object) -> None:
+        if self.bar is not None:
+            self.bar.stop()
 
 
 def write(chunks: Iterable[str]) -> None:
@@ -139,11 +174,15 @@ def signal_context(timeline: Any, on: dt.date) -> Any:
 def select(timeline: Any, terms: Sequence[str], extra: Sequence[str], on: dt.date
            ) -> tuple[list[Any], dict[str, Any]]:
     from orbitwatch.query import compile_query
+    from orbitwatch.signals import readings
 
     query = parse_query(terms, extra)
-    reading_of = signal_context(timeline, on)
     predicate = compile_query(query, on)
-    return [e for e in timeline.events if predicate(e, reading_of.get(e.id))], reading_of
+    if query.uses_reading:
+        reading_of = signal_context(timeline, on)
+        return [e for e in timeline.events if predicate(e, reading_of.get(e.id))], reading_of
+    chosen = [e for e in timeline.events if predicate(e, None)]
+    return chosen, readings(chosen, timeline.settings, on)
 
 
 def rows_out(state: State, fmt: str | None, headers: Sequence[str], rows: Sequence[Sequence[str]],
@@ -167,8 +206,10 @@ def rows_out(state: State, fmt: str | None, headers: Sequence[str], rows: Sequen
               "nearest folder upward with orbit.toml or events/).")
 @click.option("--color/--no-color", default=None, help="Force colour on or off (default: on for "
               "a terminal unless NO_COLOR is set).")
+@click.option("--no-cache", is_flag=True, help="Do not use or update the index of parsed files "
+              "(also ORBIT_NO_CACHE=1).")
 @click.pass_context
-def cli(ctx: click.Context, root: str | None, color: bool | None) -> None:
+def cli(ctx: click.Context, root: str | None, color: bool | None, no_cache: bool) -> None:
     """Track dated geopolitical events, score drift out of Moscow's orbit, and mail digests.
 
     \b
@@ -177,7 +218,7 @@ def cli(ctx: click.Context, root: str | None, color: bool | None) -> None:
       orbit show 2022-05-16-csto-summit-moscow
       orbit signals --explain TJ
     """
-    ctx.obj = State(root, color)
+    ctx.obj = State(root, color, no_cache)
 
 
 @cli.command("check")
@@ -203,14 +244,10 @@ def check_cmd(state: State, paths: tuple[Path, ...], fmt: str) -> int:
     if paths:
         only = []
         for path in paths:
-            if path.is_dir():
-                from orbitwatch.load import event_files
-
-                only.extend(f for f in event_files(path.parent) if path in f.parents) if \
-                    path.name == "events" else only.extend(sorted(path.rglob("*.toml")))
-            else:
-                only.append(path)
-    timeline = load_timeline(root, only)
+            only.extend(sorted(path.rglob("*.toml")) if path.is_dir() else [path])
+    with Progress() as progress:
+        timeline = load_timeline(root, only, use_cache=not state.no_cache,
+                                 progress=progress.update)
     if fmt == "json":
         document = {"schema_version": 1, "files": len(only) if only is not None else None,
                     "events": len(timeline.events),
@@ -257,8 +294,10 @@ def list_cmd(state: State, terms: tuple[str, ...], since: str | None, until: str
     extra += [f"country:{','.join(country)}"] if country else []
     extra += [f"tag:{','.join(tag)}"] if tag else []
     extra += [f"actor:{','.join(actor)}"] if actor else []
-    parse_query(terms, extra)  # a bad term is a usage error before any file is read
-    timeline = load(state)
+    from orbitwatch.query import prefilter
+
+    query = parse_query(terms, extra)  # a bad term is a usage error before any file is read
+    timeline = load(state, prefilter=prefilter(query, today()))
     events, reading_of = select(timeline, terms, extra, today())
     if order == "-date":
         events.reverse()

@@ -168,3 +168,19 @@ class Reading:
 
 def sort_events(events: list[Event] | tuple[Event, ...]) -> list[Event]:
     return sorted(events, key=Event.sort_key)
+
+
+@dataclass(frozen=True, slots=True)
+class Prefilter:
+    """A cheap, conservative pre-selection a loader may apply before building events.
+
+    Each inner set is an OR (any of these values), the outer tuple an AND; None or empty means
+    no constraint. Whatever it lets through is still checked by the full query.
+    """
+
+    countries: tuple[frozenset[str], ...] = ()
+    tags: tuple[frozenset[str], ...] = ()  # case-folded
+    statuses: tuple[frozenset[str], ...] = ()
+    first_on_or_before: dt.date | None = None  # the event's first day <= this
+    last_on_or_after: dt.date | None = None  # the event's last day >= this
+    ids: frozenset[str] | None = None  # exact ids (no globs)

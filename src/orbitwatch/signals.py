@@ -174,21 +174,24 @@ def country_signals(
     """One row per watched country: score, level, changes, monthly scores, top rules."""
     rows = []
     start = min((e.first_day for e in events), default=on)
+    start = min(start, on - dt.timedelta(days=90))
+    ends = month_ends(start, on)
     for country in watched_countries(events, settings):
-        parts = contributions(events, reading_of, settings, country, on)
+        own = [e for e in events if country in e.countries]
+        parts = contributions(own, reading_of, settings, country, on)
         score = sum(c.value for c in parts)
-
-        def at(day: dt.date, country: str = country) -> float:
-            return drift_score(events, reading_of, settings, country, day)
-
+        # One pass over the days gives every month end and the 30/90-day changes.
+        series = {day: value for day, value, _ in
+                  daily_scores(own, reading_of, settings, country, start, on)}
         by_rule: dict[str, float] = defaultdict(float)
         for part in parts:
             by_rule[part.reading.rule] += part.value
         top = sorted(by_rule.items(), key=lambda item: (-abs(item[1]), item[0]))[:3]
-        monthly = tuple((end, at(end)) for end in month_ends(min(start, on), on))
+        monthly = tuple((end, series[end]) for end in ends)
         rows.append(CountrySignal(
-            country, score, settings.level_of(score), score - at(on - dt.timedelta(days=30)),
-            score - at(on - dt.timedelta(days=90)), monthly, tuple(top), len(parts),
+            country, score, settings.level_of(score),
+            score - series[on - dt.timedelta(days=30)], score - series[on - dt.timedelta(days=90)],
+            monthly, tuple(top), len(parts),
         ))
     return rows
 
@@ -227,10 +230,11 @@ def monthly_arrows(
         if not own:
             continue
         ends = month_ends(min(min(e.first_day for e in own), on), on)
-        scores = [drift_score(own, reading_of, settings, country, end) for end in ends]
-        previous = drift_score(
-            own, reading_of, settings, country, ends[0].replace(day=1) - dt.timedelta(days=1)
-        )
+        before_first = ends[0].replace(day=1) - dt.timedelta(days=1)
+        series = {day: value for day, value, _ in
+                  daily_scores(own, reading_of, settings, country, before_first, on)}
+        scores = [series[end] for end in ends]
+        previous = series[before_first]
         changes: list[float] = []
         for end, score in zip(ends, scores, strict=True):
             change = score - previous

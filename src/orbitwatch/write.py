@@ -67,10 +67,23 @@ def document(fields: Mapping[str, object]) -> dict[str, object]:
     return ordered
 
 
+def _has_cr(value: object) -> bool:
+    if isinstance(value, str):
+        return "\r" in value
+    if isinstance(value, dict):
+        return any(_has_cr(v) for v in value.values())
+    if isinstance(value, list):
+        return any(_has_cr(v) for v in value)
+    return False
+
+
 def to_toml(fields: Mapping[str, object]) -> str:
+    """Stable TOML. Multi-line strings read best, but TOML folds CR LF into LF inside them, so
+    a document holding a carriage return is written with escaped single-line strings instead."""
     import tomli_w
 
-    return tomli_w.dumps(document(fields), multiline_strings=True)
+    doc = document(fields)
+    return tomli_w.dumps(doc, multiline_strings=not _has_cr(doc))
 
 
 def event_path(root: Path, date: PartialDate, slug: str) -> Path:

@@ -6,7 +6,6 @@ Turns every control character (C0, C1, DEL) and bidi/format control into a visib
 from __future__ import annotations
 
 import re
-import unicodedata
 
 _CONTROL = re.compile(
     "[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200b-\u200f\u2028-\u202e\u2060-\u206f\ufeff\ufff9-\ufffb]"
@@ -27,13 +26,10 @@ def visible(text: str, keep_newlines: bool = False) -> str:
         text = text.replace("\n", "\\n").replace("\t", "\\t").replace("\r", "\\r")
     else:
         text = text.replace("\t", "    ")
-    return "".join(
-        ch if not (unicodedata.category(ch) == "Cs") else f"\\u{ord(ch):04x}" for ch in text
-    ) if _has_surrogate(text) else text
+    return _SURROGATE.sub(_escape, text)
 
 
-def _has_surrogate(text: str) -> bool:
-    return any("\ud800" <= ch <= "\udfff" for ch in text)
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 def one_line(text: str, limit: int = 0) -> str:

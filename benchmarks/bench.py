@@ -1,0 +1,204 @@
+"""Benchmarks: orbitwatch against what a user could do instead, side by side in one run.
+
+    python benchmarks/bench.py                      # 100,000 events, writes benchmarks/RESULTS.md
+    python benchmarks/bench.py --events 1000 --rounds 1 --out /tmp/r.md   # the smoke run
+
+Each case runs `--rounds` times in a fresh process; the table gives the median wall time and the
+peak resident memory of that process (os.wait4). Not a test: CI runs only the 1k smoke run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+REPO = HERE.parent
+sys.path.insert(0, str(HERE))
+
+from generate import generate  # noqa: E402
+
+BARE_TOMLLIB = """
+import os, sys, tomllib
+count = 0
+for folder, _, files in os.walk(sys.argv[1]):
+    for name in files:
+        if name.endswith('.toml'):
+            with open(os.path.join(folder, name), 'rb') as handle:
+                tomllib.load(handle)
+            count += 1
+print(count)
+"""
+
+
+def orbit_command() -> list[str]:
+    script = Path(sys.executable).parent / "orbit"
+    return [str(script)] if script.exists() else [sys.executable, "-m", "orbitwatch"]
+
+
+def measure(argv: list[str], env: dict[str, str], before: object = None) -> tuple[float, float]:
+    """Wall seconds and peak RSS (MiB) of one run of argv."""
+    if callable(before):
+        before()
+    start = time.perf_counter()
+    process = subprocess.Popen(argv, env=env, stdout=subprocess.DEVNULL,
+                               stderr=subprocess.DEVNULL)
+    _, status, usage = os.wait4(process.pid, 0)
+    elapsed = time.perf_counter() - start
+    process.returncode = os.waitstatus_to_exitcode(status)
+    if process.returncode not in (0, 1):
+        raise RuntimeError(f"{' '.join(argv)} exited {process.returncode}")
+    return elapsed, usage.ru_maxrss / 1024
+
+
+def run_case(argv: list[str], env: dict[str, str], rounds: int, before: object = None
+             ) -> tuple[float, float]:
+    times, peaks = [], []
+    for _ in range(rounds):
+        elapsed, peak = measure(argv, env, before)
+        times.append(elapsed)
+        peaks.append(peak)
+    return statistics.median(times), max(peaks)
+
+
+def git(repo: Path, *args: str) -> None:
+    env = {**os.environ, "GIT_AUTHOR_NAME": "b", "GIT_AUTHOR_EMAIL": "b@example.org",
+           "GIT_COMMITTER_NAME": "b", "GIT_COMMITTER_EMAIL": "b@example.org"}
+    subprocess.run(["git", *args], cwd=repo, env=env, check=True, capture_output=True)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--events", type=int, default=100_000)
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--out", type=Path, default=HERE / "RESULTS.md")
+    parser.add_argument("--workdir", type=Path, default=None,
+                        help="Keep generated timelines here (reused when present).")
+    args = parser.parse_args()
+    work = args.workdir or Path(tempfile.mkdtemp(prefix="orbit-bench-"))
+    work.mkdir(parents=True, exist_ok=True)
+    cache = Path(tempfile.mkdtemp(prefix="orbit-bench-cache-"))
+    env = {**os.environ, "XDG_CACHE_HOME": str(cache), "ORBIT_TODAY": "2024-12-31"}
+    env.pop("ORBIT_NO_CACHE", None)
+    orbit = orbit_command()
+    sizes = sorted({min(args.events, 10_000), args.events})
+    roots = {}
+    for size in sizes:
+        root = work / f"timeline-{size}"
+        if not (root / "orbit.toml").exists():
+            generate(root, size)
+        roots[size] = root
+
+    def clear_cache() -> None:
+        shutil.rmtree(cache / "orbitwatch", ignore_errors=True)
+
+    rows: list[tuple[str, float, float]] = []
+
+    def case(name: str, argv: list[str], before: object = None, rounds: int | None = None) -> None:
+        median, peak = run_case(argv, env, rounds or args.rounds, before)
+        rows.append((name, median, peak))
+        print(f"{name:55} {median:8.3f} s {peak:8.1f} MiB", flush=True)
+
+    case("python -c pass", [sys.executable, "-c", "pass"])
+    case('python -c "import click"', [sys.executable, "-c", "import click"])
+    case("orbit --version", [*orbit, "--version"])
+    case("orbit --help", [*orbit, "--help"])
+    case("orbit list (shipped example, warm)", [*orbit, "--root", str(REPO), "list"])
+    rg = shutil.which("rg")
+    for size, root in roots.items():
+        label = f"{size // 1000}k"
+        events = str(root / "events")
+        query = [*orbit, "--root", str(root), "list", "country:KZ", "--format", "ids"]
+        case(f"orbit list country:KZ --format ids, cold, {label}", query, clear_cache)
+        case(f"orbit list country:KZ --format ids, warm, {label}", query)
+        check = [*orbit, "--root", str(root), "check"]
+        case(f"orbit check, cold, {label}", check, clear_cache)
+        case(f"orbit check, warm, {label}", check)
+        case(f"orbit signals, warm, {label}", [*orbit, "--root", str(root), "signals"])
+        case(f"bare tomllib loop, {label}", [sys.executable, "-c", BARE_TOMLLIB, events])
+        if rg:
+            case(f"rg -lF '\"KZ\"', {label}", [rg, "-lF", '"KZ"', events])
+        case(f"grep -rlF '\"KZ\"', {label}", ["grep", "-rlF", '"KZ"', events])
+    diff_root = roots[sizes[0]]
+    if not (diff_root / ".git").exists():
+        git(diff_root, "init", "-q")
+        git(diff_root, "add", "-A")
+        git(diff_root, "commit", "-qm", "one")
+        for path in sorted((diff_root / "events").rglob("*.toml"))[:100]:
+            path.write_text(path.read_text("utf-8").replace('status = "occurred"',
+                                                            'status = "reported"'), "utf-8")
+        git(diff_root, "commit", "-qam", "two")
+    case(f"orbit diff HEAD~1 HEAD --stat, {sizes[0] // 1000}k",
+         [*orbit, "--root", str(diff_root), "diff", "HEAD~1", "HEAD", "--stat"])
+    write_results(args.out, rows, args.events, args.rounds, rg is not None)
+    shutil.rmtree(cache, ignore_errors=True)
+    if args.workdir is None:
+        shutil.rmtree(work, ignore_errors=True)
+    return 0
+
+
+def write_results(out: Path, rows: list[tuple[str, float, float]], events: int, rounds: int,
+                  have_rg: bool) -> None:
+    from orbitwatch import __version__
+
+    timing = {name: (median, peak) for name, median, peak in rows}
+    label = f"{events // 1000}k"
+
+    def ratio(a: str, b: str) -> str:
+        if a not in timing or b not in timing:
+            return "n/a"
+        return f"{timing[a][0] / timing[b][0]:.2f}x"
+
+    click_case = 'python -c "import click"'
+    warm_list = f"orbit list country:KZ --format ids, warm, {label}"
+    rg_case = f"rg -lF '\"KZ\"', {label}"
+    grep_case = f"grep -rlF '\"KZ\"', {label}"
+    tomllib_case = f"bare tomllib loop, {label}"
+    cold_check = f"orbit check, cold, {label}"
+    warm_check = f"orbit check, warm, {label}"
+    rg_ratio = ratio(warm_list, rg_case) if have_rg else "rg not installed"
+    list_peak = timing.get(warm_list, (0.0, 0.0))[1]
+    check_peak = max(timing.get(cold_check, (0.0, 0.0))[1], timing.get(warm_check, (0.0, 0.0))[1])
+    lines = [
+        "# Benchmark results",
+        "",
+        f"Run on {dt.date.today().isoformat()}: orbitwatch {__version__}, Python "
+        f"{platform.python_version()}, {platform.system()} {platform.machine()}, "
+        f"{os.cpu_count()} cores; {events:,} synthetic events; median of {rounds} rounds; "
+        "peak RSS of the measured process.",
+        "",
+        "Regenerate with `python benchmarks/bench.py` (several minutes at 100k).",
+        "",
+        "| case | median s | peak MiB |",
+        "|---|---:|---:|",
+        *(f"| {name} | {median:.3f} | {peak:.1f} |" for name, median, peak in rows),
+        "",
+        "## Goals",
+        "",
+        "| goal | target | reached |",
+        "|---|---|---|",
+        f"| `orbit --version` vs `{click_case}` | <= 1.3x | "
+        f"{ratio('orbit --version', click_case)} |",
+        f"| cold `orbit check` vs bare tomllib loop, {label} | <= 0.4x | "
+        f"{ratio(cold_check, tomllib_case)} |",
+        f"| warm `orbit list country:KZ --format ids` vs `rg -l`, {label} | <= 1.5x | {rg_ratio} |",
+        f"| the same vs `grep -rl`, {label} | (context) | {ratio(warm_list, grep_case)} |",
+        f"| the same vs bare tomllib loop, {label} | <= 0.1x | {ratio(warm_list, tomllib_case)} |",
+        f"| peak memory, warm list, {label} | < 150 MiB | {list_peak:.0f} MiB |",
+        f"| peak memory, check, {label} | < 400 MiB | {check_peak:.0f} MiB |",
+        "",
+    ]
+    out.write_text("\n".join(lines), encoding="utf-8")
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,227 @@
+"""An index of parsed event files in the user's cache folder (SQLite), so warm runs skip parsing.
+
+One database per timeline, keyed by its absolute path. Each file's entry is keyed by
+(size, mtime_ns, ctime_ns, inode): a changed file never matches and is parsed again. Entries
+carry columns for a conservative pre-selection (countries, tags, status, dates), so a filtered
+`list` builds only the events it may show. Any trouble with the database (corrupt, locked,
+foreign version, unwritable folder) means no index, never an error and never stale data.
+Also the compact record form of a parse result, shared with the worker processes.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import marshal
+import os
+import sqlite3
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+
+from orbitwatch import __version__
+from orbitwatch.errors import Problem
+from orbitwatch.model import (
+    Event,
+    PartialDate,
+    Precision,
+    Prefilter,
+    SignalOverride,
+    Source,
+)
+
+SCHEMA = f"orbitwatch-index-3-{__version__}"
+StatKey = str  # "size:mtime_ns:ctime_ns:inode", compared as text
+PRECISIONS = (Precision.DAY, Precision.MONTH, Precision.YEAR)
+_from_ordinal = dt.date.fromordinal
+
+
+# -- records: parse results as plain tuples (fast to marshal, fast to rebuild) --------------
+
+
+def _date_record(date: PartialDate | None) -> tuple[int, int] | None:
+    return None if date is None else (date.start.toordinal(), int(date.precision))
+
+
+def _date(record: tuple[int, int] | None) -> PartialDate | None:
+    return None if record is None else PartialDate(_from_ordinal(record[0]), PRECISIONS[record[1]])
+
+
+def to_record(event: Event | None, problems: Sequence[Problem]) -> tuple[object, ...]:
+    event_record = None
+    if event is not None:
+        event_record = (
+            event.id, event.path, event.line, _date_record(event.date), _date_record(event.end),
+            event.title, event.summary, event.countries, event.actors, event.tags, event.status,
+            tuple((s.title, s.publisher, s.url, s.author, _date_record(s.date))
+                  for s in event.sources),
+            (event.signal.stance, event.signal.weight, event.signal.note) if event.signal else None,
+            event.warn, event.pinned_id,
+        )
+    problem_records = tuple((p.line, p.col, p.message, p.severity, p.hint, p.field)
+                            for p in problems)
+    return (event_record, problem_records)
+
+
+def from_record(record: tuple[object, ...], shown: str) -> tuple[Event | None, list[Problem]]:
+    event_record, problem_records = record
+    event = None
+    if event_record is not None:
+        (event_id, path, line, date, end, title, summary, countries, actors, tags, status,
+         sources, signal, warn, pinned) = event_record  # type: ignore[misc]
+        event = Event(
+            event_id, path, line, _date(date), title, _date(end), summary, countries, actors,  # type: ignore[arg-type]
+            tags, status,
+            tuple(Source(t, p, u, a, _date(d)) for t, p, u, a, d in sources),  # type: ignore[union-attr]
+            SignalOverride(*signal) if signal is not None else None,  # type: ignore[misc]
+            warn, pinned,  # type: ignore[arg-type]
+        )
+    problems = [Problem(shown, line, col, message, severity, hint, field)  # type: ignore[misc]
+                for line, col, message, severity, hint, field in problem_records]  # type: ignore[union-attr]
+    return event, problems
+
+
+def dump(record: tuple[object, ...]) -> bytes:
+    return marshal.dumps(record)
+
+
+def load(blob: bytes) -> tuple[object, ...]:
+    return marshal.loads(blob)  # type: ignore[no-any-return]
+
+
+# -- the database ---------------------------------------------------------------------------
+
+
+def cache_disabled() -> bool:
+    return os.environ.get("ORBIT_NO_CACHE", "") not in ("", "0")
+
+
+def index_path(root: Path) -> Path:
+    import platformdirs
+
+    key = hashlib.sha256(os.path.abspath(root).encode("utf-8", "surrogateescape")).hexdigest()
+    folder = Path(platformdirs.user_cache_dir("orbitwatch", appauthor=False)) / "index"
+    return folder / f"{key[:24]}.sqlite"
+
+
+class Index:
+    """Open with Index.open(root, settings_hash); None when no usable index can be had."""
+
+    def __init__(self, connection: sqlite3.Connection):
+        self.db = connection
+
+    @classmethod
+    def open(cls, root: Path, settings_hash: str) -> Index | None:
+        try:
+            path = index_path(root)
+            path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        except OSError:
+            return None
+        for attempt in range(2):
+            try:
+                db = sqlite3.connect(path, timeout=5.0, isolation_level=None)
+                index = cls(db)
+                if index._prepare(os.path.abspath(root), settings_hash):
+                    return index
+                db.close()
+            except sqlite3.DatabaseError:
+                pass
+            if attempt == 0:  # corrupt or foreign: rebuild once from nothing
+                for suffix in ("", "-journal", "-wal", "-shm"):
+                    try:
+                        os.unlink(f"{path}{suffix}")
+                    except OSError:
+                        pass
+        return None
+
+    def _prepare(self, root: str, settings_hash: str) -> bool:
+        db = self.db
+        db.execute("PRAGMA journal_mode=WAL")
+        db.execute("PRAGMA synchronous=NORMAL")
+        db.execute("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT)")
+        db.execute(
+            "CREATE TABLE IF NOT EXISTS files (path TEXT PRIMARY KEY, stat TEXT, id TEXT, "
+            "countries TEXT, tags TEXT, status TEXT, first_day INTEGER, last_day INTEGER, "
+            "ok INTEGER, record BLOB)"
+        )
+        db.execute("CREATE INDEX IF NOT EXISTS files_id ON files (id)")
+        meta = dict(db.execute("SELECT key, value FROM meta").fetchall())
+        if meta.get("schema") not in (None, SCHEMA) or meta.get("root") not in (None, root):
+            return False  # another version's or another timeline's index
+        if meta.get("settings") != settings_hash:
+            db.execute("BEGIN IMMEDIATE")
+            db.execute("DELETE FROM files")
+            db.executemany("INSERT OR REPLACE INTO meta VALUES (?, ?)",
+                           [("schema", SCHEMA), ("root", root), ("settings", settings_hash)])
+            db.execute("COMMIT")
+        return True
+
+    def keys(self) -> dict[str, StatKey]:
+        return dict(self.db.execute("SELECT path, stat FROM files"))
+
+    def records(self, paths: set[str], prefilter: Prefilter | None) -> list[tuple[str, bytes]]:
+        """(path, record) of the fresh entries that may pass the prefilter (problems always)."""
+        where, params = _where(prefilter)
+        rows = self.db.execute(f"SELECT path, record FROM files WHERE {where}", params)
+        return [(path, blob) for path, blob in rows if path in paths]
+
+    def duplicate_ids(self) -> list[tuple[str, str]]:
+        """(id, path) of every entry whose id another entry shares, in path order."""
+        return self.db.execute(
+            "SELECT id, path FROM files WHERE id IN (SELECT id FROM files WHERE ok = 1 "
+            "GROUP BY id HAVING COUNT(*) > 1) AND ok = 1 ORDER BY path").fetchall()
+
+    def update(self, changed: Iterable[tuple[object, ...]], removed: Iterable[str]) -> None:
+        """Best effort: a busy or broken database just keeps what it had."""
+        try:
+            self.db.execute("BEGIN IMMEDIATE")
+            self.db.executemany("DELETE FROM files WHERE path = ?", ((p,) for p in removed))
+            self.db.executemany(
+                "INSERT OR REPLACE INTO files VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                changed)
+            self.db.execute("COMMIT")
+        except sqlite3.DatabaseError:
+            try:
+                self.db.execute("ROLLBACK")
+            except sqlite3.DatabaseError:
+                pass
+
+    def close(self) -> None:
+        try:
+            self.db.close()
+        except sqlite3.DatabaseError:
+            pass
+
+
+def row_for(path: str, key: StatKey, event: Event | None, record: tuple[object, ...]
+            ) -> tuple[object, ...]:
+    if event is None:
+        return (path, key, None, "", "", "", None, None, 0, dump(record))
+    return (path, key, event.id, "," + ",".join(event.countries) + ",",
+            "," + ",".join(t.casefold() for t in event.tags) + ",", event.status,
+            event.first_day.toordinal(), event.last_day.toordinal(), 1, dump(record))
+
+
+def _where(prefilter: Prefilter | None) -> tuple[str, list[object]]:
+    if prefilter is None:
+        return "1", []
+    clauses: list[str] = []
+    params: list[object] = []
+    for column, groups in (("countries", prefilter.countries), ("tags", prefilter.tags)):
+        for group in groups:
+            clauses.append("(" + " OR ".join(f"instr({column}, ?) > 0" for _ in group) + ")")
+            params.extend(f",{value}," for value in sorted(group))
+    for group in prefilter.statuses:
+        clauses.append("status IN (" + ",".join("?" for _ in group) + ")")
+        params.extend(sorted(group))
+    if prefilter.first_on_or_before is not None:
+        clauses.append("first_day <= ?")
+        params.append(prefilter.first_on_or_before.toordinal())
+    if prefilter.last_on_or_after is not None:
+        clauses.append("last_day >= ?")
+        params.append(prefilter.last_on_or_after.toordinal())
+    if prefilter.ids is not None:
+        clauses.append("id IN (" + ",".join("?" for _ in prefilter.ids) + ")")
+        params.extend(sorted(prefilter.ids))
+    if not clauses:
+        return "1", []
+    return "ok = 0 OR (" + " AND ".join(clauses) + ")", params
