@@ -91,10 +91,6 @@ def load(blob: bytes) -> tuple[object, ...]:
 # -- the database ---------------------------------------------------------------------------
 
 
-def cache_disabled() -> bool:
-    return os.environ.get("ORBIT_NO_CACHE", "") not in ("", "0")
-
-
 def index_path(root: Path) -> Path:
     import platformdirs
 

@@ -208,11 +208,10 @@ def load_timeline(
             return show(Path(base) / rel)
 
     index = None
-    if only is None and use_cache:
+    if only is None and use_cache and os.environ.get("ORBIT_NO_CACHE", "") in ("", "0"):
         from orbitwatch import index as cache
 
-        if not cache.cache_disabled():
-            index = cache.Index.open(root, _settings_hash(root))
+        index = cache.Index.open(root, _settings_hash(root))
     if index is None:
         files = [str(p) for p in only] if only is not None else _event_file_names(
             os.path.join(base, EVENTS_DIR))

@@ -1,0 +1,223 @@
+"""Speed features that must stay correct: lazy imports, the index of parsed files, prefilters,
+capped terminal tables, and the benchmark script (a 1k smoke run; the numbers live in
+benchmarks/RESULTS.md, not in tests)."""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from orbitwatch.load import load_timeline
+from orbitwatch.query import parse, prefilter
+from tests.conftest import REPO, run
+
+HEAVY = ("rich", "dateutil", "pycountry", "tomli", "tomllib", "sqlite3", "platformdirs")
+
+
+def imported(args: list[str], cwd: Path = REPO) -> set[str]:
+    code = (
+        "import sys\nfrom orbitwatch.cli import main\n"
+        f"try:\n    main({args!r})\nexcept SystemExit:\n    pass\n"
+        f"print(','.join(sorted(m for m in {HEAVY!r} if m in sys.modules)), file=sys.stderr)\n"
+    )
+    env = {**os.environ, "ORBIT_NO_CACHE": "1"}
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                            cwd=cwd, env=env)
+    last = result.stderr.strip().splitlines()[-1] if result.stderr.strip() else ""
+    return set(filter(None, last.split(",")))
+
+
+def test_version_and_help_import_only_click() -> None:
+    assert imported(["--version"]) == set()
+    assert imported(["--help"]) == set()
+    assert imported(["list", "--help"]) == set()
+
+
+def test_plain_list_needs_no_rich_dateutil_or_pycountry() -> None:
+    assert imported(["list", "country:KZ", "since:2022-05", "--format", "plain"]) == {"tomli"}
+
+
+def test_heavy_modules_load_only_when_needed() -> None:
+    assert "pycountry" in imported(["list", "country:Kazakhstan", "--format", "ids"])
+    assert "dateutil" in imported(["list", "since:May 2022", "--format", "ids"])
+    assert "rich" in imported(["list", "--format", "table"])
+
+
+def make(root: Path, name: str, body: str, age: float = 3600) -> Path:
+    path = root / "events" / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(body, encoding="utf-8")
+    past = time.time() - age  # old enough to be cached (fresh files are never cached)
+    os.utime(path, (past, past))
+    return path
+
+
+BODY = 'date = 2022-05-16\ntitle = "{}"\ncountries = ["KZ"]\n'
+
+
+@pytest.fixture
+def cached(tmp_path: Path) -> Path:
+    root = tmp_path / "t"
+    for index in range(5):
+        make(root, f"e{index}.toml", BODY.format(f"title {index}"))
+    first = load_timeline(root)
+    assert first.parsed == 5
+    assert load_timeline(root).parsed == 0  # served from the index
+    return root
+
+
+def titles(root: Path) -> list[str]:
+    return [e.title for e in load_timeline(root).events]
+
+
+def test_an_edit_keeping_size_and_mtime_is_seen(cached: Path) -> None:
+    path = cached / "events" / "e1.toml"
+    stat = path.stat()
+    path.write_text(BODY.format("TITLE 1"), encoding="utf-8")
+    os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns))  # only ctime tells
+    assert path.stat().st_size == stat.st_size
+    assert "TITLE 1" in titles(cached)
+
+
+def test_a_replacement_by_rename_and_a_deletion_are_seen(cached: Path, tmp_path: Path) -> None:
+    other = tmp_path / "new.toml"
+    other.write_text(BODY.format("title X"), encoding="utf-8")
+    stat = (cached / "events" / "e2.toml").stat()
+    os.utime(other, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+    os.replace(other, cached / "events" / "e2.toml")
+    (cached / "events" / "e3.toml").unlink()
+    assert titles(cached) == ["title 0", "title 1", "title X", "title 4"]
+
+
+def index_file(root: Path) -> Path:
+    from orbitwatch.index import index_path
+
+    return index_path(root)
+
+
+def test_a_corrupt_or_foreign_index_is_rebuilt(cached: Path) -> None:
+    path = index_file(cached)
+    for suffix in ("-wal", "-shm"):
+        Path(f"{path}{suffix}").unlink(missing_ok=True)
+    path.write_bytes(b"this is not a database" * 100)
+    timeline = load_timeline(cached)
+    assert timeline.parsed == 5 and len(timeline.events) == 5
+    db = sqlite3.connect(path)
+    db.execute("UPDATE meta SET value = 'orbitwatch-index-0' WHERE key = 'schema'")
+    db.commit()
+    db.close()
+    assert load_timeline(cached).parsed == 5
+    assert load_timeline(cached).parsed == 0
+
+
+def test_settings_changes_empty_the_index(cached: Path) -> None:
+    (cached / "orbit.toml").write_text('[tags]\nx = "y"\n', encoding="utf-8")
+    assert load_timeline(cached).parsed == 5
+
+
+def test_no_cache_switches_and_an_unwritable_cache_folder(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    root = tmp_path / "t"
+    make(root, "e.toml", BODY.format("x"))
+    monkeypatch.setenv("ORBIT_NO_CACHE", "1")
+    assert load_timeline(root).parsed == 1 and load_timeline(root).parsed == 1
+    monkeypatch.delenv("ORBIT_NO_CACHE")
+    assert run("--no-cache", "list", root=root).exit_code == 0
+    assert not index_file(root).exists()
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("x", encoding="utf-8")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(blocker))
+    result = run("list", "--format", "ids", root=root)
+    assert (result.exit_code, result.stdout, result.stderr) == (0, "e\n", "")
+
+
+def test_concurrent_updates_never_corrupt_the_index(tmp_path: Path) -> None:
+    from tests.conftest import cron_env, orbit_executable
+
+    root = tmp_path / "t"
+    for index in range(300):
+        make(root, f"e{index:03d}.toml", BODY.format(f"title {index}"))
+    env = cron_env(tmp_path)
+    for round_number in range(4):
+        make(root, f"e{round_number:03d}.toml", BODY.format(f"changed {round_number}"))
+        procs = [subprocess.Popen([*orbit_executable(), "--root", str(root), "list", "--format",
+                                   "ids"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
+                 for _ in range(3)]
+        for proc in procs:
+            out, err = proc.communicate(timeout=60)
+            assert proc.returncode == 0, err
+            assert len(out.split()) == 300
+    db = sqlite3.connect(Path(env["XDG_CACHE_HOME"]) / "orbitwatch" / "index" /
+                         index_file(root).name)
+    assert db.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+
+
+QUERIES = ["country:KZ", "country:KG,TJ tag:drones", "status:denied", "since:2022-05-10",
+           "date:..2021", "within:2022-05", "id:tj-aid", "not:country:KZ", "tag:LANGUAGE"]
+
+
+@pytest.mark.parametrize("text", QUERIES)
+def test_prefiltered_loads_select_the_same_events(text: str, tmp_path: Path) -> None:
+    from tests.test_query import FIXTURE, TODAY
+    from tests.conftest import write_files
+    from orbitwatch.query import compile_query
+
+    root = write_files(tmp_path / "q", FIXTURE)
+    for path in (root / "events").iterdir():
+        os.utime(path, (time.time() - 3600,) * 2)
+    query = parse(text)
+    predicate = compile_query(query, TODAY)
+    full = [e.id for e in load_timeline(root, use_cache=False).events if predicate(e, None)]
+    load_timeline(root)  # fill the index
+    partial = load_timeline(root, prefilter=prefilter(query, TODAY))
+    assert partial.parsed == 0
+    assert [e.id for e in partial.events if predicate(e, None)] == full
+
+
+def test_duplicates_are_reported_with_a_prefilter(tmp_path: Path) -> None:
+    root = tmp_path / "t"
+    make(root, "a.toml", BODY.format("one"))
+    make(root, "b.toml", 'id = "a"\ndate = 2021-01-01\ntitle = "two"\ncountries = ["KG"]\n')
+    load_timeline(root)
+    timeline = load_timeline(root, prefilter=prefilter(parse("country:KG"), time_today()))
+    assert [p.message for p in timeline.problems] == [
+        f"duplicate id 'a': also used by {root / 'events' / 'a.toml'}"]
+
+
+def time_today():  # type: ignore[no-untyped-def]
+    import datetime as dt
+
+    return dt.date(2022, 5, 31)
+
+
+def test_terminal_tables_are_capped_but_plain_output_is_not(
+        write_events: Callable[..., Path]) -> None:
+    root = write_events({f"events/e{i:04d}.toml": f'date = 2022-05-16\ntitle = "t{i}"\n'
+                         for i in range(520)})
+    table = run("list", "--format", "table", root=root, env={"COLUMNS": "120"}).stdout
+    assert "… 20 more not shown; use --limit 0 or --format plain to see all" in table
+    assert len(run("list", root=root).stdout.splitlines()) == 520
+    assert "more not shown" not in run("list", "--format", "table", "--limit", "0", root=root,
+                                       env={"COLUMNS": "120"}).stdout
+
+
+def test_no_progress_bar_when_stderr_is_not_a_terminal(write_events: Callable[..., Path]) -> None:
+    root = write_events({"events/a.toml": 'date = 2022-05-16\ntitle = "t"\n'})
+    assert run("list", root=root).stderr == ""
+
+
+def test_benchmark_smoke_run(tmp_path: Path) -> None:
+    out = tmp_path / "results.md"
+    result = subprocess.run([sys.executable, str(REPO / "benchmarks" / "bench.py"), "--events",
+                             "300", "--rounds", "1", "--out", str(out), "--workdir",
+                             str(tmp_path / "work")], capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr
+    text = out.read_text(encoding="utf-8")
+    assert "| orbit check, cold, 0k |" in text and "## Goals" in text
