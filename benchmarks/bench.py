@@ -113,6 +113,11 @@ def main() -> int:
     case("orbit --version", [*orbit, "--version"])
     case("orbit --help", [*orbit, "--help"])
     case("orbit list (shipped example, warm)", [*orbit, "--root", str(REPO), "list"])
+    completion_env = {**env, "_ORBIT_COMPLETE": "bash_complete", "COMP_WORDS": "orbit show 2022",
+                      "COMP_CWORD": "2", "ORBIT_ROOT": str(REPO)}
+    median, peak = run_case(orbit, completion_env, args.rounds)
+    rows.append(("completion of `orbit show 2022` (shipped example)", median, peak))
+    print(f"{'completion of orbit show 2022':55} {median:8.3f} s {peak:8.1f} MiB", flush=True)
     rg = shutil.which("rg")
     for size, root in roots.items():
         label = f"{size // 1000}k"

@@ -197,10 +197,104 @@ def rows_out(state: State, fmt: str | None, headers: Sequence[str], rows: Sequen
         write(plain_rows(rows))
 
 
+# -- shell completion: dynamic values read from the timeline; never an error in the shell ----
+
+
+def _completion_timeline(ctx: click.Context) -> Any:
+    from orbitwatch.load import find_root, load_timeline
+
+    root_option = ctx.find_root().params.get("root")
+    root = find_root(root_option, os.environ, Path.cwd())
+    return load_timeline(root)
+
+
+def _values_for(field: str, timeline: Any) -> list[str]:
+    from orbitwatch.model import STANCES, STATUSES
+
+    events = timeline.events
+    if field == "country":
+        return sorted({c for e in events for c in e.countries})
+    if field == "tag":
+        vocabulary = timeline.settings.tags or {}
+        return sorted(set(vocabulary) | {t for e in events for t in e.tags})
+    if field == "actor":
+        return sorted({a for e in events for a in e.actors})
+    if field == "rule":
+        return [rule.id for rule in timeline.settings.rules]
+    if field == "status":
+        return list(STATUSES)
+    if field == "stance":
+        return [*STANCES, "none"]
+    if field == "id":
+        return [e.id for e in events]
+    return []
+
+
+def complete_terms(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[Any]:
+    """`country:K` -> codes in the timeline; `tag:` -> tags; a bare prefix -> field names."""
+    from click.shell_completion import CompletionItem
+
+    from orbitwatch.query import FIELDS
+
+    try:
+        negation = ""
+        rest = incomplete
+        while rest.startswith("not:"):
+            negation += "not:"
+            rest = rest[4:]
+        if ":" not in rest:
+            return [CompletionItem(f"{negation}{name}:") for name in (*FIELDS, "not")
+                    if f"{name}".startswith(rest) and not (name == "not" and negation)]
+        field, _, value = rest.partition(":")
+        head, _, last = value.rpartition(",")
+        prefix = f"{negation}{field}:{head + ',' if head else ''}"
+        values = _values_for(field, _completion_timeline(ctx))
+        return [CompletionItem(prefix + v) for v in values if v.lower().startswith(last.lower())]
+    except Exception:  # noqa: BLE001 - a broken timeline completes nothing, silently
+        return []
+
+
+def complete_ids(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[Any]:
+    try:
+        return [e.id for e in _completion_timeline(ctx).events if e.id.startswith(incomplete)]
+    except Exception:  # noqa: BLE001
+        return []
+
+
+def complete_countries(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[Any]:
+    try:
+        codes = _values_for("country", _completion_timeline(ctx))
+        return [c for c in codes if c.lower().startswith(incomplete.lower())]
+    except Exception:  # noqa: BLE001
+        return []
+
+
+def complete_revisions(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[Any]:
+    """Branches, tags and HEAD of the timeline's repository, and folders."""
+    import subprocess
+
+    from click.shell_completion import CompletionItem
+
+    found: list[Any] = []
+    try:
+        from orbitwatch.load import find_root
+
+        root = find_root(ctx.find_root().params.get("root"), os.environ, Path.cwd())
+        result = subprocess.run(
+            ["git", "for-each-ref", "--format=%(refname:short)", "refs/heads", "refs/tags"],
+            cwd=root, capture_output=True, text=True, timeout=2, stdin=subprocess.DEVNULL)
+        refs = ["HEAD", *result.stdout.split()] if result.returncode == 0 else []
+        found = [CompletionItem(r) for r in refs if r.startswith(incomplete)]
+    except Exception:  # noqa: BLE001
+        pass
+    return [*found, CompletionItem(incomplete, type="dir")] if "/" in incomplete else found
+
+
 # -- the command group ----------------------------------------------------------------------
 
 
-@click.group(cls=OrderedGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=OrderedGroup, invoke_without_command=True,
+             context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, "--version", prog_name="orbit", message="%(prog)s %(version)s")
 @click.option("--root", metavar="DIR", help="Timeline folder (default: ORBIT_ROOT, then the "
               "nearest folder upward with orbit.toml or events/).")
@@ -219,6 +313,8 @@ def cli(ctx: click.Context, root: str | None, color: bool | None, no_cache: bool
       orbit signals --explain TJ
     """
     ctx.obj = State(root, color, no_cache)
+    if ctx.invoked_subcommand is None:
+        click.echo(ctx.get_help())
 
 
 @cli.command("check")
@@ -265,10 +361,11 @@ TABLE_CAP = 500
 
 
 @cli.command("list")
-@click.argument("terms", nargs=-1)
+@click.argument("terms", nargs=-1, shell_complete=complete_terms)
 @click.option("--since", metavar="DATE", help="Sugar for since:DATE.")
 @click.option("--until", metavar="DATE", help="Sugar for until:DATE.")
-@click.option("--country", metavar="C", multiple=True, help="Sugar for country:C (repeatable).")
+@click.option("--country", metavar="C", multiple=True, help="Sugar for country:C (repeatable).",
+              shell_complete=complete_countries)
 @click.option("--tag", metavar="T", multiple=True, help="Sugar for tag:T (repeatable).")
 @click.option("--actor", metavar="A", multiple=True, help="Sugar for actor:A (repeatable).")
 @click.option("--sort", "order", type=click.Choice(["date", "-date"]), default="date",
@@ -318,7 +415,7 @@ def list_cmd(state: State, terms: tuple[str, ...], since: str | None, until: str
 
 
 @cli.command("show")
-@click.argument("event_id", metavar="ID")
+@click.argument("event_id", metavar="ID", shell_complete=complete_ids)
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
               show_default=True)
 @click.pass_obj
@@ -355,7 +452,7 @@ def show_cmd(state: State, event_id: str, fmt: str) -> int:
 
 
 @cli.command("timeline")
-@click.argument("terms", nargs=-1)
+@click.argument("terms", nargs=-1, shell_complete=complete_terms)
 @click.option("--by", type=click.Choice(["date", "country"]), default="date", show_default=True,
               help="country: one lane per country.")
 @click.option("--width", type=click.IntRange(min=40), default=None,
@@ -403,7 +500,7 @@ def render_formats() -> list[str]:
 
 
 @cli.command("render")
-@click.argument("terms", nargs=-1)
+@click.argument("terms", nargs=-1, shell_complete=complete_terms)
 @click.option("--format", "fmt", type=click.Choice(render_formats()), required=True,
               help="md, html, json, jsonl, csv, ics or timelinejs (see below).")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=None,
@@ -471,11 +568,11 @@ def as_of_date(value: str | None) -> dt.date:
 
 
 @cli.command("signals")
-@click.argument("terms", nargs=-1)
+@click.argument("terms", nargs=-1, shell_complete=complete_terms)
 @click.option("--as-of", "as_of", metavar="DATE", help="Score on this day (default: today). "
               "A month or year means its last day.")
 @click.option("--explain", "explain", metavar="COUNTRY", help="Every event behind one "
-              "country's score, with its share.")
+              "country's score, with its share.", shell_complete=complete_countries)
 @click.option("--monthly", is_flag=True, help="Monthly arrows (away / toward / steady) with "
               "their rationale, newest first.")
 @click.option("--country", "only_country", metavar="C", multiple=True,
@@ -518,9 +615,12 @@ def signals_cmd(state: State, terms: tuple[str, ...], as_of: str | None, explain
                                           settings.half_life_text, parts)
             rows = out.explain_rows(parts)
             if use_table(fmt):
-                click.echo("\n".join(summary[:2]))
-                rows_out(state, fmt, out.EXPLAIN_HEADERS, rows,
-                         ("", "", "", "stance"), footer=summary[2])
+                from orbitwatch.render.terminal import explain_cards
+
+                click.echo("\n".join(summary[:2]) + "\n")
+                console(state).print(explain_cards(
+                    out.explain_cards(parts, settings.half_life_text, on.isoformat())))
+                click.echo("\n" + summary[2])
             else:
                 write(f"# {line}\n" for line in summary)
                 rows_out(state, fmt, out.EXPLAIN_HEADERS, rows)
@@ -544,7 +644,7 @@ def signals_cmd(state: State, terms: tuple[str, ...], as_of: str | None, explain
 
 
 @cli.command("alerts")
-@click.argument("terms", nargs=-1)
+@click.argument("terms", nargs=-1, shell_complete=complete_terms)
 @click.option("--as-of", "as_of", metavar="DATE", help="Alerts in force on this day (default: "
               "today).")
 @click.option("--since", metavar="DATE", help="Only alerts dated on or after DATE.")
@@ -639,7 +739,7 @@ def deliver(data: bytes, deliver_cmd: str | None) -> None:
 
 
 @cli.command("digest")
-@click.argument("terms", nargs=-1)
+@click.argument("terms", nargs=-1, shell_complete=complete_terms)
 @click.option("--state", "state_file", metavar="FILE", is_flag=False, flag_value="",
               default=None, help="Send only alerts not yet in FILE, then record them. --state "
               "alone: ORBIT_STATE, else a file under the user's state folder. Without it: a "
@@ -793,8 +893,8 @@ def looks_like_side(root: Path, spec: str) -> bool:
 
 
 @cli.command("diff")
-@click.argument("old", metavar="OLD")
-@click.argument("rest", nargs=-1, metavar="[NEW] [TERM...]")
+@click.argument("old", metavar="OLD", shell_complete=complete_revisions)
+@click.argument("rest", nargs=-1, metavar="[NEW] [TERM...]", shell_complete=complete_revisions)
 @click.option("--as-of", "as_of", metavar="DATE", help="Day of the signal impact (default: "
               "today, or the latest event date when the timeline ends before today).")
 @click.option("--format", "fmt", type=click.Choice(["text", "md", "json"]), default="text",

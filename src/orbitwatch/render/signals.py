@@ -16,7 +16,7 @@ from orbitwatch.signals import Alert, Arrow, Contribution, CountrySignal, sparkl
 
 ARROW_MARK = {"away": "↗ away", "toward": "↙ toward", "steady": "→ steady"}
 
-SIGNAL_HEADERS = ("country", "name", "score", "level", "Δ30d", "Δ90d", "trend", "top rules")
+SIGNAL_HEADERS = ("country", "name", "score", "level", "Δ30d", "Δ90d", "trend 12m", "top rules")
 
 
 def signal_rows(rows: Sequence[CountrySignal]) -> list[list[str]]:
@@ -24,8 +24,8 @@ def signal_rows(rows: Sequence[CountrySignal]) -> list[list[str]]:
         [
             row.country, countries.name(row.country), f"{row.score:+.2f}", row.level or "-",
             f"{row.change_30d:+.2f}", f"{row.change_90d:+.2f}",
-            sparkline([score for _, score in row.monthly[-24:]]),
-            ", ".join(f"{rule} {value:+.2f}" for rule, value in row.top_rules) or "-",
+            sparkline([score for _, score in row.monthly[-12:]]),
+            "\n".join(f"{rule} {value:+.2f}" for rule, value in row.top_rules) or "-",
         ]  # fmt: skip
         for row in rows
     ]
@@ -173,5 +173,25 @@ def alerts_json(alerts: Sequence[Alert]) -> Iterator[str]:
 
 
 def plain_rows(rows: Sequence[Sequence[str]]) -> Iterator[str]:
+    """Tab-separated; a cell's own line breaks become '; ' so that a row stays one line."""
     for row in rows:
-        yield "\t".join(one_line(cell) for cell in row) + "\n"
+        yield "\t".join(one_line(cell.replace("\n", "; ")) for cell in row) + "\n"
+
+
+def explain_cards(parts: Sequence[Contribution], half_life: str, on: str) -> list[list[str]]:
+    """For a terminal: one small block per event, the arithmetic spelled out."""
+    total = sum(abs(p.value) for p in parts) or 1.0
+    cards = []
+    for p in sorted(parts, key=lambda p: (-abs(p.value), p.event.id)):
+        import datetime as dt
+
+        age = max(0, (dt.date.fromisoformat(on) - p.event.date.middle).days)
+        cards.append([
+            f"{p.value:+.3f}", f"{abs(p.value) / total:.0%}", p.event.date.human(),
+            p.event.title,
+            f"{'+1 away' if p.reading.sign > 0 else '-1 toward'} x weight {p.reading.weight} "
+            f"({p.reading.rule}) x certainty {p.certainty:.1f} ({p.event.status}) x decay "
+            f"{p.decay:.3f} ({age} days, half-life {half_life})",
+            p.event.id,
+        ])
+    return cards

@@ -120,7 +120,7 @@ def simple_table(headers: Sequence[str], rows: Sequence[Sequence[str]],
         if header in numeric or header.startswith("Δ"):
             table.add_column(header, justify="right", no_wrap=True)
         elif header in ("date", "month", "country", "level", "kind", "stance", "arrow", "status",
-                        "trend"):
+                        "trend 12m", "top rules", "name"):
             table.add_column(header, no_wrap=True)
         else:
             table.add_column(header, overflow="fold")
@@ -130,7 +130,7 @@ def simple_table(headers: Sequence[str], rows: Sequence[Sequence[str]],
             style = styles[index] if index < len(styles) else ""
             if style == "stance":
                 style = STANCE_STYLE.get(cell.split(" ")[-1], "")
-            cells.append(t(cell, style))
+            cells.append(Text(visible(cell, keep_newlines=True), style=style))
         table.add_row(*cells)
     parts: list[object] = [table]
     if footer:
@@ -154,3 +154,17 @@ def segments_text(lines: object) -> Group:
             line.append(content, style=SEGMENT_STYLE.get(style, ""))
         texts.append(line)
     return Group(*texts)
+
+
+def explain_cards(cards: Sequence[Sequence[str]]) -> Table:
+    """Contribution and share on the left; date, title, the arithmetic and the id beside them."""
+    grid = Table.grid(padding=(0, 2))
+    grid.add_column(no_wrap=True, justify="right")
+    grid.add_column(overflow="fold")
+    for value, share, date, title, arithmetic, event_id in cards:
+        style = "bold red" if value.startswith("+") else "bold blue"
+        left = Text.assemble((value, style), ("\n" + share, "dim"))
+        right = Text.assemble((one_line(date), "bold"), "  ", one_line(title), "\n",
+                              one_line(arithmetic), "\n", (one_line(event_id), "dim"), "\n")
+        grid.add_row(left, right)
+    return grid
