@@ -83,13 +83,14 @@ def say_error(message: str, hint: str = "") -> None:
 
 
 def report(problems: Iterable[Problem]) -> int:
+    """Print every problem on stderr; the number of errors (warnings do not count)."""
     from orbitwatch.render.text import visible
 
-    count = 0
+    errors = 0
     for problem in problems:
         click.echo(visible(problem.render()), err=True)
-        count += 1
-    return count
+        errors += problem.severity == "error"
+    return errors
 
 
 def load(state: State, only: Sequence[Path] | None = None, prefilter: Any = None) -> Any:
@@ -349,11 +350,15 @@ def check_cmd(state: State, paths: tuple[Path, ...], fmt: str) -> int:
                     "events": len(timeline.events),
                     "problems": [p.to_json() for p in timeline.problems]}
         write([json.dumps(document, ensure_ascii=False, indent=2) + "\n"])
-    else:
+    errors = sum(1 for p in timeline.problems if p.severity == "error")
+    if fmt != "json":
         report(timeline.problems)
-        if not timeline.problems:
-            click.echo(f"{len(timeline.events)} events, no problems", err=True)
-    return int(ExitStatus.YES if timeline.problems else ExitStatus.OK)
+        warnings = len(timeline.problems) - errors
+        if not errors:
+            click.echo(f"{len(timeline.events)} events, no problems"
+                       + (f" ({warnings} warning{'s' if warnings != 1 else ''})" if warnings
+                          else ""), err=True)
+    return int(ExitStatus.YES if errors else ExitStatus.OK)
 
 
 LIST_FORMATS = ("table", "plain", "json", "jsonl", "csv", "ids")

@@ -8,6 +8,7 @@ from __future__ import annotations
 import dataclasses
 import os
 import re
+import stat
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,6 +24,7 @@ except ImportError:  # pragma: no cover - tomli is optional
     import tomllib as toml_parser
 
 MAX_FILE_BYTES = 1024 * 1024
+MAX_LINE_BYTES = 16 * 1024  # some one-line inputs make TOML parsers take seconds
 SETTINGS_FILE = "orbit.toml"
 EVENTS_DIR = "events"
 DEBRIS = re.compile(r"(^\.|^#.*#$|~$|\.sw[a-p]$|\.tmp$|\.orig$|\.rej$)")
@@ -68,18 +70,32 @@ def display_path(path: Path, cwd: Path | None = None) -> str:
 
 def read_toml(path: Path, shown: str, data: bytes | None = None
               ) -> tuple[str, dict[str, object] | None, list[Problem]]:
-    """(text, table, problems) for one TOML file; table is None when it cannot be used."""
+    """(text, table, problems) for one TOML file; table is None when it cannot be used.
+
+    Caps come before parsing: only a regular file is read (opened non-blocking, so a FIFO can
+    never hang us), at most MAX_FILE_BYTES + 1 bytes, and no line over MAX_LINE_BYTES. Whatever
+    the parser raises becomes a located problem.
+    """
     if data is None:
         try:
-            with open(path, "rb") as handle:
-                data = handle.read(MAX_FILE_BYTES + 1)
+            data = _read_regular(path)
         except OSError as exc:
             return "", None, [Problem(shown, 1, 1, f"cannot read: {exc.strerror or exc}")]
+        except _NotRegular as exc:
+            return "", None, [Problem(shown, 1, 1, str(exc))]
     if len(data) > MAX_FILE_BYTES:
         return "", None, [Problem(shown, 1, 1, f"file is larger than {MAX_FILE_BYTES} bytes")]
     if b"\x00" in data:
         line, col = _position(data, data.index(b"\x00"))
         return "", None, [Problem(shown, line, col, "file contains a NUL byte (binary file?)")]
+    if len(data) > MAX_LINE_BYTES:
+        start = 0
+        for number, line_bytes in enumerate(data.split(b"\n"), start=1):
+            if len(line_bytes) > MAX_LINE_BYTES:
+                return "", None, [Problem(shown, number, 1, f"line {number} is longer than "
+                                          f"{MAX_LINE_BYTES} bytes; split it (TOML multi-line "
+                                          'strings: """...""")')]
+            start += len(line_bytes) + 1
     if data.startswith(b"\xef\xbb\xbf"):
         data = data[3:]
     try:
@@ -101,9 +117,44 @@ def read_toml(path: Path, shown: str, data: bytes | None = None
             col = len(text.rsplit("\n", 1)[-1]) + 1
             message = message.replace("(at end of document)", "").rstrip()
         return text, None, [Problem(shown, line, col, f"invalid TOML: {message}")]
-    except (ValueError, RecursionError, MemoryError) as exc:
-        return text, None, [Problem(shown, 1, 1, f"invalid TOML: {type(exc).__name__}")]
+    except RecursionError:
+        return text, None, [Problem(shown, 1, 1, "invalid TOML: nested too deeply")]
+    except Exception as exc:  # noqa: BLE001 - the parser may raise anything on hostile input
+        return text, None, [Problem(shown, 1, 1, f"invalid TOML ({type(exc).__name__})")]
     return text, table, []
+
+
+class _NotRegular(Exception):
+    pass
+
+
+def _read_regular(path: Path) -> bytes:
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0)
+    fd = os.open(path, flags)
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            raise _NotRegular(f"not a regular file ({_kind(info.st_mode)}); not read")
+        chunks = []
+        remaining = MAX_FILE_BYTES + 1
+        while remaining > 0:
+            chunk = os.read(fd, remaining)
+            if not chunk:
+                break
+            chunks.append(chunk)
+            remaining -= len(chunk)
+        return b"".join(chunks)
+    finally:
+        os.close(fd)
+
+
+def _kind(mode: int) -> str:
+    for test, name in ((stat.S_ISDIR, "a folder"), (stat.S_ISFIFO, "a FIFO"),
+                       (stat.S_ISSOCK, "a socket"), (stat.S_ISCHR, "a character device"),
+                       (stat.S_ISBLK, "a block device"), (stat.S_ISLNK, "a symbolic link")):
+        if test(mode):
+            return name
+    return "not a file"
 
 
 def _position(data: bytes, offset: int) -> tuple[int, int]:
@@ -115,16 +166,20 @@ def _position(data: bytes, offset: int) -> tuple[int, int]:
 
 def event_files(root: Path) -> list[Path]:
     """Every *.toml under events/, any depth, in a stable order; dotfiles and debris skipped."""
-    return [Path(p) for p in _event_file_names(str(root / EVENTS_DIR))]
+    return [Path(p) for p in _event_file_names(str(root / EVENTS_DIR), str(root))[0]]
 
 
-def _event_file_names(base: str) -> list[str]:
-    """Paths of *.toml files under base, any depth; names starting with '.' or '#' skipped.
+def _event_file_names(base: str, root: str | None = None) -> tuple[list[str], list[tuple[str, str]]]:
+    """(paths of *.toml event files under base, [(path, why it was not read)]).
 
-    Unsorted (the caller sorts what it keeps): sorting 100,000 names per folder costs more than
-    the walk. Editor debris (`x.toml~`, `.x.toml.swp`, `#x.toml#`) never ends in '.toml'.
+    Names starting with '.' or '#' are skipped (editor debris never ends in '.toml'), except
+    that our own leftover temporaries are reported. Only regular files are read; a symbolic
+    link only when it resolves to a regular file inside the timeline. Unsorted walk, sorted
+    result: sorting per folder costs more than the walk.
     """
     found: list[str] = []
+    odd: list[tuple[str, str]] = []
+    inside = os.path.realpath(root or os.path.dirname(base)) + os.sep
     pending = [base]
     while pending:
         folder = pending.pop()
@@ -133,18 +188,50 @@ def _event_file_names(base: str) -> list[str]:
                 for entry in entries:
                     name = entry.name
                     if name[0] in ".#":
+                        if name.startswith(".import-") or (name[0] == "." and
+                                                           name.endswith(".tmp")):
+                            odd.append((entry.path, "warning: leftover temporary file from an "
+                                        "interrupted write; not read (safe to delete)"))
                         continue
-                    if name.endswith(".toml"):
-                        if entry.is_dir(follow_symlinks=False):
-                            pending.append(entry.path)
+                    if entry.is_dir(follow_symlinks=False):
+                        if name.endswith(".toml"):
+                            odd.append((entry.path, "a folder named like an event file; not read"))
                         else:
+                            pending.append(entry.path)
+                    elif name.endswith(".toml"):
+                        if entry.is_file(follow_symlinks=False):
                             found.append(entry.path)
-                    elif entry.is_dir(follow_symlinks=False):
-                        pending.append(entry.path)
-        except OSError:
-            continue
+                        elif entry.is_symlink():
+                            target = os.path.realpath(entry.path)
+                            if not target.startswith(inside):
+                                odd.append((entry.path, "a symbolic link that leaves the "
+                                            "timeline; not read"))
+                            elif not os.path.isfile(target):
+                                odd.append((entry.path, "a symbolic link to something that is "
+                                            "not a regular file; not read"))
+                            else:
+                                found.append(entry.path)
+                        else:
+                            kind = "a special file"
+                            try:
+                                kind = _kind(entry.stat(follow_symlinks=False).st_mode)
+                            except OSError:
+                                pass
+                            odd.append((entry.path, f"not a regular file ({kind}); not read"))
+        except OSError as exc:
+            odd.append((folder, f"cannot read folder: {exc.strerror}"))
     found.sort()
-    return found
+    return found, odd
+
+
+def _odd_problems(odd: list[tuple[str, str]], show: Callable[[str], str]) -> list[Problem]:
+    problems = []
+    for path, why in odd:
+        if why.startswith("warning: "):
+            problems.append(Problem(show(path), 1, 1, why[len("warning: "):], severity="warning"))
+        else:
+            problems.append(Problem(show(path), 1, 1, why))
+    return problems
 
 
 def load_settings(root: Path, show: Callable[[Path], str] = display_path
@@ -213,8 +300,12 @@ def load_timeline(
 
         index = cache.Index.open(root, _settings_hash(root))
     if index is None:
-        files = [str(p) for p in only] if only is not None else _event_file_names(
-            os.path.join(base, EVENTS_DIR))
+        odd: list[tuple[str, str]] = []
+        if only is not None:
+            files = [str(p) for p in only]
+        else:
+            files, odd = _event_file_names(os.path.join(base, EVENTS_DIR), base)
+        problems.extend(_odd_problems(odd, lambda p: show(Path(p))))
         rels = [relative_to_root(root, f) for f in files]
         results = _parse_all(files, [show(Path(f)) if only is not None else show_rel(r)
                                      for f, r in zip(files, rels, strict=True)],
@@ -295,13 +386,13 @@ def _parse_all(files: list[str], shown: list[str], rels: list[str], settings: Se
 
 
 def _stat_keys(paths: list[str]) -> list[tuple[str, int] | None]:
-    """lstat every file. Serial on purpose: measured, threads were slower (the GIL is taken
+    """stat every file. Serial on purpose: measured, threads were slower (the GIL is taken
     back after every short system call), 0.37 s with 2 threads against 0.34 s for 100,000."""
     found: list[tuple[str, int] | None] = []
-    lstat = os.lstat
+    stat_of = os.stat  # follows the symbolic links the walker accepted, so target edits count
     for path in paths:
         try:
-            st = lstat(path)
+            st = stat_of(path)
             mtime = st.st_mtime_ns
             found.append((f"{st.st_size}:{mtime}:{st.st_ctime_ns}:{st.st_ino}", mtime))
         except OSError:
@@ -320,7 +411,7 @@ def _load_indexed(
 
     db: cache.Index = index  # type: ignore[assignment]
     base = os.path.abspath(root)
-    files = _event_file_names(os.path.join(base, EVENTS_DIR))
+    files, odd = _event_file_names(os.path.join(base, EVENTS_DIR), base)
     cut = len(base) + 1
     rels = [f[cut:].replace(os.sep, "/") for f in files]
     gc_was_enabled = gc.isenabled()
@@ -362,6 +453,7 @@ def _load_indexed(
     finally:
         if gc_was_enabled:
             gc.enable()
+    problems.extend(_odd_problems(odd, lambda p: show_rel(p[cut:].replace(os.sep, "/"))))
     if prefilter is None:
         events, duplicates = check_duplicates(events, show_rel)
     else:  # only part of the timeline is loaded: ask the index (and the new parses) for twins

@@ -128,9 +128,9 @@ def parse_settings(path: str, text: str, raw: Mapping[str, object]) -> tuple[Set
             reader.problem("watch", f"[signals] watch: unknown country code '{code}'", "signals")
         values["watch"] = tuple(c for c in dict.fromkeys(watch) if c not in bad)
     conv = signals.get("convergence_rules", 3)
-    if not isinstance(conv, int) or isinstance(conv, bool) or conv < 2:
+    if not isinstance(conv, int) or isinstance(conv, bool) or not 2 <= conv <= 1000:
         reader.problem("convergence_rules", "[signals] convergence_rules must be a whole number "
-                       ">= 2", "signals")
+                       "from 2 to 1000", "signals")
     else:
         values["convergence_rules"] = conv
     try:
@@ -139,7 +139,7 @@ def parse_settings(path: str, text: str, raw: Mapping[str, object]) -> tuple[Set
     except DateError as exc:
         reader.problem("convergence_window", f"[signals] convergence_window: {exc}", "signals")
     threshold = signals.get("arrow_threshold", 0.25)
-    if not isinstance(threshold, (int, float)) or isinstance(threshold, bool) or threshold < 0:
+    if not _finite_number(threshold) or threshold < 0:  # type: ignore[operator]
         reader.problem("arrow_threshold", "[signals] arrow_threshold must be a number >= 0",
                        "signals")
     else:
@@ -158,6 +158,17 @@ def parse_settings(path: str, text: str, raw: Mapping[str, object]) -> tuple[Set
     values["rules"] = tuple(_rules(reader, raw.get("rules", [])))
     values["levels"] = tuple(_levels(reader, raw.get("levels", [])))
     return Settings(**values), reader.problems  # type: ignore[arg-type]
+
+
+def _finite_number(value: object) -> bool:
+    """A real, finite number: no booleans, no inf or nan, no integer beyond int64."""
+    import math
+
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return False
+    if isinstance(value, int):
+        return -(2**63) <= value < 2**63
+    return math.isfinite(value)
 
 
 def _warn(reader: _Reader, value: object, table: str, index: int) -> tuple[int, ...] | None:
@@ -239,7 +250,7 @@ def _levels(reader: _Reader, value: object) -> list[Level]:
         if any(level.name == name for level in levels):
             reader.problem("name", f"duplicate level name '{name}'", "levels", index)
             continue
-        if not isinstance(score, (int, float)) or isinstance(score, bool) or score <= 0:
+        if not _finite_number(score) or score <= 0:  # type: ignore[operator]
             reader.problem("score", f"level '{name}': score must be a number > 0", "levels", index)
             continue
         levels.append(Level(name, float(score)))
