@@ -30,6 +30,12 @@ class OrderedGroup(click.Group):
         return known + sorted(set(self.commands) - set(known))
 
     def invoke(self, ctx: click.Context) -> Any:
+        from orbitwatch.fsio import reset_faults
+        from orbitwatch.load import forget_revisions
+
+        reset_faults()
+        forget_revisions()
+        previous = _catch_sigterm()
         try:
             status = super().invoke(ctx)
             sys.stdout.flush()
@@ -39,16 +45,66 @@ class OrderedGroup(click.Group):
         except KeyboardInterrupt:
             click.echo("orbit: interrupted", err=True)
             status = 130
+        except Terminated:
+            _silence_stdout()
+            click.echo("orbit: terminated", err=True)
+            status = 143
         except BrokenPipeError:
             _silence_stdout()
             status = ExitStatus.OUTPUT_FAILED
         except OSError as exc:
-            if exc.errno not in (errno.ENOSPC, errno.EIO, errno.EPIPE, errno.EDQUOT, errno.EFBIG):
+            if exc.errno in (errno.ENOSPC, errno.EIO, errno.EPIPE, errno.EDQUOT, errno.EFBIG):
+                _silence_stdout()
+                say_error(f"cannot write output: {exc.strerror}")
+                status = ExitStatus.OUTPUT_FAILED
+            else:
+                where = f": {exc.filename}" if exc.filename else ""
+                say_error(f"{exc.strerror or exc}{where}")
+                status = ExitStatus.TROUBLE
+        except click.exceptions.ClickException:
+            raise
+        except click.exceptions.Exit:
+            raise
+        except Exception as exc:  # noqa: BLE001 - a bug must still end in one clear line
+            if os.environ.get("ORBIT_DEBUG"):
                 raise
-            _silence_stdout()
-            say_error(f"cannot write output: {exc.strerror}")
-            status = ExitStatus.OUTPUT_FAILED
+            say_error(f"internal error: {type(exc).__name__}: {exc}",
+                      hint="This is a bug in orbitwatch; run again with ORBIT_DEBUG=1 for the "
+                      "traceback and report it.")
+            status = 70  # EX_SOFTWARE
+        finally:
+            _restore_sigterm(previous)
         raise click.exceptions.Exit(int(status or 0))
+
+
+class Terminated(BaseException):
+    """SIGTERM, turned into an exception so that every cleanup (temporary files) runs."""
+
+
+def _on_sigterm(signum: int, frame: object) -> None:
+    raise Terminated()
+
+
+def _catch_sigterm() -> Any:
+    import signal
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        return None
+    try:
+        return signal.signal(signal.SIGTERM, _on_sigterm)
+    except (ValueError, OSError):
+        return None
+
+
+def _restore_sigterm(previous: Any) -> None:
+    import signal
+
+    if previous is not None:
+        try:
+            signal.signal(signal.SIGTERM, previous)
+        except (ValueError, OSError):
+            pass
 
 
 class State:

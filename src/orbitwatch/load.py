@@ -18,10 +18,13 @@ from orbitwatch.errors import OrbitError, Problem
 from orbitwatch.model import Event, Prefilter, sort_events
 from orbitwatch.settings import Settings, parse_settings
 
-try:  # the compiled tomli is several times faster and raises the same errors
-    import tomli as toml_parser
-except ImportError:  # pragma: no cover - tomli is optional
-    import tomllib as toml_parser
+def _toml_parser():  # type: ignore[no-untyped-def]
+    """The compiled tomli where installed (several times faster, same errors), else tomllib."""
+    try:
+        import tomli as parser
+    except ImportError:  # pragma: no cover - tomli is a dependency, tomllib the fallback
+        import tomllib as parser
+    return parser
 
 MAX_FILE_BYTES = 1024 * 1024
 MAX_LINE_BYTES = 16 * 1024  # some one-line inputs make TOML parsers take seconds
@@ -103,6 +106,7 @@ def read_toml(path: Path, shown: str, data: bytes | None = None
     except UnicodeDecodeError as exc:
         line, col = _position(data, exc.start)
         return "", None, [Problem(shown, line, col, "file is not valid UTF-8")]
+    toml_parser = _toml_parser()
     try:
         table = toml_parser.loads(text)
     except toml_parser.TOMLDecodeError as exc:
@@ -486,7 +490,11 @@ def _duplicates_indexed(db: object, events: list[Event], show_rel: Callable[[str
 
 # -- git revisions --------------------------------------------------------------------------
 
-GIT_TIMEOUT = 120
+def _git_timeout() -> float:
+    try:
+        return float(os.environ.get("ORBIT_GIT_TIMEOUT", "60"))
+    except ValueError:
+        return 60.0
 
 
 def _git(root: Path, args: list[str], input_data: bytes | None = None) -> bytes:
@@ -499,12 +507,13 @@ def _git(root: Path, args: list[str], input_data: bytes | None = None) -> bytes:
         result = subprocess.run(
             ["git", "-c", "core.quotepath=off", *args], cwd=root, env=env, input=input_data,
             stdin=None if input_data is not None else subprocess.DEVNULL,
-            capture_output=True, timeout=GIT_TIMEOUT, check=False,
+            capture_output=True, timeout=_git_timeout(), check=False,
         )
     except FileNotFoundError:
         raise OrbitError("git is not installed (needed to read a revision)") from None
     except subprocess.TimeoutExpired:
-        raise OrbitError(f"git did not answer within {GIT_TIMEOUT} s: git {args[0]}") from None
+        raise OrbitError(f"git did not answer within {_git_timeout():g} s (git {args[0]}); "
+                         "set ORBIT_GIT_TIMEOUT to wait longer") from None
     except OSError as exc:
         raise OrbitError(f"cannot run git: {exc.strerror}") from None
     if result.returncode != 0:
@@ -515,6 +524,14 @@ def _git(root: Path, args: list[str], input_data: bytes | None = None) -> bytes:
 
 class _GitFailed(OrbitError):
     pass
+
+
+_resolved: dict[tuple[str, str], str] = {}
+
+
+def forget_revisions() -> None:
+    """Revisions move between runs (a new commit); resolve afresh for each command."""
+    _resolved.clear()
 
 
 def resolve_revision(root: Path, revision: str) -> str:
@@ -528,12 +545,19 @@ def resolve_revision(root: Path, revision: str) -> str:
     except _GitFailed:
         raise OrbitError(f"{root} is not in a git repository, so '{revision}' cannot be read",
                          hint="Give two timeline folders instead, or run git init.") from None
+    key = (os.path.abspath(root), revision)
+    if key in _resolved:  # each revision is resolved once; only its hash is used afterwards
+        return _resolved[key]
     try:
         out = _git(root, ["rev-parse", "--verify", "--quiet", "--end-of-options",
                           f"{revision}^{{commit}}"])
     except _GitFailed:
         raise OrbitError(f"'{revision}' does not name a commit in {root}") from None
-    return out.decode().strip()
+    commit = out.decode().strip()
+    if not re.fullmatch(r"[0-9a-f]{40}([0-9a-f]{24})?", commit):
+        raise OrbitError(f"git answered {commit!r} for '{revision}'; expected a commit hash")
+    _resolved[key] = commit
+    return commit
 
 
 def load_revision(root: Path, revision: str) -> Timeline:
