@@ -174,6 +174,7 @@ def test_import_map_and_unknown_columns(root: Path, tmp_path: Path) -> None:
     source.write_text("When,Headline,Where,Remarks\n2022-05-16,Summit,KZ,x\n", encoding="utf-8")
     unknown = run("import", str(source), root=root)
     assert unknown.exit_code == 2 and "row 2: When: unknown column" in unknown.stderr
+    assert unknown.stderr.count("unknown column") == 4
     mapped = run("import", str(source), "--map", "When=date", "--map", "Headline=title",
                  "--map", "Where=countries", "--map", "Remarks=ignore", root=root)
     assert mapped.exit_code == 0, mapped.stderr

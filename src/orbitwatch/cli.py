@@ -405,7 +405,9 @@ def check_cmd(state: State, paths: tuple[Path, ...], fmt: str) -> int:
         document = {"schema_version": 1, "files": len(only) if only is not None else None,
                     "events": len(timeline.events),
                     "problems": [p.to_json() for p in timeline.problems]}
-        write([json.dumps(document, ensure_ascii=False, indent=2) + "\n"])
+        from orbitwatch.render.text import json_safe
+
+        write([json_safe(json.dumps(document, ensure_ascii=False, indent=2)) + "\n"])
     errors = sum(1 for p in timeline.problems if p.severity == "error")
     if fmt != "json":
         report(timeline.problems)
@@ -503,7 +505,9 @@ def show_cmd(state: State, event_id: str, fmt: str) -> int:
         from orbitwatch.render.data import SCHEMA_VERSION, event_dict
 
         doc = {"schema_version": SCHEMA_VERSION, **event_dict(event, reading)}
-        write([json.dumps(doc, ensure_ascii=False, indent=2) + "\n"])
+        from orbitwatch.render.text import json_safe
+
+        write([json_safe(json.dumps(doc, ensure_ascii=False, indent=2)) + "\n"])
     else:
         from orbitwatch.render.terminal import event_detail
 
@@ -1163,7 +1167,7 @@ def import_cmd(state: State, file: Path, fmt: str | None, maps: tuple[str, ...],
     from orbitwatch.load import display_path, find_root, load_timeline
     from orbitwatch.write import (
         event_path, near_duplicate, parse_mapping, read_rows, row_fields, slugify, to_toml,
-        validate,
+        unknown_columns, validate,
     )
 
     try:
@@ -1189,6 +1193,8 @@ def import_cmd(state: State, file: Path, fmt: str | None, maps: tuple[str, ...],
     taken_paths: set[Path] = set()
     known_ids = {e.id for e in timeline.events}
     now = today()
+    for p in unknown_columns(rows, mapping):
+        problems.append(f"{shown_file}:row {p.row}: {p.field}: {p.message}")
     for row in rows:
         fields, row_problems = row_fields(row, mapping, now)
         for p in row_problems:

@@ -195,12 +195,11 @@ def row_fields(row: Row, mapping: Mapping[str, str], today: dt.date
         target = mapping.get(column) or OWN_MAP.get(column) or ACLED_MAP.get(column)
         if column in ("sources", "signal") and target is None:
             target = column
-        if target is None:
-            if column in IGNORED or column == "_":
-                continue
-            problems.append(ImportProblem(row.number, column, "unknown column; map it with "
-                                          f"--map {column}=FIELD or --map {column}=ignore"))
+        if column is None:
+            problems.append(ImportProblem(row.number, "row", "more cells than the header row"))
             continue
+        if target is None:
+            continue  # reported once for the whole file by unknown_columns()
         if target == "ignore":
             continue
         gathered.setdefault(target, []).append(_unformula(value))
@@ -315,6 +314,23 @@ def _sources(gathered: Mapping[str, list[object]], first: object) -> list[dict[s
         if entry:
             sources.append(entry)
     return sources
+
+
+def unknown_columns(rows: Sequence[Row], mapping: Mapping[str, str]) -> list[ImportProblem]:
+    """Each column that maps to no field, once, at the first row that has it."""
+    seen: set[str] = set()
+    problems = []
+    for row in rows:
+        for column in row.values:
+            if column is None or column in seen:
+                continue
+            seen.add(column)
+            known = (mapping.get(column) or OWN_MAP.get(column) or ACLED_MAP.get(column)
+                     or column in ("sources", "signal", "_") or column in IGNORED)
+            if not known:
+                problems.append(ImportProblem(row.number, column, "unknown column; map it with "
+                                              f"--map '{column}=FIELD' or --map '{column}=ignore'"))
+    return problems
 
 
 def parse_mapping(pairs: Sequence[str]) -> dict[str, str]:

@@ -11,7 +11,7 @@ import json
 from collections.abc import Iterable, Iterator, Mapping
 
 from orbitwatch.model import Event, Reading
-from orbitwatch.render.text import one_line
+from orbitwatch.render.text import escape_controls, json_safe, one_line
 
 SCHEMA_VERSION = 1
 CSV_FIELDS = (
@@ -71,7 +71,8 @@ def events_json(events: Iterable[Event], reading_of: Mapping[str, Reading]) -> I
     yield f'{{"schema_version": {SCHEMA_VERSION}, "events": ['
     first = True
     for event in events:
-        body = json.dumps(event_dict(event, reading_of.get(event.id)), ensure_ascii=False)
+        body = json_safe(json.dumps(event_dict(event, reading_of.get(event.id)),
+                                    ensure_ascii=False))
         yield ("\n  " if first else ",\n  ") + body
         first = False
     yield "\n]}\n" if not first else "]}\n"
@@ -80,11 +81,13 @@ def events_json(events: Iterable[Event], reading_of: Mapping[str, Reading]) -> I
 def events_jsonl(events: Iterable[Event], reading_of: Mapping[str, Reading]) -> Iterator[str]:
     for event in events:
         record = {"schema_version": SCHEMA_VERSION, **event_dict(event, reading_of.get(event.id))}
-        yield json.dumps(record, ensure_ascii=False) + "\n"
+        yield json_safe(json.dumps(record, ensure_ascii=False)) + "\n"
 
 
 def safe_cell(value: str) -> str:
-    """Neutralise spreadsheet formulas: a cell starting with = + - @ tab or CR gets a quote."""
+    """Controls made visible, and spreadsheet formulas neutralised: a cell starting with
+    = + - @ tab or CR gets a leading quote."""
+    value = escape_controls(value)
     if value and value[0] in "=+-@\t\r":
         return "'" + value
     return value

@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from orbitwatch.diff import EventChange, FieldChange, TimelineDiff
 from orbitwatch.render.data import SCHEMA_VERSION
 from orbitwatch.render.digest import md
-from orbitwatch.render.text import one_line
+from orbitwatch.render.text import json_safe, one_line
 
 MARK = {"added": "+", "removed": "-", "changed": "~", "renamed": ">"}
 
@@ -125,4 +125,4 @@ def diff_json(diff: TimelineDiff, old: str, new: str) -> Iterator[str]:
             for i in diff.impact
         ],
     }
-    yield json.dumps(document, ensure_ascii=False, indent=2) + "\n"
+    yield json_safe(json.dumps(document, ensure_ascii=False, indent=2)) + "\n"

@@ -13,7 +13,7 @@ from orbitwatch import countries
 from orbitwatch.digest import Digest, short_id
 from orbitwatch.render.data import SCHEMA_VERSION
 from orbitwatch.render.signals import ARROW_MARK, alert_dict
-from orbitwatch.render.text import one_line
+from orbitwatch.render.text import json_safe, one_line
 from orbitwatch.signals import Alert
 
 
@@ -133,7 +133,7 @@ def digest_json(digest: Digest) -> Iterator[str]:
             for alert in digest.alerts
         ],
     }
-    yield json.dumps(document, ensure_ascii=False, indent=2) + "\n"
+    yield json_safe(json.dumps(document, ensure_ascii=False, indent=2)) + "\n"
 
 
 def digest_email(digest: Digest, mail_to: str, now_header: str) -> bytes:

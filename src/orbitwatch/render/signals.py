@@ -11,7 +11,7 @@ from collections.abc import Iterator, Sequence
 from orbitwatch import countries
 from orbitwatch.model import Event
 from orbitwatch.render.data import SCHEMA_VERSION
-from orbitwatch.render.text import one_line
+from orbitwatch.render.text import json_safe, one_line
 from orbitwatch.signals import Alert, Arrow, Contribution, CountrySignal, sparkline
 
 ARROW_MARK = {"away": "↗ away", "toward": "↙ toward", "steady": "→ steady"}
@@ -53,7 +53,7 @@ def signals_json(rows: Sequence[CountrySignal], on: str, pole: str) -> Iterator[
             for row in rows
         ],
     }
-    yield json.dumps(document, ensure_ascii=False, indent=2) + "\n"
+    yield json_safe(json.dumps(document, ensure_ascii=False, indent=2)) + "\n"
 
 
 EXPLAIN_HEADERS = ("date", "event", "rule", "stance", "weight", "status", "certainty", "decay",
@@ -110,7 +110,7 @@ def explain_json(country: str, on: str, score: float, level: str,
             for p in sorted(parts, key=lambda p: (-abs(p.value), p.event.id))
         ],
     }
-    yield json.dumps(document, ensure_ascii=False, indent=2) + "\n"
+    yield json_safe(json.dumps(document, ensure_ascii=False, indent=2)) + "\n"
 
 
 ARROW_HEADERS = ("month", "country", "arrow", "score", "change", "rationale")
@@ -137,7 +137,7 @@ def arrows_json(arrows: Sequence[Arrow]) -> Iterator[str]:
             for a in ordered
         ],
     }
-    yield json.dumps(document, ensure_ascii=False, indent=2) + "\n"
+    yield json_safe(json.dumps(document, ensure_ascii=False, indent=2)) + "\n"
 
 
 ALERT_HEADERS = ("date", "kind", "country", "level", "about", "why")
@@ -169,7 +169,7 @@ def alert_dict(alert: Alert) -> dict[str, object]:
 
 def alerts_json(alerts: Sequence[Alert]) -> Iterator[str]:
     document = {"schema_version": SCHEMA_VERSION, "alerts": [alert_dict(a) for a in alerts]}
-    yield json.dumps(document, ensure_ascii=False, indent=2) + "\n"
+    yield json_safe(json.dumps(document, ensure_ascii=False, indent=2)) + "\n"
 
 
 def plain_rows(rows: Sequence[Sequence[str]]) -> Iterator[str]:

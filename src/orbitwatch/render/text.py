@@ -19,6 +19,24 @@ def _escape(match: re.Match[str]) -> str:
     return f"\\x{code:02x}" if code <= 0xFF else f"\\u{code:04x}"
 
 
+def escape_controls(text: str, keep: str = "\n\t\r") -> str:
+    """Every control, DEL, C1 and bidi/format character as a visible escape, except `keep`."""
+    escaped = _CONTROL.sub(_escape, text)
+    for char in "\n\t\r":
+        if char not in keep:
+            escaped = escaped.replace(char, {"\n": "\\n", "\t": "\\t", "\r": "\\r"}[char])
+    return _SURROGATE.sub(_escape, escaped)
+
+
+def json_safe(document: str) -> str:
+    """JSON text with C1, DEL and bidi/format characters written as \\u escapes (same values)."""
+    return _JSON_UNSAFE.sub(lambda m: f"\\u{ord(m.group(0)):04x}", document)
+
+
+_JSON_UNSAFE = re.compile("[\x7f-\x9f\u061c\u200b-\u200f\u2028-\u202e\u2060-\u206f\ufeff"
+                          "\ufff9-\ufffb\ud800-\udfff]")
+
+
 def visible(text: str, keep_newlines: bool = False) -> str:
     """Text safe to print: controls shown as \\x1b or \\u202e; newlines and tabs too unless kept."""
     text = _CONTROL.sub(_escape, text)

@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from orbitwatch.model import PartialDate, Precision
 from orbitwatch.render import RenderInput
 from orbitwatch.render.markdown import safe_url
+from orbitwatch.render.text import json_safe, visible
 
 
 def tl_date(date: PartialDate) -> dict[str, str]:
@@ -28,9 +29,10 @@ def render_timelinejs(data: RenderInput) -> Iterator[str]:
     """TimelineJS JSON: start_date as far as the precision goes, headline, text, group."""
     events = []
     for event in data.events:
-        body = html.escape(event.summary)
+        body = html.escape(visible(event.summary, keep_newlines=True))
         links = [
-            f'<a href="{html.escape(url, quote=True)}">{html.escape(s.title or s.publisher or url)}</a>'
+            f'<a href="{html.escape(url, quote=True)}">'
+            f'{html.escape(visible(s.title or s.publisher or url))}</a>'
             for s in event.sources if (url := safe_url(s.url))
         ]
         if links:
@@ -38,12 +40,12 @@ def render_timelinejs(data: RenderInput) -> Iterator[str]:
         item: dict[str, object] = {
             "unique_id": event.id,
             "start_date": tl_date(event.date),
-            "text": {"headline": html.escape(event.title), "text": body},
+            "text": {"headline": html.escape(visible(event.title)), "text": body},
             "group": event.countries[0] if event.countries else "",
         }
         if event.end is not None:
             item["end_date"] = tl_date(event.end)
         events.append(item)
-    document = {"title": {"text": {"headline": html.escape(data.title), "text": ""}},
+    document = {"title": {"text": {"headline": html.escape(visible(data.title)), "text": ""}},
                 "events": events}
-    yield json.dumps(document, ensure_ascii=False, indent=2) + "\n"
+    yield json_safe(json.dumps(document, ensure_ascii=False, indent=2)) + "\n"
