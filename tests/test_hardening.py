@@ -359,3 +359,10 @@ def test_no_traceback_anywhere_on_a_hostile_timeline(tmp_path: Path) -> None:
         result = run_process("--root", str(tmp_path), *args, env=cron_env(tmp_path))
         assert result.returncode in (1, 2), (args, result.stderr[-500:])
         assert b"Traceback" not in result.stderr, args
+
+
+def test_clicks_own_usage_errors_show_control_characters_visibly(tmp_path: Path) -> None:
+    result = run_process("list", "--\x1b[31m", env=cron_env(tmp_path), cwd=tmp_path)
+    assert result.returncode == 2
+    assert b"\x1b" not in result.stderr
+    assert b"No such option '--\\x1b[31m'" in result.stderr

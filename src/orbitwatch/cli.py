@@ -1355,7 +1355,21 @@ def main(argv: Sequence[str] | None = None) -> None:
     _utf8_streams()
     if argv is None:
         argv = [_utf8_argument(arg) for arg in sys.argv[1:]]
-    cli.main(args=argv, prog_name="orbit")
+    try:
+        code = cli.main(args=argv, prog_name="orbit", standalone_mode=False)
+    except click.exceptions.ClickException as exc:
+        # click's own messages repeat what was typed: make control characters visible too
+        from orbitwatch.render.text import visible
+
+        if isinstance(exc, click.UsageError) and exc.ctx is not None:
+            click.echo(exc.ctx.get_usage(), err=True)
+            click.echo(f"Try '{exc.ctx.command_path} --help' for help.\n", err=True)
+        click.echo(f"Error: {visible(exc.format_message())}", err=True)
+        code = exc.exit_code
+    except click.exceptions.Abort:
+        click.echo("orbit: interrupted", err=True)
+        code = 130
+    sys.exit(int(code or 0))
 
 
 def _utf8_argument(arg: str) -> str:
