@@ -50,8 +50,7 @@ def measure(argv: list[str], env: dict[str, str], before: object = None) -> tupl
     if callable(before):
         before()
     start = time.perf_counter()
-    process = subprocess.Popen(argv, env=env, stdout=subprocess.DEVNULL,
-                               stderr=subprocess.DEVNULL)
+    process = subprocess.Popen(argv, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     _, status, usage = os.wait4(process.pid, 0)
     elapsed = time.perf_counter() - start
     process.returncode = os.waitstatus_to_exitcode(status)
@@ -60,8 +59,9 @@ def measure(argv: list[str], env: dict[str, str], before: object = None) -> tupl
     return elapsed, usage.ru_maxrss / 1024
 
 
-def run_case(argv: list[str], env: dict[str, str], rounds: int, before: object = None
-             ) -> tuple[float, float]:
+def run_case(
+    argv: list[str], env: dict[str, str], rounds: int, before: object = None
+) -> tuple[float, float]:
     times, peaks = [], []
     for _ in range(rounds):
         elapsed, peak = measure(argv, env, before)
@@ -71,8 +71,13 @@ def run_case(argv: list[str], env: dict[str, str], rounds: int, before: object =
 
 
 def git(repo: Path, *args: str) -> None:
-    env = {**os.environ, "GIT_AUTHOR_NAME": "b", "GIT_AUTHOR_EMAIL": "b@example.org",
-           "GIT_COMMITTER_NAME": "b", "GIT_COMMITTER_EMAIL": "b@example.org"}
+    env = {
+        **os.environ,
+        "GIT_AUTHOR_NAME": "b",
+        "GIT_AUTHOR_EMAIL": "b@example.org",
+        "GIT_COMMITTER_NAME": "b",
+        "GIT_COMMITTER_EMAIL": "b@example.org",
+    }
     subprocess.run(["git", *args], cwd=repo, env=env, check=True, capture_output=True)
 
 
@@ -81,8 +86,12 @@ def main() -> int:
     parser.add_argument("--events", type=int, default=100_000)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--out", type=Path, default=HERE / "RESULTS.md")
-    parser.add_argument("--workdir", type=Path, default=None,
-                        help="Keep generated timelines here (reused when present).")
+    parser.add_argument(
+        "--workdir",
+        type=Path,
+        default=None,
+        help="Keep generated timelines here (reused when present).",
+    )
     args = parser.parse_args()
     work = args.workdir or Path(tempfile.mkdtemp(prefix="orbit-bench-"))
     work.mkdir(parents=True, exist_ok=True)
@@ -113,8 +122,13 @@ def main() -> int:
     case("orbit --version", [*orbit, "--version"])
     case("orbit --help", [*orbit, "--help"])
     case("orbit list (shipped example, warm)", [*orbit, "--root", str(REPO), "list"])
-    completion_env = {**env, "_ORBIT_COMPLETE": "bash_complete", "COMP_WORDS": "orbit show 2022",
-                      "COMP_CWORD": "2", "ORBIT_ROOT": str(REPO)}
+    completion_env = {
+        **env,
+        "_ORBIT_COMPLETE": "bash_complete",
+        "COMP_WORDS": "orbit show 2022",
+        "COMP_CWORD": "2",
+        "ORBIT_ROOT": str(REPO),
+    }
     median, peak = run_case(orbit, completion_env, args.rounds)
     rows.append(("completion of `orbit show 2022` (shipped example)", median, peak))
     print(f"{'completion of orbit show 2022':55} {median:8.3f} s {peak:8.1f} MiB", flush=True)
@@ -139,11 +153,15 @@ def main() -> int:
         git(diff_root, "add", "-A")
         git(diff_root, "commit", "-qm", "one")
         for path in sorted((diff_root / "events").rglob("*.toml"))[:100]:
-            path.write_text(path.read_text("utf-8").replace('status = "occurred"',
-                                                            'status = "reported"'), "utf-8")
+            path.write_text(
+                path.read_text("utf-8").replace('status = "occurred"', 'status = "reported"'),
+                "utf-8",
+            )
         git(diff_root, "commit", "-qam", "two")
-    case(f"orbit diff HEAD~1 HEAD --stat, {sizes[0] // 1000}k",
-         [*orbit, "--root", str(diff_root), "diff", "HEAD~1", "HEAD", "--stat"])
+    case(
+        f"orbit diff HEAD~1 HEAD --stat, {sizes[0] // 1000}k",
+        [*orbit, "--root", str(diff_root), "diff", "HEAD~1", "HEAD", "--stat"],
+    )
     write_results(args.out, rows, args.events, args.rounds, rg is not None)
     shutil.rmtree(cache, ignore_errors=True)
     if args.workdir is None:
@@ -151,8 +169,9 @@ def main() -> int:
     return 0
 
 
-def write_results(out: Path, rows: list[tuple[str, float, float]], events: int, rounds: int,
-                  have_rg: bool) -> None:
+def write_results(
+    out: Path, rows: list[tuple[str, float, float]], events: int, rounds: int, have_rg: bool
+) -> None:
     from orbitwatch import __version__
 
     timing = {name: (median, peak) for name, median, peak in rows}

@@ -11,12 +11,28 @@ import sys
 from pathlib import Path
 
 COUNTRIES = ["KZ", "KG", "TJ", "UZ", "TM", "AM", "BY", "RU", "US", "TR", "CN", "AZ", "GE", "UA"]
-TAGS = ["security-aid", "drones", "arms-deal", "language", "symbols", "un-vote", "summit",
-        "remittances", "trade", "diplomacy", "protests", "border-security", "economy", "war"]
+TAGS = [
+    "security-aid",
+    "drones",
+    "arms-deal",
+    "language",
+    "symbols",
+    "un-vote",
+    "summit",
+    "remittances",
+    "trade",
+    "diplomacy",
+    "protests",
+    "border-security",
+    "economy",
+    "war",
+]
 STATUSES = ["occurred"] * 6 + ["reported"] * 2 + ["scheduled", "rumored", "denied"]
-WORDS = ("minister visit agreement border drones aid pipeline railway summit parliament "
-         "language law protest election sanctions trade corridor grain energy water "
-         "security exercise delegation embassy loan investment migration remittance").split()
+WORDS = (
+    "minister visit agreement border drones aid pipeline railway summit parliament "
+    "language law protest election sanctions trade corridor grain energy water "
+    "security exercise delegation embassy loan investment migration remittance"
+).split()
 SETTINGS = """[signals]
 pole = "RU"
 half_life = "180d"

@@ -317,8 +317,10 @@ def test_sigterm_and_sigint_give_one_line_and_keep_alerts(
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                             env=cron_env(tmp_path))
     deadline = time.monotonic() + 20
-    while time.monotonic() < deadline:  # wait until the digest is on its way (state pending)
-        if state.exists() and json.loads(state.read_text())["pending"]:
+    children = Path(f"/proc/{proc.pid}/task/{proc.pid}/children")
+    while time.monotonic() < deadline:  # wait until the digest is being delivered
+        if (state.exists() and json.loads(state.read_text())["pending"]
+                and children.exists() and children.read_text().strip()):
             break
         time.sleep(0.05)
     proc.send_signal(sig)

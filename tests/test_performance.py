@@ -165,9 +165,9 @@ QUERIES = ["country:KZ", "country:KG,TJ tag:drones", "status:denied", "since:202
 
 @pytest.mark.parametrize("text", QUERIES)
 def test_prefiltered_loads_select_the_same_events(text: str, tmp_path: Path) -> None:
-    from tests.test_query import FIXTURE, TODAY
-    from tests.conftest import write_files
     from orbitwatch.query import compile_query
+    from tests.conftest import write_files
+    from tests.test_query import FIXTURE, TODAY
 
     root = write_files(tmp_path / "q", FIXTURE)
     for path in (root / "events").iterdir():

@@ -9,7 +9,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from hypothesis import given, settings as hsettings
+from hypothesis import given
+from hypothesis import settings as hsettings
 from hypothesis import strategies as st
 
 from orbitwatch.load import load_timeline
@@ -17,7 +18,6 @@ from orbitwatch.model import Event, PartialDate, Precision
 from orbitwatch.settings import Settings
 from orbitwatch.signals import (
     alerts,
-    contributions,
     country_signals,
     drift_score,
     monthly_arrows,

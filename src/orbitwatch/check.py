@@ -26,7 +26,7 @@ INT64 = 2**63
 
 
 def find_key_line(text: str, key: str, table: str | None = None, index: int = 0) -> tuple[int, int]:
-    """(line, col) of `key =` inside `table` ([table] or the index-th [[table]]); (1, 1) if unseen."""
+    """(line, col) of `key =` in `table` ([table] or the index-th [[table]]); (1, 1) if unseen."""
     current: str | None = None
     seen = -1
     fallback = (1, 1)
@@ -102,7 +102,8 @@ class EventChecker:
             pinned = raw["id"]
             if not isinstance(pinned, str) or not ID_RE.match(pinned):
                 self.problem(
-                    "id", "'id' must be letters, digits, '.', '_' or '-' (at most 200), "
+                    "id",
+                    "'id' must be letters, digits, '.', '_' or '-' (at most 200), "
                     "starting with a letter or digit",
                 )
             else:
@@ -135,8 +136,12 @@ class EventChecker:
         if value is None:
             return None
         if isinstance(value, dt.datetime):
-            self.problem(key, f"'{key}' is a date-time; give a date: {value.date().isoformat()}",
-                         table, index)
+            self.problem(
+                key,
+                f"'{key}' is a date-time; give a date: {value.date().isoformat()}",
+                table,
+                index,
+            )
             return None
         if isinstance(value, dt.date):
             return PartialDate.day(value.year, value.month, value.day)
@@ -149,8 +154,10 @@ class EventChecker:
             if parsed is not None:
                 return parsed
             self.problem(
-                key, f"'{key}' is '{value}'; use a TOML date (2022-05-16) or \"2022-05\" / \"2022\"",
-                table, index,
+                key,
+                f"'{key}' is '{value}'; use a TOML date (2022-05-16) or \"2022-05\" / \"2022\"",
+                table,
+                index,
             )
             return None
         self.problem(key, f"'{key}' must be a date, not {_type_name(value)}", table, index)
@@ -197,8 +204,10 @@ class EventChecker:
                 continue
             resolved = countries.lookup(code)
             if resolved is not None:
-                self.problem("countries", f"country '{code}' must be written as its ISO 3166-1 "
-                             f"alpha-2 code '{resolved}'")
+                self.problem(
+                    "countries",
+                    f"country '{code}' must be written as its ISO 3166-1 alpha-2 code '{resolved}'",
+                )
             else:
                 self.problem("countries", f"unknown country code '{code}' (not ISO 3166-1 alpha-2)")
         return tuple(dict.fromkeys(good))
@@ -209,8 +218,9 @@ class EventChecker:
             for tag in tags:
                 if tag not in self.tags_vocabulary:
                     hint = did_you_mean(tag, self.tags_vocabulary)
-                    self.problem("tags", f"unknown tag '{tag}'{hint}; declare it under [tags] in "
-                                 "orbit.toml")
+                    self.problem(
+                        "tags", f"unknown tag '{tag}'{hint}; declare it under [tags] in orbit.toml"
+                    )
         return tuple(dict.fromkeys(tags))
 
     def sources(self, value: object) -> tuple[Source, ...]:
@@ -221,19 +231,28 @@ class EventChecker:
         for index, table in enumerate(value):
             for key in table:
                 if key not in SOURCE_KEYS:
-                    self.problem(key, f"unknown key '{key}' in [[sources]]"
-                                 f"{did_you_mean(key, SOURCE_KEYS)}", "sources", index)
+                    self.problem(
+                        key,
+                        f"unknown key '{key}' in [[sources]]{did_you_mean(key, SOURCE_KEYS)}",
+                        "sources",
+                        index,
+                    )
             texts = {
                 key: self.text_value(key, table.get(key, ""), True, "sources", index)
                 for key in ("title", "publisher", "url", "author")
             }
             url = texts["url"]
             if url and not re.match(r"^https?://[^\s/]+", url, re.IGNORECASE):
-                self.problem("url", f"source url '{url}' must start with http:// or https://",
-                             "sources", index)
+                self.problem(
+                    "url",
+                    f"source url '{url}' must start with http:// or https://",
+                    "sources",
+                    index,
+                )
             if not (texts["title"] or texts["url"] or texts["publisher"]):
-                self.problem("", "a [[sources]] entry needs a title, publisher or url",
-                             "sources", index)
+                self.problem(
+                    "", "a [[sources]] entry needs a title, publisher or url", "sources", index
+                )
             date = self.partial_date("date", table.get("date"), "sources", index)
             result.append(Source(texts["title"], texts["publisher"], url, texts["author"], date))
         return tuple(result)
@@ -244,18 +263,23 @@ class EventChecker:
             return None
         for key in value:
             if key not in SIGNAL_KEYS:
-                self.problem(key, f"unknown key '{key}' in [signal]{did_you_mean(key, SIGNAL_KEYS)}",
-                             "signal")
+                self.problem(
+                    key,
+                    f"unknown key '{key}' in [signal]{did_you_mean(key, SIGNAL_KEYS)}",
+                    "signal",
+                )
         stance = value.get("stance")
         weight = value.get("weight", 1)
         ok = True
         if stance not in STANCES:
-            self.problem("stance", f"[signal] stance is {stance!r}; use away, toward or neutral",
-                         "signal")
+            self.problem(
+                "stance", f"[signal] stance is {stance!r}; use away, toward or neutral", "signal"
+            )
             ok = False
         if not isinstance(weight, int) or isinstance(weight, bool) or not 1 <= weight <= 5:
-            self.problem("weight", f"[signal] weight is {weight!r}; use a whole number 1 to 5",
-                         "signal")
+            self.problem(
+                "weight", f"[signal] weight is {weight!r}; use a whole number 1 to 5", "signal"
+            )
             ok = False
         note = self.text_value("note", value.get("note", ""), False, "signal")
         return SignalOverride(str(stance), int(weight), note) if ok else None
@@ -281,10 +305,12 @@ def _type_name(value: object) -> str:
 
 # C0 and C1 controls, DEL, bidi controls and lone surrogates; tab is allowed everywhere and
 # newline only in multi-line fields (summary, note).
-_BAD_ANYWHERE = re.compile("[\x00-\x08\x0a-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e"
-                           "\u2066-\u2069\ud800-\udfff]")
-_BAD_MULTILINE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e"
-                            "\u2066-\u2069\ud800-\udfff]")
+_BAD_ANYWHERE = re.compile(
+    "[\x00-\x08\x0a-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\ud800-\udfff]"
+)
+_BAD_MULTILINE = re.compile(
+    "[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\ud800-\udfff]"
+)
 
 
 def bad_character(text: str, allow_newlines: bool) -> str:
@@ -296,8 +322,12 @@ def bad_character(text: str, allow_newlines: bool) -> str:
 
 
 def check_event(
-    path: str, text: str, raw: Mapping[str, object], default_id: str,
-    tags_vocabulary: Mapping[str, str] | None = None, event_path: str = "",
+    path: str,
+    text: str,
+    raw: Mapping[str, object],
+    default_id: str,
+    tags_vocabulary: Mapping[str, str] | None = None,
+    event_path: str = "",
 ) -> tuple[Event | None, list[Problem]]:
     checker = EventChecker(path, text, raw, tags_vocabulary, event_path=event_path)
     event = checker.run(default_id)
@@ -314,8 +344,15 @@ def check_duplicates(
     for event in sorted(events, key=lambda e: e.path):
         other = first_by_id.get(event.id)
         if other is not None:
-            problems.append(Problem(show(event.path), 1, 1, f"duplicate id '{event.id}': also "
-                                    f"used by {show(other.path)}", field="id"))
+            problems.append(
+                Problem(
+                    show(event.path),
+                    1,
+                    1,
+                    f"duplicate id '{event.id}': also used by {show(other.path)}",
+                    field="id",
+                )
+            )
             continue
         first_by_id[event.id] = event
         kept.append(event)

@@ -18,8 +18,20 @@ import click
 from orbitwatch import __version__
 from orbitwatch.errors import ExitStatus, OrbitError, Problem, UsageError
 
-COMMAND_ORDER = ("list", "show", "timeline", "signals", "alerts", "diff", "digest", "render",
-                 "add", "import", "init", "check")
+COMMAND_ORDER = (
+    "list",
+    "show",
+    "timeline",
+    "signals",
+    "alerts",
+    "diff",
+    "digest",
+    "render",
+    "add",
+    "import",
+    "init",
+    "check",
+)
 
 
 class OrderedGroup(click.Group):
@@ -68,9 +80,11 @@ class OrderedGroup(click.Group):
         except Exception as exc:  # noqa: BLE001 - a bug must still end in one clear line
             if os.environ.get("ORBIT_DEBUG"):
                 raise
-            say_error(f"internal error: {type(exc).__name__}: {exc}",
-                      hint="This is a bug in orbitwatch; run again with ORBIT_DEBUG=1 for the "
-                      "traceback and report it.")
+            say_error(
+                f"internal error: {type(exc).__name__}: {exc}",
+                hint="This is a bug in orbitwatch; run again with ORBIT_DEBUG=1 for the "
+                "traceback and report it.",
+            )
             status = 70  # EX_SOFTWARE
         finally:
             _restore_sigterm(previous)
@@ -154,8 +168,9 @@ def load(state: State, only: Sequence[Path] | None = None, prefilter: Any = None
 
     root = find_root(state.root, os.environ, Path.cwd())
     with Progress() as progress:
-        timeline = load_timeline(root, only, use_cache=not state.no_cache,
-                                 progress=progress.update, prefilter=prefilter)
+        timeline = load_timeline(
+            root, only, use_cache=not state.no_cache, progress=progress.update, prefilter=prefilter
+        )
     if report(timeline.problems):
         state.trouble = True
     return timeline
@@ -228,8 +243,9 @@ def signal_context(timeline: Any, on: dt.date) -> Any:
     return readings(timeline.events, timeline.settings, on)
 
 
-def select(timeline: Any, terms: Sequence[str], extra: Sequence[str], on: dt.date
-           ) -> tuple[list[Any], dict[str, Any]]:
+def select(
+    timeline: Any, terms: Sequence[str], extra: Sequence[str], on: dt.date
+) -> tuple[list[Any], dict[str, Any]]:
     from orbitwatch.query import compile_query
     from orbitwatch.signals import readings
 
@@ -242,8 +258,14 @@ def select(timeline: Any, terms: Sequence[str], extra: Sequence[str], on: dt.dat
     return chosen, readings(chosen, timeline.settings, on)
 
 
-def rows_out(state: State, fmt: str | None, headers: Sequence[str], rows: Sequence[Sequence[str]],
-             styles: Sequence[str] = (), footer: str = "") -> None:
+def rows_out(
+    state: State,
+    fmt: str | None,
+    headers: Sequence[str],
+    rows: Sequence[Sequence[str]],
+    styles: Sequence[str] = (),
+    footer: str = "",
+) -> None:
     from orbitwatch.render.signals import plain_rows
 
     if use_table(fmt):
@@ -300,8 +322,11 @@ def complete_terms(ctx: click.Context, param: click.Parameter, incomplete: str) 
             negation += "not:"
             rest = rest[4:]
         if ":" not in rest:
-            return [CompletionItem(f"{negation}{name}:") for name in (*FIELDS, "not")
-                    if f"{name}".startswith(rest) and not (name == "not" and negation)]
+            return [
+                CompletionItem(f"{negation}{name}:")
+                for name in (*FIELDS, "not")
+                if f"{name}".startswith(rest) and not (name == "not" and negation)
+            ]
         field, _, value = rest.partition(":")
         head, _, last = value.rpartition(",")
         prefix = f"{negation}{field}:{head + ',' if head else ''}"
@@ -339,7 +364,12 @@ def complete_revisions(ctx: click.Context, param: click.Parameter, incomplete: s
         root = find_root(ctx.find_root().params.get("root"), os.environ, Path.cwd())
         result = subprocess.run(
             ["git", "for-each-ref", "--format=%(refname:short)", "refs/heads", "refs/tags"],
-            cwd=root, capture_output=True, text=True, timeout=2, stdin=subprocess.DEVNULL)
+            cwd=root,
+            capture_output=True,
+            text=True,
+            timeout=2,
+            stdin=subprocess.DEVNULL,
+        )
         refs = ["HEAD", *result.stdout.split()] if result.returncode == 0 else []
         found = [CompletionItem(r) for r in refs if r.startswith(incomplete)]
     except Exception:  # noqa: BLE001
@@ -350,15 +380,28 @@ def complete_revisions(ctx: click.Context, param: click.Parameter, incomplete: s
 # -- the command group ----------------------------------------------------------------------
 
 
-@click.group(cls=OrderedGroup, invoke_without_command=True,
-             context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(
+    cls=OrderedGroup,
+    invoke_without_command=True,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
 @click.version_option(__version__, "--version", prog_name="orbit", message="%(prog)s %(version)s")
-@click.option("--root", metavar="DIR", help="Timeline folder (default: ORBIT_ROOT, then the "
-              "nearest folder upward with orbit.toml or events/).")
-@click.option("--color/--no-color", default=None, help="Force colour on or off (default: on for "
-              "a terminal unless NO_COLOR is set).")
-@click.option("--no-cache", is_flag=True, help="Do not use or update the index of parsed files "
-              "(also ORBIT_NO_CACHE=1).")
+@click.option(
+    "--root",
+    metavar="DIR",
+    help="Timeline folder (default: ORBIT_ROOT, then the "
+    "nearest folder upward with orbit.toml or events/).",
+)
+@click.option(
+    "--color/--no-color",
+    default=None,
+    help="Force colour on or off (default: on for a terminal unless NO_COLOR is set).",
+)
+@click.option(
+    "--no-cache",
+    is_flag=True,
+    help="Do not use or update the index of parsed files (also ORBIT_NO_CACHE=1).",
+)
 @click.pass_context
 def cli(ctx: click.Context, root: str | None, color: bool | None, no_cache: bool) -> None:
     """Track dated geopolitical events, score drift out of Moscow's orbit, and mail digests.
@@ -376,8 +419,14 @@ def cli(ctx: click.Context, root: str | None, color: bool | None, no_cache: bool
 
 @cli.command("check")
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
-              show_default=True, help="json: one document with every problem, for editors and CI.")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="json: one document with every problem, for editors and CI.",
+)
 @click.pass_obj
 def check_cmd(state: State, paths: tuple[Path, ...], fmt: str) -> int:
     """Validate orbit.toml and event files; exit 1 when any problem is found.
@@ -399,12 +448,14 @@ def check_cmd(state: State, paths: tuple[Path, ...], fmt: str) -> int:
         for path in paths:
             only.extend(sorted(path.rglob("*.toml")) if path.is_dir() else [path])
     with Progress() as progress:
-        timeline = load_timeline(root, only, use_cache=not state.no_cache,
-                                 progress=progress.update)
+        timeline = load_timeline(root, only, use_cache=not state.no_cache, progress=progress.update)
     if fmt == "json":
-        document = {"schema_version": 1, "files": len(only) if only is not None else None,
-                    "events": len(timeline.events),
-                    "problems": [p.to_json() for p in timeline.problems]}
+        document = {
+            "schema_version": 1,
+            "files": len(only) if only is not None else None,
+            "events": len(timeline.events),
+            "problems": [p.to_json() for p in timeline.problems],
+        }
         from orbitwatch.render.text import json_safe
 
         write([json_safe(json.dumps(document, ensure_ascii=False, indent=2)) + "\n"])
@@ -413,9 +464,11 @@ def check_cmd(state: State, paths: tuple[Path, ...], fmt: str) -> int:
         report(timeline.problems)
         warnings = len(timeline.problems) - errors
         if not errors:
-            click.echo(f"{len(timeline.events)} events, no problems"
-                       + (f" ({warnings} warning{'s' if warnings != 1 else ''})" if warnings
-                          else ""), err=True)
+            click.echo(
+                f"{len(timeline.events)} events, no problems"
+                + (f" ({warnings} warning{'s' if warnings != 1 else ''})" if warnings else ""),
+                err=True,
+            )
     return int(ExitStatus.YES if errors else ExitStatus.OK)
 
 
@@ -427,20 +480,49 @@ TABLE_CAP = 500
 @click.argument("terms", nargs=-1, shell_complete=complete_terms)
 @click.option("--since", metavar="DATE", help="Sugar for since:DATE.")
 @click.option("--until", metavar="DATE", help="Sugar for until:DATE.")
-@click.option("--country", metavar="C", multiple=True, help="Sugar for country:C (repeatable).",
-              shell_complete=complete_countries)
+@click.option(
+    "--country",
+    metavar="C",
+    multiple=True,
+    help="Sugar for country:C (repeatable).",
+    shell_complete=complete_countries,
+)
 @click.option("--tag", metavar="T", multiple=True, help="Sugar for tag:T (repeatable).")
 @click.option("--actor", metavar="A", multiple=True, help="Sugar for actor:A (repeatable).")
-@click.option("--sort", "order", type=click.Choice(["date", "-date"]), default="date",
-              show_default=True, help="Oldest first, or newest first with -date.")
-@click.option("--limit", type=click.IntRange(min=0), default=None,
-              help="At most N events (0: no limit). Terminal tables stop at 500 by default.")
-@click.option("--format", "fmt", type=click.Choice(LIST_FORMATS), default=None,
-              help="Default: table on a terminal, plain tab-separated lines otherwise.")
+@click.option(
+    "--sort",
+    "order",
+    type=click.Choice(["date", "-date"]),
+    default="date",
+    show_default=True,
+    help="Oldest first, or newest first with -date.",
+)
+@click.option(
+    "--limit",
+    type=click.IntRange(min=0),
+    default=None,
+    help="At most N events (0: no limit). Terminal tables stop at 500 by default.",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(LIST_FORMATS),
+    default=None,
+    help="Default: table on a terminal, plain tab-separated lines otherwise.",
+)
 @click.pass_obj
-def list_cmd(state: State, terms: tuple[str, ...], since: str | None, until: str | None,
-             country: tuple[str, ...], tag: tuple[str, ...], actor: tuple[str, ...], order: str,
-             limit: int | None, fmt: str | None) -> int:
+def list_cmd(
+    state: State,
+    terms: tuple[str, ...],
+    since: str | None,
+    until: str | None,
+    country: tuple[str, ...],
+    tag: tuple[str, ...],
+    actor: tuple[str, ...],
+    order: str,
+    limit: int | None,
+    fmt: str | None,
+) -> int:
     """List events matching query terms (ANDed; commas are ORs; not: negates).
 
     \b
@@ -479,8 +561,9 @@ def list_cmd(state: State, terms: tuple[str, ...], since: str | None, until: str
 
 @cli.command("show")
 @click.argument("event_id", metavar="ID", shell_complete=complete_ids)
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
-              show_default=True)
+@click.option(
+    "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True
+)
 @click.pass_obj
 def show_cmd(state: State, event_id: str, fmt: str) -> int:
     """Show one event whole: dates with precision, countries, sources, reading.
@@ -495,9 +578,11 @@ def show_cmd(state: State, event_id: str, fmt: str) -> int:
     if event is None:
         from orbitwatch.errors import did_you_mean
 
-        raise UsageError(f"no event with id '{event_id}'"
-                         f"{did_you_mean(event_id, [e.id for e in timeline.events])}",
-                         hint="List ids with: orbit list --format ids")
+        raise UsageError(
+            f"no event with id '{event_id}'"
+            f"{did_you_mean(event_id, [e.id for e in timeline.events])}",
+            hint="List ids with: orbit list --format ids",
+        )
     reading = signal_context(timeline, on).get(event.id)
     if fmt == "json":
         import json
@@ -518,10 +603,19 @@ def show_cmd(state: State, event_id: str, fmt: str) -> int:
 
 @cli.command("timeline")
 @click.argument("terms", nargs=-1, shell_complete=complete_terms)
-@click.option("--by", type=click.Choice(["date", "country"]), default="date", show_default=True,
-              help="country: one lane per country.")
-@click.option("--width", type=click.IntRange(min=40), default=None,
-              help="Width in columns (default: the terminal's, else 80).")
+@click.option(
+    "--by",
+    type=click.Choice(["date", "country"]),
+    default="date",
+    show_default=True,
+    help="country: one lane per country.",
+)
+@click.option(
+    "--width",
+    type=click.IntRange(min=40),
+    default=None,
+    help="Width in columns (default: the terminal's, else 80).",
+)
 @click.pass_obj
 def timeline_cmd(state: State, terms: tuple[str, ...], by: str, width: int | None) -> int:
     """A vertical timeline in the terminal, grouped by year and month.
@@ -546,7 +640,8 @@ def timeline_cmd(state: State, terms: tuple[str, ...], by: str, width: int | Non
     columns = width or (shutil.get_terminal_size((80, 24)).columns if sys.stdout.isatty() else 80)
     if by == "country":
         lanes = watched_countries(events, timeline.settings) or sorted(
-            {c for e in events for c in e.countries})
+            {c for e in events for c in e.countries}
+        )
         max_lanes = max(1, (columns - 30) // 3)
         lines = lanes_lines(events, reading_of, lanes[:max_lanes], columns)
     else:
@@ -566,16 +661,36 @@ def render_formats() -> list[str]:
 
 @cli.command("render")
 @click.argument("terms", nargs=-1, shell_complete=complete_terms)
-@click.option("--format", "fmt", type=click.Choice(render_formats()), required=True,
-              help="md, html, json, jsonl, csv, ics or timelinejs (see below).")
-@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="Write to FILE atomically (temporary file, then rename); default stdout.")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(render_formats()),
+    required=True,
+    help="md, html, json, jsonl, csv, ics or timelinejs (see below).",
+)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Write to FILE atomically (temporary file, then rename); default stdout.",
+)
 @click.option("--exact-only", is_flag=True, help="ics: leave out month- and year-precision events.")
-@click.option("--title", default="orbitwatch timeline", show_default=True,
-              help="Title of the page, calendar or timeline.")
+@click.option(
+    "--title",
+    default="orbitwatch timeline",
+    show_default=True,
+    help="Title of the page, calendar or timeline.",
+)
 @click.pass_obj
-def render_cmd(state: State, terms: tuple[str, ...], fmt: str, output: Path | None,
-               exact_only: bool, title: str) -> int:
+def render_cmd(
+    state: State,
+    terms: tuple[str, ...],
+    fmt: str,
+    output: Path | None,
+    exact_only: bool,
+    title: str,
+) -> int:
     """Export the timeline for the places a timeline goes.
 
     \b
@@ -634,19 +749,48 @@ def as_of_date(value: str | None) -> dt.date:
 
 @cli.command("signals")
 @click.argument("terms", nargs=-1, shell_complete=complete_terms)
-@click.option("--as-of", "as_of", metavar="DATE", help="Score on this day (default: today). "
-              "A month or year means its last day.")
-@click.option("--explain", "explain", metavar="COUNTRY", help="Every event behind one "
-              "country's score, with its share.", shell_complete=complete_countries)
-@click.option("--monthly", is_flag=True, help="Monthly arrows (away / toward / steady) with "
-              "their rationale, newest first.")
-@click.option("--country", "only_country", metavar="C", multiple=True,
-              help="With --monthly: only these countries.")
-@click.option("--format", "fmt", type=click.Choice(["table", "plain", "json"]), default=None,
-              help="Default: table on a terminal, plain tab-separated lines otherwise.")
+@click.option(
+    "--as-of",
+    "as_of",
+    metavar="DATE",
+    help="Score on this day (default: today). A month or year means its last day.",
+)
+@click.option(
+    "--explain",
+    "explain",
+    metavar="COUNTRY",
+    help="Every event behind one country's score, with its share.",
+    shell_complete=complete_countries,
+)
+@click.option(
+    "--monthly",
+    is_flag=True,
+    help="Monthly arrows (away / toward / steady) with their rationale, newest first.",
+)
+@click.option(
+    "--country",
+    "only_country",
+    metavar="C",
+    multiple=True,
+    help="With --monthly: only these countries.",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["table", "plain", "json"]),
+    default=None,
+    help="Default: table on a terminal, plain tab-separated lines otherwise.",
+)
 @click.pass_obj
-def signals_cmd(state: State, terms: tuple[str, ...], as_of: str | None, explain: str | None,
-                monthly: bool, only_country: tuple[str, ...], fmt: str | None) -> int:
+def signals_cmd(
+    state: State,
+    terms: tuple[str, ...],
+    as_of: str | None,
+    explain: str | None,
+    monthly: bool,
+    only_country: tuple[str, ...],
+    fmt: str | None,
+) -> int:
     """Which countries drift out of the pole's orbit, how fast, and why.
 
     Terms restrict the events that are scored (the same query language as list).
@@ -676,15 +820,17 @@ def signals_cmd(state: State, terms: tuple[str, ...], as_of: str | None, explain
         if fmt == "json":
             write(out.explain_json(country, on.isoformat(), score, level, parts))
         else:
-            summary = out.explain_summary(country, on.isoformat(), score, level,
-                                          settings.half_life_text, parts)
+            summary = out.explain_summary(
+                country, on.isoformat(), score, level, settings.half_life_text, parts
+            )
             rows = out.explain_rows(parts)
             if use_table(fmt):
                 from orbitwatch.render.terminal import explain_cards
 
                 click.echo("\n".join(summary[:2]) + "\n")
-                console(state).print(explain_cards(
-                    out.explain_cards(parts, settings.half_life_text, on.isoformat())))
+                console(state).print(
+                    explain_cards(out.explain_cards(parts, settings.half_life_text, on.isoformat()))
+                )
                 click.echo("\n" + summary[2])
             else:
                 write(f"# {line}\n" for line in summary)
@@ -702,21 +848,28 @@ def signals_cmd(state: State, terms: tuple[str, ...], as_of: str | None, explain
     if fmt == "json":
         write(out.signals_json(rows, on.isoformat(), settings.pole))
     else:
-        rows_out(state, fmt, out.SIGNAL_HEADERS, out.signal_rows(rows),
-                 footer=f"drift away from {settings.pole} on {on.isoformat()}; half-life "
-                 f"{settings.half_life_text}; explain one with: orbit signals --explain CODE")
+        rows_out(
+            state,
+            fmt,
+            out.SIGNAL_HEADERS,
+            out.signal_rows(rows),
+            footer=f"drift away from {settings.pole} on {on.isoformat()}; half-life "
+            f"{settings.half_life_text}; explain one with: orbit signals --explain CODE",
+        )
     return finish(state)
 
 
 @cli.command("alerts")
 @click.argument("terms", nargs=-1, shell_complete=complete_terms)
-@click.option("--as-of", "as_of", metavar="DATE", help="Alerts in force on this day (default: "
-              "today).")
+@click.option(
+    "--as-of", "as_of", metavar="DATE", help="Alerts in force on this day (default: today)."
+)
 @click.option("--since", metavar="DATE", help="Only alerts dated on or after DATE.")
 @click.option("--format", "fmt", type=click.Choice(["table", "plain", "json"]), default=None)
 @click.pass_obj
-def alerts_cmd(state: State, terms: tuple[str, ...], as_of: str | None, since: str | None,
-               fmt: str | None) -> int:
+def alerts_cmd(
+    state: State, terms: tuple[str, ...], as_of: str | None, since: str | None, fmt: str | None
+) -> int:
     """The alerts in force (signal, level-up/down, convergence, upcoming), newest first.
 
     \b
@@ -736,14 +889,18 @@ def alerts_cmd(state: State, terms: tuple[str, ...], as_of: str | None, since: s
         start = _date_period("since", since, on, f"--since {since}").first
     timeline = load(state)
     events, reading_of = select(timeline, terms, [], on)
-    found = [a for a in alerts(events, reading_of, timeline.settings, on)
-             if start is None or a.date >= start]
+    found = [
+        a
+        for a in alerts(events, reading_of, timeline.settings, on)
+        if start is None or a.date >= start
+    ]
     if fmt == "json":
         write(out.alerts_json(found))
     else:
         by_id = {e.id: e for e in events}
-        rows_out(state, fmt, out.ALERT_HEADERS, out.alert_rows(found, by_id),
-                 ("", "", "", "", "", ""))
+        rows_out(
+            state, fmt, out.ALERT_HEADERS, out.alert_rows(found, by_id), ("", "", "", "", "", "")
+        )
     return finish(state)
 
 
@@ -763,8 +920,11 @@ def country_lines(events: Any, reading_of: Any, settings: Any, on: dt.date) -> d
     from orbitwatch.signals import drift_score, monthly_arrows, watched_countries
 
     lines = {}
-    arrows = {a.country: a for a in monthly_arrows(events, reading_of, settings, on)
-              if a.month == on.replace(day=1)}
+    arrows = {
+        a.country: a
+        for a in monthly_arrows(events, reading_of, settings, on)
+        if a.month == on.replace(day=1)
+    }
     for country in watched_countries(events, settings):
         score = drift_score(events, reading_of, settings, country, on)
         arrow = arrows[country].arrow if country in arrows else "steady"
@@ -772,22 +932,51 @@ def country_lines(events: Any, reading_of: Any, settings: Any, on: dt.date) -> d
     return lines
 
 
+def _run_deliver_cmd(argv: list[str], data: bytes) -> int:
+    """Run the delivery command; a signal can never leave it running behind us.
+
+    SIGINT and SIGTERM are held while the child starts (so they cannot strike between fork
+    and the Popen object), and any exception while it runs kills it.
+    """
+    import signal
+    import subprocess
+
+    held = {signal.SIGINT, signal.SIGTERM}
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, held)
+    try:
+        process = subprocess.Popen(
+            argv, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL,
+            preexec_fn=lambda: signal.pthread_sigmask(signal.SIG_SETMASK, previous),
+        )
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
+    try:
+        process.communicate(data)
+    except BaseException:
+        process.kill()
+        process.wait()
+        raise
+    return process.returncode
+
+
 def deliver(data: bytes, deliver_cmd: str | None) -> None:
     """Write the digest to stdout and flush, or pipe it to --deliver-cmd (which must exit 0)."""
     if deliver_cmd:
         import shlex
-        import subprocess
 
         try:
             argv = shlex.split(deliver_cmd)
-            result = subprocess.run(argv, input=data, stdout=subprocess.DEVNULL, check=False)
+            returncode = _run_deliver_cmd(argv, data)
         except (OSError, ValueError) as exc:
-            raise OrbitError(f"--deliver-cmd {deliver_cmd!r} could not run: {exc}",
-                             ExitStatus.OUTPUT_FAILED) from None
-        if result.returncode != 0:
-            raise OrbitError(f"--deliver-cmd {deliver_cmd!r} exited {result.returncode}; the "
-                             "alerts stay unsent and come again next run",
-                             ExitStatus.OUTPUT_FAILED)
+            raise OrbitError(
+                f"--deliver-cmd {deliver_cmd!r} could not run: {exc}", ExitStatus.OUTPUT_FAILED
+            ) from None
+        if returncode != 0:
+            raise OrbitError(
+                f"--deliver-cmd {deliver_cmd!r} exited {returncode}; the "
+                "alerts stay unsent and come again next run",
+                ExitStatus.OUTPUT_FAILED,
+            )
         return
     try:
         sys.stdout.flush()
@@ -795,41 +984,89 @@ def deliver(data: bytes, deliver_cmd: str | None) -> None:
         sys.stdout.buffer.flush()
     except BrokenPipeError:
         _silence_stdout()
-        raise OrbitError("cannot write the digest: the reader of stdout has gone; the alerts "
-                         "stay unsent and come again next run", ExitStatus.OUTPUT_FAILED) from None
+        raise OrbitError(
+            "cannot write the digest: the reader of stdout has gone; the alerts "
+            "stay unsent and come again next run",
+            ExitStatus.OUTPUT_FAILED,
+        ) from None
     except OSError as exc:
         _silence_stdout()
-        raise OrbitError(f"cannot write the digest: {exc.strerror}; the alerts stay unsent and "
-                         "come again next run", ExitStatus.OUTPUT_FAILED) from None
+        raise OrbitError(
+            f"cannot write the digest: {exc.strerror}; the alerts stay unsent and "
+            "come again next run",
+            ExitStatus.OUTPUT_FAILED,
+        ) from None
 
 
 @cli.command("digest")
 @click.argument("terms", nargs=-1, shell_complete=complete_terms)
-@click.option("--state", "state_file", metavar="FILE", is_flag=False, flag_value="",
-              default=None, help="Send only alerts not yet in FILE, then record them. --state "
-              "alone: ORBIT_STATE, else a file under the user's state folder. Without it: a "
-              "stateless preview of every alert in force.")
-@click.option("--as-of", "as_of", metavar="DATE", help="Alerts in force on this day (default: "
-              "today).")
+@click.option(
+    "--state",
+    "state_file",
+    metavar="FILE",
+    is_flag=False,
+    flag_value="",
+    default=None,
+    help="Send only alerts not yet in FILE, then record them. --state "
+    "alone: ORBIT_STATE, else a file under the user's state folder. Without it: a "
+    "stateless preview of every alert in force.",
+)
+@click.option(
+    "--as-of", "as_of", metavar="DATE", help="Alerts in force on this day (default: today)."
+)
 @click.option("--min-level", metavar="LEVEL", help="Only alerts about a country at LEVEL or above.")
-@click.option("--max-items", type=click.IntRange(min=0), default=50, show_default=True,
-              help="Detailed items; the rest are listed one line each (and recorded too).")
-@click.option("--format", "fmt", type=click.Choice(["text", "md", "json", "email"]),
-              default="text", show_default=True)
+@click.option(
+    "--max-items",
+    type=click.IntRange(min=0),
+    default=50,
+    show_default=True,
+    help="Detailed items; the rest are listed one line each (and recorded too).",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "md", "json", "email"]),
+    default="text",
+    show_default=True,
+)
 @click.option("--mail-to", metavar="ADDR", help="The To: address for --format email.")
 @click.option("--fail-on", metavar="LEVEL", help="Exit 1 when an alert at LEVEL or above was sent.")
-@click.option("--deliver-cmd", metavar="CMD", help="Pipe the digest to CMD (no shell) instead of "
-              "stdout; the state advances only if CMD exits 0. E.g. \"sendmail -t -oi\".")
+@click.option(
+    "--deliver-cmd",
+    metavar="CMD",
+    help="Pipe the digest to CMD (no shell) instead of "
+    'stdout; the state advances only if CMD exits 0. E.g. "sendmail -t -oi".',
+)
 @click.option("--dry-run", is_flag=True, help="Show what would be sent; no lock, no writes.")
-@click.option("--baseline", is_flag=True, help="Record every alert in force as sent, print "
-              "nothing (a first run that must not flood).")
-@click.option("--wait", type=click.FloatRange(min=0), default=0, show_default=True,
-              metavar="SECONDS", help="Wait this long for another run's lock, then exit 75.")
+@click.option(
+    "--baseline",
+    is_flag=True,
+    help="Record every alert in force as sent, print nothing (a first run that must not flood).",
+)
+@click.option(
+    "--wait",
+    type=click.FloatRange(min=0),
+    default=0,
+    show_default=True,
+    metavar="SECONDS",
+    help="Wait this long for another run's lock, then exit 75.",
+)
 @click.pass_obj
-def digest_cmd(state: State, terms: tuple[str, ...], state_file: str | None, as_of: str | None,
-               min_level: str | None, max_items: int, fmt: str, mail_to: str | None,
-               fail_on: str | None, deliver_cmd: str | None, dry_run: bool, baseline: bool,
-               wait: float) -> int:
+def digest_cmd(
+    state: State,
+    terms: tuple[str, ...],
+    state_file: str | None,
+    as_of: str | None,
+    min_level: str | None,
+    max_items: int,
+    fmt: str,
+    mail_to: str | None,
+    fail_on: str | None,
+    deliver_cmd: str | None,
+    dry_run: bool,
+    baseline: bool,
+    wait: float,
+) -> int:
     """For cron: print only alerts not yet sent, then record them; silent when nothing is new.
 
     Deliver, then commit: the state advances only after the whole digest was written and
@@ -908,8 +1145,9 @@ def digest_cmd(state: State, terms: tuple[str, ...], state_file: str | None, as_
             return exit_status(None)
         if baseline:
             save_state(path, commit_delivery(previous, digest, now))
-            click.echo(f"orbit: recorded {len(digest.alerts)} alerts in {path} as already sent",
-                       err=True)
+            click.echo(
+                f"orbit: recorded {len(digest.alerts)} alerts in {path} as already sent", err=True
+            )
             return exit_status(None)
         data = render(digest)
         save_state(path, start_delivery(previous, digest, now))
@@ -960,14 +1198,21 @@ def looks_like_side(root: Path, spec: str) -> bool:
 @cli.command("diff")
 @click.argument("old", metavar="OLD", shell_complete=complete_revisions)
 @click.argument("rest", nargs=-1, metavar="[NEW] [TERM...]", shell_complete=complete_revisions)
-@click.option("--as-of", "as_of", metavar="DATE", help="Day of the signal impact (default: "
-              "today, or the latest event date when the timeline ends before today).")
-@click.option("--format", "fmt", type=click.Choice(["text", "md", "json"]), default="text",
-              show_default=True)
+@click.option(
+    "--as-of",
+    "as_of",
+    metavar="DATE",
+    help="Day of the signal impact (default: "
+    "today, or the latest event date when the timeline ends before today).",
+)
+@click.option(
+    "--format", "fmt", type=click.Choice(["text", "md", "json"]), default="text", show_default=True
+)
 @click.option("--stat", is_flag=True, help="Counts only.")
 @click.pass_obj
-def diff_cmd(state: State, old: str, rest: tuple[str, ...], as_of: str | None, fmt: str,
-             stat: bool) -> int:
+def diff_cmd(
+    state: State, old: str, rest: tuple[str, ...], as_of: str | None, fmt: str, stat: bool
+) -> int:
     """What changed between two versions of the timeline, and what it does to the signals.
 
     OLD and NEW are timeline folders or git revisions (HEAD~3, a tag, a branch,
@@ -1002,8 +1247,9 @@ def diff_cmd(state: State, old: str, rest: tuple[str, ...], as_of: str | None, f
     if as_of:
         on = as_of_date(as_of)
     else:
-        last = max((e.last_day for tl in (old_timeline, new_timeline) for e in tl.events),
-                   default=now)
+        last = max(
+            (e.last_day for tl in (old_timeline, new_timeline) for e in tl.events), default=now
+        )
         on = min(now, last)
 
     def matching(timeline: Any) -> set[str]:
@@ -1015,8 +1261,9 @@ def diff_cmd(state: State, old: str, rest: tuple[str, ...], as_of: str | None, f
     wanted = matching(old_timeline) | matching(new_timeline)
     old_events = [e for e in old_timeline.events if e.id in wanted]
     new_events = [e for e in new_timeline.events if e.id in wanted]
-    result = diff_timelines(old_events, old_timeline.settings, new_events,
-                            new_timeline.settings, on)
+    result = diff_timelines(
+        old_events, old_timeline.settings, new_events, new_timeline.settings, on
+    )
     if stat:
         write(diffout.diff_stat(result, old_label, new_label))
     else:
@@ -1032,31 +1279,61 @@ def _print_problems_for(shown: str, problems: Sequence[Problem]) -> None:
 
 
 @cli.command("add")
-@click.option("--date", "date_text", required=True, metavar="DATE",
-              help="ISO (2022-05-16, 2022-05, 2022) or written ('16 May 2022', 'May 2022').")
+@click.option(
+    "--date",
+    "date_text",
+    required=True,
+    metavar="DATE",
+    help="ISO (2022-05-16, 2022-05, 2022) or written ('16 May 2022', 'May 2022').",
+)
 @click.option("--title", required=True, help="One line.")
 @click.option("--end", "end_text", metavar="DATE", help="Last day, for events spanning days.")
 @click.option("--summary", default="", help="A few sentences in your own words.")
-@click.option("--country", "countries_", multiple=True, metavar="C",
-              help="Alpha-2, alpha-3 or name; repeatable.")
+@click.option(
+    "--country",
+    "countries_",
+    multiple=True,
+    metavar="C",
+    help="Alpha-2, alpha-3 or name; repeatable.",
+)
 @click.option("--actor", "actors", multiple=True, metavar="A", help="Repeatable.")
 @click.option("--tag", "tags", multiple=True, metavar="T", help="Repeatable.")
-@click.option("--status", type=click.Choice(["occurred", "scheduled", "reported", "rumored",
-                                             "denied"]), default="occurred", show_default=True)
+@click.option(
+    "--status",
+    type=click.Choice(["occurred", "scheduled", "reported", "rumored", "denied"]),
+    default="occurred",
+    show_default=True,
+)
 @click.option("--source-url", metavar="URL", help="http(s) only.")
 @click.option("--source-title", metavar="T")
 @click.option("--publisher", metavar="P")
-@click.option("--stance", type=click.Choice(["away", "toward", "neutral"]),
-              help="Your own reading ([signal]); needs --weight.")
+@click.option(
+    "--stance",
+    type=click.Choice(["away", "toward", "neutral"]),
+    help="Your own reading ([signal]); needs --weight.",
+)
 @click.option("--weight", type=click.IntRange(1, 5), help="1 to 5, with --stance.")
 @click.option("--edit", is_flag=True, help="Open $VISUAL/$EDITOR on the new file, then re-check.")
 @click.option("--dry-run", is_flag=True, help="Print the file and its path; write nothing.")
 @click.pass_obj
-def add_cmd(state: State, date_text: str, title: str, end_text: str | None, summary: str,
-            countries_: tuple[str, ...], actors: tuple[str, ...], tags: tuple[str, ...],
-            status: str, source_url: str | None, source_title: str | None,
-            publisher: str | None, stance: str | None, weight: int | None, edit: bool,
-            dry_run: bool) -> int:
+def add_cmd(
+    state: State,
+    date_text: str,
+    title: str,
+    end_text: str | None,
+    summary: str,
+    countries_: tuple[str, ...],
+    actors: tuple[str, ...],
+    tags: tuple[str, ...],
+    status: str,
+    source_url: str | None,
+    source_title: str | None,
+    publisher: str | None,
+    stance: str | None,
+    weight: int | None,
+    edit: bool,
+    dry_run: bool,
+) -> int:
     """Add one event file, checked like `orbit check` before it is written.
 
     Writes events/YYYY/<date>-<slug>.toml (the slug comes from the title, ASCII, at most 60
@@ -1072,8 +1349,15 @@ def add_cmd(state: State, date_text: str, title: str, end_text: str | None, summ
     from orbitwatch.countries import lookup
     from orbitwatch.dates import DateError, parse_partial
     from orbitwatch.load import display_path, find_root, load_timeline
-    from orbitwatch.write import event_path, free_path, near_duplicate, slugify, to_toml, \
-        toml_date, validate
+    from orbitwatch.write import (
+        event_path,
+        free_path,
+        near_duplicate,
+        slugify,
+        to_toml,
+        toml_date,
+        validate,
+    )
 
     if (stance is None) != (weight is None):
         raise UsageError("--stance and --weight go together")
@@ -1091,12 +1375,20 @@ def add_cmd(state: State, date_text: str, title: str, end_text: str | None, summ
     root = find_root(state.root, os.environ, Path.cwd())
     timeline = load_timeline(root)
     fields: dict[str, object] = {
-        "date": toml_date(date), "end": toml_date(end) if end else None, "title": title,
-        "summary": summary, "countries": list(dict.fromkeys(codes)), "actors": list(actors),
-        "tags": list(tags), "status": status,
+        "date": toml_date(date),
+        "end": toml_date(end) if end else None,
+        "title": title,
+        "summary": summary,
+        "countries": list(dict.fromkeys(codes)),
+        "actors": list(actors),
+        "tags": list(tags),
+        "status": status,
     }
-    source = {k: v for k, v in (("title", source_title), ("publisher", publisher),
-                                ("url", source_url)) if v}
+    source = {
+        k: v
+        for k, v in (("title", source_title), ("publisher", publisher), ("url", source_url))
+        if v
+    }
     if source:
         fields["sources"] = [source]
     if stance is not None:
@@ -1114,8 +1406,9 @@ def add_cmd(state: State, date_text: str, title: str, end_text: str | None, summ
     assert event is not None
     twin = near_duplicate(event, timeline.events)
     if twin is not None:
-        raise UsageError(f"not written: a duplicate of {twin.id} ({twin.path}): same date, "
-                         "near-identical title")
+        raise UsageError(
+            f"not written: a duplicate of {twin.id} ({twin.path}): same date, near-identical title"
+        )
     if dry_run:
         write([f"# {shown}\n", text])
         return int(ExitStatus.OK)
@@ -1131,8 +1424,9 @@ def add_cmd(state: State, date_text: str, title: str, end_text: str | None, summ
         subprocess.run([*shlex.split(editor), str(path)], check=False)
         again = load_timeline(root, [path])
         if report(again.problems):
-            click.echo(f"{shown}: kept as edited; fix the problems above and run orbit check",
-                       err=True)
+            click.echo(
+                f"{shown}: kept as edited; fix the problems above and run orbit check", err=True
+            )
             return int(ExitStatus.TROUBLE)
         event = again.events[0]
     click.echo(f"{shown}\t{event.id}")
@@ -1141,15 +1435,29 @@ def add_cmd(state: State, date_text: str, title: str, end_text: str | None, summ
 
 @cli.command("import")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--format", "fmt", type=click.Choice(["csv", "json", "jsonl"]), default=None,
-              help="Default: from the file name's extension.")
-@click.option("--map", "maps", multiple=True, metavar="COLUMN=FIELD",
-              help="Map a column to a field (or 'ignore'); repeatable.")
-@click.option("--dry-run", is_flag=True, help="Check everything and list what would be "
-              "written; write nothing.")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["csv", "json", "jsonl"]),
+    default=None,
+    help="Default: from the file name's extension.",
+)
+@click.option(
+    "--map",
+    "maps",
+    multiple=True,
+    metavar="COLUMN=FIELD",
+    help="Map a column to a field (or 'ignore'); repeatable.",
+)
+@click.option(
+    "--dry-run",
+    is_flag=True,
+    help="Check everything and list what would be written; write nothing.",
+)
 @click.pass_obj
-def import_cmd(state: State, file: Path, fmt: str | None, maps: tuple[str, ...],
-               dry_run: bool) -> int:
+def import_cmd(
+    state: State, file: Path, fmt: str | None, maps: tuple[str, ...], dry_run: bool
+) -> int:
     """Import events in bulk from CSV, JSON or JSON Lines: all or nothing.
 
     Columns of orbitwatch's own csv/json exports and of ACLED exports (event_date, country,
@@ -1166,8 +1474,15 @@ def import_cmd(state: State, file: Path, fmt: str | None, maps: tuple[str, ...],
     """
     from orbitwatch.load import display_path, find_root, load_timeline
     from orbitwatch.write import (
-        event_path, near_duplicate, parse_mapping, read_rows, row_fields, slugify, to_toml,
-        unknown_columns, validate,
+        event_path,
+        near_duplicate,
+        parse_mapping,
+        read_rows,
+        row_fields,
+        slugify,
+        to_toml,
+        unknown_columns,
+        validate,
     )
 
     try:
@@ -1175,7 +1490,8 @@ def import_cmd(state: State, file: Path, fmt: str | None, maps: tuple[str, ...],
     except ValueError as exc:
         raise UsageError(str(exc)) from None
     kind = fmt or {".csv": "csv", ".json": "json", ".jsonl": "jsonl", ".ndjson": "jsonl"}.get(
-        file.suffix.lower())
+        file.suffix.lower()
+    )
     if kind is None:
         raise UsageError(f"cannot tell the format of {file}; give --format csv|json|jsonl")
     try:
@@ -1242,8 +1558,10 @@ def import_cmd(state: State, file: Path, fmt: str | None, maps: tuple[str, ...],
     if problems:
         raise UsageError(f"nothing imported: {len(problems)} problem(s) in {shown_file}")
     for number, event, twin in skipped:
-        click.echo(f"skipped row {number}: {visible(event.title)} (already in the timeline as "
-                   f"{twin.id})", err=True)
+        click.echo(
+            f"skipped row {number}: {visible(event.title)} (already in the timeline as {twin.id})",
+            err=True,
+        )
     if dry_run:
         for path, _, event in planned:
             click.echo(f"would write {display_path(path)}\t{event.id}")
@@ -1257,7 +1575,7 @@ def import_cmd(state: State, file: Path, fmt: str | None, maps: tuple[str, ...],
     return int(ExitStatus.OK)
 
 
-EMPTY_SETTINGS = """# orbitwatch settings. Every key is documented in docs/signals.md; `orbit check` validates it.
+EMPTY_SETTINGS = """# orbitwatch settings (every key: docs/signals.md); `orbit check` validates it.
 
 [signals]
 pole = "RU"                  # whose orbit we watch: "away" means away from this country
@@ -1292,8 +1610,12 @@ GITIGNORE = "# orbitwatch keeps no state in the timeline folder; editors do\n*~\
 
 @cli.command("init")
 @click.argument("folder", required=False, default=".", type=click.Path(path_type=Path))
-@click.option("--example", type=click.Choice(["central-asia"]), default=None,
-              help="Copy the shipped example timeline (the default).")
+@click.option(
+    "--example",
+    type=click.Choice(["central-asia"]),
+    default=None,
+    help="Copy the shipped example timeline (the default).",
+)
 @click.option("--empty", is_flag=True, help="No events; a documented orbit.toml to start from.")
 @click.pass_obj
 def init_cmd(state: State, folder: Path, example: str | None, empty: bool) -> int:

@@ -121,7 +121,9 @@ def parse_written(text: str) -> PartialDate:
             "or write the month as a word ('16 May 2022')"
         )
     if not re.search(r"(?<!\d)\d{4}(?!\d)", text):
-        raise DateError(f"'{text}' has no four-digit year; write it like '16 May 2022' or 2022-05-16")
+        raise DateError(
+            f"'{text}' has no four-digit year; write it like '16 May 2022' or 2022-05-16"
+        )
     import warnings
 
     from dateutil import parser as du_parser
@@ -179,7 +181,7 @@ def relative_day(text: str, today: dt.date) -> dt.date | None:
 
 
 def parse_period(text: str, today: dt.date) -> Period:
-    """A query period: '2022-05', '2022-05-01..2022-05-16', '2022-05..', '..2022', '30d', 'today'."""
+    """A query period: '2022-05', '2022-05-01..2022-05-16', '2022-05..', '..2022', '30d'."""
     text = text.strip()
     if ".." in text:
         left, _, right = text.partition("..")
@@ -209,5 +211,7 @@ def parse_duration_days(text: str) -> float:
     """'180d', '2w', '6m', '1y' as a number of days (months and years on average lengths)."""
     m = DURATION.match(text.strip().lower())
     if not m or float(m.group(1)) <= 0:
-        raise DateError(f"'{text}' is not a duration; write a positive number and d, w, m or y: 180d")
+        raise DateError(
+            f"'{text}' is not a duration; write a positive number and d, w, m or y: 180d"
+        )
     return float(m.group(1)) * DAYS_PER_UNIT[m.group(2)]

@@ -186,8 +186,16 @@ def compare_settings(old: Settings, new: Settings) -> tuple[list[RuleChange], li
             if fields:
                 rules.append(RuleChange("changed", rule_id, fields))
     settings: list[FieldChange] = []
-    for name in ("pole", "half_life_days", "watch", "levels", "convergence_rules",
-                 "convergence_window_days", "arrow_threshold", "warn"):
+    for name in (
+        "pole",
+        "half_life_days",
+        "watch",
+        "levels",
+        "convergence_rules",
+        "convergence_window_days",
+        "arrow_threshold",
+        "warn",
+    ):
         before, after = getattr(old, name), getattr(new, name)
         if before != after:
             settings.append(FieldChange(name, _show(before), _show(after)))
@@ -201,14 +209,25 @@ def _show(value: object) -> str:
 
 
 def signal_impact(
-    old_events: Sequence[Event], old_settings: Settings, new_events: Sequence[Event],
-    new_settings: Settings, changes: Sequence[EventChange], rules_changed: bool, on: dt.date,
+    old_events: Sequence[Event],
+    old_settings: Settings,
+    new_events: Sequence[Event],
+    new_settings: Settings,
+    changes: Sequence[EventChange],
+    rules_changed: bool,
+    on: dt.date,
 ) -> list[Impact]:
     """Watched countries whose score or level on `on` differs, with the changes behind it."""
     old_readings: dict[str, Reading] = readings(old_events, old_settings, on)
     new_readings: dict[str, Reading] = readings(new_events, new_settings, on)
-    countries = list(dict.fromkeys([*watched_countries(new_events, new_settings),
-                                    *watched_countries(old_events, old_settings)]))
+    countries = list(
+        dict.fromkeys(
+            [
+                *watched_countries(new_events, new_settings),
+                *watched_countries(old_events, old_settings),
+            ]
+        )
+    )
     impacts: list[Impact] = []
     for country in countries:
         if country in (old_settings.pole, new_settings.pole):
@@ -226,11 +245,15 @@ def signal_impact(
 
 
 def diff_timelines(
-    old_events: Sequence[Event], old_settings: Settings, new_events: Sequence[Event],
-    new_settings: Settings, on: dt.date,
+    old_events: Sequence[Event],
+    old_settings: Settings,
+    new_events: Sequence[Event],
+    new_settings: Settings,
+    on: dt.date,
 ) -> TimelineDiff:
     changes = compare_events(old_events, new_events)
     rules, settings = compare_settings(old_settings, new_settings)
-    impact = signal_impact(old_events, old_settings, new_events, new_settings, changes,
-                           bool(rules or settings), on)
+    impact = signal_impact(
+        old_events, old_settings, new_events, new_settings, changes, bool(rules or settings), on
+    )
     return TimelineDiff(changes, rules, settings, impact, on)

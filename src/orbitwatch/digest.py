@@ -54,8 +54,9 @@ def short_id(alert: Alert) -> str:
     return alert.fingerprint.split("-", 1)[1][:8]
 
 
-def select_alerts(in_force: Sequence[Alert], settings: Settings, min_level: str | None
-                  ) -> list[Alert]:
+def select_alerts(
+    in_force: Sequence[Alert], settings: Settings, min_level: str | None
+) -> list[Alert]:
     if not min_level:
         return list(in_force)
     floor = settings.level_rank(min_level)
@@ -63,8 +64,12 @@ def select_alerts(in_force: Sequence[Alert], settings: Settings, min_level: str 
 
 
 def plan(
-    in_force: Sequence[Alert], state: DigestState | None, settings: Settings,
-    countries: Mapping[str, CountryLine], events: Mapping[str, Event], as_of: dt.date,
+    in_force: Sequence[Alert],
+    state: DigestState | None,
+    settings: Settings,
+    countries: Mapping[str, CountryLine],
+    events: Mapping[str, Event],
+    as_of: dt.date,
     max_items: int = 50,
 ) -> Digest | None:
     """The digest to send now (None when nothing is new); state None means a stateless preview."""
@@ -99,6 +104,7 @@ def plan(
 
 def order_alerts(alerts: Sequence[Alert], settings: Settings) -> list[Alert]:
     """Grouped by country (most severe country first), most severe alert first within."""
+
     def severity(alert: Alert) -> tuple[int, int]:
         return (-settings.level_rank(alert.level), KIND_ORDER[alert.kind])
 
@@ -113,9 +119,15 @@ def order_alerts(alerts: Sequence[Alert], settings: Settings) -> list[Alert]:
 
 def start_delivery(state: DigestState, digest: Digest, now: dt.datetime) -> DigestState:
     """Recorded before delivery: which digest is on its way."""
-    return replace(state, pending={"digest": digest.id, "fingerprints": digest.fingerprints,
-                                   "started": now.isoformat(timespec="seconds")},
-                   last_run=now.isoformat(timespec="seconds"))
+    return replace(
+        state,
+        pending={
+            "digest": digest.id,
+            "fingerprints": digest.fingerprints,
+            "started": now.isoformat(timespec="seconds"),
+        },
+        last_run=now.isoformat(timespec="seconds"),
+    )
 
 
 def commit_delivery(state: DigestState, digest: Digest | None, now: dt.datetime) -> DigestState:

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import errno
 import os
-import signal
 import shutil
+import signal
 from collections import Counter
 from pathlib import Path
 
@@ -65,8 +65,13 @@ def _write_temp(path: Path, data: bytes, mode: int) -> Path:
     """A new temporary file beside path (exclusive, not following links), written and synced."""
     folder = path.parent
     tmp = folder / f".{path.name}.{os.getpid()}.tmp"
-    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0) | getattr(
-        os, "O_CLOEXEC", 0)
+    flags = (
+        os.O_WRONLY
+        | os.O_CREAT
+        | os.O_EXCL
+        | getattr(os, "O_NOFOLLOW", 0)
+        | getattr(os, "O_CLOEXEC", 0)
+    )
     try:
         _io("open")
         fd = os.open(tmp, flags, mode)
@@ -77,7 +82,7 @@ def _write_temp(path: Path, data: bytes, mode: int) -> Path:
         view = memoryview(data)
         while view:
             _io("write")
-            view = view[os.write(fd, view):]
+            view = view[os.write(fd, view) :]
         _io("fsync")
         os.fsync(fd)
     except BaseException:

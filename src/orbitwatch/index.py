@@ -50,15 +50,27 @@ def to_record(event: Event | None, problems: Sequence[Problem]) -> tuple[object,
     event_record = None
     if event is not None:
         event_record = (
-            event.id, event.path, event.line, _date_record(event.date), _date_record(event.end),
-            event.title, event.summary, event.countries, event.actors, event.tags, event.status,
-            tuple((s.title, s.publisher, s.url, s.author, _date_record(s.date))
-                  for s in event.sources),
+            event.id,
+            event.path,
+            event.line,
+            _date_record(event.date),
+            _date_record(event.end),
+            event.title,
+            event.summary,
+            event.countries,
+            event.actors,
+            event.tags,
+            event.status,
+            tuple(
+                (s.title, s.publisher, s.url, s.author, _date_record(s.date)) for s in event.sources
+            ),
             (event.signal.stance, event.signal.weight, event.signal.note) if event.signal else None,
-            event.warn, event.pinned_id,
+            event.warn,
+            event.pinned_id,
         )
-    problem_records = tuple((p.line, p.col, p.message, p.severity, p.hint, p.field)
-                            for p in problems)
+    problem_records = tuple(
+        (p.line, p.col, p.message, p.severity, p.hint, p.field) for p in problems
+    )
     return (event_record, problem_records)
 
 
@@ -66,17 +78,44 @@ def from_record(record: tuple[object, ...], shown: str) -> tuple[Event | None, l
     event_record, problem_records = record
     event = None
     if event_record is not None:
-        (event_id, path, line, date, end, title, summary, countries, actors, tags, status,
-         sources, signal, warn, pinned) = event_record  # type: ignore[misc]
+        (
+            event_id,
+            path,
+            line,
+            date,
+            end,
+            title,
+            summary,
+            countries,
+            actors,
+            tags,
+            status,
+            sources,
+            signal,
+            warn,
+            pinned,
+        ) = event_record  # type: ignore[misc]
         event = Event(
-            event_id, path, line, _date(date), title, _date(end), summary, countries, actors,  # type: ignore[arg-type]
-            tags, status,
+            event_id,
+            path,
+            line,
+            _date(date),
+            title,
+            _date(end),
+            summary,
+            countries,
+            actors,  # type: ignore[arg-type]
+            tags,
+            status,
             tuple(Source(t, p, u, a, _date(d)) for t, p, u, a, d in sources),  # type: ignore[union-attr]
             SignalOverride(*signal) if signal is not None else None,  # type: ignore[misc]
-            warn, pinned,  # type: ignore[arg-type]
+            warn,
+            pinned,  # type: ignore[arg-type]
         )
-    problems = [Problem(shown, line, col, message, severity, hint, field)  # type: ignore[misc]
-                for line, col, message, severity, hint, field in problem_records]  # type: ignore[union-attr]
+    problems = [
+        Problem(shown, line, col, message, severity, hint, field)  # type: ignore[misc]
+        for line, col, message, severity, hint, field in problem_records
+    ]  # type: ignore[union-attr]
     return event, problems
 
 
@@ -146,8 +185,10 @@ class Index:
         if meta.get("settings") != settings_hash:
             db.execute("BEGIN IMMEDIATE")
             db.execute("DELETE FROM files")
-            db.executemany("INSERT OR REPLACE INTO meta VALUES (?, ?)",
-                           [("schema", SCHEMA), ("root", root), ("settings", settings_hash)])
+            db.executemany(
+                "INSERT OR REPLACE INTO meta VALUES (?, ?)",
+                [("schema", SCHEMA), ("root", root), ("settings", settings_hash)],
+            )
             db.execute("COMMIT")
         return True
 
@@ -164,7 +205,8 @@ class Index:
         """(id, path) of every entry whose id another entry shares, in path order."""
         return self.db.execute(
             "SELECT id, path FROM files WHERE id IN (SELECT id FROM files WHERE ok = 1 "
-            "GROUP BY id HAVING COUNT(*) > 1) AND ok = 1 ORDER BY path").fetchall()
+            "GROUP BY id HAVING COUNT(*) > 1) AND ok = 1 ORDER BY path"
+        ).fetchall()
 
     def update(self, changed: Iterable[tuple[object, ...]], removed: Iterable[str]) -> None:
         """Best effort: a busy or broken database just keeps what it had."""
@@ -172,8 +214,8 @@ class Index:
             self.db.execute("BEGIN IMMEDIATE")
             self.db.executemany("DELETE FROM files WHERE path = ?", ((p,) for p in removed))
             self.db.executemany(
-                "INSERT OR REPLACE INTO files VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                changed)
+                "INSERT OR REPLACE INTO files VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", changed
+            )
             self.db.execute("COMMIT")
         except sqlite3.DatabaseError:
             try:
@@ -188,13 +230,23 @@ class Index:
             pass
 
 
-def row_for(path: str, key: StatKey, event: Event | None, record: tuple[object, ...]
-            ) -> tuple[object, ...]:
+def row_for(
+    path: str, key: StatKey, event: Event | None, record: tuple[object, ...]
+) -> tuple[object, ...]:
     if event is None:
         return (path, key, None, "", "", "", None, None, 0, dump(record))
-    return (path, key, event.id, "," + ",".join(event.countries) + ",",
-            "," + ",".join(t.casefold() for t in event.tags) + ",", event.status,
-            event.first_day.toordinal(), event.last_day.toordinal(), 1, dump(record))
+    return (
+        path,
+        key,
+        event.id,
+        "," + ",".join(event.countries) + ",",
+        "," + ",".join(t.casefold() for t in event.tags) + ",",
+        event.status,
+        event.first_day.toordinal(),
+        event.last_day.toordinal(),
+        1,
+        dump(record),
+    )
 
 
 def _where(prefilter: Prefilter | None) -> tuple[str, list[object]]:

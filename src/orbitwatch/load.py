@@ -18,6 +18,7 @@ from orbitwatch.errors import OrbitError, Problem
 from orbitwatch.model import Event, Prefilter, sort_events
 from orbitwatch.settings import Settings, parse_settings
 
+
 def _toml_parser():  # type: ignore[no-untyped-def]
     """The compiled tomli where installed (several times faster, same errors), else tomllib."""
     try:
@@ -25,6 +26,7 @@ def _toml_parser():  # type: ignore[no-untyped-def]
     except ImportError:  # pragma: no cover - tomli is a dependency, tomllib the fallback
         import tomllib as parser
     return parser
+
 
 MAX_FILE_BYTES = 1024 * 1024
 MAX_LINE_BYTES = 16 * 1024  # some one-line inputs make TOML parsers take seconds
@@ -67,12 +69,13 @@ def display_path(path: Path, cwd: Path | None = None) -> str:
     full = os.path.abspath(path)
     prefix = base.rstrip(os.sep) + os.sep
     if full.startswith(prefix):
-        return full[len(prefix):]
+        return full[len(prefix) :]
     return str(path)
 
 
-def read_toml(path: Path, shown: str, data: bytes | None = None
-              ) -> tuple[str, dict[str, object] | None, list[Problem]]:
+def read_toml(
+    path: Path, shown: str, data: bytes | None = None
+) -> tuple[str, dict[str, object] | None, list[Problem]]:
     """(text, table, problems) for one TOML file; table is None when it cannot be used.
 
     Caps come before parsing: only a regular file is read (opened non-blocking, so a FIFO can
@@ -95,9 +98,20 @@ def read_toml(path: Path, shown: str, data: bytes | None = None
         start = 0
         for number, line_bytes in enumerate(data.split(b"\n"), start=1):
             if len(line_bytes) > MAX_LINE_BYTES:
-                return "", None, [Problem(shown, number, 1, f"line {number} is longer than "
-                                          f"{MAX_LINE_BYTES} bytes; split it (TOML multi-line "
-                                          'strings: """...""")')]
+                return (
+                    "",
+                    None,
+                    [
+                        Problem(
+                            shown,
+                            number,
+                            1,
+                            f"line {number} is longer than "
+                            f"{MAX_LINE_BYTES} bytes; split it (TOML multi-line "
+                            'strings: """...""")',
+                        )
+                    ],
+                )
             start += len(line_bytes) + 1
     if data.startswith(b"\xef\xbb\xbf"):
         data = data[3:]
@@ -153,9 +167,14 @@ def _read_regular(path: Path) -> bytes:
 
 
 def _kind(mode: int) -> str:
-    for test, name in ((stat.S_ISDIR, "a folder"), (stat.S_ISFIFO, "a FIFO"),
-                       (stat.S_ISSOCK, "a socket"), (stat.S_ISCHR, "a character device"),
-                       (stat.S_ISBLK, "a block device"), (stat.S_ISLNK, "a symbolic link")):
+    for test, name in (
+        (stat.S_ISDIR, "a folder"),
+        (stat.S_ISFIFO, "a FIFO"),
+        (stat.S_ISSOCK, "a socket"),
+        (stat.S_ISCHR, "a character device"),
+        (stat.S_ISBLK, "a block device"),
+        (stat.S_ISLNK, "a symbolic link"),
+    ):
         if test(mode):
             return name
     return "not a file"
@@ -173,7 +192,9 @@ def event_files(root: Path) -> list[Path]:
     return [Path(p) for p in _event_file_names(str(root / EVENTS_DIR), str(root))[0]]
 
 
-def _event_file_names(base: str, root: str | None = None) -> tuple[list[str], list[tuple[str, str]]]:
+def _event_file_names(
+    base: str, root: str | None = None
+) -> tuple[list[str], list[tuple[str, str]]]:
     """(paths of *.toml event files under base, [(path, why it was not read)]).
 
     Names starting with '.' or '#' are skipped (editor debris never ends in '.toml'), except
@@ -192,10 +213,16 @@ def _event_file_names(base: str, root: str | None = None) -> tuple[list[str], li
                 for entry in entries:
                     name = entry.name
                     if name[0] in ".#":
-                        if name.startswith(".import-") or (name[0] == "." and
-                                                           name.endswith(".tmp")):
-                            odd.append((entry.path, "warning: leftover temporary file from an "
-                                        "interrupted write; not read (safe to delete)"))
+                        if name.startswith(".import-") or (
+                            name[0] == "." and name.endswith(".tmp")
+                        ):
+                            odd.append(
+                                (
+                                    entry.path,
+                                    "warning: leftover temporary file from an "
+                                    "interrupted write; not read (safe to delete)",
+                                )
+                            )
                         continue
                     if entry.is_dir(follow_symlinks=False):
                         if name.endswith(".toml"):
@@ -208,11 +235,20 @@ def _event_file_names(base: str, root: str | None = None) -> tuple[list[str], li
                         elif entry.is_symlink():
                             target = os.path.realpath(entry.path)
                             if not target.startswith(inside):
-                                odd.append((entry.path, "a symbolic link that leaves the "
-                                            "timeline; not read"))
+                                odd.append(
+                                    (
+                                        entry.path,
+                                        "a symbolic link that leaves the timeline; not read",
+                                    )
+                                )
                             elif not os.path.isfile(target):
-                                odd.append((entry.path, "a symbolic link to something that is "
-                                            "not a regular file; not read"))
+                                odd.append(
+                                    (
+                                        entry.path,
+                                        "a symbolic link to something that is "
+                                        "not a regular file; not read",
+                                    )
+                                )
                             else:
                                 found.append(entry.path)
                         else:
@@ -232,14 +268,15 @@ def _odd_problems(odd: list[tuple[str, str]], show: Callable[[str], str]) -> lis
     problems = []
     for path, why in odd:
         if why.startswith("warning: "):
-            problems.append(Problem(show(path), 1, 1, why[len("warning: "):], severity="warning"))
+            problems.append(Problem(show(path), 1, 1, why[len("warning: ") :], severity="warning"))
         else:
             problems.append(Problem(show(path), 1, 1, why))
     return problems
 
 
-def load_settings(root: Path, show: Callable[[Path], str] = display_path
-                  ) -> tuple[Settings, list[Problem]]:
+def load_settings(
+    root: Path, show: Callable[[Path], str] = display_path
+) -> tuple[Settings, list[Problem]]:
     path = root / SETTINGS_FILE
     if not path.exists():
         return Settings(), []
@@ -258,8 +295,11 @@ def parse_event_file(
     text, raw, problems = read_toml(path, shown, data)
     if raw is None:
         return None, problems
-    stem = os.path.basename(str(path))[: -len(".toml")] if str(path).endswith(".toml") else \
-        os.path.basename(str(path))
+    stem = (
+        os.path.basename(str(path))[: -len(".toml")]
+        if str(path).endswith(".toml")
+        else os.path.basename(str(path))
+    )
     return check_event(shown, text, raw, stem, settings.tags, event_path=rel or shown)
 
 
@@ -270,8 +310,11 @@ def relative_to_root(root: Path, path: Path | str) -> str:
 
 
 def load_timeline(
-    root: Path, only: Iterable[Path] | None = None, show: Callable[[Path], str] = display_path,
-    use_cache: bool = True, progress: Callable[[int, int], None] | None = None,
+    root: Path,
+    only: Iterable[Path] | None = None,
+    show: Callable[[Path], str] = display_path,
+    use_cache: bool = True,
+    progress: Callable[[int, int], None] | None = None,
     prefilter: Prefilter | None = None,
 ) -> Timeline:
     """The timeline (or only the given files): sorted events, problems in path order.
@@ -287,7 +330,7 @@ def load_timeline(
         if base == cwd:
             prefix = ""
         elif base.startswith(cwd.rstrip(os.sep) + os.sep):
-            prefix = base[len(cwd.rstrip(os.sep)) + 1:] + os.sep
+            prefix = base[len(cwd.rstrip(os.sep)) + 1 :] + os.sep
         else:
             prefix = str(root).rstrip(os.sep) + os.sep
 
@@ -311,9 +354,16 @@ def load_timeline(
             files, odd = _event_file_names(os.path.join(base, EVENTS_DIR), base)
         problems.extend(_odd_problems(odd, lambda p: show(Path(p))))
         rels = [relative_to_root(root, f) for f in files]
-        results = _parse_all(files, [show(Path(f)) if only is not None else show_rel(r)
-                                     for f, r in zip(files, rels, strict=True)],
-                             rels, settings, progress)
+        results = _parse_all(
+            files,
+            [
+                show(Path(f)) if only is not None else show_rel(r)
+                for f, r in zip(files, rels, strict=True)
+            ],
+            rels,
+            settings,
+            progress,
+        )
         events = [event for event, _ in results if event is not None]
         for _, file_problems in results:
             problems.extend(file_problems)
@@ -327,8 +377,9 @@ def load_timeline(
         index.close()
     problems.extend(more)
     problems.sort(key=lambda p: (p.path, p.line, p.col))
-    return Timeline(root, settings, sort_events(events), problems, parsed,
-                    partial=prefilter is not None)
+    return Timeline(
+        root, settings, sort_events(events), problems, parsed, partial=prefilter is not None
+    )
 
 
 def _settings_hash(root: Path) -> str:
@@ -347,17 +398,25 @@ POOL_THRESHOLD = 4000  # below this, starting worker processes costs more than i
 RACY_NS = 2_000_000_000  # files changed this recently are never cached (same-tick edits)
 
 
-def _parse_records(args: tuple[list[str], list[str], list[str], Settings]
-                   ) -> list[tuple[object, ...]]:
+def _parse_records(
+    args: tuple[list[str], list[str], list[str], Settings],
+) -> list[tuple[object, ...]]:
     from orbitwatch.index import to_record
 
     paths, shown, rels, settings = args
-    return [to_record(*parse_event_file(Path(p), s, settings, rel=r))
-            for p, s, r in zip(paths, shown, rels, strict=True)]
+    return [
+        to_record(*parse_event_file(Path(p), s, settings, rel=r))
+        for p, s, r in zip(paths, shown, rels, strict=True)
+    ]
 
 
-def _parse_all(files: list[str], shown: list[str], rels: list[str], settings: Settings,
-               progress: Callable[[int, int], None] | None) -> list[ParseResult]:
+def _parse_all(
+    files: list[str],
+    shown: list[str],
+    rels: list[str],
+    settings: Settings,
+    progress: Callable[[int, int], None] | None,
+) -> list[ParseResult]:
     """Parse in file order; a small process pool for many files on a multi-core machine."""
     total = len(files)
     workers = min(4, os.cpu_count() or 1)
@@ -373,19 +432,25 @@ def _parse_all(files: list[str], shown: list[str], rels: list[str], settings: Se
     from orbitwatch.index import from_record
 
     size = 1000
-    chunks = [(files[i:i + size], shown[i:i + size], rels[i:i + size], settings)
-              for i in range(0, total, size)]
+    chunks = [
+        (files[i : i + size], shown[i : i + size], rels[i : i + size], settings)
+        for i in range(0, total, size)
+    ]
     results = []
     try:
         with concurrent.futures.ProcessPoolExecutor(max_workers=workers) as pool:
             for chunk, records in zip(chunks, pool.map(_parse_records, chunks), strict=True):
-                results.extend(from_record(record, name)
-                               for record, name in zip(records, chunk[1], strict=True))
+                results.extend(
+                    from_record(record, name)
+                    for record, name in zip(records, chunk[1], strict=True)
+                )
                 if progress is not None:
                     progress(len(results), total)
     except (OSError, concurrent.futures.process.BrokenProcessPool):
-        return [parse_event_file(Path(p), s, settings, rel=r)
-                for p, s, r in zip(files, shown, rels, strict=True)]
+        return [
+            parse_event_file(Path(p), s, settings, rel=r)
+            for p, s, r in zip(files, shown, rels, strict=True)
+        ]
     return results
 
 
@@ -405,8 +470,12 @@ def _stat_keys(paths: list[str]) -> list[tuple[str, int] | None]:
 
 
 def _load_indexed(
-    root: Path, settings: Settings, index: object, show_rel: Callable[[str], str],
-    progress: Callable[[int, int], None] | None, prefilter: Prefilter | None,
+    root: Path,
+    settings: Settings,
+    index: object,
+    show_rel: Callable[[str], str],
+    progress: Callable[[int, int], None] | None,
+    prefilter: Prefilter | None,
 ) -> tuple[list[Event], list[Problem], int]:
     import gc
     import time
@@ -431,8 +500,13 @@ def _load_indexed(
                 fresh.add(rel)
             else:
                 todo.append(position)
-        parsed = _parse_all([files[i] for i in todo], [show_rel(rels[i]) for i in todo],
-                            [rels[i] for i in todo], settings, progress)
+        parsed = _parse_all(
+            [files[i] for i in todo],
+            [show_rel(rels[i]) for i in todo],
+            [rels[i] for i in todo],
+            settings,
+            progress,
+        )
         changed = []
         events: list[Event] = []
         problems: list[Problem] = []
@@ -465,8 +539,9 @@ def _load_indexed(
     return events, problems + duplicates, len(todo)
 
 
-def _duplicates_indexed(db: object, events: list[Event], show_rel: Callable[[str], str]
-                        ) -> tuple[list[Event], list[Problem]]:
+def _duplicates_indexed(
+    db: object, events: list[Event], show_rel: Callable[[str], str]
+) -> tuple[list[Event], list[Problem]]:
     from orbitwatch import index as cache
 
     index: cache.Index = db  # type: ignore[assignment]
@@ -481,14 +556,22 @@ def _duplicates_indexed(db: object, events: list[Event], show_rel: Callable[[str
     for event in events:
         first = min(p for p in (first_path.get(event.id), loaded_first[event.id]) if p)
         if event.path != first:
-            problems.append(Problem(show_rel(event.path), 1, 1, f"duplicate id '{event.id}': "
-                                    f"also used by {show_rel(first)}", field="id"))
+            problems.append(
+                Problem(
+                    show_rel(event.path),
+                    1,
+                    1,
+                    f"duplicate id '{event.id}': also used by {show_rel(first)}",
+                    field="id",
+                )
+            )
         else:
             kept.append(event)
     return kept, problems
 
 
 # -- git revisions --------------------------------------------------------------------------
+
 
 def _git_timeout() -> float:
     try:
@@ -501,19 +584,31 @@ def _git(root: Path, args: list[str], input_data: bytes | None = None) -> bytes:
     """Run git with arguments as data: no shell, no pager, no prompt, a timeout."""
     import subprocess
 
-    env = {**os.environ, "GIT_TERMINAL_PROMPT": "0", "GIT_PAGER": "cat", "PAGER": "cat",
-           "GIT_OPTIONAL_LOCKS": "0"}
+    env = {
+        **os.environ,
+        "GIT_TERMINAL_PROMPT": "0",
+        "GIT_PAGER": "cat",
+        "PAGER": "cat",
+        "GIT_OPTIONAL_LOCKS": "0",
+    }
     try:
         result = subprocess.run(
-            ["git", "-c", "core.quotepath=off", *args], cwd=root, env=env, input=input_data,
+            ["git", "-c", "core.quotepath=off", *args],
+            cwd=root,
+            env=env,
+            input=input_data,
             stdin=None if input_data is not None else subprocess.DEVNULL,
-            capture_output=True, timeout=_git_timeout(), check=False,
+            capture_output=True,
+            timeout=_git_timeout(),
+            check=False,
         )
     except FileNotFoundError:
         raise OrbitError("git is not installed (needed to read a revision)") from None
     except subprocess.TimeoutExpired:
-        raise OrbitError(f"git did not answer within {_git_timeout():g} s (git {args[0]}); "
-                         "set ORBIT_GIT_TIMEOUT to wait longer") from None
+        raise OrbitError(
+            f"git did not answer within {_git_timeout():g} s (git {args[0]}); "
+            "set ORBIT_GIT_TIMEOUT to wait longer"
+        ) from None
     except OSError as exc:
         raise OrbitError(f"cannot run git: {exc.strerror}") from None
     if result.returncode != 0:
@@ -543,14 +638,17 @@ def resolve_revision(root: Path, revision: str) -> str:
     try:
         _git(root, ["rev-parse", "--is-inside-work-tree"])
     except _GitFailed:
-        raise OrbitError(f"{root} is not in a git repository, so '{revision}' cannot be read",
-                         hint="Give two timeline folders instead, or run git init.") from None
+        raise OrbitError(
+            f"{root} is not in a git repository, so '{revision}' cannot be read",
+            hint="Give two timeline folders instead, or run git init.",
+        ) from None
     key = (os.path.abspath(root), revision)
     if key in _resolved:  # each revision is resolved once; only its hash is used afterwards
         return _resolved[key]
     try:
-        out = _git(root, ["rev-parse", "--verify", "--quiet", "--end-of-options",
-                          f"{revision}^{{commit}}"])
+        out = _git(
+            root, ["rev-parse", "--verify", "--quiet", "--end-of-options", f"{revision}^{{commit}}"]
+        )
     except _GitFailed:
         raise OrbitError(f"'{revision}' does not name a commit in {root}") from None
     commit = out.decode().strip()
@@ -564,21 +662,34 @@ def load_revision(root: Path, revision: str) -> Timeline:
     """The timeline as it was at a revision, read with ls-tree and one cat-file --batch."""
     commit = resolve_revision(root, revision)
     prefix = _git(root, ["rev-parse", "--show-prefix"]).decode("utf-8").strip()
-    listing = _git(root, ["ls-tree", "-r", "-z", "--full-tree", commit, "--",
-                          f"{prefix}{SETTINGS_FILE}", f"{prefix}{EVENTS_DIR}"])
+    listing = _git(
+        root,
+        [
+            "ls-tree",
+            "-r",
+            "-z",
+            "--full-tree",
+            commit,
+            "--",
+            f"{prefix}{SETTINGS_FILE}",
+            f"{prefix}{EVENTS_DIR}",
+        ],
+    )
     blobs: list[tuple[str, str]] = []  # (path relative to the timeline root, blob hash)
     for entry in listing.split(b"\x00"):
         if not entry:
             continue
         meta, _, name = entry.partition(b"\t")
         mode, kind, blob = meta.decode().split()
-        rel = name.decode("utf-8", "surrogateescape")[len(prefix):]
+        rel = name.decode("utf-8", "surrogateescape")[len(prefix) :]
         if kind != "blob" or mode == "120000":
             continue
         leaf = rel.rsplit("/", 1)[-1]
-        if rel == SETTINGS_FILE or (rel.endswith(".toml") and not DEBRIS.search(leaf)
-                                    and not any(part.startswith(".")
-                                                for part in rel.split("/")[1:])):
+        if rel == SETTINGS_FILE or (
+            rel.endswith(".toml")
+            and not DEBRIS.search(leaf)
+            and not any(part.startswith(".") for part in rel.split("/")[1:])
+        ):
             blobs.append((rel, blob))
     contents = _cat_blobs(root, [blob for _, blob in blobs])
     label = revision
@@ -595,8 +706,9 @@ def load_revision(root: Path, revision: str) -> Timeline:
     for rel, data in by_path.items():
         if rel == SETTINGS_FILE:
             continue
-        event, file_problems = parse_event_file(root / rel, f"{label}:{rel}", settings, data,
-                                                rel=rel)
+        event, file_problems = parse_event_file(
+            root / rel, f"{label}:{rel}", settings, data, rel=rel
+        )
         problems.extend(file_problems)
         if event is not None:
             events.append(event)
@@ -617,6 +729,6 @@ def _cat_blobs(root: Path, hashes: list[str]) -> list[bytes]:
         header = raw[position:newline].split()
         size = int(header[2])
         start = newline + 1
-        contents.append(raw[start:start + size])
+        contents.append(raw[start : start + size])
         position = start + size + 1
     return contents

@@ -12,7 +12,21 @@ from dataclasses import dataclass
 
 STATUSES = ("occurred", "scheduled", "reported", "rumored", "denied")
 STANCES = ("away", "toward", "neutral")
-MONTH_ABBR = ("", "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+MONTH_ABBR = (
+    "",
+    "Jan",
+    "Feb",
+    "Mar",
+    "Apr",
+    "May",
+    "Jun",
+    "Jul",
+    "Aug",
+    "Sep",
+    "Oct",
+    "Nov",
+    "Dec",
+)
 
 
 class Precision(enum.IntEnum):

@@ -125,7 +125,8 @@ def _validate(term: Term, original: str) -> None:
         for value in term.values:
             if value.lower() not in STATUSES:
                 raise UsageError(
-                    f"unknown status '{value}' in {original!r}{did_you_mean(value.lower(), STATUSES)}",
+                    f"unknown status '{value}' in {original!r}"
+                    f"{did_you_mean(value.lower(), STATUSES)}",
                     hint="statuses: " + ", ".join(STATUSES),
                 )
     elif term.field == "stance":
@@ -208,8 +209,9 @@ def _positive(term: Term, today: dt.date) -> Predicate:
         return lambda e, r: (r.stance if r is not None else "none") in stances
     if field == "rule":
         rules = tuple(values)
-        return lambda e, r: r is not None and any(
-            fnmatch.fnmatchcase(rule_id, p) for rule_id in r.rules for p in rules
+        return lambda e, r: (
+            r is not None
+            and any(fnmatch.fnmatchcase(rule_id, p) for rule_id in r.rules for p in rules)
         )
     if field == "source":
         needles = tuple(v.casefold() for v in values)

@@ -87,15 +87,24 @@ class _Reader:
         line, col = find_key_line(self.text, key, table, index)
         self.problems.append(Problem(self.path, line, col, message))
 
-    def unknown(self, table: Mapping[str, object], allowed: tuple[str, ...], where: str,
-                name: str | None, index: int = 0) -> None:
+    def unknown(
+        self,
+        table: Mapping[str, object],
+        allowed: tuple[str, ...],
+        where: str,
+        name: str | None,
+        index: int = 0,
+    ) -> None:
         for key in table:
             if key not in allowed:
-                self.problem(key, f"unknown key '{key}'{where}{did_you_mean(key, allowed)}",
-                             name, index)
+                self.problem(
+                    key, f"unknown key '{key}'{where}{did_you_mean(key, allowed)}", name, index
+                )
 
 
-def parse_settings(path: str, text: str, raw: Mapping[str, object]) -> tuple[Settings, list[Problem]]:
+def parse_settings(
+    path: str, text: str, raw: Mapping[str, object]
+) -> tuple[Settings, list[Problem]]:
     from orbitwatch import countries
 
     reader = _Reader(path, text)
@@ -109,8 +118,9 @@ def parse_settings(path: str, text: str, raw: Mapping[str, object]) -> tuple[Set
 
     pole = signals.get("pole", "RU")
     if not isinstance(pole, str) or not countries.is_alpha2(pole):
-        reader.problem("pole", f"[signals] pole {pole!r} is not an ISO 3166-1 alpha-2 code",
-                       "signals")
+        reader.problem(
+            "pole", f"[signals] pole {pole!r} is not an ISO 3166-1 alpha-2 code", "signals"
+        )
     else:
         values["pole"] = pole
     half_life = signals.get("half_life", "180d")
@@ -129,8 +139,11 @@ def parse_settings(path: str, text: str, raw: Mapping[str, object]) -> tuple[Set
         values["watch"] = tuple(c for c in dict.fromkeys(watch) if c not in bad)
     conv = signals.get("convergence_rules", 3)
     if not isinstance(conv, int) or isinstance(conv, bool) or not 2 <= conv <= 1000:
-        reader.problem("convergence_rules", "[signals] convergence_rules must be a whole number "
-                       "from 2 to 1000", "signals")
+        reader.problem(
+            "convergence_rules",
+            "[signals] convergence_rules must be a whole number from 2 to 1000",
+            "signals",
+        )
     else:
         values["convergence_rules"] = conv
     try:
@@ -140,8 +153,9 @@ def parse_settings(path: str, text: str, raw: Mapping[str, object]) -> tuple[Set
         reader.problem("convergence_window", f"[signals] convergence_window: {exc}", "signals")
     threshold = signals.get("arrow_threshold", 0.25)
     if not _finite_number(threshold) or threshold < 0:  # type: ignore[operator]
-        reader.problem("arrow_threshold", "[signals] arrow_threshold must be a number >= 0",
-                       "signals")
+        reader.problem(
+            "arrow_threshold", "[signals] arrow_threshold must be a number >= 0", "signals"
+        )
     else:
         values["arrow_threshold"] = float(threshold)
     warn = _warn(reader, signals.get("warn", [14, 7, 1]), "signals", 0)
@@ -172,12 +186,12 @@ def _finite_number(value: object) -> bool:
 
 
 def _warn(reader: _Reader, value: object, table: str, index: int) -> tuple[int, ...] | None:
-    if (
-        not isinstance(value, list)
-        or not all(isinstance(v, int) and not isinstance(v, bool) and 0 < v < 3660 for v in value)
+    if not isinstance(value, list) or not all(
+        isinstance(v, int) and not isinstance(v, bool) and 0 < v < 3660 for v in value
     ):
-        reader.problem("warn", "warn must be a list of days before the event, e.g. [14, 7, 1]",
-                       table, index)
+        reader.problem(
+            "warn", "warn must be a list of days before the event, e.g. [14, 7, 1]", table, index
+        )
         return None
     return tuple(sorted(set(value), reverse=True))
 
@@ -203,8 +217,9 @@ def _rules(reader: _Reader, value: object) -> list[Rule]:
             reader.problem("title", f"rule '{rule_id}' needs a one-line 'title'", "rules", index)
         rationale = table.get("rationale", "")
         if not isinstance(rationale, str):
-            reader.problem("rationale", f"rule '{rule_id}': 'rationale' must be a string",
-                           "rules", index)
+            reader.problem(
+                "rationale", f"rule '{rule_id}': 'rationale' must be a string", "rules", index
+            )
             rationale = ""
         when = table.get("when")
         query = Query()
@@ -217,21 +232,44 @@ def _rules(reader: _Reader, value: object) -> list[Rule]:
                 reader.problem("when", f"rule '{rule_id}': {exc.message}", "rules", index)
             else:
                 if query.uses_reading:
-                    reader.problem("when", f"rule '{rule_id}': 'when' may not use "
-                                   f"{' or '.join(f + ':' for f in READING_FIELDS)} terms "
-                                   "(those are what rules produce)", "rules", index)
+                    reader.problem(
+                        "when",
+                        f"rule '{rule_id}': 'when' may not use "
+                        f"{' or '.join(f + ':' for f in READING_FIELDS)} terms "
+                        "(those are what rules produce)",
+                        "rules",
+                        index,
+                    )
         stance = table.get("stance")
         if stance not in STANCES:
-            reader.problem("stance", f"rule '{rule_id}': stance is {stance!r}; use away, toward "
-                           "or neutral", "rules", index)
+            reader.problem(
+                "stance",
+                f"rule '{rule_id}': stance is {stance!r}; use away, toward or neutral",
+                "rules",
+                index,
+            )
         weight = table.get("weight", 1)
         if not isinstance(weight, int) or isinstance(weight, bool) or not 1 <= weight <= 5:
-            reader.problem("weight", f"rule '{rule_id}': weight is {weight!r}; use a whole "
-                           "number 1 to 5", "rules", index)
+            reader.problem(
+                "weight",
+                f"rule '{rule_id}': weight is {weight!r}; use a whole number 1 to 5",
+                "rules",
+                index,
+            )
         warn = _warn(reader, table["warn"], "rules", index) if "warn" in table else None
         if len(reader.problems) == before:
-            rules.append(Rule(rule_id, str(title).strip(), str(when), query, str(stance),
-                              int(weight), rationale.strip(), warn))  # type: ignore[arg-type]
+            rules.append(
+                Rule(
+                    rule_id,
+                    str(title).strip(),
+                    str(when),
+                    query,
+                    str(stance),
+                    int(weight),
+                    rationale.strip(),
+                    warn,
+                )
+            )  # type: ignore[arg-type]
     return rules
 
 

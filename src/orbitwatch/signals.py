@@ -70,8 +70,11 @@ class Contribution:
 
 
 def contributions(
-    events: Iterable[Event], reading_of: Mapping[str, Reading], settings: Settings,
-    country: str, on: dt.date,
+    events: Iterable[Event],
+    reading_of: Mapping[str, Reading],
+    settings: Settings,
+    country: str,
+    on: dt.date,
 ) -> list[Contribution]:
     """Every event of `country` up to `on` that carries a non-neutral reading, with its share."""
     result: list[Contribution] = []
@@ -94,8 +97,11 @@ def contributions(
 
 
 def drift_score(
-    events: Iterable[Event], reading_of: Mapping[str, Reading], settings: Settings,
-    country: str, on: dt.date,
+    events: Iterable[Event],
+    reading_of: Mapping[str, Reading],
+    settings: Settings,
+    country: str,
+    on: dt.date,
 ) -> float:
     return sum(c.value for c in contributions(events, reading_of, settings, country, on))
 
@@ -112,8 +118,12 @@ def month_ends(first: dt.date, last: dt.date) -> list[dt.date]:
 
 
 def daily_scores(
-    events: Sequence[Event], reading_of: Mapping[str, Reading], settings: Settings,
-    country: str, first: dt.date, last: dt.date,
+    events: Sequence[Event],
+    reading_of: Mapping[str, Reading],
+    settings: Settings,
+    country: str,
+    first: dt.date,
+    last: dt.date,
 ) -> list[tuple[dt.date, float, list[tuple[Event, float]]]]:
     """(day, score, [(event, value entering that day)]) for every day from first to last.
 
@@ -169,7 +179,10 @@ class CountrySignal:
 
 
 def country_signals(
-    events: Sequence[Event], reading_of: Mapping[str, Reading], settings: Settings, on: dt.date,
+    events: Sequence[Event],
+    reading_of: Mapping[str, Reading],
+    settings: Settings,
+    on: dt.date,
 ) -> list[CountrySignal]:
     """One row per watched country: score, level, changes, monthly scores, top rules."""
     rows = []
@@ -181,18 +194,27 @@ def country_signals(
         parts = contributions(own, reading_of, settings, country, on)
         score = sum(c.value for c in parts)
         # One pass over the days gives every month end and the 30/90-day changes.
-        series = {day: value for day, value, _ in
-                  daily_scores(own, reading_of, settings, country, start, on)}
+        series = {
+            day: value
+            for day, value, _ in daily_scores(own, reading_of, settings, country, start, on)
+        }
         by_rule: dict[str, float] = defaultdict(float)
         for part in parts:
             by_rule[part.reading.rule] += part.value
         top = sorted(by_rule.items(), key=lambda item: (-abs(item[1]), item[0]))[:3]
         monthly = tuple((end, series[end]) for end in ends)
-        rows.append(CountrySignal(
-            country, score, settings.level_of(score),
-            score - series[on - dt.timedelta(days=30)], score - series[on - dt.timedelta(days=90)],
-            monthly, tuple(top), len(parts),
-        ))
+        rows.append(
+            CountrySignal(
+                country,
+                score,
+                settings.level_of(score),
+                score - series[on - dt.timedelta(days=30)],
+                score - series[on - dt.timedelta(days=90)],
+                monthly,
+                tuple(top),
+                len(parts),
+            )
+        )
     return rows
 
 
@@ -220,8 +242,11 @@ class Arrow:
 
 
 def monthly_arrows(
-    events: Sequence[Event], reading_of: Mapping[str, Reading], settings: Settings,
-    on: dt.date, countries: Sequence[str] | None = None,
+    events: Sequence[Event],
+    reading_of: Mapping[str, Reading],
+    settings: Settings,
+    on: dt.date,
+    countries: Sequence[str] | None = None,
 ) -> list[Arrow]:
     """An arrow a country a month: the month's score change against the trailing 12-month mean."""
     result: list[Arrow] = []
@@ -231,8 +256,10 @@ def monthly_arrows(
             continue
         ends = month_ends(min(min(e.first_day for e in own), on), on)
         before_first = ends[0].replace(day=1) - dt.timedelta(days=1)
-        series = {day: value for day, value, _ in
-                  daily_scores(own, reading_of, settings, country, before_first, on)}
+        series = {
+            day: value
+            for day, value, _ in daily_scores(own, reading_of, settings, country, before_first, on)
+        }
         scores = [series[end] for end in ends]
         previous = series[before_first]
         changes: list[float] = []
@@ -243,9 +270,11 @@ def monthly_arrows(
             delta = change - average
             month = end.replace(day=1)
             behind = [
-                e for e in own
+                e
+                for e in own
                 if month <= e.first_day <= end
-                and (r := reading_of.get(e.id)) is not None and r.sign != 0
+                and (r := reading_of.get(e.id)) is not None
+                and r.sign != 0
             ]
             signs = {reading_of[e.id].sign for e in behind}
             # An arrow needs events behind it: decay alone never makes one.
@@ -255,16 +284,30 @@ def monthly_arrows(
                 arrow = "toward"
             else:
                 arrow = "steady"
-            result.append(Arrow(country, month, arrow, score, change, average,
-                                _rationale(arrow, behind, reading_of, change, average),
-                                tuple(e.id for e in behind)))
+            result.append(
+                Arrow(
+                    country,
+                    month,
+                    arrow,
+                    score,
+                    change,
+                    average,
+                    _rationale(arrow, behind, reading_of, change, average),
+                    tuple(e.id for e in behind),
+                )
+            )
             changes.append(change)
             previous = score
     return result
 
 
-def _rationale(arrow: str, behind: Sequence[Event], reading_of: Mapping[str, Reading],
-               change: float, average: float) -> str:
+def _rationale(
+    arrow: str,
+    behind: Sequence[Event],
+    reading_of: Mapping[str, Reading],
+    change: float,
+    average: float,
+) -> str:
     numbers = f"change {change:+.2f} vs 12-month mean {average:+.2f}"
     if not behind:
         return f"no new readings; decay only ({numbers})"
@@ -305,7 +348,10 @@ KIND_ORDER = {"level-up": 0, "convergence": 1, "upcoming": 2, "signal": 3, "leve
 
 
 def alerts(
-    events: Sequence[Event], reading_of: Mapping[str, Reading], settings: Settings, on: dt.date,
+    events: Sequence[Event],
+    reading_of: Mapping[str, Reading],
+    settings: Settings,
+    on: dt.date,
 ) -> list[Alert]:
     """Every alert in force on `on`, newest first (ties: kind, country, fingerprint)."""
     result: list[Alert] = []
@@ -328,11 +374,24 @@ def alerts(
         reading = reading_of.get(event.id)
         involved = [c for c in event.countries if c in countries]
         if reading is not None and event.first_day <= on:
-            why = (f"{reading.stance} by the analyst's own reading" if reading.origin == "override"
-                   else f"matches rule {reading.rule} ({reading.stance}, weight {reading.weight})")
+            why = (
+                f"{reading.stance} by the analyst's own reading"
+                if reading.origin == "override"
+                else f"matches rule {reading.rule} ({reading.stance}, weight {reading.weight})"
+            )
             for country in involved:
-                result.append(Alert("signal", country, reading.rule, event.id, event.first_day,
-                                    level_at(country, event.first_day), why, (event.id,)))
+                result.append(
+                    Alert(
+                        "signal",
+                        country,
+                        reading.rule,
+                        event.id,
+                        event.first_day,
+                        level_at(country, event.first_day),
+                        why,
+                        (event.id,),
+                    )
+                )
         if event.status == "scheduled" and event.first_day > on:
             warn = event.warn
             if warn is None and reading is not None and reading.origin == "rule":
@@ -343,17 +402,28 @@ def alerts(
             if reached:
                 tightest = min(reached)
                 for country in involved:
-                    result.append(Alert(
-                        "upcoming", country, f"{tightest}d", event.id,
-                        event.first_day - dt.timedelta(days=tightest), level_at(country, on),
-                        f"scheduled in {days_left} day{'s' if days_left != 1 else ''} "
-                        f"(warning at {tightest} days)", (event.id,)))
+                    result.append(
+                        Alert(
+                            "upcoming",
+                            country,
+                            f"{tightest}d",
+                            event.id,
+                            event.first_day - dt.timedelta(days=tightest),
+                            level_at(country, on),
+                            f"scheduled in {days_left} day{'s' if days_left != 1 else ''} "
+                            f"(warning at {tightest} days)",
+                            (event.id,),
+                        )
+                    )
     result.sort(key=lambda a: (-a.date.toordinal(), KIND_ORDER[a.kind], a.country, a.fingerprint))
     return result
 
 
-def _level_alerts(country: str, series: Sequence[tuple[dt.date, float, list[tuple[Event, float]]]],
-                  settings: Settings) -> list[Alert]:
+def _level_alerts(
+    country: str,
+    series: Sequence[tuple[dt.date, float, list[tuple[Event, float]]]],
+    settings: Settings,
+) -> list[Alert]:
     found: list[Alert] = []
     opened_by: dict[str, str] = {}
     previous = 0.0
@@ -363,32 +433,57 @@ def _level_alerts(country: str, series: Sequence[tuple[dt.date, float, list[tupl
                 pushers = sorted(todays, key=lambda item: (-item[1], item[0].id))
                 subject = pushers[0][0].id if pushers else day.isoformat()
                 opened_by[level.name] = subject
-                found.append(Alert(
-                    "level-up", country, level.name, subject, day, settings.level_of(score),
-                    f"score {score:.2f} reached level {level.name} ({level.score:g})",
-                    tuple(e.id for e, _ in pushers)))
+                found.append(
+                    Alert(
+                        "level-up",
+                        country,
+                        level.name,
+                        subject,
+                        day,
+                        settings.level_of(score),
+                        f"score {score:.2f} reached level {level.name} ({level.score:g})",
+                        tuple(e.id for e, _ in pushers),
+                    )
+                )
             elif previous >= level.score > score:
                 subject = opened_by.get(level.name, day.isoformat())
-                found.append(Alert(
-                    "level-down", country, level.name, subject, day, settings.level_of(score),
-                    f"score {score:.2f} fell below level {level.name} ({level.score:g})",
-                    tuple(e.id for e, _ in todays)))
+                found.append(
+                    Alert(
+                        "level-down",
+                        country,
+                        level.name,
+                        subject,
+                        day,
+                        settings.level_of(score),
+                        f"score {score:.2f} fell below level {level.name} ({level.score:g})",
+                        tuple(e.id for e, _ in todays),
+                    )
+                )
         previous = score
     return found
 
 
 def _convergence_alerts(
-    country: str, events: Sequence[Event], reading_of: Mapping[str, Reading], settings: Settings,
-    on: dt.date, level_on: Mapping[str, Mapping[dt.date, str]],
+    country: str,
+    events: Sequence[Event],
+    reading_of: Mapping[str, Reading],
+    settings: Settings,
+    on: dt.date,
+    level_on: Mapping[str, Mapping[dt.date, str]],
 ) -> list[Alert]:
     found: list[Alert] = []
     window = dt.timedelta(days=settings.convergence_window_days)
     for stance in ("away", "toward"):
         firing = sorted(
-            (e for e in events
-             if country in e.countries and e.first_day <= on
-             and (r := reading_of.get(e.id)) is not None and r.origin == "rule"
-             and r.stance == stance),
+            (
+                e
+                for e in events
+                if country in e.countries
+                and e.first_day <= on
+                and (r := reading_of.get(e.id)) is not None
+                and r.origin == "rule"
+                and r.stance == stance
+            ),
             key=lambda e: (e.first_day, e.id),
         )
         converging = False
@@ -398,12 +493,19 @@ def _convergence_alerts(
             rules = sorted({rule for e in recent for rule in reading_of[e.id].rules})
             if len(rules) >= settings.convergence_rules:
                 if not converging:
-                    found.append(Alert(
-                        "convergence", country, ",".join(rules), event.id, day,
-                        level_on.get(country, {}).get(day, ""),
-                        f"{len(rules)} distinct {stance} rules within "
-                        f"{settings.convergence_window_days} days: " + ", ".join(rules),
-                        tuple(e.id for e in recent)))
+                    found.append(
+                        Alert(
+                            "convergence",
+                            country,
+                            ",".join(rules),
+                            event.id,
+                            day,
+                            level_on.get(country, {}).get(day, ""),
+                            f"{len(rules)} distinct {stance} rules within "
+                            f"{settings.convergence_window_days} days: " + ", ".join(rules),
+                            tuple(e.id for e in recent),
+                        )
+                    )
                 converging = True
             else:
                 converging = False

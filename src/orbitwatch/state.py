@@ -42,7 +42,8 @@ def unusable(path: Path, why: str) -> OrbitError:
         f"state file {path} is unusable: {why}",
         ExitStatus.STATE_UNUSABLE,
         hint=(
-            "orbitwatch will not guess: a reset would re-send every alert, a skip could lose some.\n"
+            "orbitwatch will not guess: a reset would re-send every alert, a skip could lose "
+            "some.\n"
             f"Recover by restoring the previous generation (cp {path}.prev {path}) if it is\n"
             f"sound, or start afresh without a flood: mv {path} {path}.broken && "
             f"orbit digest --state {path} --baseline"
@@ -67,8 +68,9 @@ def load_state(path: Path) -> DigestState:
     if not isinstance(document, dict) or document.get("format") != FORMAT:
         raise unusable(path, "not an orbitwatch digest state")
     if document.get("version") != VERSION:
-        raise unusable(path, f"format version {document.get('version')!r}, this orbit reads "
-                       f"version {VERSION}")
+        raise unusable(
+            path, f"format version {document.get('version')!r}, this orbit reads version {VERSION}"
+        )
     sent = document.get("sent")
     pending = document.get("pending")
     if not isinstance(sent, dict) or not all(
@@ -77,13 +79,17 @@ def load_state(path: Path) -> DigestState:
     ):
         raise unusable(path, "its 'sent' table is malformed")
     if pending is not None and not (
-        isinstance(pending, dict) and isinstance(pending.get("digest"), str)
+        isinstance(pending, dict)
+        and isinstance(pending.get("digest"), str)
         and isinstance(pending.get("fingerprints"), list)
     ):
         raise unusable(path, "its 'pending' entry is malformed")
     last_run = document.get("last_run")
-    return DigestState({k: v["first_sent"] for k, v in sent.items()}, pending,
-                       last_run if isinstance(last_run, str) else None)
+    return DigestState(
+        {k: v["first_sent"] for k, v in sent.items()},
+        pending,
+        last_run if isinstance(last_run, str) else None,
+    )
 
 
 def save_state(path: Path, state: DigestState) -> None:
@@ -116,11 +122,14 @@ class StateLock:
                     self.fd = None
                     raise OrbitError(
                         f"another orbit digest holds {self.path}; try again later "
-                        "(or give --wait SECONDS)", ExitStatus.BUSY) from None
+                        "(or give --wait SECONDS)",
+                        ExitStatus.BUSY,
+                    ) from None
                 time.sleep(0.05)
 
-    def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None,
-                 tb: TracebackType | None) -> None:
+    def __exit__(
+        self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
         if self.fd is not None:
             fcntl.flock(self.fd, fcntl.LOCK_UN)
             os.close(self.fd)

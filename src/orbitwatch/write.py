@@ -22,8 +22,20 @@ from orbitwatch.errors import Problem
 from orbitwatch.model import Event, PartialDate, Precision
 from orbitwatch.settings import Settings
 
-KEY_ORDER = ("id", "date", "end", "title", "summary", "countries", "actors", "tags", "status",
-             "warn", "sources", "signal")
+KEY_ORDER = (
+    "id",
+    "date",
+    "end",
+    "title",
+    "summary",
+    "countries",
+    "actors",
+    "tags",
+    "status",
+    "warn",
+    "sources",
+    "signal",
+)
 MAX_SLUG = 60
 CYRILLIC = {
     "а": "a", "б": "b", "в": "v", "г": "g", "д": "d", "е": "e", "ё": "e", "ж": "zh", "з": "z",
@@ -105,8 +117,9 @@ def free_path(path: Path) -> Path:
     raise FileExistsError(path)
 
 
-def validate(path_shown: str, text: str, default_id: str, settings: Settings
-             ) -> tuple[Event | None, list[Problem]]:
+def validate(
+    path_shown: str, text: str, default_id: str, settings: Settings
+) -> tuple[Event | None, list[Problem]]:
     """The same checks as `orbit check`, on text not yet written."""
     import tomllib
 
@@ -118,21 +131,49 @@ def near_duplicate(event: Event, existing: Iterable[Event]) -> Event | None:
     """An existing event on the same date with a near-identical title (ratio >= 0.9)."""
     title = event.title.casefold()
     for other in existing:
-        if other.date == event.date and difflib.SequenceMatcher(
-                None, title, other.title.casefold()).ratio() >= 0.9:
+        if (
+            other.date == event.date
+            and difflib.SequenceMatcher(None, title, other.title.casefold()).ratio() >= 0.9
+        ):
             return other
     return None
 
 
 # -- import ---------------------------------------------------------------------------------
 
-ACLED_MAP = {"event_date": "date", "country": "countries", "actor1": "actors",
-             "actor2": "actors", "notes": "summary", "source": "publisher",
-             "event_type": "tags", "sub_event_type": "tags"}
-OWN_MAP = {name: name for name in (
-    "id", "date", "end", "title", "summary", "countries", "actors", "tags", "status", "warn",
-    "source_titles", "source_publishers", "source_urls", "source_authors", "source_dates",
-    "signal_stance", "signal_weight", "signal_note")}
+ACLED_MAP = {
+    "event_date": "date",
+    "country": "countries",
+    "actor1": "actors",
+    "actor2": "actors",
+    "notes": "summary",
+    "source": "publisher",
+    "event_type": "tags",
+    "sub_event_type": "tags",
+}
+OWN_MAP = {
+    name: name
+    for name in (
+        "id",
+        "date",
+        "end",
+        "title",
+        "summary",
+        "countries",
+        "actors",
+        "tags",
+        "status",
+        "warn",
+        "source_titles",
+        "source_publishers",
+        "source_urls",
+        "source_authors",
+        "source_dates",
+        "signal_stance",
+        "signal_weight",
+        "signal_note",
+    )
+}
 IGNORED = {"stance", "weight", "rules", "path", "precision", "reading", "schema_version"}
 TARGETS = set(OWN_MAP) | {"publisher", "source_title", "source_url", "ignore"}
 
@@ -165,9 +206,11 @@ def read_rows(data: str, fmt: str) -> list[Row]:
     document_value = json.loads(data)
     items = document_value.get("events", []) if isinstance(document_value, dict) else document_value
     if not isinstance(items, list):
-        raise ValueError("expected a list of events or {\"events\": [...]}")
-    return [Row(index + 1, item if isinstance(item, dict) else {"_": item})
-            for index, item in enumerate(items)]
+        raise ValueError('expected a list of events or {"events": [...]}')
+    return [
+        Row(index + 1, item if isinstance(item, dict) else {"_": item})
+        for index, item in enumerate(items)
+    ]
 
 
 def _split(value: object) -> list[str]:
@@ -184,8 +227,9 @@ def _unformula(value: object) -> object:
     return value
 
 
-def row_fields(row: Row, mapping: Mapping[str, str], today: dt.date
-               ) -> tuple[dict[str, object], list[ImportProblem]]:
+def row_fields(
+    row: Row, mapping: Mapping[str, str], today: dt.date
+) -> tuple[dict[str, object], list[ImportProblem]]:
     """One import row as event fields (before validation), or its problems."""
     from orbitwatch.countries import lookup
 
@@ -268,8 +312,11 @@ def row_fields(row: Row, mapping: Mapping[str, str], today: dt.date
             weight = int(str(first("signal_weight") or "1"))
         except ValueError:
             weight = 0
-        fields["signal"] = {"stance": str(first("signal_stance")), "weight": weight,
-                            "note": str(first("signal_note") or "")}
+        fields["signal"] = {
+            "stance": str(first("signal_stance")),
+            "weight": weight,
+            "note": str(first("signal_note") or ""),
+        }
         if not fields["signal"]["note"]:  # type: ignore[index]
             del fields["signal"]["note"]  # type: ignore[attr-defined]
     return fields, problems
@@ -296,8 +343,10 @@ def _sources(gathered: Mapping[str, list[object]], first: object) -> list[dict[s
         "author": gathered.get("source_authors", []),
         "date": gathered.get("source_dates", []),
     }
-    split = {key: (_split(values[0]) if values and values[0] not in (None, "") else [])
-             for key, values in columns.items()}
+    split = {
+        key: (_split(values[0]) if values and values[0] not in (None, "") else [])
+        for key, values in columns.items()
+    }
     count = max((len(v) for v in split.values()), default=0)
     sources = []
     for index in range(count):
@@ -325,11 +374,22 @@ def unknown_columns(rows: Sequence[Row], mapping: Mapping[str, str]) -> list[Imp
             if column is None or column in seen:
                 continue
             seen.add(column)
-            known = (mapping.get(column) or OWN_MAP.get(column) or ACLED_MAP.get(column)
-                     or column in ("sources", "signal", "_") or column in IGNORED)
+            known = (
+                mapping.get(column)
+                or OWN_MAP.get(column)
+                or ACLED_MAP.get(column)
+                or column in ("sources", "signal", "_")
+                or column in IGNORED
+            )
             if not known:
-                problems.append(ImportProblem(row.number, column, "unknown column; map it with "
-                                              f"--map '{column}=FIELD' or --map '{column}=ignore'"))
+                problems.append(
+                    ImportProblem(
+                        row.number,
+                        column,
+                        "unknown column; map it with "
+                        f"--map '{column}=FIELD' or --map '{column}=ignore'",
+                    )
+                )
     return problems
 
 
@@ -338,7 +398,8 @@ def parse_mapping(pairs: Sequence[str]) -> dict[str, str]:
     for pair in pairs:
         column, sep, target = pair.partition("=")
         if not sep or not column or target not in TARGETS:
-            raise ValueError(f"--map {pair!r}: write COLUMN=FIELD, FIELD one of "
-                             + ", ".join(sorted(TARGETS)))
+            raise ValueError(
+                f"--map {pair!r}: write COLUMN=FIELD, FIELD one of " + ", ".join(sorted(TARGETS))
+            )
         mapping[column] = target
     return mapping

@@ -56,7 +56,11 @@ def event_dict(event: Event, reading: Reading | None) -> dict[str, object]:
             for s in event.sources
         ],
         "signal": (
-            {"stance": event.signal.stance, "weight": event.signal.weight, "note": event.signal.note}
+            {
+                "stance": event.signal.stance,
+                "weight": event.signal.weight,
+                "note": event.signal.note,
+            }
             if event.signal
             else None
         ),
@@ -71,8 +75,9 @@ def events_json(events: Iterable[Event], reading_of: Mapping[str, Reading]) -> I
     yield f'{{"schema_version": {SCHEMA_VERSION}, "events": ['
     first = True
     for event in events:
-        body = json_safe(json.dumps(event_dict(event, reading_of.get(event.id)),
-                                    ensure_ascii=False))
+        body = json_safe(
+            json.dumps(event_dict(event, reading_of.get(event.id)), ensure_ascii=False)
+        )
         yield ("\n  " if first else ",\n  ") + body
         first = False
     yield "\n]}\n" if not first else "]}\n"

@@ -19,8 +19,11 @@ MARK = {"added": "+", "removed": "-", "changed": "~", "renamed": ">"}
 def _summary(diff: TimelineDiff, old: str, new: str) -> str:
     if diff.empty:
         return f"no differences between {old} and {new}"
-    parts = [f"{diff.count(kind)} {kind}" for kind in ("added", "removed", "changed", "renamed")
-             if diff.count(kind)]
+    parts = [
+        f"{diff.count(kind)} {kind}"
+        for kind in ("added", "removed", "changed", "renamed")
+        if diff.count(kind)
+    ]
     if diff.rules or diff.settings:
         parts.append(f"{len(diff.rules) + len(diff.settings)} settings/rules changed")
     return f"{old} -> {new}: " + ", ".join(parts)
@@ -58,9 +61,11 @@ def diff_text(diff: TimelineDiff, old: str, new: str) -> Iterator[str]:
     if diff.impact and diff.as_of:
         yield f"\nsignal impact on {diff.as_of.isoformat()}:\n"
         for impact in diff.impact:
-            yield (f"  {impact.country}  {impact.old_score:+.2f} ({impact.old_level or 'none'}) -> "
-                   f"{impact.new_score:+.2f} ({impact.new_level or 'none'})  because: "
-                   f"{one_line(', '.join(impact.causes) or 'decay')}\n")
+            yield (
+                f"  {impact.country}  {impact.old_score:+.2f} ({impact.old_level or 'none'}) -> "
+                f"{impact.new_score:+.2f} ({impact.new_level or 'none'})  because: "
+                f"{one_line(', '.join(impact.causes) or 'decay')}\n"
+            )
 
 
 def diff_stat(diff: TimelineDiff, old: str, new: str) -> Iterator[str]:
@@ -87,9 +92,11 @@ def diff_md(diff: TimelineDiff, old: str, new: str) -> Iterator[str]:
         yield f"\n### Signal impact on {diff.as_of.isoformat()}\n\n"
         yield "| country | old | new | because |\n|---|---|---|---|\n"
         for impact in diff.impact:
-            yield (f"| {impact.country} | {impact.old_score:+.2f} ({impact.old_level or 'none'}) | "
-                   f"{impact.new_score:+.2f} ({impact.new_level or 'none'}) | "
-                   f"{md(', '.join(impact.causes) or 'decay')} |\n")
+            yield (
+                f"| {impact.country} | {impact.old_score:+.2f} ({impact.old_level or 'none'}) | "
+                f"{impact.new_score:+.2f} ({impact.new_level or 'none'}) | "
+                f"{md(', '.join(impact.causes) or 'decay')} |\n"
+            )
 
 
 def _field_json(change: FieldChange) -> dict[str, object]:
@@ -115,13 +122,20 @@ def diff_json(diff: TimelineDiff, old: str, new: str) -> Iterator[str]:
             }
             for change in diff.events
         ],
-        "rules": [{"kind": r.kind, "id": r.id, "fields": [_field_json(f) for f in r.fields]}
-                  for r in diff.rules],
+        "rules": [
+            {"kind": r.kind, "id": r.id, "fields": [_field_json(f) for f in r.fields]}
+            for r in diff.rules
+        ],
         "settings": [_field_json(f) for f in diff.settings],
         "impact": [
-            {"country": i.country, "old_score": round(i.old_score, 6),
-             "new_score": round(i.new_score, 6), "old_level": i.old_level or None,
-             "new_level": i.new_level or None, "causes": list(i.causes)}
+            {
+                "country": i.country,
+                "old_score": round(i.old_score, 6),
+                "new_score": round(i.new_score, 6),
+                "old_level": i.old_level or None,
+                "new_level": i.new_level or None,
+                "causes": list(i.causes),
+            }
             for i in diff.impact
         ],
     }

@@ -20,7 +20,8 @@ from orbitwatch.signals import Alert
 def _headline(digest: Digest) -> str:
     count = len(digest.alerts)
     text = f"orbitwatch digest {digest.id} on {digest.as_of.isoformat()}: {count} new alert" + (
-        "s" if count != 1 else "")
+        "s" if count != 1 else ""
+    )
     if digest.top_level:
         text += f", top level {digest.top_level}"
     if digest.repeat_of:
@@ -52,9 +53,11 @@ def _label(alert: Alert) -> str:
 def digest_text(digest: Digest) -> Iterator[str]:
     yield one_line(_headline(digest)) + "\n\n"
     for line in digest.countries:
-        yield (f"{line.country} {one_line(countries.name(line.country))}: "
-               f"{ARROW_MARK[line.arrow]}, score {line.score:+.2f}, "
-               f"level {line.level or 'none'}\n")
+        yield (
+            f"{line.country} {one_line(countries.name(line.country))}: "
+            f"{ARROW_MARK[line.arrow]}, score {line.score:+.2f}, "
+            f"level {line.level or 'none'}\n"
+        )
     current = None
     for index, alert in enumerate(digest.alerts):
         if alert.country != current:
@@ -62,16 +65,20 @@ def digest_text(digest: Digest) -> Iterator[str]:
             yield f"\n== {alert.country} {one_line(countries.name(alert.country))} ==\n"
         repeat = " (repeat)" if alert.fingerprint in digest.repeats else ""
         if index >= digest.max_items:
-            yield (f"- [{short_id(alert)}] {alert.date.isoformat()} {_label(alert)}: "
-                   f"{one_line(alert.subject)}{repeat}\n")
+            yield (
+                f"- [{short_id(alert)}] {alert.date.isoformat()} {_label(alert)}: "
+                f"{one_line(alert.subject)}{repeat}\n"
+            )
             continue
         yield f"[{short_id(alert)}] {alert.date.isoformat()} {_label(alert)}{repeat}\n"
         yield f"  why: {one_line(_why(digest, alert))}\n"
         for date, title, event_id in _event_lines(digest, alert):
             yield f"  event: {date}: {one_line(title, 160)} ({one_line(event_id)})\n"
     if len(digest.alerts) > digest.max_items:
-        yield (f"\n{len(digest.alerts) - digest.max_items} more alerts listed one line each "
-               f"(--max-items {digest.max_items}).\n")
+        yield (
+            f"\n{len(digest.alerts) - digest.max_items} more alerts listed one line each "
+            f"(--max-items {digest.max_items}).\n"
+        )
 
 
 # Inline Markdown only: our text never starts a line, so '#', '-', '+' and digits are safe.
@@ -89,8 +96,10 @@ def digest_md(digest: Digest) -> Iterator[str]:
     if digest.countries:
         yield "| country | arrow | score | level |\n|---|---|---|---|\n"
         for line in digest.countries:
-            yield (f"| {line.country} {md(countries.name(line.country))} | {ARROW_MARK[line.arrow]} "
-                   f"| {line.score:+.2f} | {line.level or 'none'} |\n")
+            yield (
+                f"| {line.country} {md(countries.name(line.country))} | {ARROW_MARK[line.arrow]} "
+                f"| {line.score:+.2f} | {line.level or 'none'} |\n"
+            )
     current = None
     for index, alert in enumerate(digest.alerts):
         if alert.country != current:
@@ -98,11 +107,15 @@ def digest_md(digest: Digest) -> Iterator[str]:
             yield f"\n## {alert.country} {md(countries.name(alert.country))}\n\n"
         repeat = " *(repeat)*" if alert.fingerprint in digest.repeats else ""
         if index >= digest.max_items:
-            yield (f"- `{short_id(alert)}` {alert.date.isoformat()} {md(_label(alert))}: "
-                   f"{md(alert.subject)}{repeat}\n")
+            yield (
+                f"- `{short_id(alert)}` {alert.date.isoformat()} {md(_label(alert))}: "
+                f"{md(alert.subject)}{repeat}\n"
+            )
             continue
-        yield (f"- `{short_id(alert)}` **{md(_label(alert))}** {alert.date.isoformat()}{repeat}: "
-               f"{md(_why(digest, alert))}\n")
+        yield (
+            f"- `{short_id(alert)}` **{md(_label(alert))}** {alert.date.isoformat()}{repeat}: "
+            f"{md(_why(digest, alert))}\n"
+        )
         for date, title, event_id in _event_lines(digest, alert):
             yield f"  - {md(date)}: {md(title)} (`{one_line(event_id)}`)\n"
 
@@ -115,8 +128,13 @@ def digest_json(digest: Digest) -> Iterator[str]:
         "repeat_of": digest.repeat_of,
         "top_level": digest.top_level or None,
         "countries": [
-            {"country": c.country, "name": countries.name(c.country), "arrow": c.arrow,
-             "score": round(c.score, 6), "level": c.level or None}
+            {
+                "country": c.country,
+                "name": countries.name(c.country),
+                "arrow": c.arrow,
+                "score": round(c.score, 6),
+                "level": c.level or None,
+            }
             for c in digest.countries
         ],
         "alerts": [

@@ -91,29 +91,36 @@ def chart(code: str, points: Sequence[tuple[dt.date, float]]) -> str:
 
 def render_html(data: RenderInput) -> Iterator[str]:
     """HTML: one self-contained page with the timeline and a drift chart per watched country."""
-    yield "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
-    yield "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
+    yield '<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
+    yield '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
     yield f"<title>{text(data.title)}</title>\n<style>{CSS}</style>\n</head>\n<body>\n"
     yield f"<h1>{text(data.title)}</h1>\n"
-    yield (f'<p class="meta">{len(data.events)} events · drift away from '
-           f"{text(countries.name(data.settings.pole))} on {data.today.isoformat()} · half-life "
-           f"{text(data.settings.half_life_text)}</p>\n")
+    yield (
+        f'<p class="meta">{len(data.events)} events · drift away from '
+        f"{text(countries.name(data.settings.pole))} on {data.today.isoformat()} · half-life "
+        f"{text(data.settings.half_life_text)}</p>\n"
+    )
     if data.monthly_scores:
         yield '<section class="charts" aria-label="drift scores">\n'
         for code, points in data.monthly_scores.items():
-            yield (f"<figure><figcaption>{text(code)} {text(countries.name(code))}</figcaption>"
-                   f"{chart(code, points)}</figure>\n")
+            yield (
+                f"<figure><figcaption>{text(code)} {text(countries.name(code))}</figcaption>"
+                f"{chart(code, points)}</figure>\n"
+            )
         yield "</section>\n"
     heading = None
     for event in data.events:
         start = event.date.start
-        this = (f"{start.year}" if event.date.precision is Precision.YEAR
-                else f"{MONTHS[start.month]} {start.year}")
+        this = (
+            f"{start.year}"
+            if event.date.precision is Precision.YEAR
+            else f"{MONTHS[start.month]} {start.year}"
+        )
         if this != heading:
             if heading is not None:
                 yield "</ol>\n"
             heading = this
-            yield f"<h2>{text(this)}</h2>\n<ol class=\"events\">\n"
+            yield f'<h2>{text(this)}</h2>\n<ol class="events">\n'
         reading = data.reading_of.get(event.id)
         stance = reading.stance if reading else "none"
         yield f'<li class="{text(stance)}">'

@@ -14,15 +14,19 @@ from orbitwatch.render import RenderInput
 from orbitwatch.render.markdown import safe_url
 from orbitwatch.render.text import visible
 
-STATUS = {"occurred": "CONFIRMED", "scheduled": "TENTATIVE", "reported": "CONFIRMED",
-          "rumored": "TENTATIVE", "denied": "CANCELLED"}
+STATUS = {
+    "occurred": "CONFIRMED",
+    "scheduled": "TENTATIVE",
+    "reported": "CONFIRMED",
+    "rumored": "TENTATIVE",
+    "denied": "CANCELLED",
+}
 
 
 def escape_text(value: str) -> str:
     """RFC 5545 TEXT: backslash, semicolon, comma and newlines escaped; controls made visible."""
     value = visible(value, keep_newlines=True).replace("\r\n", "\n").replace("\r", "\n")
-    return (value.replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,")
-            .replace("\n", "\\n"))
+    return value.replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,").replace("\n", "\\n")
 
 
 def fold(line: str) -> str:
@@ -56,7 +60,8 @@ def render_ics(data: RenderInput) -> Iterator[str]:
     yield fold(f"X-WR-CALNAME:{escape_text(data.title)}")
     for event in data.events:
         exact = event.date.precision is Precision.DAY and (
-            event.end is None or event.end.precision is Precision.DAY)
+            event.end is None or event.end.precision is Precision.DAY
+        )
         if data.exact_only and not exact:
             continue
         first = event.first_day

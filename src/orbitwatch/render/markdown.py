@@ -13,8 +13,21 @@ from orbitwatch.model import MONTH_ABBR, Precision
 from orbitwatch.render import RenderInput
 from orbitwatch.render.digest import md
 
-MONTHS = ("", "January", "February", "March", "April", "May", "June", "July", "August",
-          "September", "October", "November", "December")
+MONTHS = (
+    "",
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+)
 
 
 def safe_url(url: str) -> str:
@@ -55,7 +68,9 @@ def render_md(data: RenderInput) -> Iterator[str]:
             label = md(source.title or source.publisher or source.url)
             extra = f" ({md(source.publisher)})" if source.publisher and source.title else ""
             url = safe_url(source.url)
-            yield f"  - source: [{label}]({url}){extra}\n" if url else f"  - source: {label}{extra}\n"
+            yield (
+                f"  - source: [{label}]({url}){extra}\n" if url else f"  - source: {label}{extra}\n"
+            )
     if not data.events:
         yield "\nNo events.\n"
 

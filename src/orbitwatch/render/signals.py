@@ -22,8 +22,12 @@ SIGNAL_HEADERS = ("country", "name", "score", "level", "Δ30d", "Δ90d", "trend 
 def signal_rows(rows: Sequence[CountrySignal]) -> list[list[str]]:
     return [
         [
-            row.country, countries.name(row.country), f"{row.score:+.2f}", row.level or "-",
-            f"{row.change_30d:+.2f}", f"{row.change_90d:+.2f}",
+            row.country,
+            countries.name(row.country),
+            f"{row.score:+.2f}",
+            row.level or "-",
+            f"{row.change_30d:+.2f}",
+            f"{row.change_90d:+.2f}",
             sparkline([score for _, score in row.monthly[-12:]]),
             "\n".join(f"{rule} {value:+.2f}" for rule, value in row.top_rules) or "-",
         ]  # fmt: skip
@@ -44,10 +48,13 @@ def signals_json(rows: Sequence[CountrySignal], on: str, pole: str) -> Iterator[
                 "level": row.level or None,
                 "change_30d": round(row.change_30d, 6),
                 "change_90d": round(row.change_90d, 6),
-                "monthly": [{"month": end.isoformat()[:7], "score": round(score, 6)}
-                            for end, score in row.monthly],
-                "top_rules": [{"rule": rule, "contribution": round(value, 6)}
-                              for rule, value in row.top_rules],
+                "monthly": [
+                    {"month": end.isoformat()[:7], "score": round(score, 6)}
+                    for end, score in row.monthly
+                ],
+                "top_rules": [
+                    {"rule": rule, "contribution": round(value, 6)} for rule, value in row.top_rules
+                ],
                 "events": row.events,
             }
             for row in rows
@@ -56,8 +63,18 @@ def signals_json(rows: Sequence[CountrySignal], on: str, pole: str) -> Iterator[
     yield json_safe(json.dumps(document, ensure_ascii=False, indent=2)) + "\n"
 
 
-EXPLAIN_HEADERS = ("date", "event", "rule", "stance", "weight", "status", "certainty", "decay",
-                   "contribution", "share")
+EXPLAIN_HEADERS = (
+    "date",
+    "event",
+    "rule",
+    "stance",
+    "weight",
+    "status",
+    "certainty",
+    "decay",
+    "contribution",
+    "share",
+)
 
 
 def explain_rows(parts: Sequence[Contribution]) -> list[list[str]]:
@@ -65,16 +82,24 @@ def explain_rows(parts: Sequence[Contribution]) -> list[list[str]]:
     ordered = sorted(parts, key=lambda p: (-abs(p.value), p.event.id))
     return [
         [
-            p.event.date.human(), p.event.id, p.reading.rule, p.reading.stance,
-            str(p.reading.weight), p.event.status, f"{p.certainty:.1f}", f"{p.decay:.3f}",
-            f"{p.value:+.3f}", f"{abs(p.value) / total:.0%}",
+            p.event.date.human(),
+            p.event.id,
+            p.reading.rule,
+            p.reading.stance,
+            str(p.reading.weight),
+            p.event.status,
+            f"{p.certainty:.1f}",
+            f"{p.decay:.3f}",
+            f"{p.value:+.3f}",
+            f"{abs(p.value) / total:.0%}",
         ]  # fmt: skip
         for p in ordered
     ]
 
 
-def explain_summary(country: str, on: str, score: float, level: str, half_life: str,
-                    parts: Sequence[Contribution]) -> list[str]:
+def explain_summary(
+    country: str, on: str, score: float, level: str, half_life: str, parts: Sequence[Contribution]
+) -> list[str]:
     name = countries.name(country)
     away = sum(p.value for p in parts if p.value > 0)
     toward = sum(p.value for p in parts if p.value < 0)
@@ -88,8 +113,9 @@ def explain_summary(country: str, on: str, score: float, level: str, half_life: 
     ]
 
 
-def explain_json(country: str, on: str, score: float, level: str,
-                 parts: Sequence[Contribution]) -> Iterator[str]:
+def explain_json(
+    country: str, on: str, score: float, level: str, parts: Sequence[Contribution]
+) -> Iterator[str]:
     document = {
         "schema_version": SCHEMA_VERSION,
         "country": country,
@@ -119,8 +145,14 @@ ARROW_HEADERS = ("month", "country", "arrow", "score", "change", "rationale")
 def arrow_rows(arrows: Sequence[Arrow]) -> list[list[str]]:
     ordered = sorted(arrows, key=lambda a: (-a.month.toordinal(), a.country))
     return [
-        [a.month.isoformat()[:7], a.country, ARROW_MARK[a.arrow], f"{a.score:+.2f}",
-         f"{a.change:+.2f}", a.rationale]
+        [
+            a.month.isoformat()[:7],
+            a.country,
+            ARROW_MARK[a.arrow],
+            f"{a.score:+.2f}",
+            f"{a.change:+.2f}",
+            a.rationale,
+        ]
         for a in ordered
     ]
 
@@ -130,10 +162,16 @@ def arrows_json(arrows: Sequence[Arrow]) -> Iterator[str]:
     document = {
         "schema_version": SCHEMA_VERSION,
         "arrows": [
-            {"month": a.month.isoformat()[:7], "country": a.country, "arrow": a.arrow,
-             "score": round(a.score, 6), "change": round(a.change, 6),
-             "trailing_average": round(a.trailing_average, 6), "rationale": a.rationale,
-             "events": list(a.event_ids)}
+            {
+                "month": a.month.isoformat()[:7],
+                "country": a.country,
+                "arrow": a.arrow,
+                "score": round(a.score, 6),
+                "change": round(a.change, 6),
+                "trailing_average": round(a.trailing_average, 6),
+                "rationale": a.rationale,
+                "events": list(a.event_ids),
+            }
             for a in ordered
         ],
     }
@@ -148,8 +186,16 @@ def alert_rows(alerts: Sequence[Alert], titles: dict[str, Event]) -> list[list[s
     for alert in alerts:
         event = titles.get(alert.subject)
         about = f"{alert.subject}: {event.title}" if event else alert.subject
-        rows.append([alert.date.isoformat(), alert.kind, alert.country, alert.level or "-",
-                     about, alert.why])
+        rows.append(
+            [
+                alert.date.isoformat(),
+                alert.kind,
+                alert.country,
+                alert.level or "-",
+                about,
+                alert.why,
+            ]
+        )
     return rows
 
 
@@ -186,12 +232,16 @@ def explain_cards(parts: Sequence[Contribution], half_life: str, on: str) -> lis
         import datetime as dt
 
         age = max(0, (dt.date.fromisoformat(on) - p.event.date.middle).days)
-        cards.append([
-            f"{p.value:+.3f}", f"{abs(p.value) / total:.0%}", p.event.date.human(),
-            p.event.title,
-            f"{'+1 away' if p.reading.sign > 0 else '-1 toward'} x weight {p.reading.weight} "
-            f"({p.reading.rule}) x certainty {p.certainty:.1f} ({p.event.status}) x decay "
-            f"{p.decay:.3f} ({age} days, half-life {half_life})",
-            p.event.id,
-        ])
+        cards.append(
+            [
+                f"{p.value:+.3f}",
+                f"{abs(p.value) / total:.0%}",
+                p.event.date.human(),
+                p.event.title,
+                f"{'+1 away' if p.reading.sign > 0 else '-1 toward'} x weight {p.reading.weight} "
+                f"({p.reading.rule}) x certainty {p.certainty:.1f} ({p.event.status}) x decay "
+                f"{p.decay:.3f} ({age} days, half-life {half_life})",
+                p.event.id,
+            ]
+        )
     return cards

@@ -64,9 +64,13 @@ def events_table(events: Sequence[Event], reading_of: Mapping[str, Reading], tot
         )  # fmt: skip
     parts: list[object] = [table]
     if total > len(events):
-        parts.append(Text(
-            f"… {total - len(events)} more not shown; use --limit 0 or --format plain to see all",
-            style="dim"))
+        parts.append(
+            Text(
+                f"… {total - len(events)} more not shown; "
+                "use --limit 0 or --format plain to see all",
+                style="dim",
+            )
+        )
     parts.append(Text(f"{total} event{'s' if total != 1 else ''}", style="dim"))
     return Group(*parts)  # type: ignore[arg-type]
 
@@ -90,7 +94,9 @@ def event_detail(event: Event, reading: Reading | None, rule_title: str) -> Grou
             how = f"rule {reading.rule}" + (f": {rule_title}" if rule_title else "")
             if len(reading.rules) > 1:
                 how += f" (also matched: {', '.join(reading.rules[1:])})"
-        line = Text.assemble(stance_text(reading), f" weight {reading.weight}, from {one_line(how)}")
+        line = Text.assemble(
+            stance_text(reading), f" weight {reading.weight}, from {one_line(how)}"
+        )
         grid.add_row("reading", line)
         if reading.note:
             grid.add_row("note", t(reading.note))
@@ -105,22 +111,42 @@ def event_detail(event: Event, reading: Reading | None, rule_title: str) -> Grou
         parts.append(Text(""))
         parts.append(Text("sources", style="bold"))
         for source in event.sources:
-            bits = [source.title, source.publisher, source.author,
-                    source.date.human() if source.date else "", source.url]
+            bits = [
+                source.title,
+                source.publisher,
+                source.author,
+                source.date.human() if source.date else "",
+                source.url,
+            ]
             parts.append(Text("  - " + one_line(" · ".join(b for b in bits if b))))
     return Group(*parts)  # type: ignore[arg-type]
 
 
-def simple_table(headers: Sequence[str], rows: Sequence[Sequence[str]],
-                 styles: Sequence[str] = (), footer: str = "") -> Group:
+def simple_table(
+    headers: Sequence[str],
+    rows: Sequence[Sequence[str]],
+    styles: Sequence[str] = (),
+    footer: str = "",
+) -> Group:
     """A plain-looking table of already-formatted cells (all treated as data)."""
     table = Table(show_header=True, header_style="bold", box=None, pad_edge=False)
     numeric = ("score", "Δ", "share", "contribution", "weight", "certainty", "decay", "change")
     for header in headers:
         if header in numeric or header.startswith("Δ"):
             table.add_column(header, justify="right", no_wrap=True)
-        elif header in ("date", "month", "country", "level", "kind", "stance", "arrow", "status",
-                        "trend 12m", "top rules", "name"):
+        elif header in (
+            "date",
+            "month",
+            "country",
+            "level",
+            "kind",
+            "stance",
+            "arrow",
+            "status",
+            "trend 12m",
+            "top rules",
+            "name",
+        ):
             table.add_column(header, no_wrap=True)
         else:
             table.add_column(header, overflow="fold")
@@ -139,9 +165,17 @@ def simple_table(headers: Sequence[str], rows: Sequence[Sequence[str]],
 
 
 SEGMENT_STYLE = {
-    "year": "bold underline", "month": "bold", "date": "", "title": "", "status": "yellow",
-    "id": "dim", "lane": "dim", "stance.away": "bold red", "stance.toward": "bold blue",
-    "stance.neutral": "bold", "stance.none": "dim",
+    "year": "bold underline",
+    "month": "bold",
+    "date": "",
+    "title": "",
+    "status": "yellow",
+    "id": "dim",
+    "lane": "dim",
+    "stance.away": "bold red",
+    "stance.toward": "bold blue",
+    "stance.neutral": "bold",
+    "stance.none": "dim",
 }
 
 
@@ -164,7 +198,15 @@ def explain_cards(cards: Sequence[Sequence[str]]) -> Table:
     for value, share, date, title, arithmetic, event_id in cards:
         style = "bold red" if value.startswith("+") else "bold blue"
         left = Text.assemble((value, style), ("\n" + share, "dim"))
-        right = Text.assemble((one_line(date), "bold"), "  ", one_line(title), "\n",
-                              one_line(arithmetic), "\n", (one_line(event_id), "dim"), "\n")
+        right = Text.assemble(
+            (one_line(date), "bold"),
+            "  ",
+            one_line(title),
+            "\n",
+            one_line(arithmetic),
+            "\n",
+            (one_line(event_id), "dim"),
+            "\n",
+        )
         grid.add_row(left, right)
     return grid

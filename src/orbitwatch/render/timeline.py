@@ -12,8 +12,21 @@ from orbitwatch.render.text import one_line
 
 Segment = tuple[str, str]  # (text, style name)
 MARKER = {"away": "▲", "toward": "▼", "neutral": "●", "none": "○"}
-MONTH_NAMES = ("", "January", "February", "March", "April", "May", "June", "July", "August",
-               "September", "October", "November", "December")
+MONTH_NAMES = (
+    "",
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+)
 
 
 def _wrap(words: str, width: int) -> list[str]:
@@ -38,8 +51,9 @@ def _wrap(words: str, width: int) -> list[str]:
     return lines or [""]
 
 
-def timeline_lines(events: Sequence[Event], reading_of: Mapping[str, Reading],
-                   width: int) -> Iterator[list[Segment]]:
+def timeline_lines(
+    events: Sequence[Event], reading_of: Mapping[str, Reading], width: int
+) -> Iterator[list[Segment]]:
     """Grouped by year and month; partial dates stand under their year or month."""
     width = max(40, width)
     year = None
@@ -73,8 +87,12 @@ def timeline_lines(events: Sequence[Event], reading_of: Mapping[str, Reading],
             title_lines[-1] = title_lines[-1][: -len(suffix)]
         else:
             suffix = ""  # the status wrapped inside the title lines
-        first: list[Segment] = [(indent, ""), (MARKER[stance], f"stance.{stance}"),
-                                (f" {when}  ", "date"), (title_lines[0], "title")]
+        first: list[Segment] = [
+            (indent, ""),
+            (MARKER[stance], f"stance.{stance}"),
+            (f" {when}  ", "date"),
+            (title_lines[0], "title"),
+        ]
         if suffix and len(title_lines) == 1:
             first.append((suffix, "status"))
         yield first
@@ -92,8 +110,9 @@ def timeline_lines(events: Sequence[Event], reading_of: Mapping[str, Reading],
             yield [(" " * len(head), ""), (piece, "id")]
 
 
-def lanes_lines(events: Sequence[Event], reading_of: Mapping[str, Reading], lanes: Sequence[str],
-                width: int) -> Iterator[list[Segment]]:
+def lanes_lines(
+    events: Sequence[Event], reading_of: Mapping[str, Reading], lanes: Sequence[str], width: int
+) -> Iterator[list[Segment]]:
     """One lane per country: a marker in each lane the event involves, then the title."""
     width = max(40, width)
     date_width = 12

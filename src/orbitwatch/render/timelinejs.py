@@ -32,8 +32,9 @@ def render_timelinejs(data: RenderInput) -> Iterator[str]:
         body = html.escape(visible(event.summary, keep_newlines=True))
         links = [
             f'<a href="{html.escape(url, quote=True)}">'
-            f'{html.escape(visible(s.title or s.publisher or url))}</a>'
-            for s in event.sources if (url := safe_url(s.url))
+            f"{html.escape(visible(s.title or s.publisher or url))}</a>"
+            for s in event.sources
+            if (url := safe_url(s.url))
         ]
         if links:
             body += "<br>" + " · ".join(links)
@@ -46,6 +47,8 @@ def render_timelinejs(data: RenderInput) -> Iterator[str]:
         if event.end is not None:
             item["end_date"] = tl_date(event.end)
         events.append(item)
-    document = {"title": {"text": {"headline": html.escape(visible(data.title)), "text": ""}},
-                "events": events}
+    document = {
+        "title": {"text": {"headline": html.escape(visible(data.title)), "text": ""}},
+        "events": events,
+    }
     yield json_safe(json.dumps(document, ensure_ascii=False, indent=2)) + "\n"
