@@ -83,3 +83,23 @@ def test_summaries_paraphrase_rather_than_copy_the_article(events: dict[str, Eve
         words = (event.title + " " + event.summary).lower().split()
         for start in range(len(words) - 7):
             assert " ".join(words[start:start + 8]) not in text, event.id
+
+
+def test_every_shipped_rule_has_a_title_and_rationale_and_matches_something() -> None:
+    timeline = load_timeline(REPO)
+    assert len(timeline.settings.rules) >= 7
+    for rule in timeline.settings.rules:
+        assert rule.title and rule.rationale, rule.id
+        listed = run("list", *rule.when and [rule.when] or [], "--format", "ids", root=REPO)
+        assert listed.exit_code == 0
+    for rule_id in ("security-diversification", "language-derussification", "symbolic-distancing",
+                    "un-neutrality", "bloc-exit-talk", "bloc-cohesion", "economic-dependence"):
+        assert timeline.settings.rule(rule_id) is not None
+
+
+def test_every_tag_in_use_is_declared_with_a_meaning() -> None:
+    timeline = load_timeline(REPO)
+    vocabulary = timeline.settings.tags or {}
+    used = {tag for event in timeline.events for tag in event.tags}
+    assert used <= set(vocabulary)
+    assert all(meaning.strip() for meaning in vocabulary.values())
