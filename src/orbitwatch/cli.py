@@ -904,34 +904,6 @@ def alerts_cmd(
     return finish(state)
 
 
-def default_state_path(root: Path) -> Path:
-    """Under the user's state folder (XDG_STATE_HOME), one file per timeline; never /tmp."""
-    import hashlib
-
-    import platformdirs
-
-    key = hashlib.sha256(str(root.resolve()).encode()).hexdigest()[:16]
-    folder = Path(platformdirs.user_state_dir("orbitwatch", appauthor=False))
-    return folder / f"digest-{root.resolve().name}-{key}.json"
-
-
-def country_lines(events: Any, reading_of: Any, settings: Any, on: dt.date) -> dict[str, Any]:
-    from orbitwatch.digest import CountryLine
-    from orbitwatch.signals import drift_score, monthly_arrows, watched_countries
-
-    lines = {}
-    arrows = {
-        a.country: a
-        for a in monthly_arrows(events, reading_of, settings, on)
-        if a.month == on.replace(day=1)
-    }
-    for country in watched_countries(events, settings):
-        score = drift_score(events, reading_of, settings, country, on)
-        arrow = arrows[country].arrow if country in arrows else "steady"
-        lines[country] = CountryLine(country, arrow, score, settings.level_of(score))
-    return lines
-
-
 def _run_deliver_cmd(argv: list[str], data: bytes) -> int:
     """Run the delivery command; a signal can never leave it running behind us.
 
@@ -1079,11 +1051,23 @@ def digest_cmd(
       orbit digest --state --format email --mail-to desk@example.org --deliver-cmd "sendmail -t -oi"
       orbit digest --as-of 2022-05-31          # a stateless preview
     """
-    from orbitwatch.digest import commit_delivery, plan, select_alerts, start_delivery
+    from orbitwatch.digest import (
+        commit_delivery,
+        country_lines,
+        plan,
+        select_alerts,
+        start_delivery,
+    )
     from orbitwatch.load import find_root
     from orbitwatch.render import digest as out
     from orbitwatch.signals import alerts
-    from orbitwatch.state import DigestState, StateLock, load_state, save_state
+    from orbitwatch.state import (
+        DigestState,
+        StateLock,
+        default_state_path,
+        load_state,
+        save_state,
+    )
 
     parse_query(terms)
     on = as_of_date(as_of)
@@ -1346,69 +1330,19 @@ def add_cmd(
       orbit add --date "May 2022" --title "Rumours of EAEU exit" --country Kazakhstan \\
                 --status denied --tag bloc-exit --source-url https://asiatimes.com/...
     """
-    from orbitwatch.countries import lookup
-    from orbitwatch.dates import DateError, parse_partial
     from orbitwatch.load import display_path, find_root, load_timeline
-    from orbitwatch.write import (
-        event_path,
-        free_path,
-        near_duplicate,
-        slugify,
-        to_toml,
-        toml_date,
-        validate,
-    )
+    from orbitwatch.write import NewEvent, plan_add
 
-    if (stance is None) != (weight is None):
-        raise UsageError("--stance and --weight go together")
-    try:
-        date = parse_partial(date_text)
-        end = parse_partial(end_text) if end_text else None
-    except DateError as exc:
-        raise UsageError(f"--date/--end: {exc}") from None
-    codes = []
-    for name in countries_:
-        code = lookup(name)
-        if code is None:
-            raise UsageError(f"--country {name!r}: unknown country; use an ISO code or a name")
-        codes.append(code)
     root = find_root(state.root, os.environ, Path.cwd())
     timeline = load_timeline(root)
-    fields: dict[str, object] = {
-        "date": toml_date(date),
-        "end": toml_date(end) if end else None,
-        "title": title,
-        "summary": summary,
-        "countries": list(dict.fromkeys(codes)),
-        "actors": list(actors),
-        "tags": list(tags),
-        "status": status,
-    }
-    source = {
-        k: v
-        for k, v in (("title", source_title), ("publisher", publisher), ("url", source_url))
-        if v
-    }
-    if source:
-        fields["sources"] = [source]
-    if stance is not None:
-        fields["signal"] = {"stance": stance, "weight": weight}
-    try:
-        text = to_toml(fields)
-    except (TypeError, ValueError) as exc:
-        raise UsageError(f"cannot write this event: {exc}") from None
-    path = free_path(event_path(root, date, slugify(title)))
-    shown = display_path(path)
-    event, problems = validate(shown, text, path.stem, timeline.settings)
-    if problems:
+    new = NewEvent(date_text, title, end_text, summary, countries_, actors, tags, status,
+                   source_url, source_title, publisher, stance, weight)
+    planned, problems = plan_add(new, root, timeline.events, timeline.settings, display_path)
+    if planned is None:
         report(problems)
         raise UsageError(f"not written: {len(problems)} problem(s) in the new event")
-    assert event is not None
-    twin = near_duplicate(event, timeline.events)
-    if twin is not None:
-        raise UsageError(
-            f"not written: a duplicate of {twin.id} ({twin.path}): same date, near-identical title"
-        )
+    path, text, event = planned.path, planned.text, planned.event
+    shown = display_path(path)
     if dry_run:
         write([f"# {shown}\n", text])
         return int(ExitStatus.OK)
@@ -1416,11 +1350,10 @@ def add_cmd(
 
     create_new(path, text.encode("utf-8"))
     if edit:
+        import shlex
         import subprocess
 
         editor = os.environ.get("VISUAL") or os.environ.get("EDITOR") or "vi"
-        import shlex
-
         subprocess.run([*shlex.split(editor), str(path)], check=False)
         again = load_timeline(root, [path])
         if report(again.problems):
@@ -1472,26 +1405,17 @@ def import_cmd(
       orbit import export.json
       orbit import sheet.csv --map Headline=title --map Notes=summary --map Remarks=ignore
     """
+    from orbitwatch.fsio import import_files
     from orbitwatch.load import display_path, find_root, load_timeline
-    from orbitwatch.write import (
-        event_path,
-        near_duplicate,
-        parse_mapping,
-        read_rows,
-        row_fields,
-        slugify,
-        to_toml,
-        unknown_columns,
-        validate,
-    )
+    from orbitwatch.render.text import visible
+    from orbitwatch.write import parse_mapping, plan_import, read_rows
 
     try:
         mapping = parse_mapping(maps)
     except ValueError as exc:
         raise UsageError(str(exc)) from None
-    kind = fmt or {".csv": "csv", ".json": "json", ".jsonl": "jsonl", ".ndjson": "jsonl"}.get(
-        file.suffix.lower()
-    )
+    suffixes = {".csv": "csv", ".json": "json", ".jsonl": "jsonl", ".ndjson": "jsonl"}
+    kind = fmt or suffixes.get(file.suffix.lower())
     if kind is None:
         raise UsageError(f"cannot tell the format of {file}; give --format csv|json|jsonl")
     try:
@@ -1500,78 +1424,25 @@ def import_cmd(
         raise OrbitError(f"{file}: cannot read as {kind}: {exc}") from None
     root = find_root(state.root, os.environ, Path.cwd())
     timeline = load_timeline(root)
-    from orbitwatch.check import ID_RE
-
     shown_file = display_path(file)
-    problems: list[str] = []
-    planned: list[tuple[Path, str, Any]] = []
-    skipped: list[tuple[int, Any, Any]] = []
-    taken_paths: set[Path] = set()
-    known_ids = {e.id for e in timeline.events}
-    now = today()
-    for p in unknown_columns(rows, mapping):
-        problems.append(f"{shown_file}:row {p.row}: {p.field}: {p.message}")
-    for row in rows:
-        fields, row_problems = row_fields(row, mapping, now)
-        for p in row_problems:
-            problems.append(f"{shown_file}:row {p.row}: {p.field}: {p.message}")
-        if row_problems:
-            continue
-        from orbitwatch.dates import parse_partial
-
-        date = parse_partial(str(fields["date"]))
-        wanted_id = fields.get("id")
-        if isinstance(wanted_id, str) and ID_RE.match(wanted_id) and wanted_id not in known_ids:
-            path = root / "events" / f"{date.start.year:04d}" / f"{wanted_id}.toml"
-            fields.pop("id")
-        else:
-            path = event_path(root, date, slugify(str(fields.get("title", ""))))
-        number = 2
-        base = path
-        while path.exists() or path in taken_paths:
-            path = base.with_name(f"{base.stem}-{number}{base.suffix}")
-            number += 1
-        try:
-            text = to_toml(fields)
-        except (TypeError, ValueError) as exc:
-            problems.append(f"{shown_file}:row {row.number}: value: {exc}")
-            continue
-        event, checked = validate(display_path(path), text, path.stem, timeline.settings)
-        for p in checked:
-            problems.append(f"{shown_file}:row {row.number}: {p.field or 'event'}: {p.message}")
-        if event is None:
-            continue
-        twin = near_duplicate(event, [*timeline.events, *(e for _, _, e in planned)])
-        if twin is not None:
-            skipped.append((row.number, event, twin))
-            continue
-        if event.id in known_ids:
-            problems.append(f"{shown_file}:row {row.number}: id: '{event.id}' is already used")
-            continue
-        known_ids.add(event.id)
-        taken_paths.add(path)
-        planned.append((path, text, event))
-    from orbitwatch.render.text import visible
-
-    for line in problems:
-        click.echo(visible(line), err=True)
-    if problems:
-        raise UsageError(f"nothing imported: {len(problems)} problem(s) in {shown_file}")
-    for number, event, twin in skipped:
-        click.echo(
-            f"skipped row {number}: {visible(event.title)} (already in the timeline as {twin.id})",
-            err=True,
-        )
+    plan = plan_import(rows, mapping, root, timeline.events, timeline.settings, today(),
+                       display_path)
+    for p in plan.problems:
+        click.echo(visible(f"{shown_file}:row {p.row}: {p.field}: {p.message}"), err=True)
+    if plan.problems:
+        raise UsageError(f"nothing imported: {len(plan.problems)} problem(s) in {shown_file}")
+    for number, event, twin in plan.skipped:
+        click.echo(f"skipped row {number}: {visible(event.title)} (already in the timeline as "
+                   f"{twin.id})", err=True)
     if dry_run:
-        for path, _, event in planned:
-            click.echo(f"would write {display_path(path)}\t{event.id}")
+        for planned in plan.files:
+            click.echo(f"would write {display_path(planned.path)}\t{planned.event.id}")
         return int(ExitStatus.OK)
-    from orbitwatch.fsio import import_files
-
-    import_files(root / "events", [(path, text.encode("utf-8")) for path, text, _ in planned])
-    for path, _, event in planned:
-        click.echo(f"{display_path(path)}\t{event.id}")
-    click.echo(f"imported {len(planned)} events, skipped {len(skipped)} duplicates", err=True)
+    import_files(root / "events", [(f.path, f.text.encode("utf-8")) for f in plan.files])
+    for planned in plan.files:
+        click.echo(f"{display_path(planned.path)}\t{planned.event.id}")
+    click.echo(f"imported {len(plan.files)} events, skipped {len(plan.skipped)} duplicates",
+               err=True)
     return int(ExitStatus.OK)
 
 

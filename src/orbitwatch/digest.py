@@ -10,9 +10,15 @@ import hashlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 
-from orbitwatch.model import Event
+from orbitwatch.model import Event, Reading
 from orbitwatch.settings import Settings
-from orbitwatch.signals import KIND_ORDER, Alert
+from orbitwatch.signals import (
+    KIND_ORDER,
+    Alert,
+    drift_score,
+    monthly_arrows,
+    watched_countries,
+)
 from orbitwatch.state import DigestState
 
 
@@ -137,3 +143,20 @@ def commit_delivery(state: DigestState, digest: Digest | None, now: dt.datetime)
     for fingerprint in digest.fingerprints if digest else []:
         sent.setdefault(fingerprint, stamp)
     return DigestState(sent, None, stamp)
+
+
+def country_lines(
+    events: Sequence[Event], reading_of: Mapping[str, Reading], settings: Settings, on: dt.date
+) -> dict[str, CountryLine]:
+    """The summary line of each watched country: this month's arrow, the score, the level."""
+    lines = {}
+    arrows = {
+        a.country: a
+        for a in monthly_arrows(events, reading_of, settings, on)
+        if a.month == on.replace(day=1)
+    }
+    for country in watched_countries(events, settings):
+        score = drift_score(events, reading_of, settings, country, on)
+        arrow = arrows[country].arrow if country in arrows else "steady"
+        lines[country] = CountryLine(country, arrow, score, settings.level_of(score))
+    return lines

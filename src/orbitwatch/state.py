@@ -134,3 +134,14 @@ class StateLock:
             fcntl.flock(self.fd, fcntl.LOCK_UN)
             os.close(self.fd)
             self.fd = None
+
+
+def default_state_path(root: Path) -> Path:
+    """Under the user's state folder (XDG_STATE_HOME), one file per timeline; never /tmp."""
+    import hashlib
+
+    import platformdirs
+
+    key = hashlib.sha256(str(root.resolve()).encode()).hexdigest()[:16]
+    folder = Path(platformdirs.user_state_dir("orbitwatch", appauthor=False))
+    return folder / f"digest-{root.resolve().name}-{key}.json"

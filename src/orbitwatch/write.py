@@ -403,3 +403,134 @@ def parse_mapping(pairs: Sequence[str]) -> dict[str, str]:
             )
         mapping[column] = target
     return mapping
+
+
+@dataclass
+class PlannedFile:
+    path: Path
+    text: str
+    event: Event
+
+
+@dataclass
+class ImportPlan:
+    files: list[PlannedFile] = field(default_factory=list)
+    skipped: list[tuple[int, Event, Event]] = field(default_factory=list)  # row, new, existing
+    problems: list[ImportProblem] = field(default_factory=list)
+
+
+def plan_import(
+    rows: Sequence[Row], mapping: Mapping[str, str], root: Path, existing: Sequence[Event],
+    settings: Settings, today: dt.date, show: object = str,
+) -> ImportPlan:
+    """Every row checked like `orbit check`, paths chosen, duplicates set aside; writes nothing."""
+    from orbitwatch.check import ID_RE
+
+    plan = ImportPlan(problems=unknown_columns(rows, mapping))
+    taken: set[Path] = set()
+    known_ids = {e.id for e in existing}
+    for row in rows:
+        fields, row_problems = row_fields(row, mapping, today)
+        plan.problems.extend(row_problems)
+        if row_problems:
+            continue
+        date = parse_partial(str(fields["date"]))
+        wanted = fields.get("id")
+        if isinstance(wanted, str) and ID_RE.match(wanted) and wanted not in known_ids:
+            path = root / "events" / f"{date.start.year:04d}" / f"{wanted}.toml"
+            fields.pop("id")  # the file name carries it
+        else:
+            path = event_path(root, date, slugify(str(fields.get("title", ""))))
+        base, number = path, 2
+        while path.exists() or path in taken:
+            path = base.with_name(f"{base.stem}-{number}{base.suffix}")
+            number += 1
+        try:
+            text = to_toml(fields)
+        except (TypeError, ValueError) as exc:
+            plan.problems.append(ImportProblem(row.number, "value", str(exc)))
+            continue
+        event, checked = validate(show(path), text, path.stem, settings)  # type: ignore[operator]
+        plan.problems.extend(ImportProblem(row.number, p.field or "event", p.message)
+                             for p in checked)
+        if event is None:
+            continue
+        twin = near_duplicate(event, [*existing, *(f.event for f in plan.files)])
+        if twin is not None:
+            plan.skipped.append((row.number, event, twin))
+            continue
+        if event.id in known_ids:
+            plan.problems.append(ImportProblem(row.number, "id", f"'{event.id}' is already used"))
+            continue
+        known_ids.add(event.id)
+        taken.add(path)
+        plan.files.append(PlannedFile(path, text, event))
+    plan.problems.sort(key=lambda p: p.row)
+    return plan
+
+
+@dataclass(frozen=True)
+class NewEvent:
+    """What `orbit add` was given, before any checking."""
+
+    date: str
+    title: str
+    end: str | None = None
+    summary: str = ""
+    countries: Sequence[str] = ()
+    actors: Sequence[str] = ()
+    tags: Sequence[str] = ()
+    status: str = "occurred"
+    source_url: str | None = None
+    source_title: str | None = None
+    publisher: str | None = None
+    stance: str | None = None
+    weight: int | None = None
+
+
+def plan_add(new: NewEvent, root: Path, existing: Sequence[Event], settings: Settings,
+             show: object = str) -> tuple[PlannedFile | None, list[Problem]]:
+    """The file `orbit add` would write, checked like `orbit check`, or why it cannot be.
+
+    Raises UsageError for input that never reaches a file (dates, countries, duplicates).
+    """
+    from orbitwatch.countries import lookup
+    from orbitwatch.errors import UsageError
+
+    if (new.stance is None) != (new.weight is None):
+        raise UsageError("--stance and --weight go together")
+    try:
+        date = parse_partial(new.date)
+        end = parse_partial(new.end) if new.end else None
+    except DateError as exc:
+        raise UsageError(f"--date/--end: {exc}") from None
+    codes = []
+    for name in new.countries:
+        code = lookup(name)
+        if code is None:
+            raise UsageError(f"--country {name!r}: unknown country; use an ISO code or a name")
+        codes.append(code)
+    fields: dict[str, object] = {
+        "date": toml_date(date), "end": toml_date(end) if end else None, "title": new.title,
+        "summary": new.summary, "countries": list(dict.fromkeys(codes)),
+        "actors": list(new.actors), "tags": list(new.tags), "status": new.status,
+    }  # fmt: skip
+    source = {key: value for key, value in (("title", new.source_title),
+              ("publisher", new.publisher), ("url", new.source_url)) if value}
+    if source:
+        fields["sources"] = [source]
+    if new.stance is not None:
+        fields["signal"] = {"stance": new.stance, "weight": new.weight}
+    try:
+        text = to_toml(fields)
+    except (TypeError, ValueError) as exc:
+        raise UsageError(f"cannot write this event: {exc}") from None
+    path = free_path(event_path(root, date, slugify(new.title)))
+    event, problems = validate(show(path), text, path.stem, settings)  # type: ignore[operator]
+    if problems or event is None:
+        return None, problems
+    twin = near_duplicate(event, existing)
+    if twin is not None:
+        raise UsageError(f"not written: a duplicate of {twin.id} ({twin.path}): same date, "
+                         "near-identical title")
+    return PlannedFile(path, text, event), []
