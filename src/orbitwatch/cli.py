@@ -121,6 +121,61 @@ def _restore_sigterm(previous: Any) -> None:
             pass
 
 
+class SectionedCommand(click.Command):
+    """A command whose --help lists its options in named sections (filters, output, ...)."""
+
+    def __init__(self, *args: Any, sections: dict[str, list[str]] | None = None, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        self.sections = sections or {}
+
+    def format_options(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        records = {}
+        for param in self.get_params(ctx):
+            if not isinstance(param, click.Option):
+                continue
+            record = param.get_help_record(ctx)
+            if record is not None:
+                records[param.name] = record
+        used: set[str | None] = set()
+        for title, names in self.sections.items():
+            rows = [records[name] for name in names if name in records]
+            used.update(names)
+            if rows:
+                with formatter.section(title):
+                    formatter.write_dl(rows)
+        rest = [record for name, record in records.items() if name not in used]
+        if rest:
+            with formatter.section("Other options"):
+                formatter.write_dl(rest)
+
+
+SECTIONS: dict[str, dict[str, list[str]]] = {
+    "list": {"Filters (sugar for query terms)": ["since", "until", "country", "tag", "actor"],
+             "Output": ["order", "limit", "fmt"]},
+    "show": {"Output": ["fmt"]},
+    "timeline": {"Layout": ["by", "width"]},
+    "signals": {"Views": ["explain", "monthly", "only_country"], "Output": ["as_of", "fmt"]},
+    "alerts": {"Selection": ["as_of", "since"], "Output": ["fmt"]},
+    "diff": {"Comparison": ["as_of"], "Output": ["fmt", "stat"]},
+    "digest": {"State": ["state_file", "baseline", "dry_run", "wait"],
+               "Selection": ["as_of", "min_level", "max_items"],
+               "Delivery": ["fmt", "mail_to", "deliver_cmd", "fail_on"]},
+    "render": {"Output": ["fmt", "output", "title", "exact_only"]},
+    "add": {"The event": ["date_text", "title", "end_text", "summary", "countries_", "actors",
+                          "tags", "status"],
+            "Its source": ["source_url", "source_title", "publisher"],
+            "Your own reading": ["stance", "weight"], "Workflow": ["edit", "dry_run"]},
+    "import": {"Reading the file": ["fmt", "maps"], "Workflow": ["dry_run"]},
+    "init": {"Contents": ["example", "empty"]},
+    "check": {"Output": ["fmt"]},
+}
+
+
+def command(name: str) -> Any:
+    """cli.command with its options in sections."""
+    return cli.command(name, cls=SectionedCommand, sections=SECTIONS.get(name, {}))
+
+
 class State:
     def __init__(self, root: str | None, color: bool | None, no_cache: bool = False):
         self.root = root
@@ -417,7 +472,7 @@ def cli(ctx: click.Context, root: str | None, color: bool | None, no_cache: bool
         click.echo(ctx.get_help())
 
 
-@cli.command("check")
+@command("check")
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
 @click.option(
     "--format",
@@ -476,7 +531,7 @@ LIST_FORMATS = ("table", "plain", "json", "jsonl", "csv", "ids")
 TABLE_CAP = 500
 
 
-@cli.command("list")
+@command("list")
 @click.argument("terms", nargs=-1, shell_complete=complete_terms)
 @click.option("--since", metavar="DATE", help="Sugar for since:DATE.")
 @click.option("--until", metavar="DATE", help="Sugar for until:DATE.")
@@ -559,7 +614,7 @@ def list_cmd(
     return finish(state)
 
 
-@cli.command("show")
+@command("show")
 @click.argument("event_id", metavar="ID", shell_complete=complete_ids)
 @click.option(
     "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True
@@ -601,7 +656,7 @@ def show_cmd(state: State, event_id: str, fmt: str) -> int:
     return finish(state)
 
 
-@cli.command("timeline")
+@command("timeline")
 @click.argument("terms", nargs=-1, shell_complete=complete_terms)
 @click.option(
     "--by",
@@ -659,7 +714,7 @@ def render_formats() -> list[str]:
     return ["md", "html", "json", "jsonl", "csv", "ics", "timelinejs"]
 
 
-@cli.command("render")
+@command("render")
 @click.argument("terms", nargs=-1, shell_complete=complete_terms)
 @click.option(
     "--format",
@@ -747,7 +802,7 @@ def as_of_date(value: str | None) -> dt.date:
         raise UsageError(f"--as-of: {exc}") from None
 
 
-@cli.command("signals")
+@command("signals")
 @click.argument("terms", nargs=-1, shell_complete=complete_terms)
 @click.option(
     "--as-of",
@@ -859,7 +914,7 @@ def signals_cmd(
     return finish(state)
 
 
-@cli.command("alerts")
+@command("alerts")
 @click.argument("terms", nargs=-1, shell_complete=complete_terms)
 @click.option(
     "--as-of", "as_of", metavar="DATE", help="Alerts in force on this day (default: today)."
@@ -970,7 +1025,7 @@ def deliver(data: bytes, deliver_cmd: str | None) -> None:
         ) from None
 
 
-@cli.command("digest")
+@command("digest")
 @click.argument("terms", nargs=-1, shell_complete=complete_terms)
 @click.option(
     "--state",
@@ -1179,7 +1234,7 @@ def looks_like_side(root: Path, spec: str) -> bool:
     return True
 
 
-@cli.command("diff")
+@command("diff")
 @click.argument("old", metavar="OLD", shell_complete=complete_revisions)
 @click.argument("rest", nargs=-1, metavar="[NEW] [TERM...]", shell_complete=complete_revisions)
 @click.option(
@@ -1262,7 +1317,7 @@ def _print_problems_for(shown: str, problems: Sequence[Problem]) -> None:
     report(problems)
 
 
-@cli.command("add")
+@command("add")
 @click.option(
     "--date",
     "date_text",
@@ -1366,7 +1421,7 @@ def add_cmd(
     return int(ExitStatus.OK)
 
 
-@cli.command("import")
+@command("import")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option(
     "--format",
@@ -1479,7 +1534,7 @@ score = 3.0
 GITIGNORE = "# orbitwatch keeps no state in the timeline folder; editors do\n*~\n.*.swp\n.*.tmp\n"
 
 
-@cli.command("init")
+@command("init")
 @click.argument("folder", required=False, default=".", type=click.Path(path_type=Path))
 @click.option(
     "--example",
