@@ -556,6 +556,7 @@ TABLE_CAP = 500
     "--limit",
     type=click.IntRange(min=0),
     default=None,
+    metavar="N",
     help="At most N events (0: no limit). Terminal tables stop at 500 by default.",
 )
 @click.option(
