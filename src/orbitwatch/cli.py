@@ -1048,6 +1048,7 @@ def deliver(data: bytes, deliver_cmd: str | None) -> None:
     type=click.IntRange(min=0),
     default=50,
     show_default=True,
+    metavar="N",
     help="Detailed items; the rest are listed one line each (and recorded too).",
 )
 @click.option(
