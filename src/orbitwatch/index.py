@@ -230,11 +230,10 @@ class Index:
             pass
 
 
-def row_for(
-    path: str, key: StatKey, event: Event | None, record: tuple[object, ...]
-) -> tuple[object, ...]:
+def row_for(path: str, key: StatKey, event: Event | None, blob: bytes) -> tuple[object, ...]:
+    """The index row of one parsed file: pre-selection columns and the record blob."""
     if event is None:
-        return (path, key, None, "", "", "", None, None, 0, dump(record))
+        return (path, key, None, "", "", "", None, None, 0, blob)
     return (
         path,
         key,
@@ -245,7 +244,7 @@ def row_for(
         event.first_day.toordinal(),
         event.last_day.toordinal(),
         1,
-        dump(record),
+        blob,
     )
 
 

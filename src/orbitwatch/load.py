@@ -364,8 +364,8 @@ def load_timeline(
             settings,
             progress,
         )
-        events = [event for event, _ in results if event is not None]
-        for _, file_problems in results:
+        events = [event for event, _, _ in results if event is not None]
+        for _, file_problems, _ in results:
             problems.extend(file_problems)
         events, duplicates = check_duplicates(events, show_rel)
         problems.extend(duplicates)
@@ -393,21 +393,23 @@ def _settings_hash(root: Path) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-ParseResult = tuple["Event | None", list[Problem]]
 POOL_THRESHOLD = 4000  # below this, starting worker processes costs more than it saves
 RACY_NS = 2_000_000_000  # files changed this recently are never cached (same-tick edits)
 
 
-def _parse_records(
-    args: tuple[list[str], list[str], list[str], Settings],
-) -> list[tuple[object, ...]]:
-    from orbitwatch.index import to_record
+def _parse_blobs(args: tuple[list[str], list[str], list[str], Settings]) -> list[bytes]:
+    """In a worker: parse and check, and hand back each result as one compact blob (the same
+    bytes the index stores, so the parent neither re-encodes nor unpickles nested objects)."""
+    from orbitwatch.index import dump, to_record
 
     paths, shown, rels, settings = args
     return [
-        to_record(*parse_event_file(Path(p), s, settings, rel=r))
+        dump(to_record(*parse_event_file(Path(p), s, settings, rel=r)))
         for p, s, r in zip(paths, shown, rels, strict=True)
     ]
+
+
+Parsed = tuple["Event | None", list[Problem], "bytes | None"]
 
 
 def _parse_all(
@@ -416,20 +418,20 @@ def _parse_all(
     rels: list[str],
     settings: Settings,
     progress: Callable[[int, int], None] | None,
-) -> list[ParseResult]:
+) -> list[Parsed]:
     """Parse in file order; a small process pool for many files on a multi-core machine."""
     total = len(files)
     workers = min(4, os.cpu_count() or 1)
     if total < POOL_THRESHOLD or workers < 2:
-        results = []
+        results: list[Parsed] = []
         for position, (path, name, rel) in enumerate(zip(files, shown, rels, strict=True)):
-            results.append(parse_event_file(Path(path), name, settings, rel=rel))
+            results.append((*parse_event_file(Path(path), name, settings, rel=rel), None))
             if progress is not None and position % 500 == 0:
                 progress(position, total)
         return results
     import concurrent.futures
 
-    from orbitwatch.index import from_record
+    from orbitwatch.index import from_record, load
 
     size = 1000
     chunks = [
@@ -439,16 +441,16 @@ def _parse_all(
     results = []
     try:
         with concurrent.futures.ProcessPoolExecutor(max_workers=workers) as pool:
-            for chunk, records in zip(chunks, pool.map(_parse_records, chunks), strict=True):
+            for chunk, blobs in zip(chunks, pool.map(_parse_blobs, chunks), strict=True):
                 results.extend(
-                    from_record(record, name)
-                    for record, name in zip(records, chunk[1], strict=True)
+                    (*from_record(load(blob), name), blob)
+                    for blob, name in zip(blobs, chunk[1], strict=True)
                 )
                 if progress is not None:
                     progress(len(results), total)
     except (OSError, concurrent.futures.process.BrokenProcessPool):
         return [
-            parse_event_file(Path(p), s, settings, rel=r)
+            (*parse_event_file(Path(p), s, settings, rel=r), None)
             for p, s, r in zip(files, shown, rels, strict=True)
         ]
     return results
@@ -507,16 +509,22 @@ def _load_indexed(
             settings,
             progress,
         )
-        changed = []
+        changed: list[tuple[object, ...]] = []
         events: list[Event] = []
         problems: list[Problem] = []
-        for position, (event, file_problems) in zip(todo, parsed, strict=True):
+        for position, (event, file_problems, blob) in zip(todo, parsed, strict=True):
             key = keys[position]
             if key is not None and key[1] < now_ns - RACY_NS:
-                record = cache.to_record(event, file_problems)
-                changed.append(cache.row_for(rels[position], key[0], event, record))
-            events.append(event) if event is not None else None
+                if blob is None:
+                    blob = cache.dump(cache.to_record(event, file_problems))
+                changed.append(cache.row_for(rels[position], key[0], event, blob))
+                if len(changed) >= 5000:  # written in batches: the blobs need not all wait
+                    db.update(changed, ())
+                    changed = []
+            if event is not None:
+                events.append(event)
             problems.extend(file_problems)
+        parsed.clear()
         removed = [rel for rel in known.keys() - set(rels)]
         if changed or removed:
             db.update(changed, removed)
