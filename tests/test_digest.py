@@ -346,3 +346,10 @@ def test_in_process_digest_preview(timeline: Path) -> None:
     result = run("digest", "--format", "json", root=timeline)
     assert result.exit_code == 0
     assert json.loads(result.stdout)["schema_version"] == 1
+
+
+def test_a_query_term_after_a_bare_state_flag_is_refused(timeline: Path, tmp_path: Path) -> None:
+    result = run("digest", "--state", "country:KZ", root=timeline)
+    assert result.exit_code == 2
+    assert "--state 'country:KZ' looks like a query term, not a file" in result.stderr
+    assert not (Path.cwd() / "country:KZ").exists()

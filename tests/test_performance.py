@@ -221,3 +221,34 @@ def test_benchmark_smoke_run(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr
     text = out.read_text(encoding="utf-8")
     assert "| orbit check, cold, 0k |" in text and "## Goals" in text
+
+
+def test_a_progress_bar_on_a_terminal_stderr_only(tmp_path: Path) -> None:
+    import pty
+    import select
+
+    from tests.conftest import cron_env, orbit_executable
+
+    root = tmp_path / "t"
+    for index in range(600):
+        make(root, f"e{index:03d}.toml", BODY.format(f"t{index}"))
+    master, slave = pty.openpty()
+    env = cron_env(tmp_path, ORBIT_PROGRESS_AFTER="0", TERM="xterm", COLUMNS="80")
+    proc = subprocess.Popen([*orbit_executable(), "--root", str(root), "check"],
+                            stdout=subprocess.DEVNULL, stderr=slave, env=env)
+    os.close(slave)
+    seen = b""
+    while select.select([master], [], [], 30)[0]:
+        try:
+            chunk = os.read(master, 65536)
+        except OSError:
+            break
+        if not chunk:
+            break
+        seen += chunk
+    proc.wait(timeout=30)
+    os.close(master)
+    assert b"reading events" in seen and b"600 events, no problems" in seen
+    piped = subprocess.run([*orbit_executable(), "--root", str(root), "--no-cache", "check"],
+                           capture_output=True, env=env)
+    assert piped.stderr == b"600 events, no problems\n"

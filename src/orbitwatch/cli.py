@@ -241,6 +241,10 @@ class Progress:
         self.bar: Any = None
         self.task: Any = None
         self.enabled = sys.stderr.isatty()
+        try:  # ORBIT_PROGRESS_AFTER: seconds before the bar appears (tests set 0)
+            self.after = float(os.environ.get("ORBIT_PROGRESS_AFTER", "1"))
+        except ValueError:
+            self.after = 1.0
 
     def __enter__(self) -> Progress:
         return self
@@ -248,12 +252,14 @@ class Progress:
     def update(self, done: int, total: int) -> None:
         import time
 
-        if not self.enabled or time.monotonic() - self.started < 1.0:
+        if not self.enabled or time.monotonic() - self.started < self.after:
             return
         if self.bar is None:
             from rich.progress import Progress as Bar
 
-            self.bar = Bar(transient=True, console=None)
+            from orbitwatch.render.terminal import make_console
+
+            self.bar = Bar(transient=True, console=make_console(sys.stderr, None))
             self.bar.start()
             self.task = self.bar.add_task("reading events", total=total)
         self.bar.update(self.task, completed=done, total=total)
@@ -1132,6 +1138,14 @@ def digest_cmd(
         raise UsageError("--format email needs --mail-to ADDR")
     root = find_root(state.root, os.environ, Path.cwd())
     path: Path | None = None
+    if state_file:
+        from orbitwatch.query import FIELD_RE, FIELDS
+
+        term = FIELD_RE.match(state_file)
+        if (term and term.group(1) in FIELDS) or state_file.startswith("not:"):
+            raise UsageError(f"--state {state_file!r} looks like a query term, not a file",
+                             hint="Put terms before --state, or write --state= for the default "
+                             "state file.")
     if state_file is not None:
         path = Path(state_file or os.environ.get("ORBIT_STATE") or default_state_path(root))
     elif os.environ.get("ORBIT_STATE"):
