@@ -306,3 +306,16 @@ def test_daily_series_agrees_with_direct_scores(existing) -> None:
     first, last = dt.date(2021, 3, 1), dt.date(2022, 3, 1)
     for day, value, _ in daily_scores(events, reading_of, settings, "KZ", first, last)[::37]:
         assert value == pytest.approx(drift_score(events, reading_of, settings, "KZ", day))
+
+
+def test_convergence_counts_only_rules_of_its_own_stance(write_events: Callable[..., Path]) -> None:
+    root = write_events({
+        # reads 'toward' (pull, weight 4) though the away rule 'aid' matched too
+        "events/c.toml": 'date = 2022-01-05\ntitle = "c"\ncountries = ["KG"]\n'
+                         'tags = ["aid", "summit"]\n',
+    }, settings=SETTINGS)
+    tl = load_timeline(root)
+    r = readings(tl.events, tl.settings, D0)
+    assert r["c"].rules == ("pull", "aid")
+    found = alerts(tl.events, r, tl.settings, dt.date(2022, 5, 31))
+    assert [a for a in found if a.kind == "convergence"] == []

@@ -150,21 +150,36 @@ class SectionedCommand(click.Command):
 
 
 SECTIONS: dict[str, dict[str, list[str]]] = {
-    "list": {"Filters (sugar for query terms)": ["since", "until", "country", "tag", "actor"],
-             "Output": ["order", "limit", "fmt"]},
+    "list": {
+        "Filters (sugar for query terms)": ["since", "until", "country", "tag", "actor"],
+        "Output": ["order", "limit", "fmt"],
+    },
     "show": {"Output": ["fmt"]},
     "timeline": {"Layout": ["by", "width"]},
     "signals": {"Views": ["explain", "monthly", "only_country"], "Output": ["as_of", "fmt"]},
     "alerts": {"Selection": ["as_of", "since"], "Output": ["fmt"]},
     "diff": {"Comparison": ["as_of"], "Output": ["fmt", "stat"]},
-    "digest": {"State": ["state_file", "baseline", "dry_run", "wait"],
-               "Selection": ["as_of", "min_level", "max_items"],
-               "Delivery": ["fmt", "mail_to", "deliver_cmd", "fail_on"]},
+    "digest": {
+        "State": ["state_file", "baseline", "dry_run", "wait"],
+        "Selection": ["as_of", "min_level", "max_items"],
+        "Delivery": ["fmt", "mail_to", "deliver_cmd", "fail_on"],
+    },
     "render": {"Output": ["fmt", "output", "title", "exact_only"]},
-    "add": {"The event": ["date_text", "title", "end_text", "summary", "countries_", "actors",
-                          "tags", "status"],
-            "Its source": ["source_url", "source_title", "publisher"],
-            "Your own reading": ["stance", "weight"], "Workflow": ["edit", "dry_run"]},
+    "add": {
+        "The event": [
+            "date_text",
+            "title",
+            "end_text",
+            "summary",
+            "countries_",
+            "actors",
+            "tags",
+            "status",
+        ],
+        "Its source": ["source_url", "source_title", "publisher"],
+        "Your own reading": ["stance", "weight"],
+        "Workflow": ["edit", "dry_run"],
+    },
     "import": {"Reading the file": ["fmt", "maps"], "Workflow": ["dry_run"]},
     "init": {"Contents": ["example", "empty"]},
     "check": {"Output": ["fmt"]},
@@ -634,15 +649,21 @@ def show_cmd(state: State, event_id: str, fmt: str) -> int:
     Example:
       orbit show 2022-05-16-csto-summit-moscow
     """
-    timeline = load(state)
+    from orbitwatch.model import Prefilter
+
     on = today()
+    timeline = load(state, prefilter=Prefilter(ids=frozenset([event_id])))
     event = next((e for e in timeline.events if e.id == event_id), None)
     if event is None:
         from orbitwatch.errors import did_you_mean
+        from orbitwatch.load import find_root, load_timeline
 
+        everything = load_timeline(
+            find_root(state.root, os.environ, Path.cwd()), use_cache=not state.no_cache
+        )
         raise UsageError(
             f"no event with id '{event_id}'"
-            f"{did_you_mean(event_id, [e.id for e in timeline.events])}",
+            f"{did_you_mean(event_id, [e.id for e in everything.events])}",
             hint="List ids with: orbit list --format ids",
         )
     reading = signal_context(timeline, on).get(event.id)
@@ -979,7 +1000,9 @@ def _run_deliver_cmd(argv: list[str], data: bytes) -> int:
     previous = signal.pthread_sigmask(signal.SIG_BLOCK, held)
     try:
         process = subprocess.Popen(
-            argv, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL,
+            argv,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.DEVNULL,
             preexec_fn=lambda: signal.pthread_sigmask(signal.SIG_SETMASK, previous),
         )
     finally:
@@ -1143,9 +1166,10 @@ def digest_cmd(
 
         term = FIELD_RE.match(state_file)
         if (term and term.group(1) in FIELDS) or state_file.startswith("not:"):
-            raise UsageError(f"--state {state_file!r} looks like a query term, not a file",
-                             hint="Put terms before --state, or write --state= for the default "
-                             "state file.")
+            raise UsageError(
+                f"--state {state_file!r} looks like a query term, not a file",
+                hint="Put terms before --state, or write --state= for the default state file.",
+            )
     if state_file is not None:
         path = Path(state_file or os.environ.get("ORBIT_STATE") or default_state_path(root))
     elif os.environ.get("ORBIT_STATE"):
@@ -1406,8 +1430,21 @@ def add_cmd(
 
     root = find_root(state.root, os.environ, Path.cwd())
     timeline = load_timeline(root)
-    new = NewEvent(date_text, title, end_text, summary, countries_, actors, tags, status,
-                   source_url, source_title, publisher, stance, weight)
+    new = NewEvent(
+        date_text,
+        title,
+        end_text,
+        summary,
+        countries_,
+        actors,
+        tags,
+        status,
+        source_url,
+        source_title,
+        publisher,
+        stance,
+        weight,
+    )
     planned, problems = plan_add(new, root, timeline.events, timeline.settings, display_path)
     if planned is None:
         report(problems)
@@ -1496,15 +1533,18 @@ def import_cmd(
     root = find_root(state.root, os.environ, Path.cwd())
     timeline = load_timeline(root)
     shown_file = display_path(file)
-    plan = plan_import(rows, mapping, root, timeline.events, timeline.settings, today(),
-                       display_path)
+    plan = plan_import(
+        rows, mapping, root, timeline.events, timeline.settings, today(), display_path
+    )
     for p in plan.problems:
         click.echo(visible(f"{shown_file}:row {p.row}: {p.field}: {p.message}"), err=True)
     if plan.problems:
         raise UsageError(f"nothing imported: {len(plan.problems)} problem(s) in {shown_file}")
     for number, event, twin in plan.skipped:
-        click.echo(f"skipped row {number}: {visible(event.title)} (already in the timeline as "
-                   f"{twin.id})", err=True)
+        click.echo(
+            f"skipped row {number}: {visible(event.title)} (already in the timeline as {twin.id})",
+            err=True,
+        )
     if dry_run:
         for planned in plan.files:
             click.echo(f"would write {display_path(planned.path)}\t{planned.event.id}")
@@ -1512,8 +1552,9 @@ def import_cmd(
     import_files(root / "events", [(f.path, f.text.encode("utf-8")) for f in plan.files])
     for planned in plan.files:
         click.echo(f"{display_path(planned.path)}\t{planned.event.id}")
-    click.echo(f"imported {len(plan.files)} events, skipped {len(plan.skipped)} duplicates",
-               err=True)
+    click.echo(
+        f"imported {len(plan.files)} events, skipped {len(plan.skipped)} duplicates", err=True
+    )
     return int(ExitStatus.OK)
 
 

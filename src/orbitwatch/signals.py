@@ -490,7 +490,14 @@ def _convergence_alerts(
         for index, event in enumerate(firing):
             day = event.first_day
             recent = [e for e in firing[: index + 1] if day - e.first_day < window]
-            rules = sorted({rule for e in recent for rule in reading_of[e.id].rules})
+            rules = sorted(
+                {
+                    rule_id
+                    for e in recent
+                    for rule_id in reading_of[e.id].rules
+                    if (rule := settings.rule(rule_id)) is not None and rule.stance == stance
+                }
+            )
             if len(rules) >= settings.convergence_rules:
                 if not converging:
                     found.append(

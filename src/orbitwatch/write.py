@@ -420,8 +420,13 @@ class ImportPlan:
 
 
 def plan_import(
-    rows: Sequence[Row], mapping: Mapping[str, str], root: Path, existing: Sequence[Event],
-    settings: Settings, today: dt.date, show: object = str,
+    rows: Sequence[Row],
+    mapping: Mapping[str, str],
+    root: Path,
+    existing: Sequence[Event],
+    settings: Settings,
+    today: dt.date,
+    show: object = str,
 ) -> ImportPlan:
     """Every row checked like `orbit check`, paths chosen, duplicates set aside; writes nothing."""
     from orbitwatch.check import ID_RE
@@ -451,8 +456,9 @@ def plan_import(
             plan.problems.append(ImportProblem(row.number, "value", str(exc)))
             continue
         event, checked = validate(show(path), text, path.stem, settings)  # type: ignore[operator]
-        plan.problems.extend(ImportProblem(row.number, p.field or "event", p.message)
-                             for p in checked)
+        plan.problems.extend(
+            ImportProblem(row.number, p.field or "event", p.message) for p in checked
+        )
         if event is None:
             continue
         twin = near_duplicate(event, [*existing, *(f.event for f in plan.files)])
@@ -488,8 +494,9 @@ class NewEvent:
     weight: int | None = None
 
 
-def plan_add(new: NewEvent, root: Path, existing: Sequence[Event], settings: Settings,
-             show: object = str) -> tuple[PlannedFile | None, list[Problem]]:
+def plan_add(
+    new: NewEvent, root: Path, existing: Sequence[Event], settings: Settings, show: object = str
+) -> tuple[PlannedFile | None, list[Problem]]:
     """The file `orbit add` would write, checked like `orbit check`, or why it cannot be.
 
     Raises UsageError for input that never reaches a file (dates, countries, duplicates).
@@ -515,8 +522,15 @@ def plan_add(new: NewEvent, root: Path, existing: Sequence[Event], settings: Set
         "summary": new.summary, "countries": list(dict.fromkeys(codes)),
         "actors": list(new.actors), "tags": list(new.tags), "status": new.status,
     }  # fmt: skip
-    source = {key: value for key, value in (("title", new.source_title),
-              ("publisher", new.publisher), ("url", new.source_url)) if value}
+    source = {
+        key: value
+        for key, value in (
+            ("title", new.source_title),
+            ("publisher", new.publisher),
+            ("url", new.source_url),
+        )
+        if value
+    }
     if source:
         fields["sources"] = [source]
     if new.stance is not None:
@@ -531,6 +545,7 @@ def plan_add(new: NewEvent, root: Path, existing: Sequence[Event], settings: Set
         return None, problems
     twin = near_duplicate(event, existing)
     if twin is not None:
-        raise UsageError(f"not written: a duplicate of {twin.id} ({twin.path}): same date, "
-                         "near-identical title")
+        raise UsageError(
+            f"not written: a duplicate of {twin.id} ({twin.path}): same date, near-identical title"
+        )
     return PlannedFile(path, text, event), []
