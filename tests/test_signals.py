@@ -319,3 +319,18 @@ def test_convergence_counts_only_rules_of_its_own_stance(write_events: Callable[
     assert r["c"].rules == ("pull", "aid")
     found = alerts(tl.events, r, tl.settings, dt.date(2022, 5, 31))
     assert [a for a in found if a.kind == "convergence"] == []
+
+
+def test_alert_terms_pick_alerts_without_changing_levels(tmp_path: Path) -> None:
+    everything = json.loads(run("alerts", "--as-of", "2022-05-31", "--format", "json",
+                                root=REPO).stdout)["alerts"]
+    only_kg = json.loads(run("alerts", "country:KG", "--as-of", "2022-05-31", "--format", "json",
+                             root=REPO).stdout)["alerts"]
+    assert only_kg and {a["country"] for a in only_kg} == {"KG"}
+    assert only_kg == [a for a in everything if a["country"] == "KG"]
+    drones = json.loads(run("alerts", "tag:drones", "--as-of", "2022-05-31", "--format", "json",
+                            root=REPO).stdout)["alerts"]
+    assert drones and all("drones" in a["subject"] or "aid" in a["subject"] for a in drones)
+    preview = json.loads(run("digest", "country:TJ", "--as-of", "2022-05-31", "--format", "json",
+                             root=REPO).stdout)["alerts"]
+    assert {a["country"] for a in preview} == {"TJ"}

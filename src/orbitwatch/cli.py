@@ -961,9 +961,9 @@ def alerts_cmd(
       orbit alerts country:TJ --since 2022-05
     """
     from orbitwatch.render import signals as out
-    from orbitwatch.signals import alerts
+    from orbitwatch.signals import alerts, filter_alerts
 
-    parse_query(terms)
+    query = parse_query(terms)
     on = as_of_date(as_of)
     start = None
     if since:
@@ -971,19 +971,23 @@ def alerts_cmd(
 
         start = _date_period("since", since, on, f"--since {since}").first
     timeline = load(state)
-    events, reading_of = select(timeline, terms, [], on)
+    reading_of = signal_context(timeline, on)
+    by_id = {e.id: e for e in timeline.events}
     found = [
         a
-        for a in alerts(events, reading_of, timeline.settings, on)
+        for a in filter_alerts(
+            alerts(timeline.events, reading_of, timeline.settings, on), query, by_id, reading_of, on
+        )
         if start is None or a.date >= start
     ]
     if fmt == "json":
         write(out.alerts_json(found))
+    elif use_table(fmt):
+        from orbitwatch.render.terminal import alerts_table
+
+        console(state).print(alerts_table(out.alert_table_rows(found, by_id)))
     else:
-        by_id = {e.id: e for e in events}
-        rows_out(
-            state, fmt, out.ALERT_HEADERS, out.alert_rows(found, by_id), ("", "", "", "", "", "")
-        )
+        rows_out(state, fmt, out.ALERT_HEADERS, out.alert_rows(found, by_id))
     return finish(state)
 
 
@@ -1155,7 +1159,7 @@ def digest_cmd(
         save_state,
     )
 
-    parse_query(terms)
+    query = parse_query(terms)
     on = as_of_date(as_of)
     if fmt == "email" and not mail_to:
         raise UsageError("--format email needs --mail-to ADDR")
@@ -1184,10 +1188,17 @@ def digest_cmd(
             if name and settings.level_rank(name) < 0:
                 known = ", ".join(level.name for level in settings.levels) or "none defined"
                 raise UsageError(f"{option} {name!r} is not a level in orbit.toml ({known})")
-        events, reading_of = select(timeline, terms, [], on)
-        in_force = select_alerts(alerts(events, reading_of, settings, on), settings, min_level)
+        from orbitwatch.signals import filter_alerts
+
+        events = timeline.events
+        reading_of = signal_context(timeline, on)
+        by_id = {e.id: e for e in events}
+        chosen = filter_alerts(
+            alerts(events, reading_of, settings, on), query, by_id, reading_of, on
+        )
+        in_force = select_alerts(chosen, settings, min_level)
         lines = country_lines(events, reading_of, settings, on)
-        return plan(in_force, previous, settings, lines, {e.id: e for e in events}, on, max_items)
+        return plan(in_force, previous, settings, lines, by_id, on, max_items)
 
     def render(digest: Any) -> bytes:
         if fmt == "email":

@@ -12,7 +12,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from orbitwatch.model import Event, Reading
-from orbitwatch.query import compile_query
+from orbitwatch.query import Query, compile_query, resolve_country
 from orbitwatch.settings import Settings
 
 CERTAINTY = {"occurred": 1.0, "scheduled": 0.5, "reported": 0.8, "rumored": 0.4, "denied": 0.2}
@@ -517,3 +517,32 @@ def _convergence_alerts(
             else:
                 converging = False
     return found
+
+
+def filter_alerts(
+    found: Sequence[Alert],
+    query: Query,
+    events_by_id: Mapping[str, Event],
+    reading_of: Mapping[str, Reading],
+    today: dt.date,
+) -> list[Alert]:
+    """The alerts a query asks for: its event matches the query, and a country term (if any)
+    names the alert's own country. Alerts are computed on the whole timeline first, so a
+    country's level does not change with the filter."""
+    if not query.terms:
+        return list(found)
+    predicate = compile_query(Query(tuple(t for t in query.terms if t.field != "country")), today)
+    country_terms = [t for t in query.terms if t.field == "country"]
+    country_sets = [
+        (frozenset(resolve_country(v) for v in t.values), t.negated) for t in country_terms
+    ]
+    kept = []
+    for alert in found:
+        if any((alert.country in codes) == negated for codes, negated in country_sets):
+            continue
+        event = events_by_id.get(alert.subject)
+        if event is None:
+            continue
+        if predicate(event, reading_of.get(event.id)):
+            kept.append(alert)
+    return kept

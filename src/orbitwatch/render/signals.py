@@ -199,6 +199,16 @@ def alert_rows(alerts: Sequence[Alert], titles: dict[str, Event]) -> list[list[s
     return rows
 
 
+def alert_table_rows(alerts: Sequence[Alert], titles: dict[str, Event]) -> list[list[str]]:
+    """Cells for the terminal table: date, kind, country, level, title, why, subject."""
+    rows = []
+    for alert in alerts:
+        event = titles.get(alert.subject)
+        rows.append([alert.date.isoformat(), alert.kind, alert.country, alert.level or "-",
+                     event.title if event else alert.subject, alert.why, alert.subject])
+    return rows
+
+
 def alert_dict(alert: Alert) -> dict[str, object]:
     return {
         "fingerprint": alert.fingerprint,

@@ -47,21 +47,27 @@ def stance_text(reading: Reading | None) -> Text:
 
 
 def events_table(events: Sequence[Event], reading_of: Mapping[str, Reading], total: int) -> Group:
+    """Date, then the title with a dim line of id, countries, status and reading under it:
+    readable from 50 columns up, where a column per field would squeeze the title to nothing."""
     table = Table(show_header=True, header_style="bold", box=None, pad_edge=False, expand=False)
     table.add_column("date", no_wrap=True)
-    table.add_column("id", style="dim", overflow="fold")
-    table.add_column("countries", no_wrap=True)
-    table.add_column("status", no_wrap=True)
-    table.add_column("reading", no_wrap=True)
-    table.add_column("title", overflow="fold", ratio=1)
+    table.add_column("event", overflow="fold")
     for event in events:
         reading = reading_of.get(event.id)
-        rule = Text(f" {one_line(reading.rule)}", style="dim") if reading else Text("")
+        meta = Text.assemble((one_line(event.id), "dim"))
+        if event.countries:
+            meta.append(" · " + one_line(",".join(event.countries)), style="dim")
+        if event.status != "occurred":
+            meta.append(" · ")
+            meta.append(one_line(event.status), style="yellow")
+        if reading is not None:
+            meta.append(" · ")
+            meta.append_text(stance_text(reading))
+            meta.append(f" ({one_line(reading.rule)})", style="dim")
         table.add_row(
-            t(event.date_range_human()), t(event.id), t(",".join(event.countries)),
-            t(event.status, "" if event.status == "occurred" else "yellow"),
-            Text.assemble(stance_text(reading), rule), t(event.title),
-        )  # fmt: skip
+            t(event.date_range_human()),
+            Text.assemble(Text(one_line(event.title), style="bold"), "\n", meta),
+        )
     parts: list[object] = [table]
     if total > len(events):
         parts.append(
@@ -210,3 +216,17 @@ def explain_cards(cards: Sequence[Sequence[str]]) -> Table:
         )
         grid.add_row(left, right)
     return grid
+
+
+def alerts_table(rows: Sequence[Sequence[str]]) -> Table:
+    """date, kind, country, level, then what it is about with why and the id under it."""
+    table = Table(show_header=True, header_style="bold", box=None, pad_edge=False)
+    for header in ("date", "kind", "country", "level"):
+        table.add_column(header, no_wrap=True)
+    table.add_column("alert", overflow="fold")
+    for date, kind, country, level, title, why, subject in rows:
+        style = "bold red" if kind == "level-up" else "bold" if kind != "signal" else ""
+        detail = Text.assemble((one_line(title), "bold"), "\n", (one_line(why), ""),
+                               (f" · {one_line(subject)}", "dim"))
+        table.add_row(t(date), t(kind, style), t(country), t(level), detail)
+    return table
