@@ -1244,7 +1244,10 @@ def digest_cmd(
         try:
             deliver(data, deliver_cmd)
         except OrbitError:
-            save_state(path, previous)  # not delivered: as if this run never happened
+            try:
+                save_state(path, previous)  # not delivered: as if this run never happened
+            except OrbitError:
+                pass  # the disk refuses even that: the pending mark stays, a repeat comes next
             raise
         from orbitwatch.fsio import fault_point
 
