@@ -12,6 +12,10 @@ from dataclasses import dataclass
 
 STATUSES = ("occurred", "scheduled", "reported", "rumored", "denied")
 STANCES = ("away", "toward", "neutral")
+# fmt: off
+MONTH_NAMES = ("", "January", "February", "March", "April", "May", "June", "July", "August",
+               "September", "October", "November", "December")
+# fmt: on
 MONTH_ABBR = (
     "",
     "Jan",

@@ -10,9 +10,9 @@ from collections.abc import Iterator, Sequence
 from html import escape
 
 from orbitwatch import countries
-from orbitwatch.model import Precision
+from orbitwatch.model import MONTH_NAMES, Precision
 from orbitwatch.render import RenderInput
-from orbitwatch.render.markdown import MONTHS, safe_url
+from orbitwatch.render.markdown import safe_url
 from orbitwatch.render.text import visible
 
 CSS = """
@@ -114,7 +114,7 @@ def render_html(data: RenderInput) -> Iterator[str]:
         this = (
             f"{start.year}"
             if event.date.precision is Precision.YEAR
-            else f"{MONTHS[start.month]} {start.year}"
+            else f"{MONTH_NAMES[start.month]} {start.year}"
         )
         if this != heading:
             if heading is not None:

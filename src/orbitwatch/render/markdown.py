@@ -9,25 +9,9 @@ import re
 from collections.abc import Iterator
 from urllib.parse import quote
 
-from orbitwatch.model import MONTH_ABBR, Precision
+from orbitwatch.model import MONTH_NAMES, Precision
 from orbitwatch.render import RenderInput
 from orbitwatch.render.digest import md
-
-MONTHS = (
-    "",
-    "January",
-    "February",
-    "March",
-    "April",
-    "May",
-    "June",
-    "July",
-    "August",
-    "September",
-    "October",
-    "November",
-    "December",
-)
 
 
 def safe_url(url: str) -> str:
@@ -46,7 +30,7 @@ def render_md(data: RenderInput) -> Iterator[str]:
         if event.date.precision is Precision.YEAR:
             this = f"{start.year}"
         else:
-            this = f"{MONTHS[start.month]} {start.year}"
+            this = f"{MONTH_NAMES[start.month]} {start.year}"
         if this != heading:
             heading = this
             yield f"\n## {this}\n\n"
@@ -75,4 +59,3 @@ def render_md(data: RenderInput) -> Iterator[str]:
         yield "\nNo events.\n"
 
 
-_ = MONTH_ABBR

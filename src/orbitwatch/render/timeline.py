@@ -7,26 +7,11 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
 
-from orbitwatch.model import MONTH_ABBR, Event, Precision, Reading
+from orbitwatch.model import MONTH_ABBR, MONTH_NAMES, Event, Precision, Reading
 from orbitwatch.render.text import one_line
 
 Segment = tuple[str, str]  # (text, style name)
 MARKER = {"away": "▲", "toward": "▼", "neutral": "●", "none": "○"}
-MONTH_NAMES = (
-    "",
-    "January",
-    "February",
-    "March",
-    "April",
-    "May",
-    "June",
-    "July",
-    "August",
-    "September",
-    "October",
-    "November",
-    "December",
-)
 
 
 def _wrap(words: str, width: int) -> list[str]:
