@@ -114,11 +114,15 @@ def order_alerts(alerts: Sequence[Alert], settings: Settings) -> list[Alert]:
     def severity(alert: Alert) -> tuple[int, int]:
         return (-settings.level_rank(alert.level), KIND_ORDER[alert.kind])
 
+    def crossed(alert: Alert) -> int:
+        """A level-up to 'warning' before one to 'watch' on the same day."""
+        return settings.level_rank(alert.rule) if alert.kind.startswith("level") else 0
+
     by_country: dict[str, list[Alert]] = {}
     for alert in alerts:
         by_country.setdefault(alert.country, []).append(alert)
     for items in by_country.values():
-        items.sort(key=lambda a: (*severity(a), -a.date.toordinal(), a.fingerprint))
+        items.sort(key=lambda a: (*severity(a), -a.date.toordinal(), -crossed(a), a.fingerprint))
     countries = sorted(by_country, key=lambda c: (severity(by_country[c][0]), c))
     return [alert for country in countries for alert in by_country[country]]
 

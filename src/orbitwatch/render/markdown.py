@@ -57,5 +57,3 @@ def render_md(data: RenderInput) -> Iterator[str]:
             )
     if not data.events:
         yield "\nNo events.\n"
-
-

@@ -204,8 +204,17 @@ def alert_table_rows(alerts: Sequence[Alert], titles: dict[str, Event]) -> list[
     rows = []
     for alert in alerts:
         event = titles.get(alert.subject)
-        rows.append([alert.date.isoformat(), alert.kind, alert.country, alert.level or "-",
-                     event.title if event else alert.subject, alert.why, alert.subject])
+        rows.append(
+            [
+                alert.date.isoformat(),
+                alert.kind,
+                alert.country,
+                alert.level or "-",
+                event.title if event else alert.subject,
+                alert.why,
+                alert.subject,
+            ]
+        )
     return rows
 
 

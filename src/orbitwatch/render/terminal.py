@@ -226,7 +226,8 @@ def alerts_table(rows: Sequence[Sequence[str]]) -> Table:
     table.add_column("alert", overflow="fold")
     for date, kind, country, level, title, why, subject in rows:
         style = "bold red" if kind == "level-up" else "bold" if kind != "signal" else ""
-        detail = Text.assemble((one_line(title), "bold"), "\n", (one_line(why), ""),
-                               (f" · {one_line(subject)}", "dim"))
+        detail = Text.assemble(
+            (one_line(title), "bold"), "\n", (one_line(why), ""), (f" · {one_line(subject)}", "dim")
+        )
         table.add_row(t(date), t(kind, style), t(country), t(level), detail)
     return table
