@@ -29,7 +29,32 @@ from orbitwatch.model import (
     Source,
 )
 
-SCHEMA = f"orbitwatch-index-3-{__version__}"
+SCHEMA_BASE = f"orbitwatch-index-3-{__version__}"
+# The modules whose code decides what a parse result is: any change to them (even without a
+# version bump, as in a development checkout) makes a new schema, so no old result is served.
+PARSING_MODULES = (
+    "check.py",
+    "countries.py",
+    "dates.py",
+    "index.py",
+    "load.py",
+    "model.py",
+    "settings.py",
+    "query.py",
+)
+
+
+def schema() -> str:
+    digest = hashlib.sha256(SCHEMA_BASE.encode())
+    folder = Path(__file__).parent
+    for name in PARSING_MODULES:
+        try:
+            digest.update((folder / name).read_bytes())
+        except OSError:
+            digest.update(name.encode())
+    return f"{SCHEMA_BASE}-{digest.hexdigest()[:12]}"
+
+
 StatKey = str  # "size:mtime_ns:ctime_ns:inode", compared as text
 PRECISIONS = (Precision.DAY, Precision.MONTH, Precision.YEAR)
 _from_ordinal = dt.date.fromordinal
@@ -180,14 +205,15 @@ class Index:
         )
         db.execute("CREATE INDEX IF NOT EXISTS files_id ON files (id)")
         meta = dict(db.execute("SELECT key, value FROM meta").fetchall())
-        if meta.get("schema") not in (None, SCHEMA) or meta.get("root") not in (None, root):
+        current = schema()
+        if meta.get("schema") not in (None, current) or meta.get("root") not in (None, root):
             return False  # another version's or another timeline's index
         if meta.get("settings") != settings_hash:
             db.execute("BEGIN IMMEDIATE")
             db.execute("DELETE FROM files")
             db.executemany(
                 "INSERT OR REPLACE INTO meta VALUES (?, ?)",
-                [("schema", SCHEMA), ("root", root), ("settings", settings_hash)],
+                [("schema", current), ("root", root), ("settings", settings_hash)],
             )
             db.execute("COMMIT")
         return True
