@@ -252,3 +252,38 @@ def test_a_progress_bar_on_a_terminal_stderr_only(tmp_path: Path) -> None:
     piped = subprocess.run([*orbit_executable(), "--root", str(root), "--no-cache", "check"],
                            capture_output=True, env=env)
     assert piped.stderr == b"600 events, no problems\n"
+
+
+def test_worker_processes_give_the_same_results(tmp_path: Path,
+                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    """The worker path (forced with ORBIT_POOL_THRESHOLD=1) against the serial path, for a
+    folder with good and broken files, through the index, and for a git revision."""
+    from tests.test_diff import git
+
+    root = tmp_path / "t"
+    for index in range(30):
+        make(root, f"e{index:02d}.toml", BODY.format(f"title {index}"))
+    make(root, "bad.toml", 'date = 2022-05-16\ntitel = "x"\n')
+
+    def summary(timeline) -> tuple:  # type: ignore[no-untyped-def]
+        return ([(e.id, e.path, e.title) for e in timeline.events],
+                [p.render() for p in timeline.problems])
+
+    serial = summary(load_timeline(root, use_cache=False))
+    monkeypatch.setenv("ORBIT_POOL_THRESHOLD", "1")
+    assert summary(load_timeline(root, use_cache=False)) == serial
+    assert summary(load_timeline(root)) == serial  # cold, through the index
+    assert summary(load_timeline(root)) == serial  # warm
+    git(root, "init", "-q")
+    git(root, "add", "-A")
+    git(root, "commit", "-qm", "x")
+    from orbitwatch.load import load_revision
+
+    pooled = load_revision(root, "HEAD")
+    monkeypatch.setenv("ORBIT_POOL_THRESHOLD", "100000")
+    assert [(e.id, e.title) for e in load_revision(root, "HEAD").events] == [
+        (e.id, e.title) for e in pooled.events]
+    assert [p.render() for p in pooled.problems] == ["HEAD:events/bad.toml:1:1: error: missing "
+                                                     "required key 'title'",
+                                                     "HEAD:events/bad.toml:2:1: error: unknown "
+                                                     "key 'titel' (did you mean 'title'?)"]

@@ -394,6 +394,14 @@ def _settings_hash(root: Path) -> str:
 
 
 POOL_THRESHOLD = 4000  # below this, starting worker processes costs more than it saves
+
+
+def _pool_threshold() -> int:
+    """ORBIT_POOL_THRESHOLD overrides it (tests use 1 to drive the worker path)."""
+    try:
+        return int(os.environ.get("ORBIT_POOL_THRESHOLD", POOL_THRESHOLD))
+    except ValueError:
+        return POOL_THRESHOLD
 RACY_NS = 2_000_000_000  # files changed this recently are never cached (same-tick edits)
 
 
@@ -422,7 +430,7 @@ def _parse_all(
     """Parse in file order; a small process pool for many files on a multi-core machine."""
     total = len(files)
     workers = min(4, os.cpu_count() or 1)
-    if total < POOL_THRESHOLD or workers < 2:
+    if total < _pool_threshold() or workers < 2:
         results: list[Parsed] = []
         for position, (path, name, rel) in enumerate(zip(files, shown, rels, strict=True)):
             results.append((*parse_event_file(Path(path), name, settings, rel=rel), None))
@@ -711,12 +719,8 @@ def load_revision(root: Path, revision: str) -> Timeline:
             settings, more = parse_settings(shown, text, raw)
             problems = problems + more
     events: list[Event] = []
-    for rel, data in by_path.items():
-        if rel == SETTINGS_FILE:
-            continue
-        event, file_problems = parse_event_file(
-            root / rel, f"{label}:{rel}", settings, data, rel=rel
-        )
+    items = [(rel, data) for rel, data in by_path.items() if rel != SETTINGS_FILE]
+    for event, file_problems in _parse_contents(items, label, root, settings):
         problems.extend(file_problems)
         if event is not None:
             events.append(event)
@@ -724,6 +728,54 @@ def load_revision(root: Path, revision: str) -> Timeline:
     problems.extend(duplicates)
     problems.sort(key=lambda p: (p.path, p.line, p.col))
     return Timeline(root, settings, sort_events(events), problems)
+
+
+def _parse_content_blobs(args: tuple[list[tuple[str, bytes]], str, str, Settings]) -> list[bytes]:
+    """In a worker: parse file contents read from git, handing back record blobs."""
+    from orbitwatch.index import dump, to_record
+
+    items, label, root, settings = args
+    return [
+        dump(
+            to_record(
+                *parse_event_file(Path(root) / rel, f"{label}:{rel}", settings, data, rel=rel)
+            )
+        )
+        for rel, data in items
+    ]
+
+
+def _parse_contents(
+    items: list[tuple[str, bytes]], label: str, root: Path, settings: Settings
+) -> list[tuple[Event | None, list[Problem]]]:
+    """Contents read from a revision, parsed in order; in worker processes when many."""
+    if len(items) < _pool_threshold() or (os.cpu_count() or 1) < 2:
+        return [
+            parse_event_file(root / rel, f"{label}:{rel}", settings, data, rel=rel)
+            for rel, data in items
+        ]
+    import concurrent.futures
+
+    from orbitwatch.index import from_record, load
+
+    size = 1000
+    chunks = [(items[i : i + size], label, str(root), settings) for i in range(0, len(items), size)]
+    results = []
+    try:
+        with concurrent.futures.ProcessPoolExecutor(
+            max_workers=min(4, os.cpu_count() or 1)
+        ) as pool:
+            for chunk, blobs in zip(chunks, pool.map(_parse_content_blobs, chunks), strict=True):
+                results.extend(
+                    from_record(load(blob), f"{label}:{rel}")
+                    for blob, (rel, _) in zip(blobs, chunk[0], strict=True)
+                )
+    except (OSError, concurrent.futures.process.BrokenProcessPool):
+        return [
+            parse_event_file(root / rel, f"{label}:{rel}", settings, data, rel=rel)
+            for rel, data in items
+        ]
+    return results
 
 
 def _cat_blobs(root: Path, hashes: list[str]) -> list[bytes]:
