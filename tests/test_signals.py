@@ -335,3 +335,13 @@ def test_alert_terms_pick_alerts_without_changing_levels(tmp_path: Path) -> None
     preview = json.loads(run("digest", "country:TJ", "--as-of", "2022-05-31", "--format", "json",
                              root=REPO).stdout)["alerts"]
     assert {a["country"] for a in preview} == {"TJ"}
+
+
+def test_a_hint_when_every_score_has_decayed(tmp_path: Path) -> None:
+    stale = run("signals", "--format", "table", root=REPO, env={"ORBIT_TODAY": "2026-11-27"})
+    assert "hint: the latest event is from 2022-05-16" in stale.stderr
+    assert "orbit signals --as-of 2022-05-16" in stale.stderr
+    fresh = run("signals", "--format", "table", root=REPO)
+    assert "hint:" not in fresh.stderr
+    piped = run("signals", root=REPO, env={"ORBIT_TODAY": "2026-11-27"})
+    assert piped.stderr == ""  # scripts get no hints

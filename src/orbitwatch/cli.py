@@ -939,6 +939,19 @@ def signals_cmd(
             footer=f"drift away from {settings.pole} on {on.isoformat()}; half-life "
             f"{settings.half_life_text}; explain one with: orbit signals --explain CODE",
         )
+        latest = max((e.first_day for e in events), default=None)
+        if (
+            use_table(fmt)
+            and not as_of
+            and latest
+            and (on - latest).days > 2 * settings.half_life_days
+        ):
+            click.echo(
+                f"hint: the latest event is from {latest.isoformat()}, more than two "
+                f"half-lives ago, so every score has decayed; to see the timeline as it "
+                f"stood then: orbit signals --as-of {latest.isoformat()}",
+                err=True,
+            )
     return finish(state)
 
 

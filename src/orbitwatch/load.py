@@ -402,6 +402,8 @@ def _pool_threshold() -> int:
         return int(os.environ.get("ORBIT_POOL_THRESHOLD", POOL_THRESHOLD))
     except ValueError:
         return POOL_THRESHOLD
+
+
 RACY_NS = 2_000_000_000  # files changed this recently are never cached (same-tick edits)
 
 
