@@ -240,3 +240,18 @@ def test_output_file_is_written_atomically(fixture_root: Path, tmp_path: Path) -
 def test_every_format_renders_the_example_timeline() -> None:
     for fmt in FORMATS:
         assert rendered(REPO, fmt)
+
+
+def test_render_formats_are_the_registry_and_help_lists_them() -> None:
+    import click
+
+    from orbitwatch.cli import cli
+    from orbitwatch.render import builtin
+
+    command = cli.commands["render"]
+    choice = next(p for p in command.params if p.name == "fmt")
+    assert isinstance(choice.type, click.Choice)
+    assert list(choice.type.choices) == list(builtin())
+    text = run("render", "--help").stdout
+    for name in builtin():
+        assert f"\n  {name} " in text

@@ -128,6 +128,14 @@ class SectionedCommand(click.Command):
         super().__init__(*args, **kwargs)
         self.sections = sections or {}
 
+    def format_help_text(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        super().format_help_text(ctx, formatter)
+        if self.name == "render":  # the formats come from the registry, each its first doc line
+            from orbitwatch.render import builtin, describe
+
+            with formatter.section("Formats"):
+                formatter.write_dl([(name, describe(name)) for name in builtin()])
+
     def format_options(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         records = {}
         for param in self.get_params(ctx):
@@ -777,14 +785,6 @@ def render_cmd(
     """Export the timeline for the places a timeline goes.
 
     \b
-    Formats:
-      md          Markdown: a heading per month, a bullet per event, sources as links
-      html        one self-contained page with a drift chart per watched country
-      json/jsonl  events with readings and a schema version
-      csv         one row per event, lists joined with ';'
-      ics         iCalendar (RFC 5545) all-day events for calendar apps
-      timelinejs  the JSON that Knight Lab's TimelineJS reads
-    \b
     Examples:
       orbit render --format html -o timeline.html
       orbit render --format ics country:KZ -o kz.ics
@@ -1378,10 +1378,6 @@ def diff_cmd(
     if state.trouble:
         return int(ExitStatus.TROUBLE)
     return int(ExitStatus.OK if result.empty else ExitStatus.YES)
-
-
-def _print_problems_for(shown: str, problems: Sequence[Problem]) -> None:
-    report(problems)
 
 
 @command("add")

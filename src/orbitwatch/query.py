@@ -54,9 +54,6 @@ class Query:
     def fields(self) -> set[str]:
         return {term.field for term in self.terms}
 
-    def and_(self, other: Query) -> Query:
-        return Query(self.terms + other.terms)
-
 
 def split_text(text: str) -> list[str]:
     """A query written as one string (orbit.toml `when`) into its terms, shell-style."""
