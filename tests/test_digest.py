@@ -353,3 +353,17 @@ def test_a_query_term_after_a_bare_state_flag_is_refused(timeline: Path, tmp_pat
     assert result.exit_code == 2
     assert "--state 'country:KZ' looks like a query term, not a file" in result.stderr
     assert not (Path.cwd() / "country:KZ").exists()
+
+
+def test_the_recovery_the_message_suggests_works(timeline: Path, tmp_path: Path) -> None:
+    state = tmp_path / "state.json"
+    digest(timeline, state)
+    digest(timeline, state)
+    state.write_bytes(b"garbage")
+    refused = digest(timeline, state)
+    assert refused.returncode == 78
+    state.rename(tmp_path / "state.json.broken")  # mv FILE FILE.broken
+    assert digest(timeline, state).returncode == 78  # FILE.prev is there: no silent restart
+    base = digest(timeline, state, "--baseline")  # orbit digest --state FILE --baseline
+    assert base.returncode == 0 and base.stdout == b""
+    assert digest(timeline, state).stdout == b""  # and no flood afterwards

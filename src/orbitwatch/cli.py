@@ -1239,7 +1239,7 @@ def digest_cmd(
         return exit_status(digest)
 
     with StateLock(path, wait):
-        previous = load_state(path)
+        previous = load_state(path, fresh_start=baseline)
         digest = compute(previous)
         now = dt.datetime.now(dt.timezone.utc)
         if digest is None:

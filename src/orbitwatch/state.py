@@ -51,12 +51,13 @@ def unusable(path: Path, why: str) -> OrbitError:
     )
 
 
-def load_state(path: Path) -> DigestState:
-    """The state in FILE; an empty state only when neither FILE nor FILE.prev exists."""
+def load_state(path: Path, fresh_start: bool = False) -> DigestState:
+    """The state in FILE; an empty state only when neither FILE nor FILE.prev exists (or, with
+    fresh_start, for --baseline, which records everything and so cannot flood)."""
     try:
         data = path.read_bytes()
     except FileNotFoundError:
-        if Path(f"{path}.prev").exists():
+        if Path(f"{path}.prev").exists() and not fresh_start:
             raise unusable(path, f"it is missing but {path}.prev exists") from None
         return DigestState()
     except OSError as exc:
