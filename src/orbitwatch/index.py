@@ -177,14 +177,21 @@ class Index:
         except OSError:
             return None
         for attempt in range(2):
+            db = None
             try:
                 db = sqlite3.connect(path, timeout=5.0, isolation_level=None)
                 index = cls(db)
                 if index._prepare(os.path.abspath(root), settings_hash):
                     return index
                 db.close()
+            except sqlite3.OperationalError as exc:
+                if db is not None:
+                    db.close()
+                if "locked" in str(exc) or "busy" in str(exc):
+                    return None  # another run is busy with it: no index this time, no harm
             except sqlite3.DatabaseError:
-                pass
+                if db is not None:
+                    db.close()
             if attempt == 0:  # corrupt or foreign: rebuild once from nothing
                 for suffix in ("", "-journal", "-wal", "-shm"):
                     try:
