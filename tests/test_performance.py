@@ -287,3 +287,20 @@ def test_worker_processes_give_the_same_results(tmp_path: Path,
                                                      "required key 'title'",
                                                      "HEAD:events/bad.toml:2:1: error: unknown "
                                                      "key 'titel' (did you mean 'title'?)"]
+
+
+def test_a_locked_index_is_left_alone_and_the_load_still_right(cached: Path) -> None:
+    path = index_file(cached)
+    holder = sqlite3.connect(path, isolation_level=None)
+    holder.execute("BEGIN EXCLUSIVE")
+    try:
+        (cached / "events" / "e0.toml").write_text(BODY.format("while locked"), encoding="utf-8")
+        timeline = load_timeline(cached)
+        assert "while locked" in [e.title for e in timeline.events]
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    assert path.exists()
+    db = sqlite3.connect(path)
+    assert db.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+    assert db.execute("SELECT COUNT(*) FROM files").fetchone()[0] == 5
