@@ -927,15 +927,15 @@ def signals_cmd(
         else:
             rows_out(state, fmt, out.ARROW_HEADERS, out.arrow_rows(arrows), ("", "", "stance"))
         return finish(state)
-    rows = country_signals(events, reading_of, settings, on)
+    country_rows = country_signals(events, reading_of, settings, on)
     if fmt == "json":
-        write(out.signals_json(rows, on.isoformat(), settings.pole))
+        write(out.signals_json(country_rows, on.isoformat(), settings.pole))
     else:
         rows_out(
             state,
             fmt,
             out.SIGNAL_HEADERS,
-            out.signal_rows(rows),
+            out.signal_rows(country_rows),
             footer=f"drift away from {settings.pole} on {on.isoformat()}; half-life "
             f"{settings.half_life_text}; explain one with: orbit signals --explain CODE",
         )

@@ -90,7 +90,8 @@ def plan(
     if not unique:
         return None
     pending = state.pending if state is not None else None
-    pending_fps = set(pending.get("fingerprints", [])) if pending else set()  # type: ignore[union-attr]
+    listed = pending.get("fingerprints", []) if pending else []
+    pending_fps = {str(fp) for fp in listed} if isinstance(listed, list) else set()
     repeats = frozenset(a.fingerprint for a in unique if a.fingerprint in pending_fps)
     ordered = order_alerts(unique, settings)
     involved = list(dict.fromkeys(a.country for a in ordered))

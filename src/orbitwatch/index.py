@@ -17,6 +17,7 @@ import os
 import sqlite3
 from collections.abc import Iterable, Sequence
 from pathlib import Path
+from typing import Any
 
 from orbitwatch import __version__
 from orbitwatch.errors import Problem
@@ -71,7 +72,7 @@ def _date(record: tuple[int, int] | None) -> PartialDate | None:
     return None if record is None else PartialDate(_from_ordinal(record[0]), PRECISIONS[record[1]])
 
 
-def to_record(event: Event | None, problems: Sequence[Problem]) -> tuple[object, ...]:
+def to_record(event: Event | None, problems: Sequence[Problem]) -> Any:
     event_record = None
     if event is not None:
         event_record = (
@@ -99,57 +100,32 @@ def to_record(event: Event | None, problems: Sequence[Problem]) -> tuple[object,
     return (event_record, problem_records)
 
 
-def from_record(record: tuple[object, ...], shown: str) -> tuple[Event | None, list[Problem]]:
+def from_record(record: Any, shown: str) -> tuple[Event | None, list[Problem]]:
+    """The Event (or None) and problems of a record; problems are shown as `shown`."""
     event_record, problem_records = record
     event = None
     if event_record is not None:
-        (
-            event_id,
-            path,
-            line,
-            date,
-            end,
-            title,
-            summary,
-            countries,
-            actors,
-            tags,
-            status,
-            sources,
-            signal,
-            warn,
-            pinned,
-        ) = event_record  # type: ignore[misc]
+        (event_id, path, line, date, end, title, summary, countries, actors, tags, status,
+         sources, signal, warn, pinned) = event_record  # fmt: skip
+        start = PartialDate(_from_ordinal(date[0]), PRECISIONS[date[1]])
         event = Event(
-            event_id,
-            path,
-            line,
-            _date(date),
-            title,
-            _date(end),
-            summary,
-            countries,
-            actors,  # type: ignore[arg-type]
-            tags,
-            status,
-            tuple(Source(t, p, u, a, _date(d)) for t, p, u, a, d in sources),  # type: ignore[union-attr]
-            SignalOverride(*signal) if signal is not None else None,  # type: ignore[misc]
-            warn,
-            pinned,  # type: ignore[arg-type]
-        )
+            event_id, path, line, start, title, _date(end), summary, countries, actors,
+            tags, status, tuple(Source(t, p, u, a, _date(d)) for t, p, u, a, d in sources),
+            SignalOverride(*signal) if signal is not None else None, warn, pinned,
+        )  # fmt: skip
     problems = [
-        Problem(shown, line, col, message, severity, hint, field)  # type: ignore[misc]
+        Problem(shown, line, col, message, severity, hint, field)
         for line, col, message, severity, hint, field in problem_records
-    ]  # type: ignore[union-attr]
+    ]
     return event, problems
 
 
-def dump(record: tuple[object, ...]) -> bytes:
+def dump(record: Any) -> bytes:
     return marshal.dumps(record)
 
 
-def load(blob: bytes) -> tuple[object, ...]:
-    return marshal.loads(blob)  # type: ignore[no-any-return]
+def load(blob: bytes) -> Any:
+    return marshal.loads(blob)
 
 
 # -- the database ---------------------------------------------------------------------------

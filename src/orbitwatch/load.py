@@ -762,7 +762,7 @@ def _parse_contents(
 
     size = 1000
     chunks = [(items[i : i + size], label, str(root), settings) for i in range(0, len(items), size)]
-    results = []
+    results: list[tuple[Event | None, list[Problem]]] = []
     try:
         with concurrent.futures.ProcessPoolExecutor(
             max_workers=min(4, os.cpu_count() or 1)

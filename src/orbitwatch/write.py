@@ -325,17 +325,17 @@ def row_fields(
 def _sources(gathered: Mapping[str, list[object]], first: object) -> list[dict[str, object]]:
     given = [v for v in gathered.get("sources", []) if isinstance(v, list)]
     if given:
-        sources = []
+        given_sources: list[dict[str, object]] = []
         for item in given[0]:
             if isinstance(item, dict):
-                entry = {k: v for k, v in item.items() if v not in (None, "")}
-                if "date" in entry:
+                kept = {k: v for k, v in item.items() if v not in (None, "")}
+                if "date" in kept:
                     try:
-                        entry["date"] = toml_date(parse_partial(str(entry["date"])))
+                        kept["date"] = toml_date(parse_partial(str(kept["date"])))
                     except DateError:
                         pass
-                sources.append(entry)
-        return sources
+                given_sources.append(kept)
+        return given_sources
     columns = {
         "title": [*gathered.get("source_titles", []), *gathered.get("source_title", [])],
         "publisher": [*gathered.get("source_publishers", []), *gathered.get("publisher", [])],

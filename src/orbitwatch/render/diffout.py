@@ -6,7 +6,7 @@ Generators of text; event text is escaped for each format.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 from orbitwatch.diff import EventChange, FieldChange, TimelineDiff
 from orbitwatch.render.data import SCHEMA_VERSION
@@ -29,8 +29,7 @@ def _summary(diff: TimelineDiff, old: str, new: str) -> str:
     return f"{old} -> {new}: " + ", ".join(parts)
 
 
-def _field_line(change: FieldChange, esc: object = one_line) -> str:
-    escape = esc  # type: ignore[assignment]
+def _field_line(change: FieldChange, escape: Callable[[str], str] = one_line) -> str:
     if change.added or change.removed:
         items = [f"+{escape(x)}" for x in change.added] + [f"-{escape(x)}" for x in change.removed]
         return f"{change.field}: {' '.join(items)}"
