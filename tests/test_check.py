@@ -132,3 +132,14 @@ def test_editor_debris_and_dotfiles_are_skipped(tmp_path: Path) -> None:
     (events / "e.toml").write_text(GOOD, encoding="utf-8")
     timeline = load_timeline(tmp_path)
     assert timeline.problems == [] and [e.id for e in timeline.events] == ["e"]
+
+
+def test_the_built_in_alpha2_set_is_pycountrys() -> None:
+    import pycountry
+
+    from orbitwatch.countries import ALPHA_2, lookup, name
+
+    assert ALPHA_2 == {country.alpha_2 for country in pycountry.countries}
+    assert (lookup("kz"), lookup("KAZ"), lookup("Kyrgyzstan"), lookup("Narnia")) == (
+        "KZ", "KZ", "KG", None)
+    assert name("TJ") == "Tajikistan"
