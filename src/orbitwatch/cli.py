@@ -473,6 +473,7 @@ def complete_revisions(ctx: click.Context, param: click.Parameter, incomplete: s
 @click.option(
     "--root",
     metavar="DIR",
+    type=click.Path(file_okay=False),
     help="Timeline folder (default: ORBIT_ROOT, then the "
     "nearest folder upward with orbit.toml or events/).",
 )

@@ -43,6 +43,8 @@ def timeline_lines(
     width = max(40, width)
     year = None
     month = None
+    if not events:
+        return
     for event in events:
         start = event.date.start
         if start.year != year:
@@ -93,6 +95,8 @@ def timeline_lines(
             detail += f" · {reading.stance} ({reading.rule})"
         for piece in _wrap(one_line(detail), room):
             yield [(" " * len(head), ""), (piece, "id")]
+    yield [("", "")]
+    yield legend()
 
 
 def lanes_lines(
@@ -118,6 +122,24 @@ def lanes_lines(
         title = one_line(event.title)
         row.append((" " + (title if len(title) <= room else title[: room - 1] + "…"), "title"))
         yield row
+    if events:
+        yield [("", "")]
+        yield legend()
+
+
+def legend() -> list[Segment]:
+    """The key to the markers, shown under a timeline."""
+    return [
+        ("", ""),
+        (MARKER["away"], "stance.away"),
+        (" away  ", "id"),
+        (MARKER["toward"], "stance.toward"),
+        (" toward  ", "id"),
+        (MARKER["neutral"], "stance.neutral"),
+        (" neutral  ", "id"),
+        (MARKER["none"], "stance.none"),
+        (" no reading", "id"),
+    ]
 
 
 def plain(lines: Iterator[list[Segment]]) -> Iterator[str]:
