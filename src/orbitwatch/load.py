@@ -153,10 +153,16 @@ def _read_regular(path: Path) -> bytes:
         info = os.fstat(fd)
         if not stat.S_ISREG(info.st_mode):
             raise _NotRegular(f"not a regular file ({_kind(info.st_mode)}); not read")
-        chunks = []
-        remaining = MAX_FILE_BYTES + 1
+        # Ask for the size fstat gives plus one byte: a short read is the end of the file, so
+        # no second read (and no 1 MiB buffer per file) is needed in the usual case.
+        want = min(info.st_size, MAX_FILE_BYTES) + 1
+        data = os.read(fd, want)
+        if len(data) < want:
+            return data
+        chunks = [data]  # the file grew since fstat: read on, up to the cap
+        remaining = MAX_FILE_BYTES + 1 - len(data)
         while remaining > 0:
-            chunk = os.read(fd, remaining)
+            chunk = os.read(fd, min(remaining, 65536))
             if not chunk:
                 break
             chunks.append(chunk)
