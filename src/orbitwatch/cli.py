@@ -10,13 +10,29 @@ import errno
 import os
 import sys
 from collections.abc import Iterable, Sequence
-from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from orbitwatch import __version__
 from orbitwatch.errors import ExitStatus, OrbitError, Problem, UsageError
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+
+def _as_path(value: object) -> Path:
+    """pathlib only when a command needs it: `orbit --version` should not pay for it."""
+    from pathlib import Path
+
+    return Path(value)  # type: ignore[arg-type]
+
+
+def _cwd() -> Path:
+    from pathlib import Path
+
+    return Path.cwd()
+
 
 COMMAND_ORDER = (
     "list",
@@ -244,7 +260,7 @@ def report(problems: Iterable[Problem]) -> int:
 def load(state: State, only: Sequence[Path] | None = None, prefilter: Any = None) -> Any:
     from orbitwatch.load import find_root, load_timeline
 
-    root = find_root(state.root, os.environ, Path.cwd())
+    root = find_root(state.root, os.environ, _cwd())
     with Progress() as progress:
         timeline = load_timeline(
             root, only, use_cache=not state.no_cache, progress=progress.update, prefilter=prefilter
@@ -367,7 +383,7 @@ def _completion_timeline(ctx: click.Context) -> Any:
     from orbitwatch.load import find_root, load_timeline
 
     root_option = ctx.find_root().params.get("root")
-    root = find_root(root_option, os.environ, Path.cwd())
+    root = find_root(root_option, os.environ, _cwd())
     return load_timeline(root)
 
 
@@ -445,7 +461,7 @@ def complete_revisions(ctx: click.Context, param: click.Parameter, incomplete: s
     try:
         from orbitwatch.load import find_root
 
-        root = find_root(ctx.find_root().params.get("root"), os.environ, Path.cwd())
+        root = find_root(ctx.find_root().params.get("root"), os.environ, _cwd())
         result = subprocess.run(
             ["git", "for-each-ref", "--format=%(refname:short)", "refs/heads", "refs/tags"],
             cwd=root,
@@ -503,7 +519,7 @@ def cli(ctx: click.Context, root: str | None, color: bool | None, no_cache: bool
 
 
 @command("check")
-@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.argument("paths", nargs=-1, type=click.Path())
 @click.option(
     "--format",
     "fmt",
@@ -526,11 +542,11 @@ def check_cmd(state: State, paths: tuple[Path, ...], fmt: str) -> int:
 
     from orbitwatch.load import find_root, load_timeline
 
-    root = find_root(state.root, os.environ, Path.cwd())
+    root = find_root(state.root, os.environ, _cwd())
     only = None
     if paths:
         only = []
-        for path in paths:
+        for path in map(_as_path, paths):
             only.extend(sorted(path.rglob("*.toml")) if path.is_dir() else [path])
     with Progress() as progress:
         timeline = load_timeline(root, only, use_cache=not state.no_cache, progress=progress.update)
@@ -668,7 +684,7 @@ def show_cmd(state: State, event_id: str, fmt: str) -> int:
         from orbitwatch.load import find_root, load_timeline
 
         everything = load_timeline(
-            find_root(state.root, os.environ, Path.cwd()), use_cache=not state.no_cache
+            find_root(state.root, os.environ, _cwd()), use_cache=not state.no_cache
         )
         raise UsageError(
             f"no event with id '{event_id}'"
@@ -763,7 +779,7 @@ def render_formats() -> list[str]:
 @click.option(
     "-o",
     "--output",
-    type=click.Path(dir_okay=False, path_type=Path),
+    type=click.Path(dir_okay=False),
     default=None,
     help="Write to FILE atomically (temporary file, then rename); default stdout.",
 )
@@ -794,6 +810,7 @@ def render_cmd(
     from orbitwatch.render import RenderInput, builtin
     from orbitwatch.signals import country_signals
 
+    output = _as_path(output) if output is not None else None
     parse_query(terms)
     timeline = load(state)
     on = today()
@@ -1023,9 +1040,12 @@ def _run_deliver_cmd(argv: list[str], data: bytes) -> int:
             stdout=subprocess.DEVNULL,
             preexec_fn=lambda: signal.pthread_sigmask(signal.SIG_SETMASK, previous),
         )
-    finally:
+    except BaseException:
         signal.pthread_sigmask(signal.SIG_SETMASK, previous)
+        raise
     try:
+        # A signal held while the child started strikes here, inside the guard below.
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
         process.communicate(data)
     except BaseException:
         process.kill()
@@ -1177,7 +1197,7 @@ def digest_cmd(
     on = as_of_date(as_of)
     if fmt == "email" and not mail_to:
         raise UsageError("--format email needs --mail-to ADDR")
-    root = find_root(state.root, os.environ, Path.cwd())
+    root = find_root(state.root, os.environ, _cwd())
     path: Path | None = None
     if state_file:
         from orbitwatch.query import FIELD_RE, FIELDS
@@ -1189,9 +1209,9 @@ def digest_cmd(
                 hint="Put terms before --state, or write --state= for the default state file.",
             )
     if state_file is not None:
-        path = Path(state_file or os.environ.get("ORBIT_STATE") or default_state_path(root))
+        path = _as_path(state_file or os.environ.get("ORBIT_STATE") or default_state_path(root))
     elif os.environ.get("ORBIT_STATE"):
-        path = Path(os.environ["ORBIT_STATE"])
+        path = _as_path(os.environ["ORBIT_STATE"])
     if baseline and path is None:
         raise UsageError("--baseline needs a state file: --state FILE (or ORBIT_STATE)")
 
@@ -1274,7 +1294,7 @@ def load_side(state: State, root: Path, spec: str) -> tuple[Any, str]:
     """A diff side: an existing folder, or a git revision of the timeline's repository."""
     from orbitwatch.load import load_revision, load_timeline
 
-    folder = Path(spec)
+    folder = _as_path(spec)
     if spec not in ("", ".") and folder.is_dir():
         timeline = load_timeline(folder)
         label = spec
@@ -1293,7 +1313,7 @@ def looks_like_side(root: Path, spec: str) -> bool:
     m = FIELD_RE.match(spec)
     if spec.startswith("not:") or (m and m.group(1) in FIELDS):
         return False
-    if Path(spec).is_dir():
+    if _as_path(spec).is_dir():
         return True
     try:
         resolve_revision(root, spec)
@@ -1338,7 +1358,7 @@ def diff_cmd(
     from orbitwatch.render import diffout
     from orbitwatch.signals import readings
 
-    root = find_root(state.root, os.environ, Path.cwd())
+    root = find_root(state.root, os.environ, _cwd())
     new_spec = rest[0] if rest and looks_like_side(root, rest[0]) else None
     terms = rest[1:] if new_spec is not None else rest
     query = parse_query(terms)
@@ -1452,7 +1472,7 @@ def add_cmd(
     from orbitwatch.load import display_path, find_root, load_timeline
     from orbitwatch.write import NewEvent, plan_add
 
-    root = find_root(state.root, os.environ, Path.cwd())
+    root = find_root(state.root, os.environ, _cwd())
     timeline = load_timeline(root)
     new = NewEvent(
         date_text,
@@ -1499,7 +1519,7 @@ def add_cmd(
 
 
 @command("import")
-@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
 @click.option(
     "--format",
     "fmt",
@@ -1538,6 +1558,8 @@ def import_cmd(
       orbit import sheet.csv --map Headline=title --map Notes=summary --map Remarks=ignore
     """
     from orbitwatch.fsio import import_files
+
+    file = _as_path(file)
     from orbitwatch.load import display_path, find_root, load_timeline
     from orbitwatch.render.text import visible
     from orbitwatch.write import parse_mapping, plan_import, read_rows
@@ -1554,7 +1576,7 @@ def import_cmd(
         rows = read_rows(file.read_text(encoding="utf-8-sig"), kind)
     except (UnicodeDecodeError, ValueError, OSError) as exc:
         raise OrbitError(f"{file}: cannot read as {kind}: {exc}") from None
-    root = find_root(state.root, os.environ, Path.cwd())
+    root = find_root(state.root, os.environ, _cwd())
     timeline = load_timeline(root)
     shown_file = display_path(file)
     plan = plan_import(
@@ -1616,7 +1638,7 @@ GITIGNORE = "# orbitwatch keeps no state in the timeline folder; editors do\n*~\
 
 
 @command("init")
-@click.argument("folder", required=False, default=".", type=click.Path(path_type=Path))
+@click.argument("folder", required=False, default=".", type=click.Path())
 @click.option(
     "--example",
     type=click.Choice(["central-asia"]),
@@ -1636,6 +1658,7 @@ def init_cmd(state: State, folder: Path, example: str | None, empty: bool) -> in
     import importlib.resources
     import shutil
 
+    folder = _as_path(folder)
     if example and empty:
         raise UsageError("--example and --empty exclude each other")
     if folder.exists() and (not folder.is_dir() or any(folder.iterdir())):

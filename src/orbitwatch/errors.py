@@ -6,7 +6,7 @@ No printing and no click here: cli.py turns these values into messages and exit 
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass
+from typing import NamedTuple
 
 
 class ExitStatus(enum.IntEnum):
@@ -18,9 +18,11 @@ class ExitStatus(enum.IntEnum):
     STATE_UNUSABLE = 78  # EX_CONFIG: the state file cannot be used
 
 
-@dataclass(frozen=True, slots=True)
-class Problem:
-    """A data problem located in a file: renders as `path:line:col: error: message`."""
+class Problem(NamedTuple):
+    """A data problem located in a file: renders as `path:line:col: error: message`.
+
+    A NamedTuple rather than a dataclass: `orbit --version` imports this module, and the
+    dataclasses module is a measurable share of a 50 ms start."""
 
     path: str
     line: int

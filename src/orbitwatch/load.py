@@ -5,7 +5,6 @@ Reads files; never prints. Every failure of one file becomes a located Problem a
 
 from __future__ import annotations
 
-import dataclasses
 import os
 import re
 import stat
@@ -548,7 +547,7 @@ def _load_indexed(
             event, file_problems = cache.from_record(cache.load(blob), "")
             if file_problems:
                 shown = show_rel(rel)
-                file_problems = [dataclasses.replace(p, path=shown) for p in file_problems]
+                file_problems = [p._replace(path=shown) for p in file_problems]
             if event is not None:
                 events.append(event)
             problems.extend(file_problems)
