@@ -262,3 +262,14 @@ def test_add_in_cron_environment(root: Path, tmp_path: Path) -> None:
     assert "sammit-odkb" in result.stdout.decode("utf-8")
     assert os.listdir(root / "events" / "2022") == ["2022-05-16-sammit-odkb.toml"]
     assert json.dumps(True)
+
+
+def test_only_csv_cells_lose_the_formula_guard(root: Path, tmp_path: Path) -> None:
+    source = tmp_path / "in.jsonl"
+    source.write_text('{"date": "2022-05-16", "title": "\'=quoted on purpose"}\n', "utf-8")
+    assert run("import", str(source), root=root).exit_code == 0
+    assert [e.title for e in load_timeline(root).events] == ["'=quoted on purpose"]
+    sheet = tmp_path / "in.csv"
+    sheet.write_text("date,title\n2022-05-17,'=SUM(A1)\n", encoding="utf-8")
+    assert run("import", str(sheet), root=root).exit_code == 0
+    assert "=SUM(A1)" in [e.title for e in load_timeline(root).events]

@@ -182,6 +182,7 @@ TARGETS = set(OWN_MAP) | {"publisher", "source_title", "source_url", "ignore"}
 class Row:
     number: int
     values: dict[str, object] = field(default_factory=dict)
+    from_csv: bool = False  # only our CSV export guards formulas with a leading quote
 
 
 @dataclass
@@ -195,7 +196,7 @@ def read_rows(data: str, fmt: str) -> list[Row]:
     """Rows of an import file as column -> value; CSV row numbers count the header as row 1."""
     if fmt == "csv":
         reader = csv.DictReader(io.StringIO(data, newline=""))
-        return [Row(index + 2, dict(row)) for index, row in enumerate(reader)]
+        return [Row(index + 2, dict(row), from_csv=True) for index, row in enumerate(reader)]
     if fmt == "jsonl":
         rows = []
         for index, line in enumerate(data.splitlines(), start=1):
@@ -246,7 +247,7 @@ def row_fields(
             continue  # reported once for the whole file by unknown_columns()
         if target == "ignore":
             continue
-        gathered.setdefault(target, []).append(_unformula(value))
+        gathered.setdefault(target, []).append(_unformula(value) if row.from_csv else value)
     fields: dict[str, object] = {}
 
     def first(name: str) -> object:
