@@ -192,3 +192,23 @@ def test_a_hanging_or_failing_git_is_a_clean_error(repo: Path, tmp_path: Path) -
                          env=cron_env(tmp_path, PATH=f"{shim}:/usr/bin:/bin"))
     assert result.returncode == 2 and b"Traceback" not in result.stderr
     assert b"is not in a git repository" in result.stderr
+
+
+def test_a_mass_rename_pairs_every_event_by_date() -> None:
+    import datetime as dt
+
+    from orbitwatch.diff import compare_events
+    from orbitwatch.model import Event, PartialDate
+
+    def event(event_id: str, day: int, title: str) -> Event:
+        date = PartialDate.day(2022, 1, 1)
+        date = PartialDate(date.start + dt.timedelta(days=day), date.precision)
+        return Event(id=event_id, path=f"events/{event_id}.toml", line=1, date=date, title=title)
+
+    old = [event(f"old-{i}", i % 60, f"Event number {i}") for i in range(600)]
+    new = [event(f"new-{i}", i % 60, f"Event number {i}") for i in range(600)]
+    moved = event("new-moved", 400, "Event number 0")  # same content, another date: not a rename
+    changes = compare_events([*old, event("old-moved", 0, "Event number 0")], [*new, moved])
+    renames = {(c.old.id, c.new.id) for c in changes if c.kind == "renamed"}  # type: ignore[union-attr]
+    assert {(f"old-{i}", f"new-{i}") for i in range(600)} <= renames
+    assert ("old-moved", "new-moved") not in renames

@@ -998,9 +998,9 @@ def alerts_cmd(
     on = as_of_date(as_of)
     start = None
     if since:
-        from orbitwatch.query import _date_period
+        from orbitwatch.query import term_period
 
-        start = _date_period("since", since, on, f"--since {since}").first
+        start = term_period("since", since, on, f"--since {since}").first
     timeline = load(state)
     reading_of = signal_context(timeline, on)
     by_id = {e.id: e for e in timeline.events}
@@ -1343,8 +1343,9 @@ def diff_cmd(
     """What changed between two versions of the timeline, and what it does to the signals.
 
     OLD and NEW are timeline folders or git revisions (HEAD~3, a tag, a branch,
-    main@{2.weeks.ago}); NEW defaults to the working tree. Exit 0: no differences,
-    1: differences, 2: trouble.
+    main@{2.weeks.ago}); NEW defaults to the working tree. Events match by id; an event
+    under a new id with the same date and the same (or 90% similar) content is a rename.
+    Exit 0: no differences, 1: differences, 2: trouble.
 
     \b
     Examples:

@@ -121,8 +121,7 @@ def field_changes(old: Event, new: Event) -> tuple[FieldChange, ...]:
 
 
 def _similarity(old: Event, new: Event) -> float:
-    if old.date != new.date:
-        return 0.0
+    """1.0 for the same content, else how alike title, summary and lists are (same date only)."""
     if not field_changes(old, new):
         return 1.0
     text_old = f"{old.title}\n{old.summary}\n{old.countries}{old.tags}{old.actors}"
@@ -141,8 +140,13 @@ def compare_events(old: Sequence[Event], new: Sequence[Event]) -> list[EventChan
             changes.append(EventChange("changed", old_by_id[event_id], new_by_id[event_id], fields))
     removed = [old_by_id[i] for i in old_by_id.keys() - new_by_id.keys()]
     added = [new_by_id[i] for i in new_by_id.keys() - old_by_id.keys()]
+    # A rename keeps its date, so only pairs on the same date are compared: a mass rename of
+    # 10,000 files stays linear instead of 10,000 x 10,000 text comparisons.
+    added_on: dict[object, list[Event]] = {}
+    for n in added:
+        added_on.setdefault(n.date, []).append(n)
     candidates = sorted(
-        ((_similarity(o, n), o.id, n.id, o, n) for o in removed for n in added),
+        ((_similarity(o, n), o.id, n.id, o, n) for o in removed for n in added_on.get(o.date, [])),
         key=lambda item: (-item[0], item[1], item[2]),
     )
     paired_old: set[str] = set()

@@ -192,11 +192,6 @@ def _position(data: bytes, offset: int) -> tuple[int, int]:
     return line, col
 
 
-def event_files(root: Path) -> list[Path]:
-    """Every *.toml under events/, any depth, in a stable order; dotfiles and debris skipped."""
-    return [Path(p) for p in _event_file_names(str(root / EVENTS_DIR), str(root))[0]]
-
-
 def _event_file_names(
     base: str, root: str | None = None
 ) -> tuple[list[str], list[tuple[str, str]]]:

@@ -134,7 +134,7 @@ def _validate(term: Term, original: str) -> None:
                 )
     elif term.field in DATE_FIELDS:
         # Parse once against a fixed day so syntax errors surface at parse time.
-        _date_period(term.field, term.values[0], dt.date(2000, 1, 1), original)
+        term_period(term.field, term.values[0], dt.date(2000, 1, 1), original)
 
 
 def resolve_country(value: str, original: str = "") -> str:
@@ -148,7 +148,8 @@ def resolve_country(value: str, original: str = "") -> str:
     return code
 
 
-def _date_period(field: str, value: str, today: dt.date, original: str) -> Period:
+def term_period(field: str, value: str, today: dt.date, original: str) -> Period:
+    """The period a date term (since/until/date/within) stands for; UsageError names the term."""
     try:
         if field in ("since", "until"):
             rel = relative_day(value, today)
@@ -216,7 +217,7 @@ def _positive(term: Term, today: dt.date) -> Predicate:
             n in s.publisher.casefold() or n in s.url.casefold() for s in e.sources for n in needles
         )
     if field in DATE_FIELDS:
-        period = _date_period(field, values[0], today, str(term))
+        period = term_period(field, values[0], today, str(term))
         if field == "within":
             return lambda e, r: period.contains(e.first_day, e.last_day)
         return lambda e, r: period.overlaps(e.first_day, e.last_day)
@@ -242,7 +243,7 @@ def prefilter(query: Query, today: dt.date) -> Prefilter:
         elif term.field == "id" and not any(ch in v for v in term.values for ch in "*?["):
             ids = frozenset(term.values) if ids is None else ids & frozenset(term.values)
         elif term.field in DATE_FIELDS:
-            period = _date_period(term.field, term.values[0], today, str(term))
+            period = term_period(term.field, term.values[0], today, str(term))
             if period.last is not None:
                 first_max = period.last if first_max is None else min(first_max, period.last)
             if period.first is not None:

@@ -64,10 +64,6 @@ class Contribution:
     decay: float
     value: float  # sign x weight x certainty x decay
 
-    @property
-    def day(self) -> dt.date:
-        return self.event.date.middle
-
 
 def contributions(
     events: Iterable[Event],

@@ -5,6 +5,7 @@ No rich here: terminal.py draws the rows; plain output joins them with tabs.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from collections.abc import Iterator, Sequence
 
@@ -247,10 +248,9 @@ def explain_cards(parts: Sequence[Contribution], half_life: str, on: str) -> lis
     """For a terminal: one small block per event, the arithmetic spelled out."""
     total = sum(abs(p.value) for p in parts) or 1.0
     cards = []
+    day = dt.date.fromisoformat(on)
     for p in sorted(parts, key=lambda p: (-abs(p.value), p.event.id)):
-        import datetime as dt
-
-        age = max(0, (dt.date.fromisoformat(on) - p.event.date.middle).days)
+        age = max(0, (day - p.event.date.middle).days)
         cards.append(
             [
                 f"{p.value:+.3f}",
