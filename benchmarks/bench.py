@@ -60,7 +60,10 @@ def measure(argv: list[str], env: dict[str, str], before: object = None) -> tupl
 
 
 def run_case(
-    argv: list[str], env: dict[str, str], rounds: int, before: object = None,
+    argv: list[str],
+    env: dict[str, str],
+    rounds: int,
+    before: object = None,
     warmup: bool = False,
 ) -> tuple[float, float]:
     if warmup:  # warm cases: one unmeasured run first, so the index and page cache are warm

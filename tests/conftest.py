@@ -79,16 +79,24 @@ def orbit_executable() -> list[str]:
 
 
 def run_process(
-    *args: str, env: dict[str, str] | None = None, cwd: Path | None = None,
-    stdin: int | None = subprocess.DEVNULL, timeout: float = 60, **kwargs: object,
+    *args: str,
+    env: dict[str, str] | None = None,
+    cwd: Path | None = None,
+    stdin: int | None = subprocess.DEVNULL,
+    timeout: float = 60,
+    **kwargs: object,
 ) -> subprocess.CompletedProcess[bytes]:
     """The installed `orbit` in a real subprocess (bytes out, for encoding checks)."""
     full_env = dict(os.environ) if env is None else env
     kwargs.setdefault("stdout", subprocess.PIPE)
     kwargs.setdefault("stderr", subprocess.PIPE)
     return subprocess.run(
-        [*orbit_executable(), *args], env=full_env, cwd=cwd, stdin=stdin,
-        timeout=timeout, **kwargs,  # type: ignore[arg-type]
+        [*orbit_executable(), *args],
+        env=full_env,
+        cwd=cwd,
+        stdin=stdin,
+        timeout=timeout,
+        **kwargs,  # type: ignore[arg-type]
     )
 
 

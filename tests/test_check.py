@@ -23,45 +23,81 @@ def problems_of(root: Path) -> list[str]:
 @pytest.mark.parametrize(
     ("body", "expected"),
     [
-        ('date = 2022-05-16\ntitel = "x"\ntitle = "y"\n',
-         "events/e.toml:2:1: error: unknown key 'titel' (did you mean 'title'?)"),
+        (
+            'date = 2022-05-16\ntitel = "x"\ntitle = "y"\n',
+            "events/e.toml:2:1: error: unknown key 'titel' (did you mean 'title'?)",
+        ),
         ('title = "y"\n', "events/e.toml:1:1: error: missing required key 'date'"),
         ("date = 2022-05-16\n", "events/e.toml:1:1: error: missing required key 'title'"),
         ('date = 2022-05-16\ntitle = "  "\n', "events/e.toml:2:1: error: 'title' is empty"),
-        ('date = 2022-05-16\ntitle = 5\n',
-         "events/e.toml:2:1: error: 'title' must be a string, not an integer"),
-        ('date = "16/05/2022"\ntitle = "x"\n',
-         "events/e.toml:1:1: error: 'date' is '16/05/2022'; use a TOML date (2022-05-16) or \"2022-05\" / \"2022\""),
-        ('date = "2022-02-30"\ntitle = "x"\n',
-         "events/e.toml:1:1: error: 'date': '2022-02-30' is not a real date: Feb 2022 has 28 days; use an existing day in ISO form YYYY-MM-DD"),
-        ('date = 2022-05-16T10:00:00\ntitle = "x"\n',
-         "events/e.toml:1:1: error: 'date' is a date-time; give a date: 2022-05-16"),
-        ('date = 2022-05-16\nend = 2022-05-01\ntitle = "x"\n',
-         "events/e.toml:2:1: error: 'end' (2022-05-01) is before 'date' (2022-05-16)"),
-        ('date = 2022-05-16\ntitle = "x"\nstatus = "rumoured"\n',
-         "events/e.toml:3:1: error: 'status' is 'rumoured' (did you mean 'rumored'?); use one of occurred, scheduled, reported, rumored, denied"),
-        ('date = 2022-05-16\ntitle = "x"\ncountries = ["XX"]\n',
-         "events/e.toml:3:1: error: unknown country code 'XX' (not ISO 3166-1 alpha-2)"),
-        ('date = 2022-05-16\ntitle = "x"\ncountries = ["KAZ"]\n',
-         "events/e.toml:3:1: error: country 'KAZ' must be written as its ISO 3166-1 alpha-2 code 'KZ'"),
-        ('date = 2022-05-16\ntitle = "x"\ncountries = "KZ"\n',
-         "events/e.toml:3:1: error: 'countries' must be a list of strings"),
-        ('date = 2022-05-16\ntitle = "x"\n\n[[sources]]\ntitle = "s"\nurl = "javascript:alert(1)"\n',
-         "events/e.toml:6:1: error: source url 'javascript:alert(1)' must start with http:// or https://"),
-        ('date = 2022-05-16\ntitle = "x"\n\n[[sources]]\ntitle = "s"\nlink = "https://a.b"\n',
-         "events/e.toml:6:1: error: unknown key 'link' in [[sources]]"),
-        ('date = 2022-05-16\ntitle = "x"\n\n[signal]\nstance = "away"\nweight = 9\n',
-         "events/e.toml:6:1: error: [signal] weight is 9; use a whole number 1 to 5"),
-        ('date = 2022-05-16\ntitle = "x"\n\n[signal]\nstance = "left"\n',
-         "events/e.toml:5:1: error: [signal] stance is 'left'; use away, toward or neutral"),
-        ('date = 2022-05-16\ntitle = "a\\u001b[31mred"\n',
-         "events/e.toml:2:1: error: 'title' contains a control character U+001B; remove it"),
-        ('date = 2022-05-16\ntitle = "a\\u202eb"\n',
-         "events/e.toml:2:1: error: 'title' contains a control character U+202E; remove it"),
-        ('date = 2022-05-16\ntitle = "x"\nid = "../up"\n',
-         "events/e.toml:3:1: error: 'id' must be letters, digits, '.', '_' or '-' (at most 200), starting with a letter or digit"),
-        ('date = 2022-05-16\ntitle = "x"\nwarn = [0]\n',
-         "events/e.toml:3:1: error: 'warn' must be a list of days before the event, e.g. [14, 7, 1]"),
+        (
+            "date = 2022-05-16\ntitle = 5\n",
+            "events/e.toml:2:1: error: 'title' must be a string, not an integer",
+        ),
+        (
+            'date = "16/05/2022"\ntitle = "x"\n',
+            "events/e.toml:1:1: error: 'date' is '16/05/2022'; use a TOML date (2022-05-16) or \"2022-05\" / \"2022\"",
+        ),
+        (
+            'date = "2022-02-30"\ntitle = "x"\n',
+            "events/e.toml:1:1: error: 'date': '2022-02-30' is not a real date: Feb 2022 has 28 days; use an existing day in ISO form YYYY-MM-DD",
+        ),
+        (
+            'date = 2022-05-16T10:00:00\ntitle = "x"\n',
+            "events/e.toml:1:1: error: 'date' is a date-time; give a date: 2022-05-16",
+        ),
+        (
+            'date = 2022-05-16\nend = 2022-05-01\ntitle = "x"\n',
+            "events/e.toml:2:1: error: 'end' (2022-05-01) is before 'date' (2022-05-16)",
+        ),
+        (
+            'date = 2022-05-16\ntitle = "x"\nstatus = "rumoured"\n',
+            "events/e.toml:3:1: error: 'status' is 'rumoured' (did you mean 'rumored'?); use one of occurred, scheduled, reported, rumored, denied",
+        ),
+        (
+            'date = 2022-05-16\ntitle = "x"\ncountries = ["XX"]\n',
+            "events/e.toml:3:1: error: unknown country code 'XX' (not ISO 3166-1 alpha-2)",
+        ),
+        (
+            'date = 2022-05-16\ntitle = "x"\ncountries = ["KAZ"]\n',
+            "events/e.toml:3:1: error: country 'KAZ' must be written as its ISO 3166-1 alpha-2 code 'KZ'",
+        ),
+        (
+            'date = 2022-05-16\ntitle = "x"\ncountries = "KZ"\n',
+            "events/e.toml:3:1: error: 'countries' must be a list of strings",
+        ),
+        (
+            'date = 2022-05-16\ntitle = "x"\n\n[[sources]]\ntitle = "s"\nurl = "javascript:alert(1)"\n',
+            "events/e.toml:6:1: error: source url 'javascript:alert(1)' must start with http:// or https://",
+        ),
+        (
+            'date = 2022-05-16\ntitle = "x"\n\n[[sources]]\ntitle = "s"\nlink = "https://a.b"\n',
+            "events/e.toml:6:1: error: unknown key 'link' in [[sources]]",
+        ),
+        (
+            'date = 2022-05-16\ntitle = "x"\n\n[signal]\nstance = "away"\nweight = 9\n',
+            "events/e.toml:6:1: error: [signal] weight is 9; use a whole number 1 to 5",
+        ),
+        (
+            'date = 2022-05-16\ntitle = "x"\n\n[signal]\nstance = "left"\n',
+            "events/e.toml:5:1: error: [signal] stance is 'left'; use away, toward or neutral",
+        ),
+        (
+            'date = 2022-05-16\ntitle = "a\\u001b[31mred"\n',
+            "events/e.toml:2:1: error: 'title' contains a control character U+001B; remove it",
+        ),
+        (
+            'date = 2022-05-16\ntitle = "a\\u202eb"\n',
+            "events/e.toml:2:1: error: 'title' contains a control character U+202E; remove it",
+        ),
+        (
+            'date = 2022-05-16\ntitle = "x"\nid = "../up"\n',
+            "events/e.toml:3:1: error: 'id' must be letters, digits, '.', '_' or '-' (at most 200), starting with a letter or digit",
+        ),
+        (
+            'date = 2022-05-16\ntitle = "x"\nwarn = [0]\n',
+            "events/e.toml:3:1: error: 'warn' must be a list of days before the event, e.g. [14, 7, 1]",
+        ),
     ],
 )
 def test_each_check(tmp_path: Path, body: str, expected: str) -> None:
@@ -93,7 +129,7 @@ def test_non_utf8_nul_and_oversized_files(tmp_path: Path) -> None:
 
 def test_a_leading_bom_is_accepted(tmp_path: Path) -> None:
     (tmp_path / "events").mkdir()
-    (tmp_path / "events" / "e.toml").write_bytes(b'\xef\xbb\xbf' + GOOD.encode())
+    (tmp_path / "events" / "e.toml").write_bytes(b"\xef\xbb\xbf" + GOOD.encode())
     timeline = load_timeline(tmp_path)
     assert timeline.problems == [] and [e.id for e in timeline.events] == ["e"]
 
@@ -110,7 +146,8 @@ def test_duplicate_ids_name_both_files(tmp_path: Path) -> None:
 def test_every_problem_in_a_file_is_reported(tmp_path: Path) -> None:
     (tmp_path / "events").mkdir()
     (tmp_path / "events" / "e.toml").write_text(
-        'date = 2022-05-16\ntitle = ""\ncountries = ["XX"]\nstatus = "maybe"\n', encoding="utf-8")
+        'date = 2022-05-16\ntitle = ""\ncountries = ["XX"]\nstatus = "maybe"\n', encoding="utf-8"
+    )
     assert len(problems_of(tmp_path)) == 3
 
 
@@ -141,5 +178,9 @@ def test_the_built_in_alpha2_set_is_pycountrys() -> None:
 
     assert ALPHA_2 == {country.alpha_2 for country in pycountry.countries}
     assert (lookup("kz"), lookup("KAZ"), lookup("Kyrgyzstan"), lookup("Narnia")) == (
-        "KZ", "KZ", "KG", None)
+        "KZ",
+        "KZ",
+        "KG",
+        None,
+    )
     assert name("TJ") == "Tajikistan"

@@ -55,16 +55,22 @@ def test_list_json_carries_schema_and_precision(write_events: Callable[..., Path
     document = json.loads(run("list", "--format", "json", root=root).stdout)
     assert document["schema_version"] == 1
     assert [(e["id"], e["date"], e["precision"]) for e in document["events"]] == [
-        ("b", "2021-08", "month"), ("a", "2022-05-16", "day")]
+        ("b", "2021-08", "month"),
+        ("a", "2022-05-16", "day"),
+    ]
     lines = run("list", "--format", "jsonl", root=root).stdout.splitlines()
     assert [json.loads(line)["id"] for line in lines] == ["b", "a"]
 
 
 def test_list_csv_neutralises_formulas(write_events: Callable[..., Path]) -> None:
-    root = write_events({"events/f.toml": """
+    root = write_events(
+        {
+            "events/f.toml": """
         date = 2022-05-16
         title = "=HYPERLINK(\\"http://evil\\")"
-        """})
+        """
+        }
+    )
     out = run("list", "--format", "csv", root=root).stdout
     assert out.splitlines()[1].startswith('f,2022-05-16,,"\'=HYPERLINK(""http://evil"")"')
 
@@ -87,7 +93,8 @@ def test_bad_query_terms_are_usage_errors(write_events: Callable[..., Path]) -> 
     assert result.exit_code == 2
     assert result.stdout == ""
     assert result.stderr.startswith(
-        "orbit: error: unknown query field 'contry' in 'contry:KZ' (did you mean 'country'?)\n")
+        "orbit: error: unknown query field 'contry' in 'contry:KZ' (did you mean 'country'?)\n"
+    )
     result = run("list", "since:05/06/2022", root=root)
     assert result.exit_code == 2
     assert "ambiguous" in result.stderr and "2022-05-06 or 2022-06-05" in result.stderr
@@ -102,7 +109,8 @@ def test_check_exit_status_and_json(write_events: Callable[..., Path]) -> None:
     assert found.exit_code == 1
     assert found.stderr.endswith(
         "bad.toml:1:1: error: 'date': '2022-13' is not a real date: there is no month 13; use "
-        "YYYY-MM-DD\n")
+        "YYYY-MM-DD\n"
+    )
     document = json.loads(run("check", "--format", "json", root=root).stdout)
     assert [(p["line"], p["col"]) for p in document["problems"]] == [(1, 1)]
 
@@ -114,7 +122,9 @@ def test_check_named_files_only(write_events: Callable[..., Path]) -> None:
 
 
 def test_show_an_event_whole(write_events: Callable[..., Path]) -> None:
-    root = write_events({"events/s.toml": """
+    root = write_events(
+        {
+            "events/s.toml": """
         date = "2021-08"
         title = "Language patrols"
         summary = "Line one.\\nLine two."
@@ -129,12 +139,21 @@ def test_show_an_event_whole(write_events: Callable[..., Path]) -> None:
         stance = "away"
         weight = 2
         note = "Analyst's call."
-        """})
+        """
+        }
+    )
     out = run("show", "s", root=root, env={"COLUMNS": "100"}).stdout
-    for fragment in ("Language patrols", "Aug 2021  (month precision)", "KZ Kazakhstan",
-                     "patrols", "language", "→ away weight 2, from the event's own [signal] table",
-                     "Analyst's call.", "Line one.\nLine two.",
-                     "Article · Asia Times · https://asiatimes.com/x"):
+    for fragment in (
+        "Language patrols",
+        "Aug 2021  (month precision)",
+        "KZ Kazakhstan",
+        "patrols",
+        "language",
+        "→ away weight 2, from the event's own [signal] table",
+        "Analyst's call.",
+        "Line one.\nLine two.",
+        "Article · Asia Times · https://asiatimes.com/x",
+    ):
         assert fragment in out
     doc = json.loads(run("show", "s", "--format", "json", root=root).stdout)
     assert doc["signal"] == {"stance": "away", "weight": 2, "note": "Analyst's call."}
@@ -160,8 +179,11 @@ def test_markup_in_event_text_prints_as_text(write_events: Callable[..., Path]) 
 
 
 def test_escape_sequences_in_titles_are_refused_not_printed(
-        write_events: Callable[..., Path]) -> None:
-    root = write_events({**TWO, "events/esc.toml": 'date = 2022-05-16\ntitle = "\\u001b[2J\\u009b"\n'})
+    write_events: Callable[..., Path],
+) -> None:
+    root = write_events(
+        {**TWO, "events/esc.toml": 'date = 2022-05-16\ntitle = "\\u001b[2J\\u009b"\n'}
+    )
     result = run("list", root=root)
     assert result.exit_code == 2
     assert "\x1b" not in result.stdout + result.stderr and "\x9b" not in result.stderr
@@ -169,10 +191,17 @@ def test_escape_sequences_in_titles_are_refused_not_printed(
 
 
 def test_no_timeline_is_a_clear_error(tmp_path: Path) -> None:
-    result = subprocess.run([sys.executable, "-m", "orbitwatch", "list"], cwd=tmp_path,
-                            capture_output=True, text=True, env=cron_env(tmp_path))
+    result = subprocess.run(
+        [sys.executable, "-m", "orbitwatch", "list"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        env=cron_env(tmp_path),
+    )
     assert result.returncode == 2
-    assert result.stderr.startswith(f"orbit: error: no timeline here: no orbit.toml or events/ in {tmp_path}")
+    assert result.stderr.startswith(
+        f"orbit: error: no timeline here: no orbit.toml or events/ in {tmp_path}"
+    )
     assert "Traceback" not in result.stderr
 
 
@@ -186,7 +215,8 @@ def test_root_is_found_upward_and_from_orbit_root(write_events: Callable[..., Pa
 
 
 def test_cron_environment_writes_utf8_without_traceback(
-        write_events: Callable[..., Path], tmp_path: Path) -> None:
+    write_events: Callable[..., Path], tmp_path: Path
+) -> None:
     root = write_events({**TWO, "events/bad.toml": 'date = 2022-05-16\ntitle = "Қате"\nx = 1\n'})
     result = run_process("--root", str(root), "list", env=cron_env(tmp_path))
     assert result.returncode == 2
@@ -214,8 +244,12 @@ def test_version_imports_neither_rich_nor_dateutil() -> None:
 def test_stdout_to_dev_full_is_exit_74(write_events: Callable[..., Path], tmp_path: Path) -> None:
     root = write_events(TWO)
     with open("/dev/full", "wb") as full:
-        result = subprocess.run([sys.executable, "-m", "orbitwatch", "--root", str(root), "list"],
-                                stdout=full, stderr=subprocess.PIPE, env=cron_env(tmp_path))
+        result = subprocess.run(
+            [sys.executable, "-m", "orbitwatch", "--root", str(root), "list"],
+            stdout=full,
+            stderr=subprocess.PIPE,
+            env=cron_env(tmp_path),
+        )
     assert result.returncode == 74
     assert result.stderr == b"orbit: error: cannot write output: No space left on device\n"
 
@@ -223,8 +257,15 @@ def test_stdout_to_dev_full_is_exit_74(write_events: Callable[..., Path], tmp_pa
 def test_example_kazakh_events_since_may(tmp_path: Path) -> None:
     from tests.conftest import REPO
 
-    result = run_process("list", "country:Kazakhstan", "since:2022-05", "--format", "json",
-                         cwd=REPO, env=cron_env(tmp_path))
+    result = run_process(
+        "list",
+        "country:Kazakhstan",
+        "since:2022-05",
+        "--format",
+        "json",
+        cwd=REPO,
+        env=cron_env(tmp_path),
+    )
     assert result.returncode == 0, result.stderr
     events = json.loads(result.stdout)["events"]
     assert events and all("KZ" in e["countries"] for e in events)

@@ -8,12 +8,18 @@ from pathlib import Path
 from tests.conftest import REPO, cron_env, orbit_executable
 
 
-def complete(words: str, cword: int, cwd: Path = REPO, tmp: Path | None = None
-             ) -> tuple[list[str], str]:
-    env = cron_env(tmp or Path("/tmp"), _ORBIT_COMPLETE="bash_complete", COMP_WORDS=words,
-                   COMP_CWORD=str(cword))
-    result = subprocess.run(orbit_executable(), env=env, cwd=cwd, capture_output=True,
-                            text=True, timeout=30)
+def complete(
+    words: str, cword: int, cwd: Path = REPO, tmp: Path | None = None
+) -> tuple[list[str], str]:
+    env = cron_env(
+        tmp or Path("/tmp"),
+        _ORBIT_COMPLETE="bash_complete",
+        COMP_WORDS=words,
+        COMP_CWORD=str(cword),
+    )
+    result = subprocess.run(
+        orbit_executable(), env=env, cwd=cwd, capture_output=True, text=True, timeout=30
+    )
     assert result.returncode == 0
     values = [line.split(",", 1)[1] for line in result.stdout.splitlines() if "," in line]
     return values, result.stderr
@@ -21,15 +27,21 @@ def complete(words: str, cword: int, cwd: Path = REPO, tmp: Path | None = None
 
 def test_event_ids_for_show(tmp_path: Path) -> None:
     values, err = complete("orbit show 2022-05-1", 2, tmp=tmp_path)
-    assert values == ["2022-05-10-us-security-aid-tajikistan",
-                      "2022-05-12-matvienko-central-asia-forum", "2022-05-16-csto-summit-moscow"]
+    assert values == [
+        "2022-05-10-us-security-aid-tajikistan",
+        "2022-05-12-matvienko-central-asia-forum",
+        "2022-05-16-csto-summit-moscow",
+    ]
     assert err == ""
 
 
 def test_country_tag_actor_and_rule_values(tmp_path: Path) -> None:
     assert complete("orbit list country:K", 2, tmp=tmp_path)[0] == ["country:KG", "country:KZ"]
     assert complete("orbit list country:KZ,T", 2, tmp=tmp_path)[0] == [
-        "country:KZ,TJ", "country:KZ,TM", "country:KZ,TR"]
+        "country:KZ,TJ",
+        "country:KZ,TM",
+        "country:KZ,TR",
+    ]
     tags, _ = complete("orbit list tag:", 2, tmp=tmp_path)
     assert "tag:drones" in tags and "tag:security-aid" in tags
     assert complete("orbit list not:actor:CS", 2, tmp=tmp_path)[0] == ["not:actor:CSTO"]
@@ -39,7 +51,13 @@ def test_country_tag_actor_and_rule_values(tmp_path: Path) -> None:
 
 def test_format_names_and_commands(tmp_path: Path) -> None:
     assert complete("orbit list --format ", 3, tmp=tmp_path)[0] == [
-        "table", "plain", "json", "jsonl", "csv", "ids"]
+        "table",
+        "plain",
+        "json",
+        "jsonl",
+        "csv",
+        "ids",
+    ]
     assert complete("orbit sig", 1, tmp=tmp_path)[0] == ["signals"]
     assert "timelinejs" in complete("orbit render --format ", 3, tmp=tmp_path)[0]
 
@@ -47,11 +65,24 @@ def test_format_names_and_commands(tmp_path: Path) -> None:
 def test_revisions_for_diff(tmp_path: Path) -> None:
     repo = tmp_path / "repo"
     (repo / "events").mkdir(parents=True)
-    for args in (["init", "-q", "-b", "main"], ["commit", "-q", "--allow-empty", "-m", "x"],
-                 ["tag", "v1"]):
-        subprocess.run(["git", *args], cwd=repo, check=True, capture_output=True,
-                       env={**cron_env(tmp_path), "GIT_AUTHOR_NAME": "t", "GIT_COMMITTER_NAME": "t",
-                            "GIT_AUTHOR_EMAIL": "t@e", "GIT_COMMITTER_EMAIL": "t@e"})
+    for args in (
+        ["init", "-q", "-b", "main"],
+        ["commit", "-q", "--allow-empty", "-m", "x"],
+        ["tag", "v1"],
+    ):
+        subprocess.run(
+            ["git", *args],
+            cwd=repo,
+            check=True,
+            capture_output=True,
+            env={
+                **cron_env(tmp_path),
+                "GIT_AUTHOR_NAME": "t",
+                "GIT_COMMITTER_NAME": "t",
+                "GIT_AUTHOR_EMAIL": "t@e",
+                "GIT_COMMITTER_EMAIL": "t@e",
+            },
+        )
     assert complete("orbit diff ", 2, cwd=repo, tmp=tmp_path)[0] == ["HEAD", "main", "v1"]
 
 

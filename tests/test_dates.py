@@ -44,14 +44,29 @@ def test_month_precision_is_never_filled_from_today() -> None:
 @pytest.mark.parametrize(
     ("text", "message"),
     [
-        ("05/06/2022", "'05/06/2022' is ambiguous (day and month order); write it as 2022-05-06 or 2022-06-05"),
-        ("2022-02-30", "'2022-02-30' is not a real date: Feb 2022 has 28 days; use an existing day in ISO form YYYY-MM-DD"),
+        (
+            "05/06/2022",
+            "'05/06/2022' is ambiguous (day and month order); write it as 2022-05-06 or 2022-06-05",
+        ),
+        (
+            "2022-02-30",
+            "'2022-02-30' is not a real date: Feb 2022 has 28 days; use an existing day in ISO form YYYY-MM-DD",
+        ),
         ("2022-13", "'2022-13' is not a real date: there is no month 13; use YYYY-MM-DD"),
-        ("1A2B", "'1A2B' is not a date; use ISO form YYYY-MM-DD (or YYYY-MM, YYYY), or write the month as a word ('16 May 2022')"),
+        (
+            "1A2B",
+            "'1A2B' is not a date; use ISO form YYYY-MM-DD (or YYYY-MM, YYYY), or write the month as a word ('16 May 2022')",
+        ),
         ("May 16", "'May 16' has no four-digit year; write it like '16 May 2022' or 2022-05-16"),
-        ("May 16 22", "'May 16 22' has no four-digit year; write it like '16 May 2022' or 2022-05-16"),
+        (
+            "May 16 22",
+            "'May 16 22' has no four-digit year; write it like '16 May 2022' or 2022-05-16",
+        ),
         ("05/06/22", "'05/06/22' has a two-digit year; write the date in ISO form YYYY-MM-DD"),
-        ("Feb 30 2022", "'Feb 30 2022' is not a date (day is out of range for month); use ISO form YYYY-MM-DD"),
+        (
+            "Feb 30 2022",
+            "'Feb 30 2022' is not a date (day is out of range for month); use ISO form YYYY-MM-DD",
+        ),
         ("", "an empty date; use ISO form YYYY-MM-DD, YYYY-MM or YYYY"),
     ],
 )
@@ -69,7 +84,11 @@ def test_unambiguous_slashed_date_still_asks_for_iso() -> None:
 
 
 def test_partial_date_prints_and_covers_its_period() -> None:
-    day, month, year = PartialDate.day(2022, 5, 16), PartialDate.month(2021, 8), PartialDate.year(2019)
+    day, month, year = (
+        PartialDate.day(2022, 5, 16),
+        PartialDate.month(2021, 8),
+        PartialDate.year(2019),
+    )
     assert [str(day), str(month), str(year)] == ["16 May 2022", "Aug 2021", "2019"]
     assert [day.iso(), month.iso(), year.iso()] == ["2022-05-16", "2021-08", "2019"]
     assert month.last_day == dt.date(2021, 8, 31)

@@ -32,10 +32,16 @@ score = 3.0
 
 
 def git(repo: Path, *args: str) -> str:
-    env = {**os.environ, "GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@example.org",
-           "GIT_COMMITTER_NAME": "t", "GIT_COMMITTER_EMAIL": "t@example.org"}
-    return subprocess.run(["git", *args], cwd=repo, env=env, check=True, capture_output=True,
-                          text=True).stdout
+    env = {
+        **os.environ,
+        "GIT_AUTHOR_NAME": "t",
+        "GIT_AUTHOR_EMAIL": "t@example.org",
+        "GIT_COMMITTER_NAME": "t",
+        "GIT_COMMITTER_EMAIL": "t@example.org",
+    }
+    return subprocess.run(
+        ["git", *args], cwd=repo, env=env, check=True, capture_output=True, text=True
+    ).stdout
 
 
 @pytest.fixture
@@ -44,24 +50,30 @@ def repo(tmp_path: Path) -> Path:
     root = tmp_path / "repo"
     root.mkdir()
     git(root, "init", "-q", "-b", "main")
-    write_files(root, {
-        "orbit.toml": SETTINGS,
-        "events/a.toml": 'date = 2022-05-01\ntitle = "Aid A"\ncountries = ["KZ"]\ntags = ["aid"]\n',
-        "events/b.toml": 'date = 2022-05-02\ntitle = "Gone"\ncountries = ["KG"]\n',
-        "events/c.toml": 'date = 2022-05-03\ntitle = "Renamed later"\nsummary = "Same text."\n'
-                         'countries = ["KG"]\n',
-    })
+    write_files(
+        root,
+        {
+            "orbit.toml": SETTINGS,
+            "events/a.toml": 'date = 2022-05-01\ntitle = "Aid A"\ncountries = ["KZ"]\ntags = ["aid"]\n',
+            "events/b.toml": 'date = 2022-05-02\ntitle = "Gone"\ncountries = ["KG"]\n',
+            "events/c.toml": 'date = 2022-05-03\ntitle = "Renamed later"\nsummary = "Same text."\n'
+            'countries = ["KG"]\n',
+        },
+    )
     git(root, "add", "-A")
     git(root, "commit", "-qm", "v1")
     git(root, "tag", "v1")
-    write_files(root, {
-        "orbit.toml": SETTINGS.replace("weight = 2", "weight = 3"),
-        "events/a.toml": 'date = 2022-05-01\ntitle = "Aid A, reworded"\ncountries = ["KZ", "KG"]\n'
-                         'tags = ["aid"]\n',
-        "events/sub/c2.toml": 'date = 2022-05-03\ntitle = "Renamed later"\nsummary = "Same text."\n'
-                              'countries = ["KG"]\n',
-        "events/d.toml": 'date = 2022-05-04\ntitle = "New aid"\ncountries = ["KZ"]\ntags = ["aid"]\n',
-    })
+    write_files(
+        root,
+        {
+            "orbit.toml": SETTINGS.replace("weight = 2", "weight = 3"),
+            "events/a.toml": 'date = 2022-05-01\ntitle = "Aid A, reworded"\ncountries = ["KZ", "KG"]\n'
+            'tags = ["aid"]\n',
+            "events/sub/c2.toml": 'date = 2022-05-03\ntitle = "Renamed later"\nsummary = "Same text."\n'
+            'countries = ["KG"]\n',
+            "events/d.toml": 'date = 2022-05-04\ntitle = "New aid"\ncountries = ["KZ"]\ntags = ["aid"]\n',
+        },
+    )
     (root / "events" / "b.toml").unlink()
     (root / "events" / "c.toml").unlink()
     git(root, "add", "-A")
@@ -96,21 +108,29 @@ def test_revision_against_the_working_tree_and_identical_sides(repo: Path) -> No
     assert run("diff", "HEAD", root=repo).stdout == "no differences between HEAD and working tree\n"
     (repo / "events" / "d.toml").write_text(
         'date = 2022-05-04\ntitle = "New aid"\ncountries = ["KZ"]\ntags = ["aid"]\nstatus = '
-        '"rumored"\n', encoding="utf-8")
+        '"rumored"\n',
+        encoding="utf-8",
+    )
     result = run("diff", "HEAD", "--format", "json", root=repo)
     assert result.exit_code == 1
     doc = json.loads(result.stdout)
     assert doc["schema_version"] == 1 and doc["new"] == "working tree"
-    assert doc["events"] == [{"kind": "changed", "id": "d", "old_id": "d", "date": "2022-05-04",
-                              "title": "New aid", "fields": [
-                                  {"field": "status", "old": "occurred", "new": "rumored"}]}]
+    assert doc["events"] == [
+        {
+            "kind": "changed",
+            "id": "d",
+            "old_id": "d",
+            "date": "2022-05-04",
+            "title": "New aid",
+            "fields": [{"field": "status", "old": "occurred", "new": "rumored"}],
+        }
+    ]
     assert [i["country"] for i in doc["impact"]] == ["KZ"]
 
 
 def test_terms_restrict_the_diff(repo: Path) -> None:
     result = run("diff", "v1", "HEAD", "country:KG", "--stat", root=repo)
-    assert result.stdout.splitlines()[1:5] == ["added\t0", "removed\t1", "changed\t1",
-                                                "renamed\t1"]
+    assert result.stdout.splitlines()[1:5] == ["added\t0", "removed\t1", "changed\t1", "renamed\t1"]
     only_terms = run("diff", "v1", "tag:aid", "--format", "json", root=repo)
     assert {e["id"] for e in json.loads(only_terms.stdout)["events"]} == {"a", "d"}
 
@@ -134,19 +154,27 @@ def test_markdown_output(repo: Path) -> None:
 def test_option_like_revisions_are_refused(repo: Path, revision: str) -> None:
     result = run("diff", "--", revision, root=repo)
     assert result.exit_code == 2
-    assert result.stderr == (f"orbit: error: '{revision}' is not a revision: revisions may not "
-                             "start with '-'\n")
+    assert result.stderr == (
+        f"orbit: error: '{revision}' is not a revision: revisions may not start with '-'\n"
+    )
     assert not Path("/tmp/x").exists() or revision != "--output=/tmp/x"
 
 
 def test_unknown_revision_and_no_repository(repo: Path, tmp_path: Path) -> None:
     result = run("diff", "nosuchbranch", root=repo)
     assert (result.exit_code, result.stderr) == (
-        2, f"orbit: error: 'nosuchbranch' does not name a commit in {repo}\n")
+        2,
+        f"orbit: error: 'nosuchbranch' does not name a commit in {repo}\n",
+    )
     plain = tmp_path / "plain"
     write_files(plain, {"events/a.toml": 'date = 2022-05-01\ntitle = "x"\n'})
-    outside = run_process("--root", str(plain), "diff", "HEAD",
-                          env=cron_env(tmp_path, GIT_CEILING_DIRECTORIES=str(tmp_path)))
+    outside = run_process(
+        "--root",
+        str(plain),
+        "diff",
+        "HEAD",
+        env=cron_env(tmp_path, GIT_CEILING_DIRECTORIES=str(tmp_path)),
+    )
     assert outside.returncode == 2
     assert b"is not in a git repository" in outside.stderr
 
@@ -165,7 +193,8 @@ def test_invalid_files_on_either_side_name_the_side(repo: Path) -> None:
 def test_a_constant_number_of_git_processes(repo: Path, tmp_path: Path) -> None:
     for index in range(40):
         (repo / "events" / f"n{index}.toml").write_text(
-            f'date = 2022-05-10\ntitle = "n{index}"\n', encoding="utf-8")
+            f'date = 2022-05-10\ntitle = "n{index}"\n', encoding="utf-8"
+        )
     git(repo, "add", "-A")
     git(repo, "commit", "-qm", "many")
     real_git = shutil.which("git")
@@ -188,8 +217,9 @@ def test_a_hanging_or_failing_git_is_a_clean_error(repo: Path, tmp_path: Path) -
     shim.mkdir()
     (shim / "git").write_text("#!/bin/sh\necho boom >&2\nexit 3\n")
     (shim / "git").chmod(0o755)
-    result = run_process("--root", str(repo), "diff", "HEAD",
-                         env=cron_env(tmp_path, PATH=f"{shim}:/usr/bin:/bin"))
+    result = run_process(
+        "--root", str(repo), "diff", "HEAD", env=cron_env(tmp_path, PATH=f"{shim}:/usr/bin:/bin")
+    )
     assert result.returncode == 2 and b"Traceback" not in result.stderr
     assert b"is not in a git repository" in result.stderr
 

@@ -56,11 +56,13 @@ def timeline(write_events: Callable[..., Path]) -> Path:
     return write_events(EVENTS, settings=SETTINGS)
 
 
-def digest(root: Path, state: Path | None, *args: str, env: dict[str, str] | None = None,
-           **kwargs: object) -> subprocess.CompletedProcess[bytes]:
+def digest(
+    root: Path, state: Path | None, *args: str, env: dict[str, str] | None = None, **kwargs: object
+) -> subprocess.CompletedProcess[bytes]:
     extra = ["--state", str(state)] if state is not None else []
-    return run_process("--root", str(root), "digest", *extra, *args,
-                       env=env or cron_env(root.parent), **kwargs)
+    return run_process(
+        "--root", str(root), "digest", *extra, *args, env=env or cron_env(root.parent), **kwargs
+    )
 
 
 def ids_of(result: subprocess.CompletedProcess[bytes]) -> list[str]:
@@ -68,7 +70,8 @@ def ids_of(result: subprocess.CompletedProcess[bytes]) -> list[str]:
 
 
 def test_first_sends_all_second_nothing_new_event_only_its_alerts(
-        timeline: Path, tmp_path: Path) -> None:
+    timeline: Path, tmp_path: Path
+) -> None:
     state = tmp_path / "s" / "state.json"
     first = digest(timeline, state, "--format", "json")
     assert first.returncode == 0, first.stderr
@@ -78,7 +81,8 @@ def test_first_sends_all_second_nothing_new_event_only_its_alerts(
     second = digest(timeline, state)
     assert (second.returncode, second.stdout, second.stderr) == (0, b"", b"")
     (timeline / "events" / "kz-more.toml").write_text(
-        'date = 2022-05-20\ntitle = "More"\ncountries = ["KZ"]\ntags = ["aid"]\n', encoding="utf-8")
+        'date = 2022-05-20\ntitle = "More"\ncountries = ["KZ"]\ntags = ["aid"]\n', encoding="utf-8"
+    )
     third = digest(timeline, state, "--format", "json")
     new = json.loads(third.stdout)["alerts"]
     assert [(a["kind"], a["subject"]) for a in new] == [("signal", "kz-more")]
@@ -102,16 +106,22 @@ def test_rewording_an_event_or_a_rule_sends_nothing(timeline: Path, tmp_path: Pa
 
 
 def test_an_event_dated_long_ago_but_new_to_the_timeline_alerts(
-        timeline: Path, tmp_path: Path) -> None:
+    timeline: Path, tmp_path: Path
+) -> None:
     state = tmp_path / "state.json"
     digest(timeline, state)
     (timeline / "events" / "old.toml").write_text(
-        'date = "2019"\ntitle = "Old news"\ncountries = ["KG"]\ntags = ["aid"]\n', "utf-8")
+        'date = "2019"\ntitle = "Old news"\ncountries = ["KG"]\ntags = ["aid"]\n', "utf-8"
+    )
     result = digest(timeline, state, "--format", "json")
     # its signal, and the level crossing it caused (and the decay back) in 2019
-    assert sorted((a["kind"], a["subject"], a["date"]) for a in json.loads(result.stdout)["alerts"]
-                  ) == [("level-down", "old", "2019-08-19"), ("level-up", "old", "2019-01-01"),
-                        ("signal", "old", "2019-01-01")]
+    assert sorted(
+        (a["kind"], a["subject"], a["date"]) for a in json.loads(result.stdout)["alerts"]
+    ) == [
+        ("level-down", "old", "2019-08-19"),
+        ("level-up", "old", "2019-01-01"),
+        ("signal", "old", "2019-01-01"),
+    ]
 
 
 def test_dry_run_writes_nothing_and_baseline_prints_nothing(timeline: Path, tmp_path: Path) -> None:
@@ -140,13 +150,15 @@ def test_default_state_path_under_xdg_state_home(timeline: Path, tmp_path: Path)
     assert len(files) == 1
     again = run_process("--root", str(timeline), "digest", "--state", env=env)
     assert again.stdout == b""
-    via_env = run_process("--root", str(timeline), "digest",
-                          env={**env, "ORBIT_STATE": str(tmp_path / "env.json")})
+    via_env = run_process(
+        "--root", str(timeline), "digest", env={**env, "ORBIT_STATE": str(tmp_path / "env.json")}
+    )
     assert via_env.stdout and (tmp_path / "env.json").exists()
 
 
 def test_full_disk_leaves_state_unchanged_and_next_run_resends(
-        timeline: Path, tmp_path: Path) -> None:
+    timeline: Path, tmp_path: Path
+) -> None:
     state = tmp_path / "state.json"
     (timeline / "events" / "kg-aid.toml").rename(tmp_path / "later.toml")
     digest(timeline, state)
@@ -166,9 +178,13 @@ def test_a_reader_that_has_gone_is_exit_74(timeline: Path, tmp_path: Path) -> No
     read_end, write_end = os.pipe()
     os.close(read_end)
     try:
-        result = subprocess.run([*orbit_executable(), "--root", str(timeline), "digest",
-                                 "--state", str(state)], stdout=write_end,
-                                stderr=subprocess.PIPE, env=cron_env(tmp_path), timeout=60)
+        result = subprocess.run(
+            [*orbit_executable(), "--root", str(timeline), "digest", "--state", str(state)],
+            stdout=write_end,
+            stderr=subprocess.PIPE,
+            env=cron_env(tmp_path),
+            timeout=60,
+        )
     finally:
         os.close(write_end)
     assert result.returncode == 74
@@ -178,7 +194,8 @@ def test_a_reader_that_has_gone_is_exit_74(timeline: Path, tmp_path: Path) -> No
 
 
 def test_failing_deliver_cmd_is_74_and_a_working_one_receives_the_digest(
-        timeline: Path, tmp_path: Path) -> None:
+    timeline: Path, tmp_path: Path
+) -> None:
     state = tmp_path / "state.json"
     failed = digest(timeline, state, "--deliver-cmd", "false")
     assert failed.returncode == 74 and failed.stdout == b""
@@ -205,18 +222,35 @@ def test_killed_between_delivery_and_commit_repeats_once(timeline: Path, tmp_pat
 
 
 def test_two_concurrent_runs_send_each_alert_exactly_once(
-        write_events: Callable[..., Path], tmp_path: Path) -> None:
+    write_events: Callable[..., Path], tmp_path: Path
+) -> None:
     root = write_events({}, settings=SETTINGS)
     state = tmp_path / "state.json"
     seen: list[str] = []
     for round_number in range(20):
         (root / "events" / f"e{round_number}.toml").write_text(
             f'date = 2022-05-10\ntitle = "Event {round_number}"\ncountries = ["KZ"]\n'
-            'tags = ["aid"]\n', encoding="utf-8")
-        argv = [*orbit_executable(), "--root", str(root), "digest", "--state", str(state),
-                "--format", "json", "--wait", "30"]
-        procs = [subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                                  env=cron_env(tmp_path)) for _ in range(2)]
+            'tags = ["aid"]\n',
+            encoding="utf-8",
+        )
+        argv = [
+            *orbit_executable(),
+            "--root",
+            str(root),
+            "digest",
+            "--state",
+            str(state),
+            "--format",
+            "json",
+            "--wait",
+            "30",
+        ]
+        procs = [
+            subprocess.Popen(
+                argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=cron_env(tmp_path)
+            )
+            for _ in range(2)
+        ]
         outs = [p.communicate(timeout=60) for p in procs]
         assert [p.returncode for p in procs] == [0, 0], outs
         for stdout, _ in outs:
@@ -311,8 +345,13 @@ def test_email_format_is_a_whole_message(timeline: Path, tmp_path: Path) -> None
 
 
 def test_markdown_escapes_event_text(write_events: Callable[..., Path]) -> None:
-    root = write_events({"events/x.toml": 'date = 2022-05-10\ntitle = "<b>*bold*</b> [x](y)"\n'
-                         'countries = ["KZ"]\ntags = ["aid"]\n'}, settings=SETTINGS)
+    root = write_events(
+        {
+            "events/x.toml": 'date = 2022-05-10\ntitle = "<b>*bold*</b> [x](y)"\n'
+            'countries = ["KZ"]\ntags = ["aid"]\n'
+        },
+        settings=SETTINGS,
+    )
     out = digest(root, None, "--format", "md").stdout.decode()
     assert "&lt;b&gt;\\*bold\\*&lt;/b&gt; \\[x\\](y)" in out
     assert "<b>" not in out
@@ -328,11 +367,14 @@ def test_fail_on_and_min_level(timeline: Path, tmp_path: Path) -> None:
 
 
 def test_invalid_event_files_exit_2_and_their_alerts_come_once_fixed(
-        timeline: Path, tmp_path: Path) -> None:
+    timeline: Path, tmp_path: Path
+) -> None:
     state = tmp_path / "state.json"
     broken = timeline / "events" / "broken.toml"
-    broken.write_text('date = 2022-05-11\ntitle = "Broken"\ncountries = ["KZ"]\ntags = ["aid"]\n'
-                      "oops = 1\n", encoding="utf-8")
+    broken.write_text(
+        'date = 2022-05-11\ntitle = "Broken"\ncountries = ["KZ"]\ntags = ["aid"]\noops = 1\n',
+        encoding="utf-8",
+    )
     first = digest(timeline, state, "--format", "json")
     assert first.returncode == 2 and b"unknown key 'oops'" in first.stderr
     assert "broken" not in [a["subject"] for a in json.loads(first.stdout)["alerts"]]

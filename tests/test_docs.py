@@ -23,8 +23,12 @@ from tests.conftest import REPO
 
 README = REPO / "README.md"
 DOCS = REPO / "docs"
-TRANSCRIPT_ENV = {"ORBIT_TODAY": "2022-05-31", "NO_COLOR": "1", "COLUMNS": "100",
-                  "ORBIT_NO_CACHE": "1"}
+TRANSCRIPT_ENV = {
+    "ORBIT_TODAY": "2022-05-31",
+    "NO_COLOR": "1",
+    "COLUMNS": "100",
+    "ORBIT_NO_CACHE": "1",
+}
 BLOCK = re.compile(r"```console\n(.*?)```", re.DOTALL)
 
 
@@ -70,9 +74,13 @@ def test_readme_transcripts_are_the_real_output(monkeypatch: pytest.MonkeyPatch)
 
 def command_reference() -> str:
     runner = CliRunner()
-    parts = ["# Command reference", "",
-             "Generated from `orbit --help` and `orbit COMMAND --help`; refresh with",
-             "`ORBIT_UPDATE_GOLDEN=1 python -m pytest tests/test_docs.py`.", ""]
+    parts = [
+        "# Command reference",
+        "",
+        "Generated from `orbit --help` and `orbit COMMAND --help`; refresh with",
+        "`ORBIT_UPDATE_GOLDEN=1 python -m pytest tests/test_docs.py`.",
+        "",
+    ]
     for name in ["", *cli.list_commands(click.Context(cli))]:
         args = [name, "--help"] if name else ["--help"]
         result = runner.invoke(cli, args, env={"COLUMNS": "100"}, prog_name="orbit")
@@ -141,14 +149,27 @@ def test_orbit_alone_prints_the_overview_in_a_new_users_order() -> None:
     result = CliRunner().invoke(cli, [])
     assert result.exit_code == 0
     listed = re.findall(r"^  (\w+) ", result.stdout.split("Commands:")[1], re.MULTILINE)
-    assert listed == ["list", "show", "timeline", "signals", "alerts", "diff", "digest", "render",
-                      "add", "import", "init", "check"]
+    assert listed == [
+        "list",
+        "show",
+        "timeline",
+        "signals",
+        "alerts",
+        "diff",
+        "digest",
+        "render",
+        "add",
+        "import",
+        "init",
+        "check",
+    ]
 
 
 def test_python_m_orbitwatch_works_like_orbit() -> None:
     import subprocess
     import sys
 
-    result = subprocess.run([sys.executable, "-m", "orbitwatch", "--version"],
-                            capture_output=True, text=True)
+    result = subprocess.run(
+        [sys.executable, "-m", "orbitwatch", "--version"], capture_output=True, text=True
+    )
     assert (result.returncode, result.stdout) == (0, "orbit 0.1.0\n")

@@ -38,9 +38,13 @@ def test_every_file_is_named_by_its_date_and_sits_in_its_year(events: dict[str, 
 def test_every_event_is_sourced_to_the_article(events: dict[str, Event]) -> None:
     for event in events.values():
         assert event.summary and event.tags and event.countries, event.id
-        assert any(s.publisher == "Asia Times" and s.author == "Nikola Mikovic"
-                   and s.date is not None and s.date.iso() == "2022-05"
-                   for s in event.sources), event.id
+        assert any(
+            s.publisher == "Asia Times"
+            and s.author == "Nikola Mikovic"
+            and s.date is not None
+            and s.date.iso() == "2022-05"
+            for s in event.sources
+        ), event.id
         assert event.signal is None  # readings come from the rules
 
 
@@ -75,14 +79,14 @@ def test_list_shows_all_18_in_date_order_with_partial_dates_placed() -> None:
 
 
 def test_summaries_paraphrase_rather_than_copy_the_article(events: dict[str, Event]) -> None:
-    article = (REPO.parent / "shared" / "source-article.txt")
+    article = REPO.parent / "shared" / "source-article.txt"
     if not article.exists():
         pytest.skip("the article is not beside this checkout")
     text = article.read_text(encoding="utf-8").lower()
     for event in events.values():
         words = (event.title + " " + event.summary).lower().split()
         for start in range(len(words) - 7):
-            assert " ".join(words[start:start + 8]) not in text, event.id
+            assert " ".join(words[start : start + 8]) not in text, event.id
 
 
 def test_every_shipped_rule_has_a_title_and_rationale_and_matches_something() -> None:
@@ -92,8 +96,15 @@ def test_every_shipped_rule_has_a_title_and_rationale_and_matches_something() ->
         assert rule.title and rule.rationale, rule.id
         listed = run("list", *rule.when and [rule.when] or [], "--format", "ids", root=REPO)
         assert listed.exit_code == 0
-    for rule_id in ("security-diversification", "language-derussification", "symbolic-distancing",
-                    "un-neutrality", "bloc-exit-talk", "bloc-cohesion", "economic-dependence"):
+    for rule_id in (
+        "security-diversification",
+        "language-derussification",
+        "symbolic-distancing",
+        "un-neutrality",
+        "bloc-exit-talk",
+        "bloc-cohesion",
+        "economic-dependence",
+    ):
         assert timeline.settings.rule(rule_id) is not None
 
 

@@ -56,8 +56,15 @@ def test_special_files_are_refused_by_name_and_never_block(tmp_path: Path) -> No
     listener = socket.socket(socket.AF_UNIX)
     listener.bind(str(events / "sock.toml"))
     try:
-        result = run_process("--root", str(tmp_path), "list", "--format", "ids",
-                             env=cron_env(tmp_path, ORBIT_NO_CACHE="1"), timeout=20)
+        result = run_process(
+            "--root",
+            str(tmp_path),
+            "list",
+            "--format",
+            "ids",
+            env=cron_env(tmp_path, ORBIT_NO_CACHE="1"),
+            timeout=20,
+        )
     finally:
         listener.close()
     assert result.returncode == 2
@@ -66,8 +73,14 @@ def test_special_files_are_refused_by_name_and_never_block(tmp_path: Path) -> No
     assert "fifo.toml:1:1: error: not a regular file (a FIFO); not read" in err
     assert "folder.toml:1:1: error: a folder named like an event file; not read" in err
     assert "sock.toml:1:1: error: not a regular file (a socket); not read" in err
-    check_fifo = run_process("--root", str(tmp_path), "check", str(events / "fifo.toml"),
-                             env=cron_env(tmp_path), timeout=20)
+    check_fifo = run_process(
+        "--root",
+        str(tmp_path),
+        "check",
+        str(events / "fifo.toml"),
+        env=cron_env(tmp_path),
+        timeout=20,
+    )
     assert check_fifo.returncode == 1 and b"not a regular file (a FIFO)" in check_fifo.stderr
 
 
@@ -92,38 +105,55 @@ def test_symlinks_only_inside_the_timeline(tmp_path: Path) -> None:
 def test_a_very_long_line_is_refused_before_parsing(tmp_path: Path) -> None:
     (tmp_path / "events").mkdir()
     (tmp_path / "events" / "long.toml").write_text(
-        GOOD + "summary = '" + "x" * 20000 + "'\n", encoding="utf-8")
-    assert problems(tmp_path) == [("long.toml", 4, 1, "error", "line 4 is longer than 16384 "
-                                   'bytes; split it (TOML multi-line strings: """...""")')]
+        GOOD + "summary = '" + "x" * 20000 + "'\n", encoding="utf-8"
+    )
+    assert problems(tmp_path) == [
+        (
+            "long.toml",
+            4,
+            1,
+            "error",
+            'line 4 is longer than 16384 bytes; split it (TOML multi-line strings: """...""")',
+        )
+    ]
 
 
 def test_deep_nesting_is_a_located_error(tmp_path: Path) -> None:
     (tmp_path / "events").mkdir()
-    (tmp_path / "events" / "deep.toml").write_text("x = " + "[" * 5000 + "]" * 5000 + "\n",
-                                                   encoding="utf-8")
+    (tmp_path / "events" / "deep.toml").write_text(
+        "x = " + "[" * 5000 + "]" * 5000 + "\n", encoding="utf-8"
+    )
     found = problems(tmp_path)
     assert len(found) == 1 and found[0][3] == "error" and "TOML" in found[0][4]
 
 
-@pytest.mark.parametrize(("body", "message"), [
-    ('[signal]\nstance = "away"\nweight = inf\n', "[signal] weight is inf"),
-    ('[signal]\nstance = "away"\nweight = 99999999999999999999\n', "[signal] weight is 99999"),
-    ('title = "a\\udc80"\n', "invalid TOML"),
-])
-def test_non_finite_and_huge_numbers_and_surrogates(tmp_path: Path, body: str, message: str
-                                                    ) -> None:
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        ('[signal]\nstance = "away"\nweight = inf\n', "[signal] weight is inf"),
+        ('[signal]\nstance = "away"\nweight = 99999999999999999999\n', "[signal] weight is 99999"),
+        ('title = "a\\udc80"\n', "invalid TOML"),
+    ],
+)
+def test_non_finite_and_huge_numbers_and_surrogates(
+    tmp_path: Path, body: str, message: str
+) -> None:
     (tmp_path / "events").mkdir()
     text = body if body.startswith("title") else GOOD + body
     (tmp_path / "events" / "e.toml").write_text(
-        text if "date" in text else 'date = 2022-05-16\n' + text, encoding="utf-8")
+        text if "date" in text else "date = 2022-05-16\n" + text, encoding="utf-8"
+    )
     assert any(message in p[4] for p in problems(tmp_path)), problems(tmp_path)
 
 
-@pytest.mark.parametrize(("settings", "message"), [
-    ("[signals]\narrow_threshold = nan\n", "arrow_threshold must be a number >= 0"),
-    ('[[levels]]\nname = "w"\nscore = inf\n', "score must be a number > 0"),
-    ("[signals]\nconvergence_rules = 99999999999999999999\n", "convergence_rules must be"),
-])
+@pytest.mark.parametrize(
+    ("settings", "message"),
+    [
+        ("[signals]\narrow_threshold = nan\n", "arrow_threshold must be a number >= 0"),
+        ('[[levels]]\nname = "w"\nscore = inf\n', "score must be a number > 0"),
+        ("[signals]\nconvergence_rules = 99999999999999999999\n", "convergence_rules must be"),
+    ],
+)
 def test_settings_refuse_non_finite_numbers(tmp_path: Path, settings: str, message: str) -> None:
     (tmp_path / "events").mkdir()
     (tmp_path / "orbit.toml").write_text(settings, encoding="utf-8")
@@ -145,29 +175,37 @@ def test_leftover_temporaries_are_reported_as_warnings(tmp_path: Path) -> None:
     assert result.exit_code == 0
     assert result.stderr.endswith(
         ".a.toml.1234.tmp:1:1: warning: leftover temporary file from an interrupted write; not "
-        "read (safe to delete)\n1 events, no problems (1 warning)\n")
+        "read (safe to delete)\n1 events, no problems (1 warning)\n"
+    )
 
 
 # -- faults through the I/O seam ----------------------------------------------------------
 
-FAULTS = [f"{op}:{n}{mode}" for op in ("open", "write", "fsync", "rename", "link")
-          for n in (1, 2, 3) for mode in ("", ":always")]
+FAULTS = [
+    f"{op}:{n}{mode}"
+    for op in ("open", "write", "fsync", "rename", "link")
+    for n in (1, 2, 3)
+    for mode in ("", ":always")
+]
 
 
 def no_temporaries(folder: Path) -> bool:
-    return not [p for p in folder.rglob("*") if p.name.endswith(".tmp")
-                or p.name.startswith(".import-")]
+    return not [
+        p for p in folder.rglob("*") if p.name.endswith(".tmp") or p.name.startswith(".import-")
+    ]
 
 
 @pytest.mark.parametrize("fault", FAULTS)
-def test_render_output_under_faults(tmp_path: Path, fault: str,
-                                    write_events: Callable[..., Path]) -> None:
+def test_render_output_under_faults(
+    tmp_path: Path, fault: str, write_events: Callable[..., Path]
+) -> None:
     root = write_events({"events/a.toml": GOOD})
     target = tmp_path / "out" / "page.html"
     target.parent.mkdir()
     target.write_text("OLD", encoding="utf-8")
-    result = run("render", "--format", "html", "-o", str(target), root=root,
-                 env={"ORBIT_FAULT_IO": fault})
+    result = run(
+        "render", "--format", "html", "-o", str(target), root=root, env={"ORBIT_FAULT_IO": fault}
+    )
     content = target.read_text(encoding="utf-8")
     assert content == "OLD" or content.startswith("<!DOCTYPE html>")
     if result.exit_code != 0:
@@ -195,12 +233,13 @@ def test_add_under_faults(fault: str, write_events: Callable[..., Path]) -> None
 
 
 @pytest.mark.parametrize("fault", FAULTS)
-def test_import_under_faults(tmp_path: Path, fault: str,
-                             write_events: Callable[..., Path]) -> None:
+def test_import_under_faults(tmp_path: Path, fault: str, write_events: Callable[..., Path]) -> None:
     root = write_events({"events/a.toml": GOOD})
     source = tmp_path / "in.csv"
-    source.write_text("date,title,countries\n2022-05-01,One,KZ\n2022-05-02,Two,KG\n"
-                      "2022-05-03,Three,TJ\n", encoding="utf-8")
+    source.write_text(
+        "date,title,countries\n2022-05-01,One,KZ\n2022-05-02,Two,KG\n2022-05-03,Three,TJ\n",
+        encoding="utf-8",
+    )
     result = run("import", str(source), root=root, env={"ORBIT_FAULT_IO": fault})
     count = len(load_timeline(root, use_cache=False).events)
     if result.exit_code != 0:
@@ -214,14 +253,22 @@ def test_import_under_faults(tmp_path: Path, fault: str,
 
 
 @pytest.mark.parametrize("fault", FAULTS)
-def test_digest_state_under_faults(tmp_path: Path, fault: str,
-                                   write_events: Callable[..., Path]) -> None:
+def test_digest_state_under_faults(
+    tmp_path: Path, fault: str, write_events: Callable[..., Path]
+) -> None:
     from tests.test_digest import EVENTS, SETTINGS
 
     root = write_events(EVENTS, settings=SETTINGS)
     state = tmp_path / "st" / "state.json"
-    result = run("digest", "--state", str(state), "--format", "json", root=root,
-                 env={"ORBIT_FAULT_IO": fault})
+    result = run(
+        "digest",
+        "--state",
+        str(state),
+        "--format",
+        "json",
+        root=root,
+        env={"ORBIT_FAULT_IO": fault},
+    )
     assert "Traceback" not in result.stderr
     sent_now = json.loads(result.stdout)["alerts"] if result.stdout else []
     if result.exit_code != 0:
@@ -235,12 +282,20 @@ def test_digest_state_under_faults(tmp_path: Path, fault: str,
     assert run("digest", "--state", str(state), root=root).stdout == ""
 
 
-def test_permission_denied_through_the_seam(tmp_path: Path,
-                                            write_events: Callable[..., Path]) -> None:
+def test_permission_denied_through_the_seam(
+    tmp_path: Path, write_events: Callable[..., Path]
+) -> None:
     root = write_events({"events/a.toml": GOOD})
     target = tmp_path / "page.html"
-    result = run("render", "--format", "html", "-o", str(target), root=root,
-                 env={"ORBIT_FAULT_IO": "open:1:EACCES"})
+    result = run(
+        "render",
+        "--format",
+        "html",
+        "-o",
+        str(target),
+        root=root,
+        env={"ORBIT_FAULT_IO": "open:1:EACCES"},
+    )
     assert result.exit_code == 2
     assert result.stderr == f"orbit: error: cannot write {target}: Permission denied\n"
     assert not target.exists()
@@ -248,36 +303,64 @@ def test_permission_denied_through_the_seam(tmp_path: Path,
 
 # -- crashes: a real process killed at each step -------------------------------------------
 
+
 @pytest.mark.parametrize("point", ["write-after-temp", "write-after-rename"])
-def test_render_killed_mid_write_leaves_old_or_new(tmp_path: Path, point: str,
-                                                   write_events: Callable[..., Path]) -> None:
+def test_render_killed_mid_write_leaves_old_or_new(
+    tmp_path: Path, point: str, write_events: Callable[..., Path]
+) -> None:
     root = write_events({"events/a.toml": GOOD})
     target = tmp_path / "page.html"
     target.write_text("OLD", encoding="utf-8")
-    result = run_process("--root", str(root), "render", "--format", "html", "-o", str(target),
-                         env=cron_env(tmp_path, ORBIT_FAULT=point))
+    result = run_process(
+        "--root",
+        str(root),
+        "render",
+        "--format",
+        "html",
+        "-o",
+        str(target),
+        env=cron_env(tmp_path, ORBIT_FAULT=point),
+    )
     assert result.returncode == -9
     content = target.read_text("utf-8")
     assert content == ("OLD" if point == "write-after-temp" else content)
     assert content == "OLD" or content.startswith("<!DOCTYPE html>")
 
 
-def test_add_killed_before_link_loses_nothing(tmp_path: Path,
-                                              write_events: Callable[..., Path]) -> None:
+def test_add_killed_before_link_loses_nothing(
+    tmp_path: Path, write_events: Callable[..., Path]
+) -> None:
     root = write_events({"events/a.toml": GOOD})
-    result = run_process("--root", str(root), "add", "--date", "2022-05-20", "--title", "Crash",
-                         env=cron_env(tmp_path, ORBIT_FAULT="create-before-link"))
+    result = run_process(
+        "--root",
+        str(root),
+        "add",
+        "--date",
+        "2022-05-20",
+        "--title",
+        "Crash",
+        env=cron_env(tmp_path, ORBIT_FAULT="create-before-link"),
+    )
     assert result.returncode == -9
     timeline = load_timeline(root, use_cache=False)
     assert [e.id for e in timeline.events] == ["a"]
     assert [p.severity for p in timeline.problems] == ["warning"]  # the leftover, reported
-    ok = run_process("--root", str(root), "add", "--date", "2022-05-20", "--title", "Crash",
-                     env=cron_env(tmp_path))
+    ok = run_process(
+        "--root",
+        str(root),
+        "add",
+        "--date",
+        "2022-05-20",
+        "--title",
+        "Crash",
+        env=cron_env(tmp_path),
+    )
     assert ok.returncode == 0 and len(load_timeline(root, use_cache=False).events) == 2
 
 
 def test_digest_killed_while_saving_state_never_loses_an_alert(
-        tmp_path: Path, write_events: Callable[..., Path]) -> None:
+    tmp_path: Path, write_events: Callable[..., Path]
+) -> None:
     from tests.test_digest import EVENTS, SETTINGS
 
     root = write_events(EVENTS, settings=SETTINGS)
@@ -286,14 +369,31 @@ def test_digest_killed_while_saving_state_never_loses_an_alert(
     for point in ("write-after-temp", "write-after-rename", "digest-after-deliver"):
         (root / "events" / f"{point}.toml").write_text(
             f'date = 2022-05-20\ntitle = "{point}"\ncountries = ["KZ"]\ntags = ["aid"]\n',
-            encoding="utf-8")
-        crashed = run_process("--root", str(root), "digest", "--state", str(state), "--format",
-                              "json", env=cron_env(tmp_path, ORBIT_FAULT=point))
+            encoding="utf-8",
+        )
+        crashed = run_process(
+            "--root",
+            str(root),
+            "digest",
+            "--state",
+            str(state),
+            "--format",
+            "json",
+            env=cron_env(tmp_path, ORBIT_FAULT=point),
+        )
         assert crashed.returncode == -9
         if crashed.stdout:
             seen.extend(a["fingerprint"] for a in json.loads(crashed.stdout)["alerts"])
-        after = run_process("--root", str(root), "digest", "--state", str(state), "--format",
-                            "json", env=cron_env(tmp_path))
+        after = run_process(
+            "--root",
+            str(root),
+            "digest",
+            "--state",
+            str(state),
+            "--format",
+            "json",
+            env=cron_env(tmp_path),
+        )
         assert after.returncode == 0, after.stderr
         if after.stdout:
             seen.extend(a["fingerprint"] for a in json.loads(after.stdout)["alerts"])
@@ -303,24 +403,42 @@ def test_digest_killed_while_saving_state_never_loses_an_alert(
 
 # -- signals and pipes ----------------------------------------------------------------------
 
-@pytest.mark.parametrize(("sig", "status", "message"), [
-    (signal.SIGTERM, 143, b"orbit: terminated\n"), (signal.SIGINT, 130, b"orbit: interrupted\n")])
+
+@pytest.mark.parametrize(
+    ("sig", "status", "message"),
+    [(signal.SIGTERM, 143, b"orbit: terminated\n"), (signal.SIGINT, 130, b"orbit: interrupted\n")],
+)
 def test_sigterm_and_sigint_give_one_line_and_keep_alerts(
-        tmp_path: Path, sig: int, status: int, message: bytes,
-        write_events: Callable[..., Path]) -> None:
+    tmp_path: Path, sig: int, status: int, message: bytes, write_events: Callable[..., Path]
+) -> None:
     from tests.test_digest import EVENTS, SETTINGS
 
     root = write_events(EVENTS, settings=SETTINGS)
     state = tmp_path / "state.json"
-    proc = subprocess.Popen([*orbit_executable(), "--root", str(root), "digest", "--state",
-                             str(state), "--deliver-cmd", "sleep 30"],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            env=cron_env(tmp_path))
+    proc = subprocess.Popen(
+        [
+            *orbit_executable(),
+            "--root",
+            str(root),
+            "digest",
+            "--state",
+            str(state),
+            "--deliver-cmd",
+            "sleep 30",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=cron_env(tmp_path),
+    )
     deadline = time.monotonic() + 20
     children = Path(f"/proc/{proc.pid}/task/{proc.pid}/children")
     while time.monotonic() < deadline:  # wait until the digest is being delivered
-        if (state.exists() and json.loads(state.read_text())["pending"]
-                and children.exists() and children.read_text().strip()):
+        if (
+            state.exists()
+            and json.loads(state.read_text())["pending"]
+            and children.exists()
+            and children.read_text().strip()
+        ):
             break
         time.sleep(0.05)
     proc.send_signal(sig)
@@ -328,8 +446,9 @@ def test_sigterm_and_sigint_give_one_line_and_keep_alerts(
     assert proc.returncode == status
     assert err == message and out == b""
     assert no_temporaries(tmp_path)
-    again = run_process("--root", str(root), "digest", "--state", str(state),
-                        env=cron_env(tmp_path))
+    again = run_process(
+        "--root", str(root), "digest", "--state", str(state), env=cron_env(tmp_path)
+    )
     assert b"3 new alerts" in again.stdout
 
 
@@ -340,9 +459,13 @@ def test_a_hanging_git_times_out_cleanly(tmp_path: Path) -> None:
     (fake / "git").chmod(0o755)
     (tmp_path / "events").mkdir()
     started = time.monotonic()
-    result = run_process("--root", str(tmp_path), "diff", "HEAD",
-                         env=cron_env(tmp_path, PATH=f"{fake}:/usr/bin:/bin",
-                                      ORBIT_GIT_TIMEOUT="1"))
+    result = run_process(
+        "--root",
+        str(tmp_path),
+        "diff",
+        "HEAD",
+        env=cron_env(tmp_path, PATH=f"{fake}:/usr/bin:/bin", ORBIT_GIT_TIMEOUT="1"),
+    )
     assert result.returncode == 2 and time.monotonic() - started < 25
     assert b"git did not answer within 1 s" in result.stderr
     assert b"Traceback" not in result.stderr
@@ -357,14 +480,29 @@ def test_no_traceback_anywhere_on_a_hostile_timeline(tmp_path: Path) -> None:
     (events / "good.toml").write_text(GOOD, encoding="utf-8")
     sheet = tmp_path / "sheet.csv"
     sheet.write_text("date,title\n2022-05-01,From a sheet\n", encoding="utf-8")
-    commands = [["list"], ["show", "good"], ["timeline"], ["signals"], ["alerts"], ["check"],
-                ["digest"], ["render", "--format", "html"], ["render", "--format", "ics"],
-                ["diff", str(tmp_path), str(tmp_path)], ["diff", "HEAD"],
-                ["add", "--date", "2022-05-02", "--title", "Added", "--dry-run"],
-                ["import", str(sheet), "--dry-run"], ["init", str(tmp_path)]]
+    commands = [
+        ["list"],
+        ["show", "good"],
+        ["timeline"],
+        ["signals"],
+        ["alerts"],
+        ["check"],
+        ["digest"],
+        ["render", "--format", "html"],
+        ["render", "--format", "ics"],
+        ["diff", str(tmp_path), str(tmp_path)],
+        ["diff", "HEAD"],
+        ["add", "--date", "2022-05-02", "--title", "Added", "--dry-run"],
+        ["import", str(sheet), "--dry-run"],
+        ["init", str(tmp_path)],
+    ]
     for args in commands:
-        result = run_process("--root", str(tmp_path), *args,
-                             env=cron_env(tmp_path, GIT_CEILING_DIRECTORIES=str(tmp_path.parent)))
+        result = run_process(
+            "--root",
+            str(tmp_path),
+            *args,
+            env=cron_env(tmp_path, GIT_CEILING_DIRECTORIES=str(tmp_path.parent)),
+        )
         # add and import write new files; other files' problems are `orbit check`'s business
         allowed = (0,) if args[0] in ("add", "import") else (1, 2)
         assert result.returncode in allowed, (args, result.stderr[-500:])

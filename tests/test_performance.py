@@ -28,8 +28,9 @@ def imported(args: list[str], cwd: Path = REPO) -> set[str]:
         f"print(','.join(sorted(m for m in {HEAVY!r} if m in sys.modules)), file=sys.stderr)\n"
     )
     env = {**os.environ, "ORBIT_NO_CACHE": "1"}
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                            cwd=cwd, env=env)
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, cwd=cwd, env=env
+    )
     last = result.stderr.strip().splitlines()[-1] if result.stderr.strip() else ""
     return set(filter(None, last.split(",")))
 
@@ -123,7 +124,8 @@ def test_settings_changes_empty_the_index(cached: Path) -> None:
 
 
 def test_no_cache_switches_and_an_unwritable_cache_folder(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     root = tmp_path / "t"
     make(root, "e.toml", BODY.format("x"))
     monkeypatch.setenv("ORBIT_NO_CACHE", "1")
@@ -147,20 +149,36 @@ def test_concurrent_updates_never_corrupt_the_index(tmp_path: Path) -> None:
     env = cron_env(tmp_path)
     for round_number in range(4):
         make(root, f"e{round_number:03d}.toml", BODY.format(f"changed {round_number}"))
-        procs = [subprocess.Popen([*orbit_executable(), "--root", str(root), "list", "--format",
-                                   "ids"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
-                 for _ in range(3)]
+        procs = [
+            subprocess.Popen(
+                [*orbit_executable(), "--root", str(root), "list", "--format", "ids"],
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                env=env,
+            )
+            for _ in range(3)
+        ]
         for proc in procs:
             out, err = proc.communicate(timeout=60)
             assert proc.returncode == 0, err
             assert len(out.split()) == 300
-    db = sqlite3.connect(Path(env["XDG_CACHE_HOME"]) / "orbitwatch" / "index" /
-                         index_file(root).name)
+    db = sqlite3.connect(
+        Path(env["XDG_CACHE_HOME"]) / "orbitwatch" / "index" / index_file(root).name
+    )
     assert db.execute("PRAGMA integrity_check").fetchone() == ("ok",)
 
 
-QUERIES = ["country:KZ", "country:KG,TJ tag:drones", "status:denied", "since:2022-05-10",
-           "date:..2021", "within:2022-05", "id:tj-aid", "not:country:KZ", "tag:LANGUAGE"]
+QUERIES = [
+    "country:KZ",
+    "country:KG,TJ tag:drones",
+    "status:denied",
+    "since:2022-05-10",
+    "date:..2021",
+    "within:2022-05",
+    "id:tj-aid",
+    "not:country:KZ",
+    "tag:LANGUAGE",
+]
 
 
 @pytest.mark.parametrize("text", QUERIES)
@@ -188,7 +206,8 @@ def test_duplicates_are_reported_with_a_prefilter(tmp_path: Path) -> None:
     load_timeline(root)
     timeline = load_timeline(root, prefilter=prefilter(parse("country:KG"), time_today()))
     assert [p.message for p in timeline.problems] == [
-        f"duplicate id 'a': also used by {root / 'events' / 'a.toml'}"]
+        f"duplicate id 'a': also used by {root / 'events' / 'a.toml'}"
+    ]
 
 
 def time_today():  # type: ignore[no-untyped-def]
@@ -198,14 +217,20 @@ def time_today():  # type: ignore[no-untyped-def]
 
 
 def test_terminal_tables_are_capped_but_plain_output_is_not(
-        write_events: Callable[..., Path]) -> None:
-    root = write_events({f"events/e{i:04d}.toml": f'date = 2022-05-16\ntitle = "t{i}"\n'
-                         for i in range(520)})
+    write_events: Callable[..., Path],
+) -> None:
+    root = write_events(
+        {f"events/e{i:04d}.toml": f'date = 2022-05-16\ntitle = "t{i}"\n' for i in range(520)}
+    )
     table = run("list", "--format", "table", root=root, env={"COLUMNS": "120"}).stdout
     assert "… 20 more not shown; use --limit 0 or --format plain to see all" in table
     assert len(run("list", root=root).stdout.splitlines()) == 520
-    assert "more not shown" not in run("list", "--format", "table", "--limit", "0", root=root,
-                                       env={"COLUMNS": "120"}).stdout
+    assert (
+        "more not shown"
+        not in run(
+            "list", "--format", "table", "--limit", "0", root=root, env={"COLUMNS": "120"}
+        ).stdout
+    )
 
 
 def test_no_progress_bar_when_stderr_is_not_a_terminal(write_events: Callable[..., Path]) -> None:
@@ -215,9 +240,23 @@ def test_no_progress_bar_when_stderr_is_not_a_terminal(write_events: Callable[..
 
 def test_benchmark_smoke_run(tmp_path: Path) -> None:
     out = tmp_path / "results.md"
-    result = subprocess.run([sys.executable, str(REPO / "benchmarks" / "bench.py"), "--events",
-                             "300", "--rounds", "1", "--out", str(out), "--workdir",
-                             str(tmp_path / "work")], capture_output=True, text=True, timeout=300)
+    result = subprocess.run(
+        [
+            sys.executable,
+            str(REPO / "benchmarks" / "bench.py"),
+            "--events",
+            "300",
+            "--rounds",
+            "1",
+            "--out",
+            str(out),
+            "--workdir",
+            str(tmp_path / "work"),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert result.returncode == 0, result.stderr
     text = out.read_text(encoding="utf-8")
     assert "| orbit check, cold, 0k |" in text and "## Goals" in text
@@ -234,8 +273,12 @@ def test_a_progress_bar_on_a_terminal_stderr_only(tmp_path: Path) -> None:
         make(root, f"e{index:03d}.toml", BODY.format(f"t{index}"))
     master, slave = pty.openpty()
     env = cron_env(tmp_path, ORBIT_PROGRESS_AFTER="0", TERM="xterm", COLUMNS="80")
-    proc = subprocess.Popen([*orbit_executable(), "--root", str(root), "check"],
-                            stdout=subprocess.DEVNULL, stderr=slave, env=env)
+    proc = subprocess.Popen(
+        [*orbit_executable(), "--root", str(root), "check"],
+        stdout=subprocess.DEVNULL,
+        stderr=slave,
+        env=env,
+    )
     os.close(slave)
     seen = b""
     while select.select([master], [], [], 30)[0]:
@@ -249,13 +292,17 @@ def test_a_progress_bar_on_a_terminal_stderr_only(tmp_path: Path) -> None:
     proc.wait(timeout=30)
     os.close(master)
     assert b"reading events" in seen and b"600 events, no problems" in seen
-    piped = subprocess.run([*orbit_executable(), "--root", str(root), "--no-cache", "check"],
-                           capture_output=True, env=env)
+    piped = subprocess.run(
+        [*orbit_executable(), "--root", str(root), "--no-cache", "check"],
+        capture_output=True,
+        env=env,
+    )
     assert piped.stderr == b"600 events, no problems\n"
 
 
-def test_worker_processes_give_the_same_results(tmp_path: Path,
-                                                monkeypatch: pytest.MonkeyPatch) -> None:
+def test_worker_processes_give_the_same_results(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """The worker path (forced with ORBIT_POOL_THRESHOLD=1) against the serial path, for a
     folder with good and broken files, through the index, and for a git revision."""
     from tests.test_diff import git
@@ -266,8 +313,10 @@ def test_worker_processes_give_the_same_results(tmp_path: Path,
     make(root, "bad.toml", 'date = 2022-05-16\ntitel = "x"\n')
 
     def summary(timeline) -> tuple:  # type: ignore[no-untyped-def]
-        return ([(e.id, e.path, e.title) for e in timeline.events],
-                [p.render() for p in timeline.problems])
+        return (
+            [(e.id, e.path, e.title) for e in timeline.events],
+            [p.render() for p in timeline.problems],
+        )
 
     serial = summary(load_timeline(root, use_cache=False))
     monkeypatch.setenv("ORBIT_POOL_THRESHOLD", "1")
@@ -282,11 +331,12 @@ def test_worker_processes_give_the_same_results(tmp_path: Path,
     pooled = load_revision(root, "HEAD")
     monkeypatch.setenv("ORBIT_POOL_THRESHOLD", "100000")
     assert [(e.id, e.title) for e in load_revision(root, "HEAD").events] == [
-        (e.id, e.title) for e in pooled.events]
-    assert [p.render() for p in pooled.problems] == ["HEAD:events/bad.toml:1:1: error: missing "
-                                                     "required key 'title'",
-                                                     "HEAD:events/bad.toml:2:1: error: unknown "
-                                                     "key 'titel' (did you mean 'title'?)"]
+        (e.id, e.title) for e in pooled.events
+    ]
+    assert [p.render() for p in pooled.problems] == [
+        "HEAD:events/bad.toml:1:1: error: missing required key 'title'",
+        "HEAD:events/bad.toml:2:1: error: unknown key 'titel' (did you mean 'title'?)",
+    ]
 
 
 def test_a_locked_index_is_left_alone_and_the_load_still_right(cached: Path) -> None:

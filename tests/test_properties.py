@@ -20,22 +20,36 @@ from orbitwatch.render.ics import escape_text, fold
 from orbitwatch.render.timeline import plain, timeline_lines
 from orbitwatch.settings import Settings
 
-RAW_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e"
-                         "\u2066-\u2069]")
+RAW_CONTROL = re.compile(
+    "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]"
+)
 any_text = st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=60)
 
 
 def hostile_event(title: str, summary: str, actor: str) -> Event:
-    return Event(id="e", path="events/e.toml", line=1, date=PartialDate.day(2022, 5, 16),
-                 title=title or "t", summary=summary, countries=("KZ",), actors=(actor or "a",),
-                 tags=("x",), status="occurred",
-                 sources=(Source(title=title, publisher=actor, url="https://example.org/"
-                                 + summary[:10]),))
+    return Event(
+        id="e",
+        path="events/e.toml",
+        line=1,
+        date=PartialDate.day(2022, 5, 16),
+        title=title or "t",
+        summary=summary,
+        countries=("KZ",),
+        actors=(actor or "a",),
+        tags=("x",),
+        status="occurred",
+        sources=(Source(title=title, publisher=actor, url="https://example.org/" + summary[:10]),),
+    )
 
 
 def outputs(event: Event) -> dict[str, str]:
-    data = RenderInput([event], {}, Settings(watch=("KZ",)), dt.date(2022, 5, 31),
-                       {"KZ": [(dt.date(2022, 5, 31), 1.0)]})
+    data = RenderInput(
+        [event],
+        {},
+        Settings(watch=("KZ",)),
+        dt.date(2022, 5, 31),
+        {"KZ": [(dt.date(2022, 5, 31), 1.0)]},
+    )
     found = {name: "".join(renderer(data)) for name, renderer in builtin().items()}
     found["plain"] = "".join(events_plain([event], {}))
     found["timeline"] = "".join(plain(timeline_lines([event], {}, 60)))
@@ -44,8 +58,9 @@ def outputs(event: Event) -> dict[str, str]:
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(any_text, any_text, any_text)
-def test_no_renderer_lets_a_raw_control_character_through(title: str, summary: str,
-                                                           actor: str) -> None:
+def test_no_renderer_lets_a_raw_control_character_through(
+    title: str, summary: str, actor: str
+) -> None:
     for name, text in outputs(hostile_event(title, summary, actor)).items():
         assert not RAW_CONTROL.search(text), name
 
@@ -71,9 +86,31 @@ class TagCollector(HTMLParser):
         self.tags.add(tag)
 
 
-TEMPLATE_TAGS = {"html", "head", "meta", "title", "style", "body", "h1", "p", "section",
-                 "figure", "figcaption", "svg", "line", "path", "text", "h2", "ol", "li", "span",
-                 "strong", "div", "ul", "a"}
+TEMPLATE_TAGS = {
+    "html",
+    "head",
+    "meta",
+    "title",
+    "style",
+    "body",
+    "h1",
+    "p",
+    "section",
+    "figure",
+    "figcaption",
+    "svg",
+    "line",
+    "path",
+    "text",
+    "h2",
+    "ol",
+    "li",
+    "span",
+    "strong",
+    "div",
+    "ul",
+    "a",
+}
 
 
 @settings(max_examples=150, deadline=None)
@@ -98,7 +135,7 @@ def test_icalendar_escaping_and_folding_round_trip(value: str) -> None:
     assert all(len(part.encode("utf-8")) <= 75 for part in physical)
     unfolded = folded[:-2].replace("\r\n ", "")
     assert unfolded == line
-    assert unescape_text(unfolded[len("DESCRIPTION:"):]) == value
+    assert unescape_text(unfolded[len("DESCRIPTION:") :]) == value
 
 
 @settings(max_examples=300, deadline=None)
@@ -163,7 +200,10 @@ class DigestRuns(RuleBasedStateMachine):
         now = dt.datetime(2022, 5, 31, tzinfo=dt.timezone.utc)
         save_state(self.path, start_delivery(previous, digest, now))
         for fingerprint in digest.fingerprints:  # delivered
-            if self.delivered.get(fingerprint, 0) and self.crashes_since.get(fingerprint) == self.crashes:
+            if (
+                self.delivered.get(fingerprint, 0)
+                and self.crashes_since.get(fingerprint) == self.crashes
+            ):
                 raise AssertionError(f"{fingerprint} sent twice without a crash in between")
             self.delivered[fingerprint] = self.delivered.get(fingerprint, 0) + 1
             self.crashes_since[fingerprint] = self.crashes
@@ -176,8 +216,16 @@ class DigestRuns(RuleBasedStateMachine):
     def new_alert(self, number: int) -> None:
         from orbitwatch.signals import Alert
 
-        alert = Alert("signal", "KZ", "rule", f"event-{number}", dt.date(2022, 5, 1), "", "why",
-                      (f"event-{number}",))
+        alert = Alert(
+            "signal",
+            "KZ",
+            "rule",
+            f"event-{number}",
+            dt.date(2022, 5, 1),
+            "",
+            "why",
+            (f"event-{number}",),
+        )
         if all(a.fingerprint != alert.fingerprint for a in self.alerts):  # type: ignore[attr-defined]
             self.alerts.append(alert)
 

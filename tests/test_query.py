@@ -99,12 +99,30 @@ def test_stance_and_rule_terms_read_the_reading(events: list) -> None:
         ("contry:KZ", "unknown query field 'contry' in 'contry:KZ' (did you mean 'country'?)"),
         ("country:", "empty value in 'country:'; write e.g. country:KZ,KG"),
         ("country:KZ,", "empty value in 'country:KZ,'; write e.g. country:KZ,KG"),
-        ("country:Narnia", "unknown country 'Narnia' in 'country:Narnia'; use an ISO code (KZ, KAZ) or a name"),
-        ("status:rumoured", "unknown status 'rumoured' in 'status:rumoured' (did you mean 'rumored'?)"),
-        ("stance:sideways", "unknown stance 'sideways' in 'stance:sideways'; use away, toward, neutral or none"),
-        ("since:05/06/2022", "bad date in 'since:05/06/2022': '05/06/2022' is ambiguous (day and month order); write it as 2022-05-06 or 2022-06-05"),
-        ("date:2022-02-30", "bad date in 'date:2022-02-30': '2022-02-30' is not a real date: Feb 2022 has 28 days; use an existing day in ISO form YYYY-MM-DD"),
-        ("since:2022..2023", "bad date in 'since:2022..2023': '2022..2023' is a period; since: takes one date"),
+        (
+            "country:Narnia",
+            "unknown country 'Narnia' in 'country:Narnia'; use an ISO code (KZ, KAZ) or a name",
+        ),
+        (
+            "status:rumoured",
+            "unknown status 'rumoured' in 'status:rumoured' (did you mean 'rumored'?)",
+        ),
+        (
+            "stance:sideways",
+            "unknown stance 'sideways' in 'stance:sideways'; use away, toward, neutral or none",
+        ),
+        (
+            "since:05/06/2022",
+            "bad date in 'since:05/06/2022': '05/06/2022' is ambiguous (day and month order); write it as 2022-05-06 or 2022-06-05",
+        ),
+        (
+            "date:2022-02-30",
+            "bad date in 'date:2022-02-30': '2022-02-30' is not a real date: Feb 2022 has 28 days; use an existing day in ISO form YYYY-MM-DD",
+        ),
+        (
+            "since:2022..2023",
+            "bad date in 'since:2022..2023': '2022..2023' is a period; since: takes one date",
+        ),
     ],
 )
 def test_bad_terms_are_usage_errors_naming_the_term(term: str, message: str) -> None:
@@ -115,14 +133,19 @@ def test_bad_terms_are_usage_errors_naming_the_term(term: str, message: str) -> 
 
 def test_a_string_query_splits_like_a_shell() -> None:
     query = parse('tag:drones "Puma drones" not:country:RU')
-    assert query == Query((
-        Term("tag", ("drones",)), Term("text", ("Puma drones",)), Term("country", ("RU",), True),
-    ))
+    assert query == Query(
+        (
+            Term("tag", ("drones",)),
+            Term("text", ("Puma drones",)),
+            Term("country", ("RU",), True),
+        )
+    )
 
 
 values = st.text(
     alphabet=st.characters(blacklist_categories=("Cs",), blacklist_characters=",\x00"),
-    min_size=1, max_size=12,
+    min_size=1,
+    max_size=12,
 ).filter(lambda v: v.strip() == v and v)
 list_fields = st.sampled_from(["actor", "tag", "id", "rule", "source"])
 
@@ -134,7 +157,9 @@ def queries(draw: st.DrawFn) -> Query:
         negated = draw(st.booleans())
         if draw(st.booleans()):
             field = draw(list_fields)
-            terms.append(Term(field, tuple(draw(st.lists(values, min_size=1, max_size=3))), negated))
+            terms.append(
+                Term(field, tuple(draw(st.lists(values, min_size=1, max_size=3))), negated)
+            )
         else:
             word = draw(values.filter(lambda v: not v.startswith("not:") and ":" not in v))
             terms.append(Term("text", (word,), negated))
@@ -147,5 +172,17 @@ def test_parse_of_str_is_identity(query: Query) -> None:
 
 
 def test_every_field_is_documented_in_the_design_order() -> None:
-    assert set(FIELDS) == {"country", "actor", "tag", "status", "id", "stance", "rule",
-                           "source", "since", "until", "date", "within"}
+    assert set(FIELDS) == {
+        "country",
+        "actor",
+        "tag",
+        "status",
+        "id",
+        "stance",
+        "rule",
+        "source",
+        "since",
+        "until",
+        "date",
+        "within",
+    }

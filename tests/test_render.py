@@ -69,8 +69,15 @@ FIXTURE = {
         countries = ["KZ"]
         """,
 }
-FORMATS = {"md": "md", "html": "html", "json": "json", "jsonl": "jsonl", "csv": "csv",
-           "ics": "ics", "timelinejs": "json"}
+FORMATS = {
+    "md": "md",
+    "html": "html",
+    "json": "json",
+    "jsonl": "jsonl",
+    "csv": "csv",
+    "ics": "ics",
+    "timelinejs": "json",
+}
 
 
 @pytest.fixture
@@ -100,16 +107,19 @@ def test_golden_files(fixture_root: Path, fmt: str, monkeypatch: pytest.MonkeyPa
 
 def test_terminal_timeline_golden_at_60_columns(fixture_root: Path) -> None:
     check_golden("timeline-60.txt", run("timeline", "--width", "60", root=fixture_root).stdout)
-    check_golden("timeline-lanes-60.txt",
-                 run("timeline", "--by", "country", "--width", "60", root=fixture_root).stdout)
+    check_golden(
+        "timeline-lanes-60.txt",
+        run("timeline", "--by", "country", "--width", "60", root=fixture_root).stdout,
+    )
 
 
 def test_timeline_fits_60_columns_and_colour_only_when_asked(fixture_root: Path) -> None:
     out = run("timeline", "--width", "60", root=REPO).stdout
     assert max(len(line) for line in out.splitlines()) <= 60
     assert "\x1b" not in out
-    coloured = run("--color", "timeline", "--width", "60", root=fixture_root,
-                   env={"NO_COLOR": None}).stdout  # type: ignore[dict-item]
+    coloured = run(
+        "--color", "timeline", "--width", "60", root=fixture_root, env={"NO_COLOR": None}
+    ).stdout  # type: ignore[dict-item]
     assert "\x1b[" in coloured
 
 
@@ -124,11 +134,14 @@ def test_icalendar_parses_back_to_the_same_events(fixture_root: Path) -> None:
     assert summit.decoded("DTSTART").isoformat() == "2022-05-16"
     assert summit.decoded("DTEND").isoformat() == "2022-05-18"  # exclusive
     assert str(summit["DESCRIPTION"]).startswith(
-        "Line one.\nLine two, with a comma; and a semicolon.")
+        "Line one.\nLine two, with a comma; and a semicolon."
+    )
     assert str(summit["URL"]) == "https://asiatimes.com/2022/05/preview/"
     aid = events["2022-05-aid@orbitwatch"]
     assert (aid.decoded("DTSTART").isoformat(), aid.decoded("DTEND").isoformat()) == (
-        "2022-05-01", "2022-06-01")
+        "2022-05-01",
+        "2022-06-01",
+    )
     exact = icalendar.Calendar.from_ical(rendered(fixture_root, "ics", "--exact-only"))
     assert [str(e["UID"]) for e in exact.walk("VEVENT")] == ["2022-05-16-summit@orbitwatch"]
 
@@ -162,12 +175,36 @@ class Tags(HTMLParser):
         self.text.append(data)
 
 
-TEMPLATE_TAGS = {"html", "head", "meta", "title", "style", "body", "h1", "p", "section",
-                 "figure", "figcaption", "svg", "line", "path", "text", "h2", "ol", "li", "span",
-                 "strong", "div", "ul", "a"}
+TEMPLATE_TAGS = {
+    "html",
+    "head",
+    "meta",
+    "title",
+    "style",
+    "body",
+    "h1",
+    "p",
+    "section",
+    "figure",
+    "figcaption",
+    "svg",
+    "line",
+    "path",
+    "text",
+    "h2",
+    "ol",
+    "li",
+    "span",
+    "strong",
+    "div",
+    "ul",
+    "a",
+}
 
-HOSTILE_TITLE = ('<script>alert(1)</script> "><img src=x onerror=alert(1)> =HYPERLINK("x") '
-                 "[red]x[/red] [link=file:///etc/passwd]y[/link] مرحبا e\u0301 " + "W" * 200)
+HOSTILE_TITLE = (
+    '<script>alert(1)</script> "><img src=x onerror=alert(1)> =HYPERLINK("x") '
+    "[red]x[/red] [link=file:///etc/passwd]y[/link] مرحبا e\u0301 " + "W" * 200
+)
 HOSTILE = {
     "events/h.toml": f"""
         date = 2022-05-10
@@ -181,7 +218,7 @@ HOSTILE = {
         """,
     "events/long.toml": f"""
         date = 2022-05-11
-        title = "{'L' * 10000}"
+        title = "{"L" * 10000}"
         countries = ["KZ"]
         """,
 }
@@ -219,8 +256,12 @@ def test_hostile_text_is_safe_in_every_format(write_events: Callable[..., Path],
 
 def test_hostile_text_in_terminal_views(write_events: Callable[..., Path]) -> None:
     root = write_events(HOSTILE, settings=SETTINGS)
-    for args in (["timeline", "--width", "60"], ["list", "--format", "table"], ["show", "h"],
-                 ["timeline", "--by", "country"]):
+    for args in (
+        ["timeline", "--width", "60"],
+        ["list", "--format", "table"],
+        ["show", "h"],
+        ["timeline", "--by", "country"],
+    ):
         result = run("--color", *args, root=root, env={"COLUMNS": "80"})
         assert result.exit_code == 0
         assert "\x1b]8;" not in result.stdout  # no live hyperlinks from [link=...]
@@ -234,7 +275,9 @@ def test_output_file_is_written_atomically(fixture_root: Path, tmp_path: Path) -
     assert result.exit_code == 0 and result.stdout == ""
     assert target.read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
     assert sorted(p.name for p in tmp_path.iterdir() if not p.name.startswith("xdg-")) == [
-        "out.html", "timeline"]
+        "out.html",
+        "timeline",
+    ]
 
 
 def test_every_format_renders_the_example_timeline() -> None:

@@ -17,8 +17,10 @@ from orbitwatch.load import load_timeline
 from orbitwatch.write import slugify, to_toml
 from tests.conftest import REPO, run
 
-SETTINGS = '[tags]\nsummit = "Summits"\nbloc-exit = "Leaving blocs"\nprotests = "Protests"\n' \
-           'riots = "Riots"\n'
+SETTINGS = (
+    '[tags]\nsummit = "Summits"\nbloc-exit = "Leaving blocs"\nprotests = "Protests"\n'
+    'riots = "Riots"\n'
+)
 
 
 @pytest.fixture
@@ -27,17 +29,44 @@ def root(write_events: Callable[..., Path]) -> Path:
 
 
 def files(root: Path) -> list[str]:
-    return sorted(p.relative_to(root).as_posix() for p in (root / "events").rglob("*")
-                  if p.is_file())
+    return sorted(
+        p.relative_to(root).as_posix() for p in (root / "events").rglob("*") if p.is_file()
+    )
 
 
 def test_add_with_every_option(root: Path) -> None:
-    result = run("add", "--date", "May 2022", "--end", "2022-06", "--title",
-                 "Rumours: Kazakhstan may leave the EAEU", "--summary", "Nur-Sultan denies it.",
-                 "--country", "Kazakhstan", "--country", "RUS", "--actor", "EAEU",
-                 "--tag", "bloc-exit", "--status", "denied", "--source-url",
-                 "https://asiatimes.com/x", "--source-title", "Article", "--publisher",
-                 "Asia Times", "--stance", "away", "--weight", "2", root=root)
+    result = run(
+        "add",
+        "--date",
+        "May 2022",
+        "--end",
+        "2022-06",
+        "--title",
+        "Rumours: Kazakhstan may leave the EAEU",
+        "--summary",
+        "Nur-Sultan denies it.",
+        "--country",
+        "Kazakhstan",
+        "--country",
+        "RUS",
+        "--actor",
+        "EAEU",
+        "--tag",
+        "bloc-exit",
+        "--status",
+        "denied",
+        "--source-url",
+        "https://asiatimes.com/x",
+        "--source-title",
+        "Article",
+        "--publisher",
+        "Asia Times",
+        "--stance",
+        "away",
+        "--weight",
+        "2",
+        root=root,
+    )
     assert result.exit_code == 0, result.stderr
     path = root / "events" / "2022" / "2022-05-rumours-kazakhstan-may-leave-the-eaeu.toml"
     assert result.stdout == f"{path}\t2022-05-rumours-kazakhstan-may-leave-the-eaeu\n"
@@ -48,8 +77,17 @@ def test_add_with_every_option(root: Path) -> None:
     assert event.sources[0].url == "https://asiatimes.com/x"
     assert event.signal is not None and (event.signal.stance, event.signal.weight) == ("away", 2)
     assert list(tomllib.loads(path.read_text("utf-8"))) == [
-        "date", "end", "title", "summary", "countries", "actors", "tags", "status", "sources",
-        "signal"]
+        "date",
+        "end",
+        "title",
+        "summary",
+        "countries",
+        "actors",
+        "tags",
+        "status",
+        "sources",
+        "signal",
+    ]
 
 
 def test_add_dry_run_writes_nothing(root: Path) -> None:
@@ -58,16 +96,21 @@ def test_add_dry_run_writes_nothing(root: Path) -> None:
     assert files(root) == []
 
 
-@pytest.mark.parametrize(("args", "message"), [
-    (["--date", "05/06/2022", "--title", "x"], "ambiguous"),
-    (["--date", "2022-02-30", "--title", "x"], "not a real date"),
-    (["--date", "2022-05-16", "--title", "x", "--country", "Narnia"], "unknown country"),
-    (["--date", "2022-05-16", "--title", "x", "--tag", "sumit"], "did you mean 'summit'"),
-    (["--date", "2022-05-16", "--title", "a\x00b"], "control character U+0000"),
-    (["--date", "2022-05-16", "--title", "x", "--source-url", "file:///etc/passwd"],
-     "must start with http"),
-    (["--date", "2022-05-16", "--title", "x", "--stance", "away"], "go together"),
-])
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--date", "05/06/2022", "--title", "x"], "ambiguous"),
+        (["--date", "2022-02-30", "--title", "x"], "not a real date"),
+        (["--date", "2022-05-16", "--title", "x", "--country", "Narnia"], "unknown country"),
+        (["--date", "2022-05-16", "--title", "x", "--tag", "sumit"], "did you mean 'summit'"),
+        (["--date", "2022-05-16", "--title", "a\x00b"], "control character U+0000"),
+        (
+            ["--date", "2022-05-16", "--title", "x", "--source-url", "file:///etc/passwd"],
+            "must start with http",
+        ),
+        (["--date", "2022-05-16", "--title", "x", "--stance", "away"], "go together"),
+    ],
+)
 def test_add_refusals(root: Path, args: list[str], message: str) -> None:
     result = run("add", *args, root=root)
     assert result.exit_code == 2
@@ -76,8 +119,9 @@ def test_add_refusals(root: Path, args: list[str], message: str) -> None:
 
 
 def test_add_refuses_a_huge_summary(root: Path) -> None:
-    result = run("add", "--date", "2022-05-16", "--title", "x", "--summary", "y" * 5_000_000,
-                 root=root)
+    result = run(
+        "add", "--date", "2022-05-16", "--title", "x", "--summary", "y" * 5_000_000, root=root
+    )
     assert result.exit_code == 2 and "longer than" in result.stderr
     assert files(root) == []
 
@@ -107,26 +151,45 @@ def test_add_edit_opens_the_editor_and_rechecks(root: Path, tmp_path: Path) -> N
     editor = tmp_path / "editor.sh"
     editor.write_text('#!/bin/sh\nsed -i \'s/^title = .*/title = "Edited"/\' "$1"\n')
     editor.chmod(0o755)
-    ok = run("add", "--date", "2022-05-16", "--title", "Draft", "--edit", root=root,
-             env={"VISUAL": str(editor)})
+    ok = run(
+        "add",
+        "--date",
+        "2022-05-16",
+        "--title",
+        "Draft",
+        "--edit",
+        root=root,
+        env={"VISUAL": str(editor)},
+    )
     assert ok.exit_code == 0, ok.stderr
     assert load_timeline(root).events[0].title == "Edited"
     breaker = tmp_path / "break.sh"
     breaker.write_text('#!/bin/sh\necho "oops = 1" >> "$1"\n')
     breaker.chmod(0o755)
-    bad = run("add", "--date", "2022-05-17", "--title", "Other", "--edit", root=root,
-              env={"VISUAL": str(breaker)})
+    bad = run(
+        "add",
+        "--date",
+        "2022-05-17",
+        "--title",
+        "Other",
+        "--edit",
+        root=root,
+        env={"VISUAL": str(breaker)},
+    )
     assert bad.exit_code == 2 and "unknown key 'oops'" in bad.stderr
 
 
-@pytest.mark.parametrize(("title", "slug"), [
-    ("CSTO summit in Moscow", "csto-summit-in-moscow"),
-    ("Саммит ОДКБ в Москве", "sammit-odkb-v-moskve"),
-    ("Қазақ тілі: ұлттық", "qazaq-tili-ulttyq"),
-    ("Café Türkiye — İstanbul", "cafe-turkiye-istanbul"),
-    ("!!!", "event"),
-    ("word " * 40, "word-" * 11 + "word"),
-])
+@pytest.mark.parametrize(
+    ("title", "slug"),
+    [
+        ("CSTO summit in Moscow", "csto-summit-in-moscow"),
+        ("Саммит ОДКБ в Москве", "sammit-odkb-v-moskve"),
+        ("Қазақ тілі: ұлттық", "qazaq-tili-ulttyq"),
+        ("Café Türkiye — İstanbul", "cafe-turkiye-istanbul"),
+        ("!!!", "event"),
+        ("word " * 40, "word-" * 11 + "word"),
+    ],
+)
 def test_slugs(title: str, slug: str) -> None:
     assert slugify(title) == slug
     assert len(slugify(title)) <= 60
@@ -142,8 +205,9 @@ def test_import_acled_csv(root: Path, tmp_path: Path) -> None:
     source = tmp_path / "acled.csv"
     source.write_text(ACLED, encoding="utf-8")
     settings = root / "orbit.toml"
-    settings.write_text(SETTINGS + 'peaceful-protest = "p"\nviolent-demonstration = "v"\n',
-                        encoding="utf-8")
+    settings.write_text(
+        SETTINGS + 'peaceful-protest = "p"\nviolent-demonstration = "v"\n', encoding="utf-8"
+    )
     result = run("import", str(source), root=root)
     assert result.exit_code == 0, result.stderr
     events = load_timeline(root).events
@@ -175,15 +239,41 @@ def test_import_map_and_unknown_columns(root: Path, tmp_path: Path) -> None:
     unknown = run("import", str(source), root=root)
     assert unknown.exit_code == 2 and "row 2: When: unknown column" in unknown.stderr
     assert unknown.stderr.count("unknown column") == 4
-    mapped = run("import", str(source), "--map", "When=date", "--map", "Headline=title",
-                 "--map", "Where=countries", "--map", "Remarks=ignore", root=root)
+    mapped = run(
+        "import",
+        str(source),
+        "--map",
+        "When=date",
+        "--map",
+        "Headline=title",
+        "--map",
+        "Where=countries",
+        "--map",
+        "Remarks=ignore",
+        root=root,
+    )
     assert mapped.exit_code == 0, mapped.stderr
     assert [e.title for e in load_timeline(root).events] == ["Summit"]
 
 
 def comparable(events: list) -> list:
-    return [(e.id, e.date, e.end, e.title, e.summary, e.countries, e.actors, e.tags, e.status,
-             e.sources, e.signal, e.warn) for e in events]
+    return [
+        (
+            e.id,
+            e.date,
+            e.end,
+            e.title,
+            e.summary,
+            e.countries,
+            e.actors,
+            e.tags,
+            e.status,
+            e.sources,
+            e.signal,
+            e.warn,
+        )
+        for e in events
+    ]
 
 
 @pytest.mark.parametrize("fmt", ["json", "jsonl", "csv"])
@@ -203,17 +293,23 @@ def test_interrupted_import_leaves_whole_files_or_nothing(root: Path, tmp_path: 
     from tests.conftest import cron_env, run_process
 
     source = tmp_path / "acled.csv"
-    source.write_text(ACLED.replace("Protests,Peaceful protest", "Protests,").replace(
-        "Riots,Violent demonstration", "Riots,"), encoding="utf-8")
+    source.write_text(
+        ACLED.replace("Protests,Peaceful protest", "Protests,").replace(
+            "Riots,Violent demonstration", "Riots,"
+        ),
+        encoding="utf-8",
+    )
     env = cron_env(tmp_path, ORBIT_FAULT="import-before-links")
     crashed = run_process("--root", str(root), "import", str(source), env=env)
     assert crashed.returncode == -9
     assert files(root) == [] or all(
-        tomllib.loads((root / f).read_text("utf-8")) for f in files(root) if "/.import" not in f)
+        tomllib.loads((root / f).read_text("utf-8")) for f in files(root) if "/.import" not in f
+    )
     timeline = load_timeline(root)
     assert timeline.events == []
     assert [(p.severity, p.message) for p in timeline.problems] == [
-        ("warning", "leftover temporary file from an interrupted write; not read (safe to delete)")]
+        ("warning", "leftover temporary file from an interrupted write; not read (safe to delete)")
+    ]
     ok = run_process("--root", str(root), "import", str(source), env=cron_env(tmp_path))
     assert ok.returncode == 0, ok.stderr
     assert len(load_timeline(root).events) == 2
@@ -247,17 +343,30 @@ hostile_text = st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max
 
 @given(hostile_text, hostile_text)
 def test_tomli_w_round_trips_hostile_strings(title: str, summary: str) -> None:
-    fields = {"date": "2022-05", "title": title or "x", "summary": summary,
-              "actors": [title, summary] if title and summary else []}
+    fields = {
+        "date": "2022-05",
+        "title": title or "x",
+        "summary": summary,
+        "actors": [title, summary] if title and summary else [],
+    }
     assert {k: v for k, v in tomllib.loads(to_toml(fields)).items()} == {
-        k: v for k, v in fields.items() if v not in ("", [])}
+        k: v for k, v in fields.items() if v not in ("", [])
+    }
 
 
 def test_add_in_cron_environment(root: Path, tmp_path: Path) -> None:
     from tests.conftest import cron_env, run_process
 
-    result = run_process("--root", str(root), "add", "--date", "2022-05-16", "--title",
-                         "Саммит ОДКБ", env=cron_env(tmp_path))
+    result = run_process(
+        "--root",
+        str(root),
+        "add",
+        "--date",
+        "2022-05-16",
+        "--title",
+        "Саммит ОДКБ",
+        env=cron_env(tmp_path),
+    )
     assert result.returncode == 0, result.stderr
     assert "sammit-odkb" in result.stdout.decode("utf-8")
     assert os.listdir(root / "events" / "2022") == ["2022-05-16-sammit-odkb.toml"]
