@@ -7,17 +7,26 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 
 from orbitwatch.dates import DateError, parse_iso
 from orbitwatch.errors import Problem, did_you_mean
-from orbitwatch.model import STANCES, STATUSES, Event, PartialDate, SignalOverride, Source
+from orbitwatch.model import (
+    STANCES,
+    STATUSES,
+    Act,
+    Event,
+    PartialDate,
+    SignalOverride,
+    Source,
+)
 
 EVENT_KEYS = (
     "id", "date", "end", "title", "summary", "countries", "actors", "tags", "status",
-    "sources", "signal", "warn",
+    "sources", "signal", "warn", "acts",
 )  # fmt: skip
+ACT_KEYS = ("by", "act", "to", "note")
 SOURCE_KEYS = ("title", "publisher", "url", "author", "date")
 SIGNAL_KEYS = ("stance", "weight", "note")
 ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,199}$")
@@ -59,6 +68,7 @@ class EventChecker:
     tags_vocabulary: Mapping[str, str] | None = None
     problems: list[Problem] = field(default_factory=list)
     event_path: str = ""  # the path an Event records (relative to the root); default: path
+    blocs: Collection[str] = ()  # the bloc names orbit.toml declares, for acts
 
     def problem(self, key: str, message: str, table: str | None = None, index: int = 0) -> None:
         line, col = find_key_line(self.text, key, table, index)
@@ -95,7 +105,8 @@ class EventChecker:
                 "status", f"'status' is '{shown}'{hint}; use one of " + ", ".join(STATUSES)
             )
         sources = self.sources(raw.get("sources", []))
-        signal = self.signal(raw.get("signal")) if "signal" in raw else None
+        signal, country_signals = self.signal(raw.get("signal"), countries)
+        acts = self.acts(raw.get("acts", []), countries) if "acts" in raw else ()
         warn = self.warn(raw.get("warn")) if "warn" in raw else None
         event_id = default_id
         if "id" in raw:
@@ -126,6 +137,8 @@ class EventChecker:
             signal=signal,
             warn=warn,
             pinned_id="id" in raw,
+            acts=acts,
+            country_signals=country_signals,
         )
 
     # -- one check a field -------------------------------------------------------------------
@@ -257,32 +270,161 @@ class EventChecker:
             result.append(Source(texts["title"], texts["publisher"], url, texts["author"], date))
         return tuple(result)
 
-    def signal(self, value: object) -> SignalOverride | None:
+    def signal(
+        self, value: object, countries: tuple[str, ...]
+    ) -> tuple[SignalOverride | None, tuple[SignalOverride, ...]]:
+        """[signal] (every listed country) and [signal.XX] tables (one country each)."""
+        if value is None:
+            return None, ()
         if not isinstance(value, dict):
             self.problem("signal", "'signal' must be a table: [signal]")
-            return None
+            return None, ()
+        from orbitwatch import countries as iso
+
+        shared = {k: v for k, v in value.items() if not isinstance(v, dict)}
+        own: list[SignalOverride] = []
+        for code, table in value.items():
+            if not isinstance(table, dict):
+                continue
+            where = f"signal.{code}"
+            if not iso.is_alpha2(code):
+                resolved = iso.lookup(code)
+                hint = f"; write [signal.{resolved}]" if resolved else ""
+                self.problem("", f"[signal.{code}]: unknown country code '{code}'{hint}", where)
+                continue
+            if code not in countries:
+                self.problem(
+                    "", f"[signal.{code}]: '{code}' is not in 'countries'; add it there", where
+                )
+                continue
+            reading = self.signal_table(table, where, code)
+            if reading is not None:
+                own.append(reading)
+        default = self.signal_table(shared, "signal", "") if shared else None
+        return default, tuple(own)
+
+    def signal_table(
+        self, value: Mapping[str, object], where: str, country: str
+    ) -> SignalOverride | None:
         for key in value:
             if key not in SIGNAL_KEYS:
-                self.problem(
-                    key,
-                    f"unknown key '{key}' in [signal]{did_you_mean(key, SIGNAL_KEYS)}",
-                    "signal",
-                )
+                hint = did_you_mean(key, SIGNAL_KEYS)
+                if country == "" and len(key) == 2 and key.isupper():
+                    hint = f" (for one country's reading write [signal.{key}])"
+                self.problem(key, f"unknown key '{key}' in [{where}]{hint}", where)
         stance = value.get("stance")
         weight = value.get("weight", 1)
         ok = True
         if stance not in STANCES:
             self.problem(
-                "stance", f"[signal] stance is {stance!r}; use away, toward or neutral", "signal"
+                "stance", f"[{where}] stance is {stance!r}; use away, toward or neutral", where
             )
             ok = False
         if not isinstance(weight, int) or isinstance(weight, bool) or not 1 <= weight <= 5:
             self.problem(
-                "weight", f"[signal] weight is {weight!r}; use a whole number 1 to 5", "signal"
+                "weight", f"[{where}] weight is {weight!r}; use a whole number 1 to 5", where
             )
             ok = False
-        note = self.text_value("note", value.get("note", ""), False, "signal")
-        return SignalOverride(str(stance), int(weight), note) if ok else None
+        note = self.text_value("note", value.get("note", ""), False, where)
+        if not ok or not isinstance(weight, int):
+            return None
+        return SignalOverride(str(stance), weight, note, country)
+
+    def acts(self, value: object, countries: tuple[str, ...]) -> tuple[Act, ...]:
+        from orbitwatch.acts import ACT_NAMES, act_kind
+
+        if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
+            self.problem("acts", "'acts' must be [[acts]] tables")
+            return ()
+        result: list[Act] = []
+        for index, table in enumerate(value):
+            before = len(self.problems)
+            for key in table:
+                if key not in ACT_KEYS:
+                    self.problem(
+                        key,
+                        f"unknown key '{key}' in [[acts]]{did_you_mean(key, ACT_KEYS)}",
+                        "acts",
+                        index,
+                    )
+            for key in ("by", "act", "to"):
+                if key not in table:
+                    self.problem("", f"[[acts]] number {index + 1} needs '{key}'", "acts", index)
+            if len(self.problems) > before:
+                continue
+            by = self.parties("by", table["by"], index, countries)
+            to = self.parties("to", table["to"], index, countries)
+            act_text = table["act"]
+            kind = act_kind(act_text) if isinstance(act_text, str) else None
+            if kind is None:
+                shown = act_text if isinstance(act_text, str) else repr(act_text)
+                self.problem(
+                    "act",
+                    f"unknown act '{shown}'{did_you_mean(str(shown).lower(), ACT_NAMES)}; use a "
+                    "CAMEO root category (cooperate, reduce, ...) or a CAMEO code such as '163'",
+                    "acts",
+                    index,
+                )
+            both = sorted(set(by) & set(to))
+            if both:
+                self.problem(
+                    "to",
+                    f"[[acts]] number {index + 1}: {', '.join(both)} acts toward itself; an act "
+                    "needs two different parties",
+                    "acts",
+                    index,
+                )
+            note = self.text_value("note", table.get("note", ""), True, "acts", index)
+            if len(self.problems) == before and kind is not None:
+                result.append(Act(by, kind[0].name, to, kind[1], note.strip()))
+        return tuple(result)
+
+    def parties(
+        self, key: str, value: object, index: int, countries: tuple[str, ...]
+    ) -> tuple[str, ...]:
+        """`by` or `to` of an act: a code or a list of codes; each a country or a bloc."""
+        from orbitwatch import countries as iso
+
+        items = [value] if isinstance(value, str) else value
+        if not isinstance(items, list) or not items or not all(isinstance(v, str) for v in items):
+            self.problem(
+                key, f"'{key}' must be a country code or bloc, or a list of them", "acts", index
+            )
+            return ()
+        found: list[str] = []
+        for item in items:
+            code = item.strip()
+            if code in self.blocs:
+                found.append(code)
+            elif iso.is_alpha2(code):
+                if code not in countries:
+                    self.problem(
+                        key,
+                        f"[[acts]] '{key}' names '{code}', which is not in 'countries'; add it "
+                        "there",
+                        "acts",
+                        index,
+                    )
+                found.append(code)
+            elif (resolved := iso.lookup(code)) is not None:
+                self.problem(
+                    key,
+                    f"[[acts]] '{key}': write the country '{code}' as its ISO 3166-1 alpha-2 "
+                    f"code '{resolved}'",
+                    "acts",
+                    index,
+                )
+            else:
+                hint = did_you_mean(code, tuple(self.blocs))
+                declared = "; declare blocs under [blocs] in orbit.toml" if not hint else ""
+                self.problem(
+                    key,
+                    f"[[acts]] '{key}': '{code}' is neither a country code nor a declared "
+                    f"bloc{hint}{declared}",
+                    "acts",
+                    index,
+                )
+        return tuple(dict.fromkeys(found))
 
     def warn(self, value: object) -> tuple[int, ...] | None:
         if (
@@ -328,8 +470,9 @@ def check_event(
     default_id: str,
     tags_vocabulary: Mapping[str, str] | None = None,
     event_path: str = "",
+    blocs: Collection[str] = (),
 ) -> tuple[Event | None, list[Problem]]:
-    checker = EventChecker(path, text, raw, tags_vocabulary, event_path=event_path)
+    checker = EventChecker(path, text, raw, tags_vocabulary, event_path=event_path, blocs=blocs)
     event = checker.run(default_id)
     return event, checker.problems
 

@@ -22,6 +22,7 @@ from typing import Any
 from orbitwatch import __version__
 from orbitwatch.errors import Problem
 from orbitwatch.model import (
+    Act,
     Event,
     PartialDate,
     Precision,
@@ -34,6 +35,7 @@ SCHEMA_BASE = f"orbitwatch-index-3-{__version__}"
 # The modules whose code decides what a parse result is: any change to them (even without a
 # version bump, as in a development checkout) makes a new schema, so no old result is served.
 PARSING_MODULES = (
+    "acts.py",
     "check.py",
     "countries.py",
     "dates.py",
@@ -93,6 +95,8 @@ def to_record(event: Event | None, problems: Sequence[Problem]) -> Any:
             (event.signal.stance, event.signal.weight, event.signal.note) if event.signal else None,
             event.warn,
             event.pinned_id,
+            tuple((a.by, a.act, a.to, a.code, a.note) for a in event.acts),
+            tuple((s.stance, s.weight, s.note, s.country) for s in event.country_signals),
         )
     problem_records = tuple(
         (p.line, p.col, p.message, p.severity, p.hint, p.field) for p in problems
@@ -106,12 +110,14 @@ def from_record(record: Any, shown: str) -> tuple[Event | None, list[Problem]]:
     event = None
     if event_record is not None:
         (event_id, path, line, date, end, title, summary, countries, actors, tags, status,
-         sources, signal, warn, pinned) = event_record  # fmt: skip
+         sources, signal, warn, pinned, acts, own_signals) = event_record  # fmt: skip
         start = PartialDate(_from_ordinal(date[0]), PRECISIONS[date[1]])
         event = Event(
             event_id, path, line, start, title, _date(end), summary, countries, actors,
             tags, status, tuple(Source(t, p, u, a, _date(d)) for t, p, u, a, d in sources),
             SignalOverride(*signal) if signal is not None else None, warn, pinned,
+            tuple(Act(*act) for act in acts),
+            tuple(SignalOverride(*own) for own in own_signals),
         )  # fmt: skip
     problems = [
         Problem(shown, line, col, message, severity, hint, field)

@@ -300,7 +300,9 @@ def parse_event_file(
         if str(path).endswith(".toml")
         else os.path.basename(str(path))
     )
-    return check_event(shown, text, raw, stem, settings.tags, event_path=rel or shown)
+    return check_event(
+        shown, text, raw, stem, settings.tags, event_path=rel or shown, blocs=settings.blocs or ()
+    )
 
 
 def relative_to_root(root: Path, path: Path | str) -> str:

@@ -12,6 +12,8 @@ from dataclasses import dataclass
 
 STATUSES = ("occurred", "scheduled", "reported", "rumored", "denied")
 STANCES = ("away", "toward", "neutral")
+# Where a reading comes from, strongest first: the analyst's own [signal], an act, a tag rule.
+ORIGINS = ("analyst", "act", "rule")
 # fmt: off
 MONTH_NAMES = ("", "January", "February", "March", "April", "May", "June", "July", "August",
                "September", "October", "November", "December")
@@ -115,11 +117,27 @@ class Source:
 
 @dataclass(frozen=True, slots=True)
 class SignalOverride:
-    """An event's own `[signal]` table: the analyst's reading, which beats every rule."""
+    """The analyst's own reading (`[signal]`, or `[signal.KZ]` for one country): beats acts
+    and rules. `country` is '' for the reading of every listed country."""
 
     stance: str
     weight: int
     note: str = ""
+    country: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Act:
+    """One coded interaction (`[[acts]]`): `by` did `act` (a CAMEO root name) to `to`."""
+
+    by: tuple[str, ...]
+    act: str  # the CAMEO root category's name, e.g. "reduce"
+    to: tuple[str, ...]
+    code: str = ""  # the CAMEO code as written ("163"), or "" when given by name
+    note: str = ""
+
+    def __str__(self) -> str:
+        return f"{'+'.join(self.by)} {self.act} {'+'.join(self.to)}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -139,6 +157,15 @@ class Event:
     signal: SignalOverride | None = None
     warn: tuple[int, ...] | None = None
     pinned_id: bool = False
+    acts: tuple[Act, ...] = ()
+    country_signals: tuple[SignalOverride, ...] = ()  # [signal.KZ] tables, in file order
+
+    def analyst_reading(self, country: str) -> SignalOverride | None:
+        """The analyst's reading for one country: its own [signal.XX], else [signal]."""
+        for own in self.country_signals:
+            if own.country == country:
+                return own
+        return self.signal
 
     @property
     def first_day(self) -> dt.date:
@@ -164,24 +191,61 @@ class Event:
 
 @dataclass(frozen=True, slots=True)
 class Reading:
-    """How an event reads against the pole: from its [signal] table or from the rules."""
+    """How an event reads against the pole, for one country or for every listed country.
+
+    `origin` is analyst, act or rule; `source` names what decided it (the act "KG reduce
+    CSTO", the rule id, or "analyst"). An event read per country (acts, or [signal.XX]) has
+    `per_country`: (country, reading) pairs, and its own fields summarise them for views
+    (stance "mixed" when they disagree); otherwise `per_country` is None and the reading
+    applies to every country the event lists.
+    """
 
     stance: str
     weight: int
     rules: tuple[str, ...] = ()  # every matched rule id, strongest first
-    origin: str = "rule"  # "rule" or "override"
+    origin: str = "rule"  # analyst | act | rule
     note: str = ""
+    source: str = ""
+    per_country: tuple[tuple[str, Reading], ...] | None = None
 
     @property
     def rule(self) -> str:
-        """The rule that decided the reading, or 'override' for an event's own [signal]."""
-        if self.origin == "override":
-            return "override"
+        """What decided the reading: the rule id, the act, or 'analyst'."""
+        if self.source:
+            return self.source
+        if self.origin == "analyst":
+            return "analyst"
         return self.rules[0] if self.rules else ""
 
     @property
     def sign(self) -> int:
         return {"away": 1, "toward": -1}.get(self.stance, 0)
+
+    @property
+    def origin_text(self) -> str:
+        """Where the reading comes from, for people: 'analyst', 'act KG reduce CSTO', 'rule X'."""
+        return "analyst" if self.origin == "analyst" else f"{self.origin} {self.rule}"
+
+    def for_country(self, country: str) -> Reading | None:
+        """The reading that scores `country` (None: this event says nothing about it)."""
+        if self.per_country is None:
+            return self
+        for code, reading in self.per_country:
+            if code == country:
+                return reading
+        return None
+
+    def parts(self) -> tuple[tuple[str, Reading], ...]:
+        """(country, reading) pairs; ('', self) for a reading of every listed country."""
+        return self.per_country if self.per_country is not None else (("", self),)
+
+    @property
+    def stances(self) -> frozenset[str]:
+        return frozenset(reading.stance for _, reading in self.parts())
+
+    @property
+    def origins(self) -> frozenset[str]:
+        return frozenset(reading.origin for _, reading in self.parts())
 
 
 def sort_events(events: list[Event] | tuple[Event, ...]) -> list[Event]:

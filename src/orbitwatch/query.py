@@ -16,12 +16,12 @@ from dataclasses import dataclass
 
 from orbitwatch.dates import DateError, Period, parse_partial, parse_period, relative_day
 from orbitwatch.errors import UsageError, did_you_mean
-from orbitwatch.model import STANCES, STATUSES, Event, Prefilter, Reading
+from orbitwatch.model import ORIGINS, STANCES, STATUSES, Event, Prefilter, Reading
 
-LIST_FIELDS = ("country", "actor", "tag", "status", "id", "stance", "rule", "source")
+LIST_FIELDS = ("country", "actor", "tag", "status", "id", "stance", "origin", "rule", "source")
 DATE_FIELDS = ("since", "until", "date", "within")
 FIELDS = (*LIST_FIELDS, *DATE_FIELDS)
-READING_FIELDS = ("stance", "rule")
+READING_FIELDS = ("stance", "origin", "rule")
 FIELD_RE = re.compile(r"^([a-z]+):(.*)$", re.DOTALL)
 
 Predicate = Callable[[Event, "Reading | None"], bool]
@@ -105,6 +105,7 @@ _EXAMPLES = {
     "status": "rumored",
     "id": "2022-05-*",
     "stance": "away",
+    "origin": "act",
     "rule": "security-diversification",
     "source": "asiatimes",
     "since": "2022-05",
@@ -131,6 +132,13 @@ def _validate(term: Term, original: str) -> None:
             if value.lower() not in (*STANCES, "none"):
                 raise UsageError(
                     f"unknown stance '{value}' in {original!r}; use away, toward, neutral or none"
+                )
+    elif term.field == "origin":
+        for value in term.values:
+            if value.lower() not in (*ORIGINS, "none"):
+                raise UsageError(
+                    f"unknown origin '{value}' in {original!r}"
+                    f"{did_you_mean(value.lower(), ORIGINS)}; use " + ", ".join((*ORIGINS, "none"))
                 )
     elif term.field in DATE_FIELDS:
         # Parse once against a fixed day so syntax errors surface at parse time.
@@ -204,7 +212,11 @@ def _positive(term: Term, today: dt.date) -> Predicate:
         return lambda e, r: any(fnmatch.fnmatchcase(e.id, p) for p in patterns)
     if field == "stance":
         stances = _lower_set(values)
-        return lambda e, r: (r.stance if r is not None else "none") in stances
+        # An event read per country matches when any country's reading does.
+        return lambda e, r: not stances.isdisjoint(r.stances if r is not None else ("none",))
+    if field == "origin":
+        origins = _lower_set(values)
+        return lambda e, r: not origins.isdisjoint(r.origins if r is not None else ("none",))
     if field == "rule":
         rules = tuple(values)
         return lambda e, r: (

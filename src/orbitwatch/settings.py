@@ -5,20 +5,24 @@ Parses and validates into a frozen Settings value plus located Problems; compute
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from orbitwatch.acts import Sides, sides
 from orbitwatch.check import bad_character, find_key_line
 from orbitwatch.dates import DateError, parse_duration_days
 from orbitwatch.errors import Problem, UsageError, did_you_mean
 from orbitwatch.model import STANCES
 from orbitwatch.query import READING_FIELDS, Query, parse
 
-TOP_KEYS = ("signals", "tags", "rules", "levels")
+TOP_KEYS = ("signals", "tags", "blocs", "rules", "levels")
 SIGNALS_KEYS = (
-    "pole", "half_life", "watch", "convergence_rules", "convergence_window", "arrow_threshold",
-    "warn",
+    "pole", "half_life", "watch", "counterweights", "convergence_rules", "convergence_window",
+    "arrow_threshold", "warn",
 )  # fmt: skip
+BLOC_KEYS = ("name", "led_by", "members")
+BLOC_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_-]{1,39}$")
 RULE_KEYS = ("id", "title", "rationale", "when", "stance", "weight", "warn")
 LEVEL_KEYS = ("name", "score")
 
@@ -33,6 +37,16 @@ class Rule:
     weight: int
     rationale: str = ""
     warn: tuple[int, ...] | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Bloc:
+    """A `[blocs.NAME]` table: an organisation acts can name in `by` and `to`."""
+
+    code: str
+    name: str
+    led_by: str = ""
+    members: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,6 +69,20 @@ class Settings:
     arrow_threshold: float = 0.25
     warn: tuple[int, ...] = (14, 7, 1)
     path: str = ""
+    blocs: Mapping[str, Bloc] | None = None
+    counterweights: tuple[str, ...] = ()
+
+    def sides(self) -> Sides:
+        blocs = self.blocs or {}
+        return sides(
+            self.pole, {code: bloc.led_by for code, bloc in blocs.items()}, self.counterweights
+        )
+
+    def is_party(self, code: str) -> bool:
+        """A country code or a declared bloc: what `by` and `to` of an act may name."""
+        from orbitwatch import countries
+
+        return countries.is_alpha2(code) or code in (self.blocs or {})
 
     def level_of(self, score: float) -> str:
         """The highest level whose threshold the score reaches, or '' below every level."""
@@ -169,7 +197,28 @@ def parse_settings(
         else:
             values["tags"] = dict(tags)
 
-    values["rules"] = tuple(_rules(reader, raw.get("rules", [])))
+    blocs = _blocs(reader, raw.get("blocs", {}))
+    values["blocs"] = blocs
+    counterweights = signals.get("counterweights", [])
+    if not isinstance(counterweights, list) or not all(isinstance(c, str) for c in counterweights):
+        reader.problem(
+            "counterweights",
+            "[signals] counterweights must be a list of country codes or bloc names",
+            "signals",
+        )
+    else:
+        for code in counterweights:
+            if not (countries.is_alpha2(code) or code in blocs):
+                reader.problem(
+                    "counterweights",
+                    f"[signals] counterweights: '{code}' is neither an ISO 3166-1 alpha-2 code "
+                    f"nor a bloc declared under [blocs]{did_you_mean(code, blocs)}",
+                    "signals",
+                )
+        values["counterweights"] = tuple(
+            c for c in dict.fromkeys(counterweights) if countries.is_alpha2(c) or c in blocs
+        )
+    values["rules"] = tuple(_rules(reader, raw.get("rules", []), values.get("tags")))
     values["levels"] = tuple(_levels(reader, raw.get("levels", [])))
     return Settings(**values), reader.problems  # type: ignore[arg-type]
 
@@ -196,7 +245,63 @@ def _warn(reader: _Reader, value: object, table: str, index: int) -> tuple[int, 
     return tuple(sorted(set(value), reverse=True))
 
 
-def _rules(reader: _Reader, value: object) -> list[Rule]:
+def _blocs(reader: _Reader, value: object) -> dict[str, Bloc]:
+    from orbitwatch import countries
+
+    if not isinstance(value, dict) or not all(isinstance(v, dict) for v in value.values()):
+        reader.problem("blocs", "'blocs' must be [blocs.NAME] tables")
+        return {}
+    blocs: dict[str, Bloc] = {}
+    for code, table in value.items():
+        where = f"blocs.{code}"
+        before = len(reader.problems)
+        if not BLOC_RE.match(code) or countries.is_alpha2(code):
+            reader.problem(
+                "",
+                f"bloc name '{code}' must be 2-40 letters, digits, '-' or '_', starting with a "
+                "letter, and not a country code",
+                where,
+            )
+            continue
+        reader.unknown(table, BLOC_KEYS, f" in [blocs.{code}]", where)
+        name = table.get("name", code)
+        if not isinstance(name, str) or not name.strip() or bad_character(name, False):
+            reader.problem("name", f"[blocs.{code}] name must be one line of text", where)
+        led_by = table.get("led_by", "")
+        if led_by != "" and (not isinstance(led_by, str) or not countries.is_alpha2(led_by)):
+            reader.problem(
+                "led_by",
+                f"[blocs.{code}] led_by {led_by!r} is not an ISO 3166-1 alpha-2 code",
+                where,
+            )
+        members = table.get("members", [])
+        if not isinstance(members, list) or not all(isinstance(m, str) for m in members):
+            reader.problem("members", f"[blocs.{code}] members must be a list of codes", where)
+            members = []
+        for member in members:
+            if not countries.is_alpha2(member):
+                reader.problem(
+                    "members", f"[blocs.{code}] members: unknown country code '{member}'", where
+                )
+        if len(reader.problems) == before:
+            blocs[code] = Bloc(code, str(name).strip(), str(led_by), tuple(members))
+    return blocs
+
+
+def _undeclared_tags(query: Query, tags: object) -> list[str]:
+    if not isinstance(tags, Mapping):
+        return []
+    declared = {tag.casefold() for tag in tags}
+    return [
+        value
+        for term in query.terms
+        if term.field == "tag"
+        for value in term.values
+        if value.casefold() not in declared
+    ]
+
+
+def _rules(reader: _Reader, value: object, tags: object = None) -> list[Rule]:
     if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
         reader.problem("rules", "'rules' must be [[rules]] tables")
         return []
@@ -231,6 +336,15 @@ def _rules(reader: _Reader, value: object) -> list[Rule]:
             except UsageError as exc:
                 reader.problem("when", f"rule '{rule_id}': {exc.message}", "rules", index)
             else:
+                for tag in _undeclared_tags(query, tags):
+                    hint = did_you_mean(tag, tags if isinstance(tags, Mapping) else ())
+                    reader.problem(
+                        "when",
+                        f"rule '{rule_id}': 'when' names tag '{tag}', which is not declared "
+                        f"under [tags]{hint}",
+                        "rules",
+                        index,
+                    )
                 if query.uses_reading:
                     reader.problem(
                         "when",

@@ -11,9 +11,10 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
+from orbitwatch.acts import Sides, act_readings
 from orbitwatch.model import Event, Reading
-from orbitwatch.query import Query, compile_query, resolve_country
-from orbitwatch.settings import Settings
+from orbitwatch.query import Predicate, Query, compile_query, resolve_country
+from orbitwatch.settings import Rule, Settings
 
 CERTAINTY = {"occurred": 1.0, "scheduled": 0.5, "reported": 0.8, "rumored": 0.4, "denied": 0.2}
 FINGERPRINT_VERSION = "v1"
@@ -23,26 +24,98 @@ SPARK = "▁▂▃▄▅▆▇█"
 # -- readings -------------------------------------------------------------------------------
 
 
-def readings(events: Iterable[Event], settings: Settings, today: dt.date) -> dict[str, Reading]:
-    """Each event's reading: its own [signal] table, else every matching rule (strongest wins)."""
+def readings(
+    events: Iterable[Event], settings: Settings, today: dt.date, analyst: bool = True
+) -> dict[str, Reading]:
+    """Each event's reading, per country where it differs between countries.
+
+    Precedence for each (event, country): the analyst's own reading ([signal.XX], then
+    [signal]), then the event's acts, then the tag rules (strongest weight wins; all matched
+    ids are kept). An event with acts is read from its acts alone: a country no act concerns
+    (the host of a summit where another state spoke) gets no reading, and no rule reads it.
+    `analyst=False` sets the analyst's readings aside (what `orbit eval` compares with).
+    """
     compiled = [(rule, compile_query(rule.query, today)) for rule in settings.rules]
+    sides = settings.sides()
     result: dict[str, Reading] = {}
     for event in events:
-        if event.signal is not None:
-            result[event.id] = Reading(
-                event.signal.stance, event.signal.weight, (), "override", event.signal.note
-            )
-            continue
-        matched = [rule for rule, predicate in compiled if predicate(event, None)]
-        if not matched:
-            continue
-        # Strongest weight wins; ties go to the rule written first in orbit.toml.
-        ordered = sorted(matched, key=lambda rule: -rule.weight)
-        strongest = ordered[0]
-        result[event.id] = Reading(
-            strongest.stance, strongest.weight, tuple(rule.id for rule in ordered), "rule"
-        )
+        reading = _event_reading(event, settings.pole, compiled, sides, analyst)
+        if reading is not None:
+            result[event.id] = reading
     return result
+
+
+def _event_reading(
+    event: Event,
+    pole: str,
+    compiled: Sequence[tuple[Rule, Predicate]],
+    sides: Sides,
+    analyst: bool,
+) -> Reading | None:
+    shared: Reading | None = None
+    per_country: dict[str, Reading] | None = None
+    if event.acts:
+        per_country = act_readings(event, sides)
+    else:
+        matched = [rule for rule, predicate in compiled if predicate(event, None)]
+        if matched:
+            # Strongest weight wins; ties go to the rule written first in orbit.toml.
+            ordered = sorted(matched, key=lambda rule: -rule.weight)
+            strongest = ordered[0]
+            shared = Reading(
+                strongest.stance,
+                strongest.weight,
+                tuple(rule.id for rule in ordered),
+                "rule",
+                source=strongest.id,
+            )
+    if analyst and event.signal is not None:
+        own = event.signal
+        shared = Reading(own.stance, own.weight, (), "analyst", own.note, "analyst")
+        per_country = None
+    if analyst and event.country_signals:
+        if per_country is None:
+            listed = (c for c in event.countries if c != pole)
+            per_country = {c: shared for c in listed} if shared is not None else {}
+        for own in event.country_signals:
+            per_country[own.country] = Reading(
+                own.stance, own.weight, (), "analyst", own.note, "analyst"
+            )
+    if per_country is None:
+        return shared
+    return _per_country(event, per_country)
+
+
+def _per_country(event: Event, found: Mapping[str, Reading]) -> Reading | None:
+    """A per-country reading whose own fields summarise its parts for the views."""
+    parts = tuple((c, found[c]) for c in event.countries if c in found)
+    if not parts:
+        return None
+    stances = {reading.stance for _, reading in parts}
+    strongest = max((reading for _, reading in parts), key=lambda reading: reading.weight)
+    rules = tuple(dict.fromkeys(rule for _, reading in parts for rule in reading.rules))
+    sources = list(dict.fromkeys(reading.rule for _, reading in parts))
+    sources.remove(strongest.rule)
+    more = f" and {len(sources)} more" if sources else ""
+    return Reading(
+        stances.pop() if len(stances) == 1 else "mixed",
+        strongest.weight,
+        rules,
+        strongest.origin,
+        strongest.note,
+        strongest.rule + more,
+        parts,
+    )
+
+
+def country_reading(
+    reading_of: Mapping[str, Reading], event: Event, country: str
+) -> Reading | None:
+    """The reading that scores `country` for `event`, or None."""
+    reading = reading_of.get(event.id)
+    if reading is None or country not in event.countries:
+        return None
+    return reading.for_country(country)
 
 
 def watched_countries(events: Iterable[Event], settings: Settings) -> list[str]:
@@ -51,6 +124,33 @@ def watched_countries(events: Iterable[Event], settings: Settings) -> list[str]:
         return [c for c in settings.watch if c != settings.pole]
     seen = dict.fromkeys(c for e in events for c in e.countries)
     return sorted(c for c in seen if c != settings.pole)
+
+
+@dataclass(frozen=True, slots=True)
+class Coverage:
+    """How much of the scored period the readings cover: silence made visible."""
+
+    events: int  # events up to the day that involve a watched country
+    unread: int  # of those, events that give no watched country a reading
+
+    @property
+    def read(self) -> int:
+        return self.events - self.unread
+
+
+def coverage(
+    events: Iterable[Event], reading_of: Mapping[str, Reading], settings: Settings, on: dt.date
+) -> Coverage:
+    watched = set(watched_countries(events := list(events), settings))
+    total = unread = 0
+    for event in events:
+        involved = [c for c in event.countries if c in watched]
+        if not involved or event.first_day > on:
+            continue
+        total += 1
+        if all(country_reading(reading_of, event, c) is None for c in involved):
+            unread += 1
+    return Coverage(total, unread)
 
 
 # -- scores ---------------------------------------------------------------------------------
@@ -75,9 +175,7 @@ def contributions(
     """Every event of `country` up to `on` that carries a non-neutral reading, with its share."""
     result: list[Contribution] = []
     for event in events:
-        if country not in event.countries:
-            continue
-        reading = reading_of.get(event.id)
+        reading = country_reading(reading_of, event, country)
         if reading is None or reading.sign == 0:
             continue
         if event.first_day > on:
@@ -132,8 +230,8 @@ def daily_scores(
     pending = 0.0
     daily_decay = 0.5 ** (1 / settings.half_life_days)
     for event in events:
-        reading = reading_of.get(event.id)
-        if country not in event.countries or reading is None or reading.sign == 0:
+        reading = country_reading(reading_of, event, country)
+        if reading is None or reading.sign == 0:
             continue
         value = reading.sign * reading.weight * CERTAINTY[event.status]
         start, middle = event.first_day, event.date.middle
@@ -266,13 +364,13 @@ def monthly_arrows(
             delta = change - average
             month = end.replace(day=1)
             behind = [
-                e
+                (e, r)
                 for e in own
                 if month <= e.first_day <= end
-                and (r := reading_of.get(e.id)) is not None
+                and (r := country_reading(reading_of, e, country)) is not None
                 and r.sign != 0
             ]
-            signs = {reading_of[e.id].sign for e in behind}
+            signs = {r.sign for _, r in behind}
             # An arrow needs events behind it: decay alone never makes one.
             if delta > settings.arrow_threshold and 1 in signs:
                 arrow = "away"
@@ -288,8 +386,8 @@ def monthly_arrows(
                     score,
                     change,
                     average,
-                    _rationale(arrow, behind, reading_of, change, average),
-                    tuple(e.id for e in behind),
+                    _rationale(behind, change, average),
+                    tuple(e.id for e, _ in behind),
                 )
             )
             changes.append(change)
@@ -297,20 +395,11 @@ def monthly_arrows(
     return result
 
 
-def _rationale(
-    arrow: str,
-    behind: Sequence[Event],
-    reading_of: Mapping[str, Reading],
-    change: float,
-    average: float,
-) -> str:
+def _rationale(behind: Sequence[tuple[Event, Reading]], change: float, average: float) -> str:
     numbers = f"change {change:+.2f} vs 12-month mean {average:+.2f}"
     if not behind:
         return f"no new readings; decay only ({numbers})"
-    named = "; ".join(
-        f"{'+' if reading_of[e.id].sign > 0 else '-'}{e.id} ({reading_of[e.id].rule})"
-        for e in behind[:3]
-    )
+    named = "; ".join(f"{'+' if r.sign > 0 else '-'}{e.id} ({r.rule})" for e, r in behind[:3])
     more = f" and {len(behind) - 3} more" if len(behind) > 3 else ""
     return f"{named}{more} ({numbers})"
 
@@ -337,7 +426,10 @@ class Alert:
 
     @property
     def fingerprint(self) -> str:
-        return fingerprint(self.kind, self.rule, self.country, self.subject)
+        # The analyst's reading was called 'override' when fingerprints were first issued;
+        # keeping the old word keeps every digest state valid (no alert is sent twice).
+        rule = "override" if self.kind == "signal" and self.rule == "analyst" else self.rule
+        return fingerprint(self.kind, rule, self.country, self.subject)
 
 
 KIND_ORDER = {"level-up": 0, "convergence": 1, "upcoming": 2, "signal": 3, "level-down": 4}
@@ -370,21 +462,19 @@ def alerts(
         reading = reading_of.get(event.id)
         involved = [c for c in event.countries if c in countries]
         if reading is not None and event.first_day <= on:
-            why = (
-                f"{reading.stance} by the analyst's own reading"
-                if reading.origin == "override"
-                else f"matches rule {reading.rule} ({reading.stance}, weight {reading.weight})"
-            )
             for country in involved:
+                own = reading.for_country(country)
+                if own is None:
+                    continue
                 result.append(
                     Alert(
                         "signal",
                         country,
-                        reading.rule,
+                        own.rule,
                         event.id,
                         event.first_day,
                         level_at(country, event.first_day),
-                        why,
+                        _why(own),
                         (event.id,),
                     )
                 )
@@ -413,6 +503,14 @@ def alerts(
                     )
     result.sort(key=lambda a: (-a.date.toordinal(), KIND_ORDER[a.kind], a.country, a.fingerprint))
     return result
+
+
+def _why(reading: Reading) -> str:
+    if reading.origin == "analyst":
+        return f"{reading.stance} by the analyst's own reading"
+    if reading.origin == "act":
+        return f"act {reading.rule} reads {reading.stance} (weight {reading.weight})"
+    return f"matches rule {reading.rule} ({reading.stance}, weight {reading.weight})"
 
 
 def _level_alerts(
@@ -472,25 +570,24 @@ def _convergence_alerts(
     for stance in ("away", "toward"):
         firing = sorted(
             (
-                e
+                (e, r)
                 for e in events
-                if country in e.countries
-                and e.first_day <= on
-                and (r := reading_of.get(e.id)) is not None
+                if e.first_day <= on
+                and (r := country_reading(reading_of, e, country)) is not None
                 and r.origin == "rule"
                 and r.stance == stance
             ),
-            key=lambda e: (e.first_day, e.id),
+            key=lambda item: (item[0].first_day, item[0].id),
         )
         converging = False
-        for index, event in enumerate(firing):
+        for index, (event, _) in enumerate(firing):
             day = event.first_day
-            recent = [e for e in firing[: index + 1] if day - e.first_day < window]
+            recent = [(e, r) for e, r in firing[: index + 1] if day - e.first_day < window]
             rules = sorted(
                 {
                     rule_id
-                    for e in recent
-                    for rule_id in reading_of[e.id].rules
+                    for _, r in recent
+                    for rule_id in r.rules
                     if (rule := settings.rule(rule_id)) is not None and rule.stance == stance
                 }
             )
@@ -506,7 +603,7 @@ def _convergence_alerts(
                             level_on.get(country, {}).get(day, ""),
                             f"{len(rules)} distinct {stance} rules within "
                             f"{settings.convergence_window_days} days: " + ", ".join(rules),
-                            tuple(e.id for e in recent),
+                            tuple(e.id for e, _ in recent),
                         )
                     )
                 converging = True

@@ -12,7 +12,7 @@ import io
 import json
 import re
 import unicodedata
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -34,6 +34,7 @@ KEY_ORDER = (
     "status",
     "warn",
     "sources",
+    "acts",
     "signal",
 )
 MAX_SLUG = 60
@@ -124,7 +125,7 @@ def validate(
     import tomllib
 
     raw = tomllib.loads(text)
-    return check_event(path_shown, text, raw, default_id, settings.tags)
+    return check_event(path_shown, text, raw, default_id, settings.tags, blocs=settings.blocs or ())
 
 
 def near_duplicate(event: Event, existing: Iterable[Event]) -> Event | None:
@@ -172,9 +173,17 @@ OWN_MAP = {
         "signal_stance",
         "signal_weight",
         "signal_note",
+        "acts",
+        "country_signals",
+        "by",
+        "act",
+        "to",
+        "act_note",
     )
 }
-IGNORED = {"stance", "weight", "rules", "path", "precision", "reading", "schema_version"}
+IGNORED = {
+    "stance", "weight", "rules", "path", "precision", "reading", "readings", "schema_version",
+}  # fmt: skip
 TARGETS = set(OWN_MAP) | {"publisher", "source_title", "source_url", "ignore"}
 
 
@@ -238,7 +247,7 @@ def row_fields(
     gathered: dict[str, list[object]] = {}
     for column, value in row.values.items():
         target = mapping.get(column) or OWN_MAP.get(column) or ACLED_MAP.get(column)
-        if column in ("sources", "signal") and target is None:
+        if column in ("sources", "signal", "acts") and target is None:
             target = column
         if column is None:
             problems.append(ImportProblem(row.number, "row", "more cells than the header row"))
@@ -305,6 +314,9 @@ def row_fields(
         except ValueError:
             problems.append(ImportProblem(row.number, "warn", f"not a list of days: {warn!r}"))
     fields["sources"] = _sources(gathered, first)
+    acts = _acts(row.number, first, problems)
+    if acts:
+        fields["acts"] = acts
     signal = first("signal")
     if isinstance(signal, dict):
         fields["signal"] = {k: v for k, v in signal.items() if v not in (None, "")}
@@ -320,7 +332,59 @@ def row_fields(
         }
         if not fields["signal"]["note"]:  # type: ignore[index]
             del fields["signal"]["note"]  # type: ignore[attr-defined]
+    own = _json_cell(first("country_signals"), row.number, "country_signals", problems)
+    if isinstance(own, dict) and own:
+        signal_table = fields.setdefault("signal", {})
+        if isinstance(signal_table, dict):
+            signal_table.update(own)
     return fields, problems
+
+
+def _json_cell(value: object, row: int, column: str, problems: list[ImportProblem]) -> object:
+    """A CSV cell holding JSON (our export's acts and country_signals), or the value itself."""
+    if not isinstance(value, str):
+        return value
+    try:
+        return json.loads(value)
+    except ValueError:
+        problems.append(ImportProblem(row, column, "not valid JSON"))
+        return None
+
+
+def _acts(
+    row: int, first: Callable[[str], object], problems: list[ImportProblem]
+) -> list[dict[str, object]]:
+    """[[acts]] from an `acts` list (our exports) or from by/act/to columns (one act a row)."""
+    given = _json_cell(first("acts"), row, "acts", problems)
+    if isinstance(given, list):
+        return [
+            {k: v for k, v in item.items() if v not in (None, "")}
+            for item in given
+            if isinstance(item, dict)
+        ]
+    if given is not None:
+        problems.append(ImportProblem(row, "acts", "must be a list of {by, act, to} tables"))
+        return []
+    parts = {name: first(name) for name in ("by", "act", "to", "act_note")}
+    if all(parts[name] is None for name in ("by", "act", "to")):
+        return []
+    missing = [name for name in ("by", "act", "to") if parts[name] in (None, "")]
+    if missing:
+        problems.append(ImportProblem(row, missing[0], "an act needs by, act and to"))
+        return []
+    act: dict[str, object] = {
+        "by": _parties(parts["by"]),
+        "act": str(parts["act"]),
+        "to": _parties(parts["to"]),
+    }
+    if parts["act_note"]:
+        act["note"] = str(parts["act_note"])
+    return [act]
+
+
+def _parties(value: object) -> object:
+    items = [item for item in re.split(r"[;,]", str(value)) if item.strip()]
+    return items[0].strip() if len(items) == 1 else [item.strip() for item in items]
 
 
 def _sources(gathered: Mapping[str, list[object]], first: object) -> list[dict[str, object]]:
@@ -379,7 +443,7 @@ def unknown_columns(rows: Sequence[Row], mapping: Mapping[str, str]) -> list[Imp
                 mapping.get(column)
                 or OWN_MAP.get(column)
                 or ACLED_MAP.get(column)
-                or column in ("sources", "signal", "_")
+                or column in ("sources", "signal", "acts", "_")
                 or column in IGNORED
             )
             if not known:

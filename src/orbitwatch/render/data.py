@@ -13,15 +13,17 @@ from collections.abc import Iterable, Iterator, Mapping
 from orbitwatch.model import Event, Reading
 from orbitwatch.render.text import escape_controls, json_safe, one_line
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: readings per country, acts, origin analyst|act|rule
 CSV_FIELDS = (
     "id", "date", "end", "title", "summary", "countries", "actors", "tags", "status",
     "source_titles", "source_publishers", "source_urls", "source_authors", "source_dates",
     "signal_stance", "signal_weight", "signal_note", "warn", "stance", "weight", "rules", "path",
+    "acts", "country_signals",
 )  # fmt: skip
 
 
 def reading_dict(reading: Reading | None) -> dict[str, object] | None:
+    """The event's reading summed up (stance 'mixed' when its countries read differently)."""
     if reading is None:
         return None
     return {
@@ -31,6 +33,40 @@ def reading_dict(reading: Reading | None) -> dict[str, object] | None:
         "rules": list(reading.rules),
         "origin": reading.origin,
     }
+
+
+def readings_list(event: Event, reading: Reading | None) -> list[dict[str, object]]:
+    """One entry per (country, reading): what scores each listed country."""
+    if reading is None:
+        return []
+    return [
+        {
+            "country": country,
+            "stance": own.stance,
+            "weight": own.weight,
+            "origin": own.origin,
+            "source": own.rule,
+        }
+        for country in event.countries
+        if (own := reading.for_country(country)) is not None
+    ]
+
+
+def acts_list(event: Event) -> list[dict[str, object]]:
+    return [
+        {"by": list(act.by), "act": act.code or act.act, "to": list(act.to), "note": act.note}
+        for act in event.acts
+    ]
+
+
+def signal_dict(event: Event) -> dict[str, object] | None:
+    """The analyst's readings as the file writes them: [signal] keys and [signal.XX] tables."""
+    found: dict[str, object] = {}
+    if event.signal is not None:
+        found.update(stance=event.signal.stance, weight=event.signal.weight, note=event.signal.note)
+    for own in event.country_signals:
+        found[own.country] = {"stance": own.stance, "weight": own.weight, "note": own.note}
+    return found or None
 
 
 def event_dict(event: Event, reading: Reading | None) -> dict[str, object]:
@@ -55,17 +91,11 @@ def event_dict(event: Event, reading: Reading | None) -> dict[str, object]:
             }
             for s in event.sources
         ],
-        "signal": (
-            {
-                "stance": event.signal.stance,
-                "weight": event.signal.weight,
-                "note": event.signal.note,
-            }
-            if event.signal
-            else None
-        ),
+        "signal": signal_dict(event),
+        "acts": acts_list(event),
         "warn": list(event.warn) if event.warn else None,
         "reading": reading_dict(reading),
+        "readings": readings_list(event, reading),
         "path": event.path,
     }
 
@@ -125,6 +155,11 @@ def events_csv(events: Iterable[Event], reading_of: Mapping[str, Reading]) -> It
             ";".join(str(w) for w in event.warn) if event.warn else "",
             reading.stance if reading else "", str(reading.weight) if reading else "",
             ";".join(reading.rules) if reading else "", event.path,
+            json.dumps(acts_list(event), ensure_ascii=False) if event.acts else "",
+            json.dumps(
+                {k: v for k, v in (signal_dict(event) or {}).items() if isinstance(v, dict)},
+                ensure_ascii=False,
+            ) if event.country_signals else "",
         ]  # fmt: skip
         writer.writerow([safe_cell(cell) for cell in row])
         yield flush()

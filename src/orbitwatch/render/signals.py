@@ -67,7 +67,7 @@ def signals_json(rows: Sequence[CountrySignal], on: str, pole: str) -> Iterator[
 EXPLAIN_HEADERS = (
     "date",
     "event",
-    "rule",
+    "origin",
     "stance",
     "weight",
     "status",
@@ -85,7 +85,7 @@ def explain_rows(parts: Sequence[Contribution]) -> list[list[str]]:
         [
             p.event.date.human(),
             p.event.id,
-            p.reading.rule,
+            p.reading.origin_text,
             p.reading.stance,
             str(p.reading.weight),
             p.event.status,
@@ -127,7 +127,8 @@ def explain_json(
             {
                 "event": p.event.id,
                 "date": p.event.date.iso(),
-                "rule": p.reading.rule,
+                "origin": p.reading.origin,
+                "source": p.reading.rule,
                 "stance": p.reading.stance,
                 "weight": p.reading.weight,
                 "certainty": p.certainty,
@@ -258,8 +259,8 @@ def explain_cards(parts: Sequence[Contribution], half_life: str, on: str) -> lis
                 p.event.date.human(),
                 p.event.title,
                 f"{'+1 away' if p.reading.sign > 0 else '-1 toward'} x weight {p.reading.weight} "
-                f"({p.reading.rule}) x certainty {p.certainty:.1f} ({p.event.status}) x decay "
-                f"{p.decay:.3f} ({age} days, half-life {half_life})",
+                f"({p.reading.origin_text}) x certainty {p.certainty:.1f} ({p.event.status}) "
+                f"x decay {p.decay:.3f} ({age} days, half-life {half_life})",
                 p.event.id,
             ]
         )

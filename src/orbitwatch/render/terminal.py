@@ -94,20 +94,30 @@ def event_detail(event: Event, reading: Reading | None, rule_title: str) -> Grou
     if event.tags:
         grid.add_row("tags", t(", ".join(event.tags)))
     if reading is not None:
-        if reading.origin == "override":
-            how = "the event's own [signal] table"
-        else:
-            how = f"rule {reading.rule}" + (f": {rule_title}" if rule_title else "")
-            if len(reading.rules) > 1:
-                how += f" (also matched: {', '.join(reading.rules[1:])})"
-        line = Text.assemble(
-            stance_text(reading), f" weight {reading.weight}, from {one_line(how)}"
-        )
-        grid.add_row("reading", line)
-        if reading.note:
-            grid.add_row("note", t(reading.note))
+        for country, part in reading.parts():
+            if part.origin == "analyst":
+                how = "the analyst's own [signal" + (f".{country}" if country else "") + "] table"
+            elif part.origin == "act":
+                how = f"act {part.rule}"
+            else:
+                how = f"rule {part.rule}" + (f": {rule_title}" if rule_title else "")
+                if len(part.rules) > 1:
+                    how += f" (also matched: {', '.join(part.rules[1:])})"
+            line = Text.assemble(
+                f"{country} " if country else "",
+                stance_text(part),
+                f" weight {part.weight}, from {one_line(how)}",
+            )
+            grid.add_row("reading", line)
+            if part.note and part.origin != "act":  # an act's note is shown with the acts
+                grid.add_row("note", t(part.note))
     else:
-        grid.add_row("reading", Text("none (no rule matches)", style="dim"))
+        grid.add_row("reading", Text("none (no rule or act reads it)", style="dim"))
+    if event.acts:
+        grid.add_row(
+            "acts",
+            t("; ".join(str(act) + (f" ({act.note})" if act.note else "") for act in event.acts)),
+        )
     grid.add_row("file", t(event.path, "dim"))
     parts: list[object] = [Text(one_line(event.title), style="bold"), grid]
     if event.summary:
