@@ -347,10 +347,10 @@ class EventChecker:
                         "acts",
                         index,
                     )
-            for key in ("by", "act", "to"):
-                if key not in table:
-                    self.problem("", f"[[acts]] number {index + 1} needs '{key}'", "acts", index)
-            if len(self.problems) > before:
+            missing = [key for key in ("by", "act", "to") if key not in table]
+            for key in missing:
+                self.problem("", f"[[acts]] number {index + 1} needs '{key}'", "acts", index)
+            if missing:
                 continue
             by = self.parties("by", table["by"], index, countries)
             to = self.parties("to", table["to"], index, countries)
