@@ -53,7 +53,7 @@ def test_list_sugar_options_become_terms(write_events: Callable[..., Path]) -> N
 def test_list_json_carries_schema_and_precision(write_events: Callable[..., Path]) -> None:
     root = write_events(TWO)
     document = json.loads(run("list", "--format", "json", root=root).stdout)
-    assert document["schema_version"] == 1
+    assert document["schema_version"] == 2
     assert [(e["id"], e["date"], e["precision"]) for e in document["events"]] == [
         ("b", "2021-08", "month"),
         ("a", "2022-05-16", "day"),
@@ -149,7 +149,7 @@ def test_show_an_event_whole(write_events: Callable[..., Path]) -> None:
         "KZ Kazakhstan",
         "patrols",
         "language",
-        "→ away weight 2, from the event's own [signal] table",
+        "→ away weight 2, from the analyst's own [signal] table",
         "Analyst's call.",
         "Line one.\nLine two.",
         "Article · Asia Times · https://asiatimes.com/x",

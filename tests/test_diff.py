@@ -114,7 +114,7 @@ def test_revision_against_the_working_tree_and_identical_sides(repo: Path) -> No
     result = run("diff", "HEAD", "--format", "json", root=repo)
     assert result.exit_code == 1
     doc = json.loads(result.stdout)
-    assert doc["schema_version"] == 1 and doc["new"] == "working tree"
+    assert doc["schema_version"] == 2 and doc["new"] == "working tree"
     assert doc["events"] == [
         {
             "kind": "changed",

@@ -387,7 +387,7 @@ def test_invalid_event_files_exit_2_and_their_alerts_come_once_fixed(
 def test_in_process_digest_preview(timeline: Path) -> None:
     result = run("digest", "--format", "json", root=timeline)
     assert result.exit_code == 0
-    assert json.loads(result.stdout)["schema_version"] == 1
+    assert json.loads(result.stdout)["schema_version"] == 2
 
 
 def test_a_query_term_after_a_bare_state_flag_is_refused(timeline: Path, tmp_path: Path) -> None:

@@ -179,6 +179,7 @@ def test_every_field_is_documented_in_the_design_order() -> None:
         "status",
         "id",
         "stance",
+        "origin",
         "rule",
         "source",
         "since",

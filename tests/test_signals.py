@@ -120,7 +120,7 @@ def test_an_events_own_signal_table_beats_the_rules(write_events: Callable[..., 
         'date = 2022-01-01\ntitle = "a"\ncountries = ["KZ"]\n'
         'tags = ["aid", "summit"]\n[signal]\nstance = "toward"\nweight = 1\n',
     )
-    assert (r["e"].stance, r["e"].origin, r["e"].rule) == ("toward", "override", "override")
+    assert (r["e"].stance, r["e"].origin, r["e"].rule) == ("toward", "analyst", "analyst")
     assert score(tl, r, D0) == pytest.approx(-1.0)
 
 
@@ -236,7 +236,7 @@ def test_explain_rows_sum_to_the_score(tmp_path: Path) -> None:
     assert doc["score"] == pytest.approx(
         sum(c["contribution"] for c in doc["contributions"]), abs=1e-5
     )
-    assert len(doc["contributions"]) == 7
+    assert len(doc["contributions"]) == 8
 
 
 def test_the_example_timeline_shows_the_drift(tmp_path: Path) -> None:
@@ -253,27 +253,28 @@ def test_the_example_timeline_shows_the_drift(tmp_path: Path) -> None:
         ).stdout
     )["contributions"]
     pulls = {c["event"] for c in tj if c["contribution"] < 0}
-    assert pulls == {"2022-05-16-csto-summit-moscow", "2022-tajik-migrant-remittances-russia"}
+    assert pulls == {"2022-05-12-matvienko-central-asia-forum", "2022-tajik-migrant-remittances-russia"}
 
 
 def test_signals_plain_and_explain_text(tmp_path: Path) -> None:
     plain = run("signals", "--as-of", "2022-05-31", root=REPO).stdout.splitlines()
     assert [line.split("\t")[0] for line in plain] == ["KZ", "KG", "TJ", "UZ", "TM", "AM", "BY"]
     explain = run("signals", "--explain", "Tajikistan", "--as-of", "2022-05-31", root=REPO).stdout
-    assert explain.startswith("# TJ Tajikistan: drift score +8.033 on 2022-05-31, level warning\n")
+    assert explain.startswith("# TJ Tajikistan: drift score +10.560 on 2022-05-31, level alarm\n")
     assert (
-        "\t2022-05-10-us-security-aid-tajikistan\tsecurity-diversification\taway\t3\toccurred\t1.0\t0.922\t+2.767\t20%"
+        "\t2022-05-10-us-security-aid-tajikistan\tact US aid TJ\taway\t4\toccurred\t1.0\t0.922\t+3.689\t22%"
         in explain
     )
 
 
 def test_list_and_show_carry_the_reading(tmp_path: Path) -> None:
-    away = run(
-        "list", "stance:away", "rule:security-diversification", "--format", "ids", root=REPO
-    ).stdout.split()
-    assert "2022-05-10-us-security-aid-tajikistan" in away and len(away) == 6
+    away = run("list", "stance:away", "origin:act", "--format", "ids", root=REPO).stdout.split()
+    assert "2022-05-10-us-security-aid-tajikistan" in away and len(away) == 9
     show = run("show", "2022-05-16-csto-summit-moscow", root=REPO, env={"COLUMNS": "120"}).stdout
-    assert "← toward weight 2, from rule bloc-cohesion: Russia-led blocs meet or agree" in show
+    # A bloc summit is not cohesion by itself: no act, no rule, no reading.
+    assert "reading    none (no rule or act reads it)" in show
+    show = run("show", "2022-05-12-matvienko-central-asia-forum", root=REPO, env={"COLUMNS": "120"})
+    assert "TJ ← toward weight 1, from act RU consult TJ" in show.stdout
 
 
 @pytest.mark.parametrize(
@@ -295,7 +296,7 @@ def test_list_and_show_carry_the_reading(tmp_path: Path) -> None:
         ),
         (
             '[[rules]]\nid = "r"\ntitle = "t"\nwhen = "stance:away"\nstance = "away"\n',
-            "orbit.toml:4:1: error: rule 'r': 'when' may not use stance: or rule: terms (those are "
+            "orbit.toml:4:1: error: rule 'r': 'when' may not use stance: or origin: or rule: terms (those are "
             "what rules produce)",
         ),
         (
