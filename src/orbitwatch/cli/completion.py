@@ -6,13 +6,15 @@ A broken timeline or a missing git completes nothing, silently; never an error i
 from __future__ import annotations
 
 import os
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import click
 
 from orbitwatch.cli.common import cwd
 
 if TYPE_CHECKING:
+    from click.shell_completion import CompletionItem
+
     from orbitwatch.load import Timeline
 
 
@@ -46,7 +48,9 @@ def _values_for(field: str, timeline: Timeline) -> list[str]:
     return []
 
 
-def complete_terms(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[Any]:
+def complete_terms(
+    ctx: click.Context, param: click.Parameter, incomplete: str
+) -> list[CompletionItem]:
     """`country:K` -> codes in the timeline; `tag:` -> tags; a bare prefix -> field names."""
     from click.shell_completion import CompletionItem
 
@@ -73,14 +77,14 @@ def complete_terms(ctx: click.Context, param: click.Parameter, incomplete: str) 
         return []
 
 
-def complete_ids(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[Any]:
+def complete_ids(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[str]:
     try:
         return [e.id for e in _completion_timeline(ctx).events if e.id.startswith(incomplete)]
     except Exception:  # noqa: BLE001
         return []
 
 
-def complete_countries(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[Any]:
+def complete_countries(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[str]:
     try:
         codes = _values_for("country", _completion_timeline(ctx))
         return [c for c in codes if c.lower().startswith(incomplete.lower())]
@@ -88,13 +92,15 @@ def complete_countries(ctx: click.Context, param: click.Parameter, incomplete: s
         return []
 
 
-def complete_revisions(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[Any]:
+def complete_revisions(
+    ctx: click.Context, param: click.Parameter, incomplete: str
+) -> list[CompletionItem]:
     """Branches, tags and HEAD of the timeline's repository, and folders."""
     import subprocess
 
     from click.shell_completion import CompletionItem
 
-    found: list[Any] = []
+    found: list[CompletionItem] = []
     try:
         from orbitwatch.load import find_root
 
