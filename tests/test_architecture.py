@@ -1,4 +1,5 @@
-"""Keeps the architecture true: who may import click and rich, and that the core never prints."""
+"""Keeps the layers true: cli -> app -> core -> model; who may import click and rich; nothing
+below cli/ prints or exits; the app never reaches up into the CLI."""
 
 from __future__ import annotations
 
@@ -8,34 +9,89 @@ from pathlib import Path
 SRC = Path(__file__).resolve().parent.parent / "src" / "orbitwatch"
 
 
-def imports_of(path: Path) -> set[str]:
-    tree = ast.parse(path.read_text(encoding="utf-8"))
+def imported_modules(source: str) -> set[str]:
+    """Every module a source imports, in full (`orbitwatch.cli.common`), at any depth."""
     found: set[str] = set()
-    for node in ast.walk(tree):
+    for node in ast.walk(ast.parse(source)):
         if isinstance(node, ast.Import):
-            found.update(alias.name.split(".")[0] for alias in node.names)
-        elif isinstance(node, ast.ImportFrom) and node.module:
-            found.add(node.module.split(".")[0])
+            found.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+            found.add(node.module)
+            found.update(f"{node.module}.{alias.name}" for alias in node.names)
     return found
+
+
+def imports_of(path: Path) -> set[str]:
+    """The top-level packages a module imports (click, rich, orbitwatch, ...)."""
+    return {name.split(".")[0] for name in imported_modules(path.read_text(encoding="utf-8"))}
 
 
 def modules() -> list[Path]:
     return sorted(SRC.rglob("*.py"))
 
 
-def test_only_cli_imports_click() -> None:
-    assert [p.name for p in modules() if "click" in imports_of(p)] == ["cli.py"]
+def where(path: Path) -> str:
+    return path.relative_to(SRC).as_posix()
+
+
+def in_cli(path: Path) -> bool:
+    return where(path).startswith("cli/")
+
+
+def violations(sources: dict[str, str]) -> list[str]:
+    """The layer rules broken by these modules ({'app/x.py': source}); [] when all hold."""
+    broken = []
+    for name, source in sources.items():
+        found = imported_modules(source)
+        tops = {m.split(".")[0] for m in found}
+        if "click" in tops and not name.startswith("cli/"):
+            broken.append(f"{name} imports click below cli/")
+        if "rich" in tops and not (name.startswith("cli/") or name == "render/terminal.py"):
+            broken.append(f"{name} imports rich outside cli/ and render/terminal.py")
+        if not name.startswith("cli/") and name != "__main__.py":
+            if any(m == "orbitwatch.cli" or m.startswith("orbitwatch.cli.") for m in found):
+                broken.append(f"{name} imports the CLI")
+    return broken
+
+
+def test_the_layers_hold() -> None:
+    assert violations({where(p): p.read_text(encoding="utf-8") for p in modules()}) == []
+
+
+def test_the_layer_check_catches_click_below_cli_and_the_app_importing_the_cli() -> None:
+    assert violations({"load.py": "import click\n"}) == ["load.py imports click below cli/"]
+    assert violations({"app/digest.py": "from click import echo\n"}) == [
+        "app/digest.py imports click below cli/"
+    ]
+    assert violations({"app/diff.py": "def f():\n    from orbitwatch.cli.common import write\n"})
+    assert violations({"app/events.py": "from orbitwatch import cli\n"})
+    assert violations({"signals.py": "import rich.table\n"})
+    assert violations({"cli/events.py": "import click\nimport rich\n"}) == []
+
+
+def test_click_lives_in_the_cli_package() -> None:
+    users = {where(p) for p in modules() if "click" in imports_of(p)}
+    assert users and all(name.startswith("cli/") for name in users)
+    assert "cli/__init__.py" in users
 
 
 def test_only_cli_and_terminal_import_rich() -> None:
-    users = sorted(p.relative_to(SRC).as_posix() for p in modules() if "rich" in imports_of(p))
-    assert set(users) <= {"cli.py", "render/terminal.py"}
+    users = sorted(where(p) for p in modules() if "rich" in imports_of(p))
+    assert all(name.startswith("cli/") or name == "render/terminal.py" for name in users)
     assert "render/terminal.py" in users
 
 
-def test_the_core_never_prints_or_exits() -> None:
+def test_the_app_never_imports_click_or_the_cli() -> None:
+    for path in (SRC / "app").rglob("*.py"):
+        found = imported_modules(path.read_text(encoding="utf-8"))
+        assert "click" not in imports_of(path), path
+        assert not any(m.startswith("orbitwatch.cli") for m in found), path
+        assert not any(m.startswith("orbitwatch.") and m.endswith(".cli") for m in found), path
+
+
+def test_nothing_below_cli_prints_or_exits() -> None:
     for path in modules():
-        if path.name in ("cli.py", "__main__.py"):
+        if in_cli(path) or path.name == "__main__.py":
             continue
         tree = ast.parse(path.read_text(encoding="utf-8"))
         for node in ast.walk(tree):
@@ -49,6 +105,16 @@ def test_query_never_imports_signals() -> None:
     tree = ast.parse((SRC / "query.py").read_text(encoding="utf-8"))
     names = {n.module for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)}
     assert "orbitwatch.signals" not in names
+
+
+def test_cli_modules_and_functions_stay_small() -> None:
+    for path in (SRC / "cli").glob("*.py"):
+        source = path.read_text(encoding="utf-8")
+        assert source.count("\n") <= 400, path
+        for node in ast.walk(ast.parse(source)):
+            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+                assert node.end_lineno is not None
+                assert node.end_lineno - node.lineno < 60, (path, node.name)
 
 
 def test_every_module_has_a_docstring() -> None:

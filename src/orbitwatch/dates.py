@@ -7,9 +7,12 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
+import os
 import re
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
+from orbitwatch.errors import UsageError
 from orbitwatch.model import MONTH_ABBR, PartialDate, Precision
 
 ISO_DAY = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
@@ -215,3 +218,29 @@ def parse_duration_days(text: str) -> float:
             f"'{text}' is not a duration; write a positive number and d, w, m or y: 180d"
         )
     return float(m.group(1)) * DAYS_PER_UNIT[m.group(2)]
+
+
+def today(environ: Mapping[str, str] | None = None) -> dt.date:
+    """ORBIT_TODAY (ISO) fixes 'today' for tests and reproducible transcripts."""
+    fixed = (os.environ if environ is None else environ).get("ORBIT_TODAY")
+    if fixed:
+        try:
+            return dt.date.fromisoformat(fixed)
+        except ValueError:
+            raise UsageError(f"ORBIT_TODAY={fixed!r} is not an ISO date (YYYY-MM-DD)") from None
+    return dt.date.today()
+
+
+def as_of_day(text: str | None, today: dt.date) -> dt.date:
+    """The day a view is computed for: today, a relative day, or the last day a date covers."""
+    if not text:
+        return today
+    relative = relative_day(text, today)
+    if relative is not None:
+        return relative
+    return parse_partial(text).last_day
+
+
+def default_as_of(last_days: Iterable[dt.date], today: dt.date) -> dt.date:
+    """Today, or the latest day the events cover when they all end before today."""
+    return min(today, max(last_days, default=today))

@@ -15,7 +15,10 @@ class ExitStatus(enum.IntEnum):
     TROUBLE = 2  # usage errors, or some input could not be used
     OUTPUT_FAILED = 74  # EX_IOERR: output or delivery failed
     BUSY = 75  # EX_TEMPFAIL: another run holds the lock
+    INTERNAL = 70  # EX_SOFTWARE: a bug in orbitwatch
     STATE_UNUSABLE = 78  # EX_CONFIG: the state file cannot be used
+    INTERRUPTED = 130  # 128 + SIGINT
+    TERMINATED = 143  # 128 + SIGTERM
 
 
 class Problem(NamedTuple):

@@ -1,0 +1,157 @@
+"""Use cases of `add`, `import` and `init`: new event files, checked before anything is written.
+
+The editor of `add --edit` is a callable handed in, so this layer runs no user interface.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from orbitwatch.app.context import Workspace
+from orbitwatch.errors import OrbitError, Problem, UsageError
+
+if TYPE_CHECKING:
+    from orbitwatch.model import Event
+    from orbitwatch.write import ImportPlan, NewEvent
+
+IMPORT_SUFFIXES = {".csv": "csv", ".json": "json", ".jsonl": "jsonl", ".ndjson": "jsonl"}
+EXAMPLES = ("central-asia",)
+DEFAULT_EXAMPLE = "central-asia"
+
+
+@dataclass(frozen=True)
+class Added:
+    path: Path
+    shown: str  # the path as the user should see it
+    text: str  # as planned (before any edit)
+    event: Event  # as planned, or as edited
+    written: bool  # False for a dry run
+    problems: list[Problem] = field(default_factory=list)  # left in the file by the editor
+
+
+def add_event(
+    workspace: Workspace,
+    new: NewEvent,
+    dry_run: bool = False,
+    edit: Callable[[Path], object] | None = None,
+) -> Added:
+    """Write one new event file (never over an existing one); with `edit`, hand it to the
+    editor and check it again. Problems in the new event are reported, then refused."""
+    from orbitwatch.fsio import create_new
+    from orbitwatch.load import display_path, load_timeline
+    from orbitwatch.write import plan_add
+
+    root = workspace.root()
+    timeline = load_timeline(root)
+    planned, problems = plan_add(new, root, timeline.events, timeline.settings, display_path)
+    if planned is None:
+        workspace.report(problems)
+        raise UsageError(f"not written: {len(problems)} problem(s) in the new event")
+    path, text, event = planned.path, planned.text, planned.event
+    shown = display_path(path)
+    if dry_run:
+        return Added(path, shown, text, event, written=False)
+    create_new(path, text.encode("utf-8"))
+    if edit is None:
+        return Added(path, shown, text, event, written=True)
+    edit(path)
+    again = load_timeline(root, [path])
+    if again.problems:
+        workspace.report(again.problems)
+    if any(p.severity == "error" for p in again.problems):
+        return Added(path, shown, text, event, written=True, problems=again.problems)
+    return Added(path, shown, text, again.events[0], written=True)
+
+
+def import_format(file: Path, fmt: str | None = None) -> str:
+    """The format asked for, else the one the file name's extension says."""
+    kind = fmt or IMPORT_SUFFIXES.get(file.suffix.lower())
+    if kind is None:
+        raise UsageError(f"cannot tell the format of {file}; give --format csv|json|jsonl")
+    return kind
+
+
+@dataclass(frozen=True)
+class ImportOutcome:
+    root: Path
+    shown_file: str
+    plan: ImportPlan  # files to write, duplicates skipped, problems (row, field, message)
+
+
+def plan_import_file(
+    workspace: Workspace, file: Path, fmt: str | None, maps: Sequence[str], today: dt.date
+) -> ImportOutcome:
+    """Read and check every row of a CSV/JSON/JSON Lines file; nothing is written here."""
+    from orbitwatch.load import display_path, load_timeline
+    from orbitwatch.write import parse_mapping, plan_import, read_rows
+
+    try:
+        mapping = parse_mapping(maps)
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
+    kind = import_format(file, fmt)
+    try:
+        rows = read_rows(file.read_text(encoding="utf-8-sig"), kind)
+    except (UnicodeDecodeError, ValueError, OSError) as exc:
+        raise OrbitError(f"{file}: cannot read as {kind}: {exc}") from None
+    root = workspace.root()
+    timeline = load_timeline(root)
+    plan = plan_import(rows, mapping, root, timeline.events, timeline.settings, today, display_path)
+    return ImportOutcome(root, display_path(file), plan)
+
+
+def write_import(outcome: ImportOutcome) -> None:
+    """Write every planned file, all or nothing; refuses a plan that has problems."""
+    from orbitwatch.fsio import import_files
+
+    if outcome.plan.problems:
+        raise UsageError(f"nothing imported: {len(outcome.plan.problems)} problem(s)")
+    files = [(f.path, f.text.encode("utf-8")) for f in outcome.plan.files]
+    import_files(outcome.root / "events", files)
+
+
+@dataclass(frozen=True)
+class Initialised:
+    folder: Path
+    example: str | None  # the example copied, or None for an empty timeline
+
+
+def check_init_folder(folder: Path) -> None:
+    """init writes only into a new or empty folder, never over existing files."""
+    if folder.exists() and (not folder.is_dir() or any(folder.iterdir())):
+        raise UsageError(f"{folder} is not an empty folder; init never writes into existing files")
+
+
+def template(name: str) -> bytes:
+    """A file shipped in orbitwatch/templates (package data)."""
+    import importlib.resources
+
+    return (importlib.resources.files("orbitwatch") / "templates" / name).read_bytes()
+
+
+def init_timeline(folder: Path, example: str | None = None, empty: bool = False) -> Initialised:
+    """A new timeline folder: orbit.toml, events/ (the example's or empty) and a .gitignore."""
+    import importlib.resources
+    import shutil
+
+    from orbitwatch.fsio import create_new
+
+    if example and empty:
+        raise UsageError("--example and --empty exclude each other")
+    check_init_folder(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    if empty:
+        (folder / "events").mkdir()
+        create_new(folder / "orbit.toml", template("orbit.empty.toml"))
+    else:
+        example = example or DEFAULT_EXAMPLE
+        source = importlib.resources.files("orbitwatch") / "examples" / example
+        with importlib.resources.as_file(source) as path:
+            shutil.copytree(path / "events", folder / "events")
+            shutil.copy2(path / "orbit.toml", folder / "orbit.toml")
+    create_new(folder / ".gitignore", template("gitignore.txt"))
+    return Initialised(folder, None if empty else example)

@@ -1,0 +1,96 @@
+"""Where an app function runs: the timeline to use, and where its data problems are reported.
+
+Plain values and callbacks handed in by the caller (the CLI or a test); nothing is printed here.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from contextlib import AbstractContextManager, nullcontext
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from orbitwatch.dates import DateError, as_of_day
+from orbitwatch.errors import Problem, UsageError
+from orbitwatch.load import Timeline, find_root, load_timeline
+
+if TYPE_CHECKING:
+    from orbitwatch.model import Event, Prefilter, Reading
+    from orbitwatch.query import Query
+
+ProgressCallback = Callable[[int, int], None]
+
+
+def _ignore(problems: Sequence[Problem]) -> None:
+    return None
+
+
+def _no_progress() -> AbstractContextManager[ProgressCallback | None]:
+    return nullcontext(None)
+
+
+@dataclass
+class Workspace:
+    """The timeline options of one run; `trouble` turns true once an invalid input was skipped."""
+
+    root_option: str | None = None
+    environ: Mapping[str, str] = field(default_factory=dict)
+    cwd: Path = field(default_factory=Path.cwd)
+    use_cache: bool = True
+    report: Callable[[Sequence[Problem]], object] = _ignore
+    progress: Callable[[], AbstractContextManager[ProgressCallback | None]] = _no_progress
+    trouble: bool = False
+
+    def root(self) -> Path:
+        return find_root(self.root_option, self.environ, self.cwd)
+
+    def note(self, problems: Sequence[Problem]) -> None:
+        """Report problems; errors (not warnings) make the run's outcome 'trouble'."""
+        if problems:
+            self.report(problems)
+        if any(p.severity == "error" for p in problems):
+            self.trouble = True
+
+    def load(
+        self,
+        only: Iterable[Path] | None = None,
+        prefilter: Prefilter | None = None,
+        *,
+        root: Path | None = None,
+        note: bool = True,
+    ) -> Timeline:
+        """The timeline with a progress bar for slow cold loads; its problems reported."""
+        with self.progress() as progress:
+            timeline = load_timeline(
+                root or self.root(),
+                only,
+                use_cache=self.use_cache,
+                progress=progress,
+                prefilter=prefilter,
+            )
+        if note:
+            self.note(timeline.problems)
+        return timeline
+
+
+def as_of(text: str | None, today: dt.date) -> dt.date:
+    """The --as-of day: today when not given; a month or year means its last day."""
+    try:
+        return as_of_day(text, today)
+    except DateError as exc:
+        raise UsageError(f"--as-of: {exc}") from None
+
+
+def select(timeline: Timeline, query: Query, on: dt.date) -> tuple[list[Event], dict[str, Reading]]:
+    """The events matching the query on a day, and the readings of the events chosen."""
+    from orbitwatch.query import compile_query
+    from orbitwatch.signals import readings
+
+    predicate = compile_query(query, on)
+    if query.uses_reading:
+        reading_of = readings(timeline.events, timeline.settings, on)
+        return [e for e in timeline.events if predicate(e, reading_of.get(e.id))], reading_of
+    chosen = [e for e in timeline.events if predicate(e, None)]
+    return chosen, readings(chosen, timeline.settings, on)

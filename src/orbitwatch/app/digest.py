@@ -1,0 +1,148 @@
+"""Use case of `digest`: the transaction that sends each alert once and never loses one.
+
+Lock, load the state, plan, mark the delivery started, deliver, then commit, or roll back
+when delivery failed. Crash tests kill the process at the named fault points.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, BinaryIO
+
+from orbitwatch.app.context import Workspace
+from orbitwatch.errors import OrbitError, UsageError
+
+if TYPE_CHECKING:
+    from orbitwatch.digest import Digest
+    from orbitwatch.query import Query
+    from orbitwatch.state import DigestState
+
+FORMATS = ("text", "md", "json", "email")
+
+
+@dataclass(frozen=True)
+class DigestRequest:
+    query: Query
+    on: dt.date
+    state_path: Path | None = None  # None: a stateless preview of every alert in force
+    fmt: str = "text"  # one of FORMATS
+    mail_to: str = ""  # the To: address of the email format
+    min_level: str | None = None  # only alerts about a country at this level or above
+    fail_on: str | None = None  # the level whose sending makes the outcome a 'yes'
+    max_items: int = 50
+    deliver_cmd: str | None = None  # pipe to this command (no shell) instead of the stream
+    dry_run: bool = False  # show what would be sent; no lock, no writes
+    baseline: bool = False  # record every alert in force as sent, deliver nothing
+    wait: float = 0  # seconds to wait for another run's lock
+
+
+@dataclass(frozen=True)
+class DigestOutcome:
+    digest: Digest | None  # what was delivered (or recorded); None when nothing was new
+    delivered: bool
+    recorded: int  # alerts recorded as already sent by a baseline run
+    fail_on_hit: bool  # an alert at or above the fail_on level was delivered
+    trouble: bool  # some input could not be used
+
+
+def state_path(workspace: Workspace, option: str | None) -> Path | None:
+    """The state file: the option's path; '' for ORBIT_STATE or the user's state folder; None
+    (no option) for ORBIT_STATE if set, else no state at all."""
+    from orbitwatch.state import default_state_path
+
+    root = workspace.root()
+    environ = workspace.environ
+    if option is not None:
+        return Path(option or environ.get("ORBIT_STATE") or default_state_path(root))
+    if environ.get("ORBIT_STATE"):
+        return Path(environ["ORBIT_STATE"])
+    return None
+
+
+def run_digest(workspace: Workspace, request: DigestRequest, stream: BinaryIO) -> DigestOutcome:
+    """Deliver the alerts not yet in the state (to `stream` or the deliver command), then
+    record them; a failed delivery leaves the state as it was, so nothing is lost."""
+    from orbitwatch.delivery import deliver
+    from orbitwatch.digest import commit_delivery, start_delivery
+    from orbitwatch.fsio import fault_point
+    from orbitwatch.state import StateLock, load_state, save_state
+
+    path = request.state_path
+    if path is None or request.dry_run:
+        digest = plan_digest(workspace, request, load_state(path) if path is not None else None)
+        if digest is not None:
+            deliver(render_digest(digest, request), None, stream)
+        return _outcome(workspace, request, digest, delivered=digest is not None)
+
+    with StateLock(path, request.wait):
+        previous = load_state(path, fresh_start=request.baseline)
+        digest = plan_digest(workspace, request, previous)
+        now = dt.datetime.now(dt.timezone.utc)
+        if digest is None:
+            if previous.pending is not None:
+                save_state(path, commit_delivery(previous, None, now))
+            return _outcome(workspace, request, None, delivered=False)
+        if request.baseline:
+            save_state(path, commit_delivery(previous, digest, now))
+            return DigestOutcome(digest, False, len(digest.alerts), False, workspace.trouble)
+        data = render_digest(digest, request)
+        save_state(path, start_delivery(previous, digest, now))
+        try:
+            deliver(data, request.deliver_cmd, stream)
+        except OrbitError:
+            try:
+                save_state(path, previous)  # not delivered: as if this run never happened
+            except OrbitError:
+                pass  # the disk refuses even that: the pending mark stays, a repeat comes next
+            raise
+        fault_point("digest-after-deliver")
+        save_state(path, commit_delivery(previous, digest, now))
+    return _outcome(workspace, request, digest, delivered=True)
+
+
+def plan_digest(
+    workspace: Workspace, request: DigestRequest, previous: DigestState | None
+) -> Digest | None:
+    """The digest to send given the previous state (None: a stateless preview)."""
+    from orbitwatch.digest import country_lines, plan, select_alerts
+    from orbitwatch.signals import alerts, filter_alerts, readings
+
+    timeline = workspace.load()
+    settings = timeline.settings
+    for name, option in ((request.min_level, "--min-level"), (request.fail_on, "--fail-on")):
+        if name and settings.level_rank(name) < 0:
+            known = ", ".join(level.name for level in settings.levels) or "none defined"
+            raise UsageError(f"{option} {name!r} is not a level in orbit.toml ({known})")
+    events, on = timeline.events, request.on
+    reading_of = readings(events, settings, on)
+    by_id = {e.id: e for e in events}
+    in_force = alerts(events, reading_of, settings, on)
+    chosen = filter_alerts(in_force, request.query, by_id, reading_of, on)
+    selected = select_alerts(chosen, settings, request.min_level)
+    lines = country_lines(events, reading_of, settings, on)
+    return plan(selected, previous, settings, lines, by_id, on, request.max_items)
+
+
+def render_digest(digest: Digest, request: DigestRequest) -> bytes:
+    """The digest as the bytes to deliver, in the requested format."""
+    from orbitwatch.render import digest as out
+
+    if request.fmt == "email":
+        from email.utils import format_datetime
+
+        now_header = format_datetime(dt.datetime.now(dt.timezone.utc))
+        return out.digest_email(digest, request.mail_to, now_header)
+    renderer = {"text": out.digest_text, "md": out.digest_md, "json": out.digest_json}
+    return "".join(renderer[request.fmt](digest)).encode("utf-8")
+
+
+def _outcome(
+    workspace: Workspace, request: DigestRequest, digest: Digest | None, delivered: bool
+) -> DigestOutcome:
+    hit = False
+    if request.fail_on and digest is not None:
+        floor = digest.settings.level_rank(request.fail_on)
+        hit = any(digest.settings.level_rank(a.level) >= floor for a in digest.alerts)
+    return DigestOutcome(digest, delivered, 0, hit, workspace.trouble)

@@ -1,0 +1,111 @@
+"""Use cases of `check`, `list` and `show`: which files to check, which events match, one event.
+
+Returns values for the CLI to render; raises UsageError for an unknown id (with a did-you-mean).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from orbitwatch.app.context import Workspace, select
+from orbitwatch.errors import Problem, UsageError
+
+if TYPE_CHECKING:
+    from orbitwatch.load import Timeline
+    from orbitwatch.model import Event, Reading
+    from orbitwatch.query import Query
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    timeline: Timeline
+    files: int | None  # how many files were named (None: the whole timeline)
+
+    @property
+    def problems(self) -> list[Problem]:
+        return self.timeline.problems
+
+    @property
+    def errors(self) -> int:
+        return sum(1 for p in self.problems if p.severity == "error")
+
+    @property
+    def warnings(self) -> int:
+        return len(self.problems) - self.errors
+
+
+def check(workspace: Workspace, paths: Sequence[Path] = ()) -> CheckResult:
+    """Validate the whole timeline, or only the given files and folders (searched for *.toml)."""
+    root = workspace.root()
+    only: list[Path] | None = None
+    if paths:
+        only = []
+        for path in paths:
+            only.extend(sorted(path.rglob("*.toml")) if path.is_dir() else [path])
+    timeline = workspace.load(only, root=root, note=False)
+    return CheckResult(timeline, len(only) if only is not None else None)
+
+
+@dataclass(frozen=True)
+class EventList:
+    events: list[Event]  # in the order asked for, cut to the limit
+    reading_of: dict[str, Reading]
+    total: int  # how many matched before the limit
+
+
+def list_events(
+    workspace: Workspace, query: Query, on: dt.date, newest_first: bool, limit: int | None
+) -> EventList:
+    from orbitwatch.query import prefilter
+
+    timeline = workspace.load(prefilter=prefilter(query, on))
+    events, reading_of = select(timeline, query, on)
+    if newest_first:
+        events.reverse()
+    total = len(events)
+    if limit:
+        events = events[:limit]
+    return EventList(events, reading_of, total)
+
+
+@dataclass(frozen=True)
+class ShownEvent:
+    event: Event
+    reading: Reading | None
+    rule_title: str  # the title of the rule behind the reading, or ''
+
+
+def show_event(workspace: Workspace, event_id: str, on: dt.date) -> ShownEvent:
+    """One event by id; an unknown id is a usage error naming the closest id."""
+    from orbitwatch.model import Prefilter
+    from orbitwatch.signals import readings
+
+    timeline = workspace.load(prefilter=Prefilter(ids=frozenset([event_id])))
+    event = next((e for e in timeline.events if e.id == event_id), None)
+    if event is None:
+        raise UsageError(
+            f"no event with id '{event_id}'{suggest_id(workspace, event_id)}",
+            hint="List ids with: orbit list --format ids",
+        )
+    reading = readings(timeline.events, timeline.settings, on).get(event.id)
+    rule = timeline.settings.rule(reading.rule) if reading else None
+    return ShownEvent(event, reading, rule.title if rule else "")
+
+
+def suggest_id(workspace: Workspace, event_id: str) -> str:
+    """' (did you mean 'x'?)' naming the closest id in the whole timeline, or ''."""
+    from orbitwatch.errors import did_you_mean
+
+    everything = load_all(workspace)
+    return did_you_mean(event_id, [e.id for e in everything.events])
+
+
+def load_all(workspace: Workspace) -> Timeline:
+    """The whole timeline, quietly: its problems were reported by the load that came first."""
+    from orbitwatch.load import load_timeline
+
+    return load_timeline(workspace.root(), use_cache=workspace.use_cache)

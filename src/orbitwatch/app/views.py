@@ -1,0 +1,83 @@
+"""Use cases of `timeline` and `render`: the events shown, the lanes, the chart day and months.
+
+The renderers themselves live in render/; this module only gathers what they are given.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from orbitwatch.app.context import Workspace, select
+
+if TYPE_CHECKING:
+    from orbitwatch.model import Event, Reading
+    from orbitwatch.query import Query
+    from orbitwatch.render import RenderInput
+    from orbitwatch.settings import Settings
+
+CHART_MONTHS = 36  # months of score history drawn per country in the html page
+
+
+@dataclass(frozen=True)
+class TimelineView:
+    events: list[Event]
+    reading_of: dict[str, Reading]
+    lanes: list[str]  # the countries given a lane (by=country), at most max_lanes
+
+
+def timeline_view(
+    workspace: Workspace, query: Query, on: dt.date, by_country: bool, max_lanes: int
+) -> TimelineView:
+    from orbitwatch.signals import watched_countries
+
+    timeline = workspace.load()
+    events, reading_of = select(timeline, query, on)
+    lanes: list[str] = []
+    if by_country:
+        lanes = watched_countries(events, timeline.settings) or sorted(
+            {c for e in events for c in e.countries}
+        )
+    return TimelineView(events, reading_of, lanes[:max_lanes])
+
+
+def chart_day(events: Sequence[Event], today: dt.date) -> dt.date:
+    """The day the html charts end: today, or the last day covered when the events end earlier."""
+    last = max((e.last_day for e in events), default=today)
+    return min(today, last) if last < today else today
+
+
+def monthly_scores(
+    events: Sequence[Event], reading_of: Mapping[str, Reading], settings: Settings, on: dt.date
+) -> dict[str, Sequence[tuple[dt.date, float]]]:
+    """Each scored country's month-end drift scores, the last CHART_MONTHS of them."""
+    from orbitwatch.signals import country_signals
+
+    return {
+        row.country: row.monthly[-CHART_MONTHS:]
+        for row in country_signals(events, reading_of, settings, on)
+    }
+
+
+def render_input(
+    workspace: Workspace, query: Query, on: dt.date, fmt: str, exact_only: bool, title: str
+) -> RenderInput:
+    """What an export format is given; only html draws charts, so only html pays for scores."""
+    from orbitwatch.render import RenderInput
+
+    timeline = workspace.load()
+    events, reading_of = select(timeline, query, on)
+    monthly: dict[str, Sequence[tuple[dt.date, float]]] = {}
+    if fmt == "html":
+        monthly = monthly_scores(events, reading_of, timeline.settings, chart_day(events, on))
+    return RenderInput(events, reading_of, timeline.settings, on, monthly, exact_only, title)
+
+
+def save(path: Path, chunks: Iterable[str]) -> None:
+    """Write rendered output to a file atomically (a temporary file, then rename)."""
+    from orbitwatch.fsio import atomic_write
+
+    atomic_write(path, "".join(chunks).encode("utf-8"))

@@ -1,0 +1,202 @@
+"""The `orbit` command: the group, the mapping of failures to exit statuses, and `main`.
+
+Each command lives in a module of this package: parse options, call one app function, pick a
+renderer, map to an exit status. Only this package imports click; imports stay lazy so that
+`orbit --version` and `orbit --help` load click and nothing heavy.
+"""
+
+from __future__ import annotations
+
+import errno
+import os
+import sys
+from collections.abc import Sequence
+from typing import Any
+
+import click
+
+from orbitwatch import __version__
+from orbitwatch.cli import authoring, digest, events, signals, views
+from orbitwatch.cli import diff as diff_commands
+from orbitwatch.cli.common import State, say_error, silence_stdout
+from orbitwatch.cli.help import OrderedGroup
+from orbitwatch.errors import ExitStatus, OrbitError
+
+__all__ = ["cli", "main"]
+
+
+class OrbitGroup(OrderedGroup):
+    """The one place mapping failures to exit statuses and one-line messages."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        from orbitwatch.fsio import reset_faults
+        from orbitwatch.load import forget_revisions
+
+        reset_faults()
+        forget_revisions()
+        previous = _catch_sigterm()
+        try:
+            status = super().invoke(ctx)
+            sys.stdout.flush()
+        except OrbitError as exc:
+            if getattr(exc, "stream_gone", False):  # delivery.DeliveryFailed on stdout
+                silence_stdout()
+            say_error(exc.message, exc.hint)
+            status = exc.status
+        except KeyboardInterrupt:
+            click.echo("orbit: interrupted", err=True)
+            status = ExitStatus.INTERRUPTED
+        except Terminated:
+            silence_stdout()
+            click.echo("orbit: terminated", err=True)
+            status = ExitStatus.TERMINATED
+        except BrokenPipeError:
+            silence_stdout()
+            status = ExitStatus.OUTPUT_FAILED
+        except OSError as exc:
+            status = _os_error(exc)
+        except (click.exceptions.ClickException, click.exceptions.Exit):
+            raise
+        except Exception as exc:  # noqa: BLE001 - a bug must still end in one clear line
+            if os.environ.get("ORBIT_DEBUG"):
+                raise
+            say_error(
+                f"internal error: {type(exc).__name__}: {exc}",
+                hint="This is a bug in orbitwatch; run again with ORBIT_DEBUG=1 for the "
+                "traceback and report it.",
+            )
+            status = ExitStatus.INTERNAL
+        finally:
+            _restore_sigterm(previous)
+        raise click.exceptions.Exit(int(status or 0))
+
+
+def _os_error(exc: OSError) -> ExitStatus:
+    if exc.errno in (errno.ENOSPC, errno.EIO, errno.EPIPE, errno.EDQUOT, errno.EFBIG):
+        silence_stdout()
+        say_error(f"cannot write output: {exc.strerror}")
+        return ExitStatus.OUTPUT_FAILED
+    where = f": {exc.filename}" if exc.filename else ""
+    say_error(f"{exc.strerror or exc}{where}")
+    return ExitStatus.TROUBLE
+
+
+class Terminated(BaseException):
+    """SIGTERM, turned into an exception so that every cleanup (temporary files) runs."""
+
+
+def _on_sigterm(signum: int, frame: object) -> None:
+    raise Terminated()
+
+
+def _catch_sigterm() -> Any:
+    import signal
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        return None
+    try:
+        return signal.signal(signal.SIGTERM, _on_sigterm)
+    except (ValueError, OSError):
+        return None
+
+
+def _restore_sigterm(previous: Any) -> None:
+    import signal
+
+    if previous is not None:
+        try:
+            signal.signal(signal.SIGTERM, previous)
+        except (ValueError, OSError):
+            pass
+
+
+@click.group(
+    cls=OrbitGroup,
+    invoke_without_command=True,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+@click.version_option(__version__, "--version", prog_name="orbit", message="%(prog)s %(version)s")
+@click.option(
+    "--root",
+    metavar="DIR",
+    type=click.Path(file_okay=False),
+    help="Timeline folder (default: ORBIT_ROOT, then the "
+    "nearest folder upward with orbit.toml or events/).",
+)
+@click.option(
+    "--color/--no-color",
+    default=None,
+    help="Force colour on or off (default: on for a terminal unless NO_COLOR is set).",
+)
+@click.option(
+    "--no-cache",
+    is_flag=True,
+    help="Do not use or update the index of parsed files (also ORBIT_NO_CACHE=1).",
+)
+@click.pass_context
+def cli(ctx: click.Context, root: str | None, color: bool | None, no_cache: bool) -> None:
+    """Track dated geopolitical events, score drift out of Moscow's orbit, and mail digests.
+
+    \b
+    Examples:
+      orbit list country:KZ since:2022-05
+      orbit show 2022-05-16-csto-summit-moscow
+      orbit signals --explain TJ
+    """
+    ctx.obj = State(root, color, no_cache)
+    if ctx.invoked_subcommand is None:
+        click.echo(ctx.get_help())
+
+
+for _command in (
+    *events.COMMANDS,
+    *views.COMMANDS,
+    *signals.COMMANDS,
+    *diff_commands.COMMANDS,
+    *digest.COMMANDS,
+    *authoring.COMMANDS,
+):
+    cli.add_command(_command)
+
+
+# -- entry point ----------------------------------------------------------------------------
+
+
+def _utf8_streams() -> None:
+    """UTF-8 out and err whatever the locale (cron runs with LC_ALL=C)."""
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.reconfigure(encoding="utf-8", errors="backslashreplace")  # type: ignore[union-attr]
+        except (AttributeError, ValueError):
+            pass
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    """The console script: UTF-8 streams, then click in standalone mode (it exits)."""
+    _utf8_streams()
+    if argv is None:
+        argv = [_utf8_argument(arg) for arg in sys.argv[1:]]
+    try:
+        code = cli.main(args=argv, prog_name="orbit", standalone_mode=False)
+    except click.exceptions.ClickException as exc:
+        # click's own messages repeat what was typed: make control characters visible too
+        from orbitwatch.render.text import visible
+
+        if isinstance(exc, click.UsageError) and exc.ctx is not None:
+            click.echo(exc.ctx.get_usage(), err=True)
+            click.echo(f"Try '{exc.ctx.command_path} --help' for help.\n", err=True)
+        click.echo(f"Error: {visible(exc.format_message())}", err=True)
+        code = exc.exit_code
+    except click.exceptions.Abort:
+        click.echo("orbit: interrupted", err=True)
+        code = ExitStatus.INTERRUPTED
+    sys.exit(int(code or 0))
+
+
+def _utf8_argument(arg: str) -> str:
+    """Arguments are UTF-8 whatever the locale: under LC_ALL=C Python hands over surrogates."""
+    try:
+        return os.fsencode(arg).decode("utf-8")
+    except UnicodeDecodeError:
+        return arg

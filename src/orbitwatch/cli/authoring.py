@@ -1,0 +1,225 @@
+"""`orbit add`, `orbit import` and `orbit init`: new event files and new timelines.
+
+Parse options, call one app function (app/authoring.py), report, map to an exit status.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import TYPE_CHECKING
+
+import click
+
+from orbitwatch.cli.common import State, as_path, today, write
+from orbitwatch.cli.help import command
+from orbitwatch.errors import ExitStatus, UsageError
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    from orbitwatch.app.authoring import ImportOutcome
+
+
+@command("add")
+@click.option(
+    "--date",
+    "date_text",
+    required=True,
+    metavar="DATE",
+    help="ISO (2022-05-16, 2022-05, 2022) or written ('16 May 2022', 'May 2022').",
+)
+@click.option("--title", required=True, help="One line.")
+@click.option("--end", "end_text", metavar="DATE", help="Last day, for events spanning days.")
+@click.option("--summary", default="", help="A few sentences in your own words.")
+@click.option(
+    "--country",
+    "countries_",
+    multiple=True,
+    metavar="C",
+    help="Alpha-2, alpha-3 or name; repeatable.",
+)
+@click.option("--actor", "actors", multiple=True, metavar="A", help="Repeatable.")
+@click.option("--tag", "tags", multiple=True, metavar="T", help="Repeatable.")
+@click.option(
+    "--status",
+    type=click.Choice(["occurred", "scheduled", "reported", "rumored", "denied"]),
+    default="occurred",
+    show_default=True,
+)
+@click.option("--source-url", metavar="URL", help="http(s) only.")
+@click.option("--source-title", metavar="T")
+@click.option("--publisher", metavar="P")
+@click.option(
+    "--stance",
+    type=click.Choice(["away", "toward", "neutral"]),
+    help="Your own reading ([signal]); needs --weight.",
+)
+@click.option("--weight", type=click.IntRange(1, 5), help="1 to 5, with --stance.")
+@click.option("--edit", is_flag=True, help="Open $VISUAL/$EDITOR on the new file, then re-check.")
+@click.option("--dry-run", is_flag=True, help="Print the file and its path; write nothing.")
+@click.pass_obj
+def add_cmd(
+    state: State,
+    date_text: str,
+    title: str,
+    end_text: str | None,
+    summary: str,
+    countries_: tuple[str, ...],
+    actors: tuple[str, ...],
+    tags: tuple[str, ...],
+    status: str,
+    source_url: str | None,
+    source_title: str | None,
+    publisher: str | None,
+    stance: str | None,
+    weight: int | None,
+    edit: bool,
+    dry_run: bool,
+) -> int:
+    """Add one event file, checked like `orbit check` before it is written.
+
+    Writes events/YYYY/<date>-<slug>.toml (the slug comes from the title, ASCII, at most 60
+    characters). An existing file is never overwritten: a numbered suffix (-2, -3) is used.
+    An event with the same date and a near-identical title is refused as a duplicate.
+
+    \b
+    Examples:
+      orbit add --date 2022-05-16 --title "CSTO summit in Moscow" --country RU --country KZ
+      orbit add --date "May 2022" --title "Rumours of EAEU exit" --country Kazakhstan \\
+                --status denied --tag bloc-exit --source-url https://asiatimes.com/...
+    """
+    from orbitwatch.app.authoring import add_event
+    from orbitwatch.write import NewEvent
+
+    new = NewEvent(
+        date_text, title, end_text, summary, countries_, actors, tags, status,
+        source_url, source_title, publisher, stance, weight,
+    )  # fmt: skip
+    added = add_event(state.workspace, new, dry_run, edit=run_editor if edit else None)
+    if dry_run:
+        write([f"# {added.shown}\n", added.text])
+        return int(ExitStatus.OK)
+    if added.problems:
+        click.echo(
+            f"{added.shown}: kept as edited; fix the problems above and run orbit check", err=True
+        )
+        return int(ExitStatus.TROUBLE)
+    click.echo(f"{added.shown}\t{added.event.id}")
+    return int(ExitStatus.OK)
+
+
+def run_editor(path: Path) -> None:
+    """$VISUAL, else $EDITOR, else vi on the file; its exit status does not matter."""
+    import shlex
+    import subprocess
+
+    editor = os.environ.get("VISUAL") or os.environ.get("EDITOR") or "vi"
+    subprocess.run([*shlex.split(editor), str(path)], check=False)
+
+
+@command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["csv", "json", "jsonl"]),
+    default=None,
+    help="Default: from the file name's extension.",
+)
+@click.option(
+    "--map",
+    "maps",
+    multiple=True,
+    metavar="COLUMN=FIELD",
+    help="Map a column to a field (or 'ignore'); repeatable.",
+)
+@click.option(
+    "--dry-run",
+    is_flag=True,
+    help="Check everything and list what would be written; write nothing.",
+)
+@click.pass_obj
+def import_cmd(
+    state: State, file: Path, fmt: str | None, maps: tuple[str, ...], dry_run: bool
+) -> int:
+    """Import events in bulk from CSV, JSON or JSON Lines: all or nothing.
+
+    Columns of orbitwatch's own csv/json exports and of ACLED exports (event_date, country,
+    actor1, actor2, notes, source, event_type, sub_event_type) map by default. Every row is
+    checked first; if any is invalid nothing is written and each bad row is reported as
+    FILE:row N: field: message. Events already in the timeline (same date, near-identical
+    title) are skipped and listed.
+
+    \b
+    Examples:
+      orbit import acled-central-asia.csv --dry-run
+      orbit import export.json
+      orbit import sheet.csv --map Headline=title --map Notes=summary --map Remarks=ignore
+    """
+    from orbitwatch.app.authoring import plan_import_file, write_import
+    from orbitwatch.load import display_path
+
+    outcome = plan_import_file(state.workspace, as_path(file), fmt, maps, today())
+    _report_import(outcome)
+    if dry_run:
+        for planned in outcome.plan.files:
+            click.echo(f"would write {display_path(planned.path)}\t{planned.event.id}")
+        return int(ExitStatus.OK)
+    write_import(outcome)
+    for planned in outcome.plan.files:
+        click.echo(f"{display_path(planned.path)}\t{planned.event.id}")
+    click.echo(
+        f"imported {len(outcome.plan.files)} events, skipped {len(outcome.plan.skipped)} "
+        "duplicates",
+        err=True,
+    )
+    return int(ExitStatus.OK)
+
+
+def _report_import(outcome: ImportOutcome) -> None:
+    """Every bad row (then refuse), else every row skipped as a duplicate."""
+    from orbitwatch.render.text import visible
+
+    plan, shown_file = outcome.plan, outcome.shown_file
+    for p in plan.problems:
+        click.echo(visible(f"{shown_file}:row {p.row}: {p.field}: {p.message}"), err=True)
+    if plan.problems:
+        raise UsageError(f"nothing imported: {len(plan.problems)} problem(s) in {shown_file}")
+    for number, event, twin in plan.skipped:
+        click.echo(
+            f"skipped row {number}: {visible(event.title)} (already in the timeline as {twin.id})",
+            err=True,
+        )
+
+
+@command("init")
+@click.argument("folder", required=False, default=".", type=click.Path())
+@click.option(
+    "--example",
+    type=click.Choice(["central-asia"]),
+    default=None,
+    help="Copy the shipped example timeline (the default).",
+)
+@click.option("--empty", is_flag=True, help="No events; a documented orbit.toml to start from.")
+@click.pass_obj
+def init_cmd(state: State, folder: Path, example: str | None, empty: bool) -> int:
+    """Create a new timeline folder: orbit.toml, events/ and a .gitignore.
+
+    \b
+    Examples:
+      orbit init demo && cd demo && orbit signals --as-of 2022-05-31
+      orbit init ~/timelines/caucasus --empty
+    """
+    from orbitwatch.app.authoring import init_timeline
+
+    created = init_timeline(as_path(folder), example, empty)
+    what = (
+        "an empty timeline"
+        if created.example is None
+        else f"the {created.example} example timeline"
+    )
+    click.echo(f"created {what} in {created.folder}", err=True)
+    return int(ExitStatus.OK)
+
+
+COMMANDS = (add_cmd, import_cmd, init_cmd)

@@ -1,0 +1,196 @@
+"""Plumbing shared by the `orbit` commands: the run's state, messages on stderr, output on
+stdout (tables on a terminal, plain lines otherwise), the progress bar. No use case logic.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import sys
+from collections.abc import Callable, Iterable, Sequence
+from typing import TYPE_CHECKING
+
+import click
+
+from orbitwatch.errors import ExitStatus, Problem
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    from rich.console import Console
+    from rich.progress import Progress as Bar
+    from rich.progress import TaskID
+
+    from orbitwatch.app.context import Workspace
+    from orbitwatch.query import Query
+
+
+def as_path(value: object) -> Path:
+    """pathlib only when a command needs it: `orbit --version` should not pay for it."""
+    from pathlib import Path
+
+    return Path(value)  # type: ignore[arg-type]
+
+
+def cwd() -> Path:
+    from pathlib import Path
+
+    return Path.cwd()
+
+
+class State:
+    """The group's options, and the workspace the commands run their use cases in."""
+
+    def __init__(self, root: str | None, color: bool | None, no_cache: bool = False):
+        self.root = root
+        self.color = color
+        self.no_cache = no_cache
+        self._workspace: Workspace | None = None
+
+    @property
+    def workspace(self) -> Workspace:
+        if self._workspace is None:
+            from orbitwatch.app.context import Workspace
+
+            self._workspace = Workspace(
+                self.root,
+                os.environ,
+                cwd(),
+                use_cache=not self.no_cache,
+                report=report,
+                progress=Progress,
+            )
+        return self._workspace
+
+    @property
+    def trouble(self) -> bool:
+        """Some input could not be used (its problems were reported)."""
+        return self._workspace is not None and self._workspace.trouble
+
+
+def today() -> dt.date:
+    from orbitwatch.dates import today
+
+    return today(os.environ)
+
+
+def as_of_date(text: str | None) -> dt.date:
+    from orbitwatch.app.context import as_of
+
+    return as_of(text, today())
+
+
+def parse_query(terms: Sequence[str], extra: Sequence[str] = ()) -> Query:
+    from orbitwatch.query import parse
+
+    return parse([*terms, *extra])
+
+
+def say_error(message: str, hint: str = "") -> None:
+    from orbitwatch.render.text import visible
+
+    text = "orbit: error: " + visible(message, keep_newlines=True)
+    if hint:
+        text += "\n\n" + visible(hint, keep_newlines=True)
+    click.echo(text, err=True)
+
+
+def report(problems: Iterable[Problem]) -> int:
+    """Print every problem on stderr; the number of errors (warnings do not count)."""
+    from orbitwatch.render.text import visible
+
+    errors = 0
+    for problem in problems:
+        click.echo(visible(problem.render()), err=True)
+        errors += problem.severity == "error"
+    return errors
+
+
+class Progress:
+    """A progress bar on stderr for cold loads that take over a second, only on a terminal."""
+
+    def __init__(self) -> None:
+        import time
+
+        self.started = time.monotonic()
+        self.bar: Bar | None = None
+        self.task: TaskID | None = None
+        self.enabled = sys.stderr.isatty()
+        try:  # ORBIT_PROGRESS_AFTER: seconds before the bar appears (tests set 0)
+            self.after = float(os.environ.get("ORBIT_PROGRESS_AFTER", "1"))
+        except ValueError:
+            self.after = 1.0
+
+    def __enter__(self) -> Callable[[int, int], None]:
+        return self.update
+
+    def update(self, done: int, total: int) -> None:
+        import time
+
+        if not self.enabled or time.monotonic() - self.started < self.after:
+            return
+        if self.bar is None:
+            from rich.progress import Progress as Bar
+
+            from orbitwatch.render.terminal import make_console
+
+            self.bar = Bar(transient=True, console=make_console(sys.stderr, None))
+            self.bar.start()
+            self.task = self.bar.add_task("reading events", total=total)
+        assert self.task is not None
+        self.bar.update(self.task, completed=done, total=total)
+
+    def __exit__(self, *exc: object) -> None:
+        if self.bar is not None:
+            self.bar.stop()
+
+
+def write(chunks: Iterable[str]) -> None:
+    out = sys.stdout
+    for chunk in chunks:
+        out.write(chunk)
+    out.flush()
+
+
+def use_table(fmt: str | None) -> bool:
+    return fmt == "table" or (fmt is None and sys.stdout.isatty())
+
+
+def console(color: bool | None) -> Console:
+    from orbitwatch.render.terminal import make_console
+
+    return make_console(sys.stdout, color)
+
+
+def finish(state: State, status: ExitStatus = ExitStatus.OK) -> int:
+    if state.trouble and status == ExitStatus.OK:
+        return int(ExitStatus.TROUBLE)
+    return int(status)
+
+
+def rows_out(
+    state: State,
+    fmt: str | None,
+    headers: Sequence[str],
+    rows: Sequence[Sequence[str]],
+    styles: Sequence[str] = (),
+    footer: str = "",
+) -> None:
+    from orbitwatch.render.signals import plain_rows
+
+    if use_table(fmt):
+        from orbitwatch.render.terminal import simple_table
+
+        console(state.color).print(simple_table(headers, rows, styles, footer))
+    else:
+        write(plain_rows(rows))
+
+
+def silence_stdout() -> None:
+    """After a failed write, point stdout at /dev/null so the interpreter's exit flush is quiet."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError):
+        pass

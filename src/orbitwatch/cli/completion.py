@@ -1,0 +1,120 @@
+"""Shell completion for `orbit`: query terms, ids, countries and revisions read from the timeline.
+
+A broken timeline or a missing git completes nothing, silently; never an error in the shell.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import TYPE_CHECKING
+
+import click
+
+from orbitwatch.cli.common import cwd
+
+if TYPE_CHECKING:
+    from click.shell_completion import CompletionItem
+
+    from orbitwatch.load import Timeline
+
+
+def _completion_timeline(ctx: click.Context) -> Timeline:
+    from orbitwatch.load import find_root, load_timeline
+
+    root_option = ctx.find_root().params.get("root")
+    root = find_root(root_option, os.environ, cwd())
+    return load_timeline(root)
+
+
+def _values_for(field: str, timeline: Timeline) -> list[str]:
+    from orbitwatch.model import STANCES, STATUSES
+
+    events = timeline.events
+    if field == "country":
+        return sorted({c for e in events for c in e.countries})
+    if field == "tag":
+        vocabulary = timeline.settings.tags or {}
+        return sorted(set(vocabulary) | {t for e in events for t in e.tags})
+    if field == "actor":
+        return sorted({a for e in events for a in e.actors})
+    if field == "rule":
+        return [rule.id for rule in timeline.settings.rules]
+    if field == "status":
+        return list(STATUSES)
+    if field == "stance":
+        return [*STANCES, "none"]
+    if field == "id":
+        return [e.id for e in events]
+    return []
+
+
+def complete_terms(
+    ctx: click.Context, param: click.Parameter, incomplete: str
+) -> list[CompletionItem]:
+    """`country:K` -> codes in the timeline; `tag:` -> tags; a bare prefix -> field names."""
+    from click.shell_completion import CompletionItem
+
+    from orbitwatch.query import FIELDS
+
+    try:
+        negation = ""
+        rest = incomplete
+        while rest.startswith("not:"):
+            negation += "not:"
+            rest = rest[4:]
+        if ":" not in rest:
+            return [
+                CompletionItem(f"{negation}{name}:")
+                for name in (*FIELDS, "not")
+                if f"{name}".startswith(rest) and not (name == "not" and negation)
+            ]
+        field, _, value = rest.partition(":")
+        head, _, last = value.rpartition(",")
+        prefix = f"{negation}{field}:{head + ',' if head else ''}"
+        values = _values_for(field, _completion_timeline(ctx))
+        return [CompletionItem(prefix + v) for v in values if v.lower().startswith(last.lower())]
+    except Exception:  # noqa: BLE001 - a broken timeline completes nothing, silently
+        return []
+
+
+def complete_ids(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[str]:
+    try:
+        return [e.id for e in _completion_timeline(ctx).events if e.id.startswith(incomplete)]
+    except Exception:  # noqa: BLE001
+        return []
+
+
+def complete_countries(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[str]:
+    try:
+        codes = _values_for("country", _completion_timeline(ctx))
+        return [c for c in codes if c.lower().startswith(incomplete.lower())]
+    except Exception:  # noqa: BLE001
+        return []
+
+
+def complete_revisions(
+    ctx: click.Context, param: click.Parameter, incomplete: str
+) -> list[CompletionItem]:
+    """Branches, tags and HEAD of the timeline's repository, and folders."""
+    import subprocess
+
+    from click.shell_completion import CompletionItem
+
+    found: list[CompletionItem] = []
+    try:
+        from orbitwatch.load import find_root
+
+        root = find_root(ctx.find_root().params.get("root"), os.environ, cwd())
+        result = subprocess.run(
+            ["git", "for-each-ref", "--format=%(refname:short)", "refs/heads", "refs/tags"],
+            cwd=root,
+            capture_output=True,
+            text=True,
+            timeout=2,
+            stdin=subprocess.DEVNULL,
+        )
+        refs = ["HEAD", *result.stdout.split()] if result.returncode == 0 else []
+        found = [CompletionItem(r) for r in refs if r.startswith(incomplete)]
+    except Exception:  # noqa: BLE001
+        pass
+    return [*found, CompletionItem(incomplete, type="dir")] if "/" in incomplete else found

@@ -1,0 +1,153 @@
+"""`orbit digest`: for cron, alerts not yet sent, delivered then recorded (app/digest.py).
+
+Checks the options, calls the transaction once, maps its outcome to an exit status.
+"""
+
+from __future__ import annotations
+
+import sys
+from typing import TYPE_CHECKING
+
+import click
+
+from orbitwatch.cli.common import State, as_of_date, parse_query
+from orbitwatch.cli.completion import complete_terms
+from orbitwatch.cli.help import command
+from orbitwatch.errors import ExitStatus, UsageError
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+DIGEST_FORMATS = ("text", "md", "json", "email")  # as app.digest.FORMATS, without importing it
+
+
+@command("digest")
+@click.argument("terms", nargs=-1, shell_complete=complete_terms)
+@click.option(
+    "--state",
+    "state_file",
+    metavar="FILE",
+    is_flag=False,
+    flag_value="",
+    default=None,
+    help="Send only alerts not yet in FILE, then record them. --state "
+    "alone: ORBIT_STATE, else a file under the user's state folder. Without it: a "
+    "stateless preview of every alert in force.",
+)
+@click.option(
+    "--as-of", "as_of", metavar="DATE", help="Alerts in force on this day (default: today)."
+)
+@click.option("--min-level", metavar="LEVEL", help="Only alerts about a country at LEVEL or above.")
+@click.option(
+    "--max-items",
+    type=click.IntRange(min=0),
+    default=50,
+    show_default=True,
+    metavar="N",
+    help="Detailed items; the rest are listed one line each (and recorded too).",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(DIGEST_FORMATS),
+    default="text",
+    show_default=True,
+)
+@click.option("--mail-to", metavar="ADDR", help="The To: address for --format email.")
+@click.option("--fail-on", metavar="LEVEL", help="Exit 1 when an alert at LEVEL or above was sent.")
+@click.option(
+    "--deliver-cmd",
+    metavar="CMD",
+    help="Pipe the digest to CMD (no shell) instead of "
+    'stdout; the state advances only if CMD exits 0. E.g. "sendmail -t -oi".',
+)
+@click.option("--dry-run", is_flag=True, help="Show what would be sent; no lock, no writes.")
+@click.option(
+    "--baseline",
+    is_flag=True,
+    help="Record every alert in force as sent, print nothing (a first run that must not flood).",
+)
+@click.option(
+    "--wait",
+    type=click.FloatRange(min=0),
+    default=0,
+    show_default=True,
+    metavar="SECONDS",
+    help="Wait this long for another run's lock, then exit 75.",
+)
+@click.pass_obj
+def digest_cmd(
+    state: State,
+    terms: tuple[str, ...],
+    state_file: str | None,
+    as_of: str | None,
+    min_level: str | None,
+    max_items: int,
+    fmt: str,
+    mail_to: str | None,
+    fail_on: str | None,
+    deliver_cmd: str | None,
+    dry_run: bool,
+    baseline: bool,
+    wait: float,
+) -> int:
+    """For cron: print only alerts not yet sent, then record them; silent when nothing is new.
+
+    Deliver, then commit: the state advances only after the whole digest was written and
+    flushed (or accepted by --deliver-cmd). Exit: 0 done, 1 --fail-on hit, 2 usage or invalid
+    inputs, 74 output failed, 75 lock busy, 78 state unusable.
+
+    \b
+    Examples:
+      orbit digest --state ~/.local/state/orbit-kz.json --format md
+      orbit digest --state --format email --mail-to desk@example.org --deliver-cmd "sendmail -t -oi"
+      orbit digest --as-of 2022-05-31          # a stateless preview
+    """
+    from orbitwatch.app.digest import DigestRequest, run_digest
+
+    query = parse_query(terms)
+    on = as_of_date(as_of)
+    if fmt == "email" and not mail_to:
+        raise UsageError("--format email needs --mail-to ADDR")
+    path = _state_path(state, state_file)
+    if baseline and path is None:
+        raise UsageError("--baseline needs a state file: --state FILE (or ORBIT_STATE)")
+    request = DigestRequest(
+        query,
+        on,
+        state_path=path,
+        fmt=fmt,
+        mail_to=mail_to or "",
+        min_level=min_level,
+        fail_on=fail_on,
+        max_items=max_items,
+        deliver_cmd=deliver_cmd,
+        dry_run=dry_run,
+        baseline=baseline,
+        wait=wait,
+    )
+    sys.stdout.flush()  # the digest goes out as bytes, after any text already written
+    outcome = run_digest(state.workspace, request, sys.stdout.buffer)
+    if outcome.recorded:
+        click.echo(f"orbit: recorded {outcome.recorded} alerts in {path} as already sent", err=True)
+    if outcome.trouble:
+        return int(ExitStatus.TROUBLE)
+    return int(ExitStatus.YES if outcome.fail_on_hit else ExitStatus.OK)
+
+
+def _state_path(state: State, state_file: str | None) -> Path | None:
+    from orbitwatch.app.digest import state_path
+
+    if state_file:
+        from orbitwatch.query import FIELD_RE, FIELDS
+
+        term = FIELD_RE.match(state_file)
+        if (term and term.group(1) in FIELDS) or state_file.startswith("not:"):
+            raise UsageError(
+                f"--state {state_file!r} looks like a query term, not a file",
+                hint="Put terms before --state, or write --state= for the default state file.",
+            )
+    return state_path(state.workspace, state_file)
+
+
+COMMANDS = (digest_cmd,)

@@ -1,0 +1,111 @@
+"""Help for the `orbit` commands: commands listed in the order a new user needs them, and each
+command's options in named sections (filters, output, ...). Only click is imported here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import click
+
+COMMAND_ORDER = (
+    "list",
+    "show",
+    "timeline",
+    "signals",
+    "alerts",
+    "diff",
+    "digest",
+    "render",
+    "add",
+    "import",
+    "init",
+    "check",
+)
+
+
+class OrderedGroup(click.Group):
+    """Commands in the order a new user needs them; the rest alphabetically after them."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        known = [name for name in COMMAND_ORDER if name in self.commands]
+        return known + sorted(set(self.commands) - set(known))
+
+
+class SectionedCommand(click.Command):
+    """A command whose --help lists its options in named sections (filters, output, ...)."""
+
+    def __init__(self, *args: Any, sections: dict[str, list[str]] | None = None, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        self.sections = sections or {}
+
+    def format_help_text(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        super().format_help_text(ctx, formatter)
+        if self.name == "render":  # the formats come from the registry, each its first doc line
+            from orbitwatch.render import builtin, describe
+
+            with formatter.section("Formats"):
+                formatter.write_dl([(name, describe(name)) for name in builtin()])
+
+    def format_options(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        records = {}
+        for param in self.get_params(ctx):
+            if not isinstance(param, click.Option):
+                continue
+            record = param.get_help_record(ctx)
+            if record is not None:
+                records[param.name] = record
+        used: set[str | None] = set()
+        for title, names in self.sections.items():
+            rows = [records[name] for name in names if name in records]
+            used.update(names)
+            if rows:
+                with formatter.section(title):
+                    formatter.write_dl(rows)
+        rest = [record for name, record in records.items() if name not in used]
+        if rest:
+            with formatter.section("Other options"):
+                formatter.write_dl(rest)
+
+
+SECTIONS: dict[str, dict[str, list[str]]] = {
+    "list": {
+        "Filters (sugar for query terms)": ["since", "until", "country", "tag", "actor"],
+        "Output": ["order", "limit", "fmt"],
+    },
+    "show": {"Output": ["fmt"]},
+    "timeline": {"Layout": ["by", "width"]},
+    "signals": {"Views": ["explain", "monthly", "only_country"], "Output": ["as_of", "fmt"]},
+    "alerts": {"Selection": ["as_of", "since"], "Output": ["fmt"]},
+    "diff": {"Comparison": ["as_of"], "Output": ["fmt", "stat"]},
+    "digest": {
+        "State": ["state_file", "baseline", "dry_run", "wait"],
+        "Selection": ["as_of", "min_level", "max_items"],
+        "Delivery": ["fmt", "mail_to", "deliver_cmd", "fail_on"],
+    },
+    "render": {"Output": ["fmt", "output", "title", "exact_only"]},
+    "add": {
+        "The event": [
+            "date_text",
+            "title",
+            "end_text",
+            "summary",
+            "countries_",
+            "actors",
+            "tags",
+            "status",
+        ],
+        "Its source": ["source_url", "source_title", "publisher"],
+        "Your own reading": ["stance", "weight"],
+        "Workflow": ["edit", "dry_run"],
+    },
+    "import": {"Reading the file": ["fmt", "maps"], "Workflow": ["dry_run"]},
+    "init": {"Contents": ["example", "empty"]},
+    "check": {"Output": ["fmt"]},
+}
+
+
+def command(name: str) -> Callable[[Callable[..., Any]], SectionedCommand]:
+    """click.command with its options in sections."""
+    return click.command(name, cls=SectionedCommand, sections=SECTIONS.get(name, {}))

@@ -1,0 +1,153 @@
+"""`orbit timeline` and `orbit render`: the timeline in a terminal, and export formats.
+
+Parse options, call one app function (app/views.py), render, map to an exit status.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+import click
+
+from orbitwatch.cli.common import (
+    State,
+    as_path,
+    console,
+    finish,
+    parse_query,
+    today,
+    write,
+)
+from orbitwatch.cli.completion import complete_terms
+from orbitwatch.cli.help import command
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+
+@command("timeline")
+@click.argument("terms", nargs=-1, shell_complete=complete_terms)
+@click.option(
+    "--by",
+    type=click.Choice(["date", "country"]),
+    default="date",
+    show_default=True,
+    help="country: one lane per country.",
+)
+@click.option(
+    "--width",
+    type=click.IntRange(min=40),
+    default=None,
+    help="Width in columns (default: the terminal's, else 80).",
+)
+@click.pass_obj
+def timeline_cmd(state: State, terms: tuple[str, ...], by: str, width: int | None) -> int:
+    """A vertical timeline in the terminal, grouped by year and month.
+
+    Markers show each event's reading: ▲ away, ▼ toward, ● neutral, ○ none.
+    Plain text when stdout is not a terminal or NO_COLOR is set.
+
+    \b
+    Examples:
+      orbit timeline country:TJ
+      orbit timeline since:2022-03 --by country --width 60
+    """
+    import shutil
+
+    from orbitwatch.app.views import timeline_view
+    from orbitwatch.render.timeline import lanes_lines, plain, timeline_lines
+
+    query = parse_query(terms)
+    columns = width or (shutil.get_terminal_size((80, 24)).columns if sys.stdout.isatty() else 80)
+    view = timeline_view(
+        state.workspace, query, today(), by == "country", max_lanes=max(1, (columns - 30) // 3)
+    )
+    if by == "country":
+        lines = lanes_lines(view.events, view.reading_of, view.lanes, columns)
+    else:
+        lines = timeline_lines(view.events, view.reading_of, columns)
+    if sys.stdout.isatty() or state.color:
+        from orbitwatch.render.terminal import segments_text
+
+        console(state.color).print(segments_text(lines))
+    else:
+        write(plain(lines))
+    return finish(state)
+
+
+class RenderFormat(click.Choice):  # type: ignore[type-arg]
+    """The export formats, read from the render registry when first needed, not at import:
+    `orbit --help` must not import every renderer."""
+
+    def __init__(self) -> None:
+        super().__init__(())
+
+    @property  # type: ignore[override]
+    def choices(self) -> Sequence[Any]:
+        from orbitwatch.render import builtin
+
+        return tuple(builtin())
+
+    @choices.setter
+    def choices(self, value: Sequence[Any]) -> None:
+        pass  # click.Choice.__init__ assigns; the registry is the one source
+
+
+@command("render")
+@click.argument("terms", nargs=-1, shell_complete=complete_terms)
+@click.option(
+    "--format",
+    "fmt",
+    type=RenderFormat(),
+    required=True,
+    help="md, html, json, jsonl, csv, ics or timelinejs (see below).",
+)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="Write to FILE atomically (temporary file, then rename); default stdout.",
+)
+@click.option("--exact-only", is_flag=True, help="ics: leave out month- and year-precision events.")
+@click.option(
+    "--title",
+    default="orbitwatch timeline",
+    show_default=True,
+    help="Title of the page, calendar or timeline.",
+)
+@click.pass_obj
+def render_cmd(
+    state: State,
+    terms: tuple[str, ...],
+    fmt: str,
+    output: Path | None,
+    exact_only: bool,
+    title: str,
+) -> int:
+    """Export the timeline for the places a timeline goes.
+
+    \b
+    Examples:
+      orbit render --format html -o timeline.html
+      orbit render --format ics country:KZ -o kz.ics
+      orbit render --format md since:2022-05
+    """
+    from orbitwatch.app.views import render_input, save
+    from orbitwatch.render import builtin
+
+    query = parse_query(terms)
+    data = render_input(state.workspace, query, today(), fmt, exact_only, title)
+    chunks = builtin()[fmt](data)
+    if output is None:
+        write(chunks)
+    else:
+        target = as_path(output)
+        save(target, chunks)
+        click.echo(f"wrote {target}", err=True)
+    return finish(state)
+
+
+COMMANDS = (timeline_cmd, render_cmd)
