@@ -146,7 +146,7 @@ def test_readings_follow_the_table_of_sides(write_events: Callable[..., Path]) -
             "events/b.toml": event(
                 'countries = ["KZ", "RU"]\n[[acts]]\nby = "KZ"\nact = "consult"\nto = "RU"\n'
             ),
-            # X toward a counterweight: cooperation away, conflict nothing
+            # X toward a counterweight: cooperation away, its own quarrel a weak toward
             "events/c.toml": event(
                 'countries = ["KZ", "CN"]\n[[acts]]\nby = "KZ"\nact = "cooperate"\nto = "CN"\n'
             ),
@@ -181,7 +181,7 @@ def test_readings_follow_the_table_of_sides(write_events: Callable[..., Path]) -
         "a": {"KG": ("away", 2, "act", "KG reduce CSTO")},
         "b": {"KZ": ("toward", 1, "act", "KZ consult RU")},
         "c": {"KZ": ("away", 3, "act", "KZ cooperate CN")},
-        "d": {},
+        "d": {"KZ": ("toward", 1, "act", "KZ disapprove CN")},
         "e": {"TJ": ("toward", 4, "act", "RU aid TJ")},
         "f": {"TJ": ("away", 4, "act", "RU coerce TJ")},
         "g": {"TJ": ("away", 4, "act", "US aid TJ")},

@@ -88,33 +88,42 @@ def sides(pole: str, led_by: Mapping[str, str], counterweights: Iterable[str]) -
     return Sides(pole, pole_side, frozenset(counterweights) - pole_side)
 
 
-def act_stances(act: Act, country: str, sides: Sides) -> list[str]:
-    """How one act reads for one country: a stance per party on the other side of it.
+WEAK = 1  # the weight of a country's own quarrel with a counterweight: a weak toward
+
+
+def act_stances(act: Act, country: str, sides: Sides) -> list[tuple[str, int]]:
+    """How one act reads for one country: a (stance, weight) per party on the other side.
 
     The country acts toward the pole side: cooperation is toward, conflict away; toward a
-    counterweight: cooperation is away, conflict nothing. The pole side acts on the country:
-    cooperation is its pull (toward), conflict strain (away); a counterweight's cooperation
-    is away, its conflict nothing. Anything else (a third country, a statement): nothing.
+    counterweight: cooperation is away, conflict a weak toward (weight 1: turning from the
+    alternative leaves the pole). The pole side acts on the country: cooperation is its pull
+    (toward), conflict strain (away); a counterweight's cooperation is away, its conflict
+    nothing (the country did not choose it). Anything else (a third country, a statement):
+    nothing.
     """
     intensity = kind_of(act).intensity
     if intensity == 0:
         return []
     cooperative = intensity > 0
+    weight = weight_of(intensity)
     if country in act.by:
-        others = act.to
+        others, acting = act.to, True
     elif country in act.to:
-        others = act.by
+        others, acting = act.by, False
     else:
         return []
-    stances: list[str] = []
+    found: list[tuple[str, int]] = []
     for other in others:
         if other == country:
             continue
         if other in sides.pole_side:
-            stances.append("toward" if cooperative else "away")
-        elif other in sides.counterweights and cooperative:
-            stances.append("away")
-    return stances
+            found.append(("toward" if cooperative else "away", weight))
+        elif other in sides.counterweights:
+            if cooperative:
+                found.append(("away", weight))
+            elif acting:
+                found.append(("toward", WEAK))
+    return found
 
 
 def seen_from(act: Act, country: str) -> str:
@@ -136,9 +145,9 @@ def act_readings(event: Event, sides: Sides) -> dict[str, Reading]:
         if country == sides.pole:
             continue
         found = [
-            (stance, weight_of(kind_of(act).intensity), act)
+            (stance, weight, act)
             for act in event.acts
-            for stance in act_stances(act, country, sides)
+            for stance, weight in act_stances(act, country, sides)
         ]
         total = sum(weight if stance == "away" else -weight for stance, weight, _ in found)
         if total == 0:

@@ -137,6 +137,13 @@ class Coverage:
     def read(self) -> int:
         return self.events - self.unread
 
+    def sentence(self, on: dt.date) -> str:
+        events = f"{self.events} event{'s' if self.events != 1 else ''}"
+        return (
+            f"{self.unread} of {events} up to {on.isoformat()} gave no watched country a "
+            "reading (orbit list stance:none)"
+        )
+
 
 def coverage(
     events: Iterable[Event], reading_of: Mapping[str, Reading], settings: Settings, on: dt.date

@@ -19,7 +19,7 @@ if TYPE_CHECKING:
     from orbitwatch.write import ImportPlan, NewEvent
 
 IMPORT_SUFFIXES = {".csv": "csv", ".json": "json", ".jsonl": "jsonl", ".ndjson": "jsonl"}
-EXAMPLES = ("central-asia",)
+EXAMPLES = ("central-asia", "eval")
 DEFAULT_EXAMPLE = "central-asia"
 
 

@@ -17,7 +17,7 @@ if TYPE_CHECKING:
     from orbitwatch.model import Event
     from orbitwatch.query import Query
     from orbitwatch.settings import Settings
-    from orbitwatch.signals import Alert, Arrow, Contribution, CountrySignal
+    from orbitwatch.signals import Alert, Arrow, Contribution, CountrySignal, Coverage
 
 
 @dataclass(frozen=True)
@@ -70,17 +70,24 @@ class Scores:
     on: dt.date
     settings: Settings
     stale_since: dt.date | None  # the latest event's day, when every score has decayed
+    coverage: Coverage  # how many scored events gave no watched country a reading
 
 
 def scores(workspace: Workspace, query: Query, on: dt.date, as_of_given: bool) -> Scores:
     """Each country's drift score on a day; notes when the timeline is too old to score today."""
-    from orbitwatch.signals import country_signals
+    from orbitwatch.signals import country_signals, coverage
 
     timeline = workspace.load()
     events, reading_of = select(timeline, query, on)
     settings = timeline.settings
     rows = country_signals(events, reading_of, settings, on)
-    return Scores(rows, on, settings, None if as_of_given else stale_since(events, settings, on))
+    return Scores(
+        rows,
+        on,
+        settings,
+        None if as_of_given else stale_since(events, settings, on),
+        coverage(events, reading_of, settings, on),
+    )
 
 
 def stale_since(events: Sequence[Event], settings: Settings, on: dt.date) -> dt.date | None:
@@ -95,13 +102,14 @@ def stale_since(events: Sequence[Event], settings: Settings, on: dt.date) -> dt.
 class AlertList:
     alerts: list[Alert]  # newest first
     by_id: dict[str, Event]
+    coverage: Coverage
 
 
 def alerts_in_force(
     workspace: Workspace, query: Query, on: dt.date, since: str | None
 ) -> AlertList:
     """The alerts in force on a day that the query asks for, dated on or after `since`."""
-    from orbitwatch.signals import alerts, filter_alerts, readings
+    from orbitwatch.signals import alerts, coverage, filter_alerts, readings
 
     start = None
     if since:
@@ -117,4 +125,4 @@ def alerts_in_force(
         for a in filter_alerts(in_force, query, by_id, reading_of, on)
         if start is None or a.date >= start
     ]
-    return AlertList(found, by_id)
+    return AlertList(found, by_id, coverage(timeline.events, reading_of, timeline.settings, on))

@@ -16,7 +16,7 @@ from typing import Any
 import click
 
 from orbitwatch import __version__
-from orbitwatch.cli import authoring, digest, events, signals, views
+from orbitwatch.cli import authoring, digest, evaluation, events, signals, views
 from orbitwatch.cli import diff as diff_commands
 from orbitwatch.cli.common import State, say_error, silence_stdout
 from orbitwatch.cli.help import OrderedGroup
@@ -153,6 +153,7 @@ for _command in (
     *events.COMMANDS,
     *views.COMMANDS,
     *signals.COMMANDS,
+    *evaluation.COMMANDS,
     *diff_commands.COMMANDS,
     *digest.COMMANDS,
     *authoring.COMMANDS,

@@ -196,9 +196,10 @@ def _report_import(outcome: ImportOutcome) -> None:
 @click.argument("folder", required=False, default=".", type=click.Path())
 @click.option(
     "--example",
-    type=click.Choice(["central-asia"]),
+    type=click.Choice(["central-asia", "eval"]),
     default=None,
-    help="Copy the shipped example timeline (the default).",
+    help="Which shipped example to copy: central-asia (the default) or eval, the labelled "
+    "evaluation timeline.",
 )
 @click.option("--empty", is_flag=True, help="No events; a documented orbit.toml to start from.")
 @click.pass_obj

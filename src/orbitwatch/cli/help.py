@@ -22,6 +22,7 @@ COMMAND_ORDER = (
     "import",
     "init",
     "check",
+    "eval",
 )
 
 
@@ -78,6 +79,7 @@ SECTIONS: dict[str, dict[str, list[str]]] = {
     "timeline": {"Layout": ["by", "width"]},
     "signals": {"Views": ["explain", "monthly", "only_country"], "Output": ["as_of", "fmt"]},
     "alerts": {"Selection": ["as_of", "since"], "Output": ["fmt"]},
+    "eval": {"Output": ["min_agreement", "fmt"]},
     "diff": {"Comparison": ["as_of"], "Output": ["fmt", "stat"]},
     "digest": {
         "State": ["state_file", "baseline", "dry_run", "wait"],

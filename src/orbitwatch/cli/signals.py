@@ -124,7 +124,7 @@ def _scores_out(state: State, found: Scores, fmt: str | None) -> None:
 
     settings, day = found.settings, found.on.isoformat()
     if fmt == "json":
-        write(out.signals_json(found.rows, day, settings.pole))
+        write(out.signals_json(found.rows, day, settings.pole, found.coverage))
         return
     rows_out(
         state,
@@ -132,7 +132,8 @@ def _scores_out(state: State, found: Scores, fmt: str | None) -> None:
         out.SIGNAL_HEADERS,
         out.signal_rows(found.rows),
         footer=f"drift away from {settings.pole} on {day}; half-life "
-        f"{settings.half_life_text}; explain one with: orbit signals --explain CODE",
+        f"{settings.half_life_text}; explain one with: orbit signals --explain CODE\n"
+        + found.coverage.sentence(found.on),
     )
     latest = found.stale_since
     if use_table(fmt) and latest:
@@ -166,13 +167,15 @@ def alerts_cmd(
     from orbitwatch.render import signals as out
 
     query = parse_query(terms)
-    found = alerts_in_force(state.workspace, query, as_of_date(as_of), since)
+    on = as_of_date(as_of)
+    found = alerts_in_force(state.workspace, query, on, since)
     if fmt == "json":
         write(out.alerts_json(found.alerts))
     elif use_table(fmt):
         from orbitwatch.render.terminal import alerts_table
 
         console(state.color).print(alerts_table(out.alert_table_rows(found.alerts, found.by_id)))
+        click.echo(found.coverage.sentence(on))
     else:
         rows_out(state, fmt, out.ALERT_HEADERS, out.alert_rows(found.alerts, found.by_id))
     return finish(state)

@@ -13,7 +13,7 @@ from orbitwatch import countries
 from orbitwatch.model import Event
 from orbitwatch.render.data import SCHEMA_VERSION
 from orbitwatch.render.text import json_safe, one_line
-from orbitwatch.signals import Alert, Arrow, Contribution, CountrySignal, sparkline
+from orbitwatch.signals import Alert, Arrow, Contribution, CountrySignal, Coverage, sparkline
 
 ARROW_MARK = {"away": "↗ away", "toward": "↙ toward", "steady": "→ steady"}
 
@@ -36,11 +36,14 @@ def signal_rows(rows: Sequence[CountrySignal]) -> list[list[str]]:
     ]
 
 
-def signals_json(rows: Sequence[CountrySignal], on: str, pole: str) -> Iterator[str]:
+def signals_json(
+    rows: Sequence[CountrySignal], on: str, pole: str, coverage: Coverage | None = None
+) -> Iterator[str]:
     document = {
         "schema_version": SCHEMA_VERSION,
         "as_of": on,
         "pole": pole,
+        "coverage": ({"events": coverage.events, "unread": coverage.unread} if coverage else None),
         "countries": [
             {
                 "country": row.country,

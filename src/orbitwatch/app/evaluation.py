@@ -1,0 +1,24 @@
+"""Use case of `orbit eval`: the timeline's acts and rules measured against the analyst.
+
+Selects the events a query asks for and hands them to the pure evaluation in evaluate.py.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import TYPE_CHECKING
+
+from orbitwatch.app.context import Workspace, select
+
+if TYPE_CHECKING:
+    from orbitwatch.evaluate import Evaluation
+    from orbitwatch.query import Query
+
+
+def evaluate_timeline(workspace: Workspace, query: Query, on: dt.date) -> Evaluation:
+    """Agreement between the analyst's readings and what acts and rules derive without them."""
+    from orbitwatch.evaluate import evaluate
+
+    timeline = workspace.load()
+    events, _ = select(timeline, query, on)
+    return evaluate(events, timeline.settings, on)

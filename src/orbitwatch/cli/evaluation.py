@@ -1,0 +1,61 @@
+"""`orbit eval`: how well acts and rules agree with the analyst's own readings.
+
+Parse options, call one app function (app/evaluation.py), render, map to an exit status.
+"""
+
+from __future__ import annotations
+
+import click
+
+from orbitwatch.cli.common import State, finish, parse_query, today, write
+from orbitwatch.cli.completion import complete_terms
+from orbitwatch.cli.help import command
+from orbitwatch.errors import ExitStatus
+
+
+@command("eval")
+@click.argument("terms", nargs=-1, shell_complete=complete_terms)
+@click.option(
+    "--min-agreement",
+    "min_agreement",
+    type=click.FloatRange(0.0, 1.0),
+    metavar="X",
+    help="Exit 1 when the agreement is below X (0 to 1), e.g. in CI for your own timeline.",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+)
+@click.pass_obj
+def eval_cmd(state: State, terms: tuple[str, ...], min_agreement: float | None, fmt: str) -> int:
+    """Measure the readings: the analyst's own against what acts and rules derive.
+
+    For every (event, watched country) with the analyst's reading ([signal] or [signal.XX]),
+    the analyst's stance is compared with the acts' and rules' reading when the analyst's is
+    set aside (neutral counts as none): confusion matrix, agreement, Cohen's kappa, precision
+    per rule and per act, and every disagreement. Terms select the events.
+
+    \b
+    Examples:
+      orbit init --example eval /tmp/eval && orbit --root /tmp/eval eval
+      orbit eval country:AM,AZ,GE --format json
+      orbit eval --min-agreement 0.85
+    """
+    from orbitwatch.app.evaluation import evaluate_timeline
+    from orbitwatch.render.evaluation import evaluation_json, evaluation_text
+
+    found = evaluate_timeline(state.workspace, parse_query(terms), today())
+    write(evaluation_json(found) if fmt == "json" else evaluation_text(found))
+    if min_agreement is not None and found.agreement < min_agreement:
+        click.echo(
+            f"orbit: agreement {found.agreement:.3f} is below --min-agreement {min_agreement:g}",
+            err=True,
+        )
+        return finish(state, ExitStatus.YES)
+    return finish(state)
+
+
+COMMANDS = (eval_cmd,)
