@@ -253,7 +253,10 @@ def test_the_example_timeline_shows_the_drift(tmp_path: Path) -> None:
         ).stdout
     )["contributions"]
     pulls = {c["event"] for c in tj if c["contribution"] < 0}
-    assert pulls == {"2022-05-12-matvienko-central-asia-forum", "2022-tajik-migrant-remittances-russia"}
+    assert pulls == {
+        "2022-05-12-matvienko-central-asia-forum",
+        "2022-tajik-migrant-remittances-russia",
+    }
 
 
 def test_signals_plain_and_explain_text(tmp_path: Path) -> None:

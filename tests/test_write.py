@@ -271,13 +271,24 @@ def comparable(events: list) -> list:
             e.sources,
             e.signal,
             e.warn,
+            e.acts,
+            e.country_signals,
         )
         for e in events
     ]
 
 
+@pytest.fixture(params=["central-asia", "eval"])
+def any_example(request: pytest.FixtureRequest, tmp_path: Path) -> Path:
+    """Each shipped example: the second carries [signal.XX] tables and many acts."""
+    target = tmp_path / "source"
+    assert run("init", str(target), "--example", request.param).exit_code == 0
+    return target
+
+
 @pytest.mark.parametrize("fmt", ["json", "jsonl", "csv"])
-def test_export_then_import_is_identity(fmt: str, tmp_path: Path, example: Path) -> None:
+def test_export_then_import_is_identity(fmt: str, tmp_path: Path, any_example: Path) -> None:
+    example = any_example
     out = tmp_path / f"export.{fmt}"
     exported = run("render", "--format", fmt, "-o", str(out), root=example)
     assert exported.exit_code == 0

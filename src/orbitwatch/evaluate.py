@@ -23,7 +23,7 @@ class Disagreement:
     country: str
     analyst: str  # away | toward | none
     derived: str  # away | toward | none
-    source: str  # what derived it ('act KG reduce CSTO', 'rule X'), '' for none
+    source: str  # what derived it ('act AM reduce CSTO', 'rule X'), '' for none
 
 
 @dataclass(frozen=True, slots=True)

@@ -193,7 +193,7 @@ class Event:
 class Reading:
     """How an event reads against the pole, for one country or for every listed country.
 
-    `origin` is analyst, act or rule; `source` names what decided it (the act "KG reduce
+    `origin` is analyst, act or rule; `source` names what decided it (the act "AM reduce
     CSTO", the rule id, or "analyst"). An event read per country (acts, or [signal.XX]) has
     `per_country`: (country, reading) pairs, and its own fields summarise them for views
     (stance "mixed" when they disagree); otherwise `per_country` is None and the reading
@@ -223,7 +223,7 @@ class Reading:
 
     @property
     def origin_text(self) -> str:
-        """Where the reading comes from, for people: 'analyst', 'act KG reduce CSTO', 'rule X'."""
+        """Where the reading comes from, for people: 'analyst', 'act AM reduce CSTO', 'rule X'."""
         return "analyst" if self.origin == "analyst" else f"{self.origin} {self.rule}"
 
     def for_country(self, country: str) -> Reading | None:

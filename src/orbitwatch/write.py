@@ -388,7 +388,16 @@ def _parties(value: object) -> object:
 
 
 def _sources(gathered: Mapping[str, list[object]], first: object) -> list[dict[str, object]]:
-    given = [v for v in gathered.get("sources", []) if isinstance(v, list)]
+    def as_list(value: object) -> object:
+        # our CSV export carries the sources whole as JSON too: a ';' in a title survives
+        if isinstance(value, str) and value.startswith("["):
+            try:
+                return json.loads(value)
+            except ValueError:
+                return value
+        return value
+
+    given = [v for v in map(as_list, gathered.get("sources", [])) if isinstance(v, list)]
     if given:
         given_sources: list[dict[str, object]] = []
         for item in given[0]:
@@ -557,6 +566,47 @@ class NewEvent:
     publisher: str | None = None
     stance: str | None = None
     weight: int | None = None
+    acts: Sequence[str] = ()  # "AM reduce CSTO": by, act, to; '+' joins several parties
+
+
+def act_fields(text: str, settings: Settings) -> tuple[dict[str, object], list[str]]:
+    """One `--act "BY ACT TO"` as an [[acts]] table, and the country codes it names."""
+    from orbitwatch.acts import act_kind
+    from orbitwatch.countries import lookup
+    from orbitwatch.errors import UsageError
+
+    words = text.split()
+    if len(words) != 3:
+        raise UsageError(
+            f"act {text!r}: write BY ACT TO, e.g. 'AM reduce CSTO' ('+' joins parties: KZ+KG)"
+        )
+    if act_kind(words[1]) is None:
+        from orbitwatch.acts import ACT_NAMES
+        from orbitwatch.errors import did_you_mean
+
+        raise UsageError(
+            f"act {text!r}: unknown act '{words[1]}'{did_you_mean(words[1].lower(), ACT_NAMES)}"
+        )
+    blocs = settings.blocs or {}
+    countries: list[str] = []
+
+    def parties(side: str) -> object:
+        found: list[str] = []
+        for name in side.split("+"):
+            if name in blocs:
+                found.append(name)
+                continue
+            code = lookup(name)
+            if code is None:
+                raise UsageError(
+                    f"act {text!r}: '{name}' is neither a country nor a bloc declared in orbit.toml"
+                )
+            found.append(code)
+            countries.append(code)
+        return found[0] if len(found) == 1 else found
+
+    by, to = parties(words[0]), parties(words[2])
+    return {"by": by, "act": words[1], "to": to}, countries
 
 
 def plan_add(
@@ -582,11 +632,18 @@ def plan_add(
         if code is None:
             raise UsageError(f"--country {name!r}: unknown country; use an ISO code or a name")
         codes.append(code)
+    acts = []
+    for text in new.acts:
+        act, named = act_fields(text, settings)
+        acts.append(act)
+        codes.extend(named)  # every country an act names is one the event involves
     fields: dict[str, object] = {
         "date": toml_date(date), "end": toml_date(end) if end else None, "title": new.title,
         "summary": new.summary, "countries": list(dict.fromkeys(codes)),
         "actors": list(new.actors), "tags": list(new.tags), "status": new.status,
     }  # fmt: skip
+    if acts:
+        fields["acts"] = acts
     source = {
         key: value
         for key, value in (

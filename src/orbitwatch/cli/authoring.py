@@ -55,6 +55,14 @@ if TYPE_CHECKING:
     help="Your own reading ([signal]); needs --weight.",
 )
 @click.option("--weight", type=click.IntRange(1, 5), help="1 to 5, with --stance.")
+@click.option(
+    "--act",
+    "acts",
+    multiple=True,
+    metavar="'BY ACT TO'",
+    help="Who did what to whom, e.g. 'AM reduce CSTO' (a CAMEO root or code); repeatable. "
+    "Countries it names join the event's countries.",
+)
 @click.option("--edit", is_flag=True, help="Open $VISUAL/$EDITOR on the new file, then re-check.")
 @click.option("--dry-run", is_flag=True, help="Print the file and its path; write nothing.")
 @click.pass_obj
@@ -73,6 +81,7 @@ def add_cmd(
     publisher: str | None,
     stance: str | None,
     weight: int | None,
+    acts: tuple[str, ...],
     edit: bool,
     dry_run: bool,
 ) -> int:
@@ -87,13 +96,15 @@ def add_cmd(
       orbit add --date 2022-05-16 --title "CSTO summit in Moscow" --country RU --country KZ
       orbit add --date "May 2022" --title "Rumours of EAEU exit" --country Kazakhstan \\
                 --status denied --tag bloc-exit --source-url https://asiatimes.com/...
+      orbit add --date 2024-02-22 --title "Armenia freezes its part in the CSTO" \\
+                --act "AM reduce CSTO"
     """
     from orbitwatch.app.authoring import add_event
     from orbitwatch.write import NewEvent
 
     new = NewEvent(
         date_text, title, end_text, summary, countries_, actors, tags, status,
-        source_url, source_title, publisher, stance, weight,
+        source_url, source_title, publisher, stance, weight, acts,
     )  # fmt: skip
     added = add_event(state.workspace, new, dry_run, edit=run_editor if edit else None)
     if dry_run:

@@ -99,6 +99,7 @@ SECTIONS: dict[str, dict[str, list[str]]] = {
             "status",
         ],
         "Its source": ["source_url", "source_title", "publisher"],
+        "Who did what to whom": ["acts"],
         "Your own reading": ["stance", "weight"],
         "Workflow": ["edit", "dry_run"],
     },

@@ -18,7 +18,7 @@ CSV_FIELDS = (
     "id", "date", "end", "title", "summary", "countries", "actors", "tags", "status",
     "source_titles", "source_publishers", "source_urls", "source_authors", "source_dates",
     "signal_stance", "signal_weight", "signal_note", "warn", "stance", "weight", "rules", "path",
-    "acts", "country_signals",
+    "acts", "country_signals", "sources",
 )  # fmt: skip
 
 
@@ -160,6 +160,8 @@ def events_csv(events: Iterable[Event], reading_of: Mapping[str, Reading]) -> It
                 {k: v for k, v in (signal_dict(event) or {}).items() if isinstance(v, dict)},
                 ensure_ascii=False,
             ) if event.country_signals else "",
+            json.dumps(event_dict(event, None)["sources"], ensure_ascii=False)
+            if event.sources else "",
         ]  # fmt: skip
         writer.writerow([safe_cell(cell) for cell in row])
         yield flush()
