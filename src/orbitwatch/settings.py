@@ -8,11 +8,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from orbitwatch.check import bad_character, find_key_line
 from orbitwatch.dates import DateError, parse_duration_days
 from orbitwatch.errors import Problem, UsageError, did_you_mean
 from orbitwatch.model import STANCES
 from orbitwatch.query import READING_FIELDS, Query, parse
+from orbitwatch.tomlpos import bad_character, find_key_line
 
 TOP_KEYS = ("signals", "tags", "rules", "levels")
 SIGNALS_KEYS = (
