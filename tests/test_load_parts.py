@@ -10,6 +10,7 @@ import pytest
 
 from orbitwatch.load import load_revision, load_timeline
 from orbitwatch.pool import map_pooled
+from orbitwatch.tomlpos import first_content_line
 from orbitwatch.walk import is_event_path
 
 EVENT = 'date = 2022-05-16\ntitle = "A summit"\n'
@@ -75,3 +76,12 @@ def test_the_pool_keeps_order_on_both_paths(
     result = map_pooled(items, _double, _double_batch, _rebuild, lambda n, t: seen.append((n, t)))
     assert result == [item * 2 for item in items]
     assert seen and all(total == 2500 for _, total in seen)
+
+
+def test_an_event_carries_the_line_where_its_data_starts(tmp_path: Path) -> None:
+    (tmp_path / "events").mkdir()
+    (tmp_path / "events" / "e.toml").write_text("# a comment\n\n" + EVENT, encoding="utf-8")
+    (tmp_path / "events" / "f.toml").write_text(EVENT, encoding="utf-8")
+    events = load_timeline(tmp_path, use_cache=False).events
+    assert [(e.id, e.line) for e in events] == [("e", 3), ("f", 1)]
+    assert first_content_line("") == 1 and first_content_line("  # x\n  a = 1\n") == 2

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from orbitwatch.dates import DateError, parse_iso
 from orbitwatch.errors import Problem, did_you_mean
 from orbitwatch.model import STANCES, STATUSES, Event, PartialDate, SignalOverride, Source
-from orbitwatch.tomlpos import bad_character, find_key_line
+from orbitwatch.tomlpos import bad_character, find_key_line, first_content_line
 
 EVENT_KEYS = (
     "id", "date", "end", "title", "summary", "countries", "actors", "tags", "status",
@@ -89,7 +89,7 @@ class EventChecker:
         return Event(
             id=event_id,
             path=self.event_path or self.path,
-            line=1,
+            line=first_content_line(self.text),
             date=date,
             end=end,
             title=title.strip(),
