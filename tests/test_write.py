@@ -108,7 +108,10 @@ def test_add_dry_run_writes_nothing(root: Path) -> None:
             ["--date", "2022-05-16", "--title", "x", "--source-url", "file:///etc/passwd"],
             "must start with http",
         ),
-        (["--date", "2022-05-16", "--title", "x", "--stance", "away"], "go together"),
+        (
+            ["--date", "2022-05-16", "--title", "x", "--stance", "away"],
+            "a signal needs both a stance and a weight (or neither)",
+        ),
     ],
 )
 def test_add_refusals(root: Path, args: list[str], message: str) -> None:

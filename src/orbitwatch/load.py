@@ -18,9 +18,9 @@ from orbitwatch.check import check_duplicates, check_event
 from orbitwatch.errors import OrbitError, Problem
 from orbitwatch.gitrev import forget_revisions, read_revision, resolve_revision
 from orbitwatch.model import Event, Prefilter, sort_events
-from orbitwatch.pool import POOL_THRESHOLD, map_pooled
+from orbitwatch.pool import map_pooled
 from orbitwatch.settings import Settings, parse_settings
-from orbitwatch.tomlpos import MAX_FILE_BYTES, MAX_LINE_BYTES, read_toml
+from orbitwatch.tomlpos import read_toml
 from orbitwatch.walk import (
     EVENTS_DIR,
     SETTINGS_FILE,
@@ -35,9 +35,6 @@ if TYPE_CHECKING:
 # Names other modules and tests have always imported from here.
 __all__ = [
     "EVENTS_DIR",
-    "MAX_FILE_BYTES",
-    "MAX_LINE_BYTES",
-    "POOL_THRESHOLD",
     "SETTINGS_FILE",
     "Timeline",
     "display_path",
