@@ -34,6 +34,7 @@ SCHEMA_BASE = f"orbitwatch-index-3-{__version__}"
 # The modules whose code decides what a parse result is: any change to them (even without a
 # version bump, as in a development checkout) makes a new schema, so no old result is served.
 PARSING_MODULES = (
+    "chars.py",
     "check.py",
     "countries.py",
     "dates.py",
@@ -42,6 +43,7 @@ PARSING_MODULES = (
     "model.py",
     "settings.py",
     "query.py",
+    "tomlpos.py",
 )
 
 

@@ -126,7 +126,7 @@ class SignalOverride:
 class Event:
     id: str
     path: str
-    line: int
+    line: int  # where the event's data starts in its file (after leading comments)
     date: PartialDate
     title: str
     end: PartialDate | None = None
