@@ -10,7 +10,7 @@ import shutil
 import subprocess
 import sys
 import textwrap
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
 import pytest
@@ -30,6 +30,70 @@ def hermetic(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("NO_COLOR", "1")
     for name in ("ORBIT_ROOT", "ORBIT_STATE", "ORBIT_NO_CACHE", "ORBIT_FAULT"):
         monkeypatch.delenv(name, raising=False)
+
+
+def rule_toml(rule_id: str, title: str, when: str, stance: str, weight: int) -> str:
+    """One [[rules]] table of orbit.toml."""
+    quoted = f"'{when}'" if '"' in when else f'"{when}"'
+    return (
+        f'[[rules]]\nid = "{rule_id}"\ntitle = "{title}"\nwhen = {quoted}\n'
+        f'stance = "{stance}"\nweight = {weight}\n'
+    )
+
+
+def settings_toml(
+    watch: Sequence[str],
+    rules: Sequence[str],
+    half_life: str | None = None,
+    levels: Mapping[str, float] | None = None,
+    **signals: object,
+) -> str:
+    """An orbit.toml with Moscow as the pole: the shared shape of the tests' settings.
+
+    settings_toml(["KZ"], [rule_toml("aid", "Aid", "tag:aid", "away", 2)], half_life="100d",
+    levels={"watch": 3.0}, convergence_rules=2); other [signals] keys go in as keywords.
+    """
+    lines = ["[signals]", 'pole = "RU"']
+    if half_life is not None:
+        lines.append(f'half_life = "{half_life}"')
+    lines.append("watch = [" + ", ".join(f'"{code}"' for code in watch) + "]")
+    for key, value in signals.items():
+        lines.append(f'{key} = "{value}"' if isinstance(value, str) else f"{key} = {value}")
+    text = "\n".join(lines) + "\n"
+    for rule in rules:
+        text += "\n" + rule
+    for name, score in (levels or {}).items():
+        text += f'\n[[levels]]\nname = "{name}"\nscore = {score}\n'
+    return text
+
+
+AID_RULE = rule_toml("aid", "Aid", "tag:aid", "away", 2)
+
+
+DIGEST_SETTINGS = settings_toml(
+    ["KZ", "KG"],
+    [rule_toml("aid", "Security aid from elsewhere", "tag:aid", "away", 3)],
+    half_life="180d",
+    levels={"watch": 2.5},
+)
+
+# The timeline the digest tests share (test_digest.py, test_hardening.py): two watched
+# countries, aid events that cross the "watch" level.
+DIGEST_EVENTS = {
+    "events/kz-aid.toml": """
+        date = 2022-05-10
+        title = "Помощь Казахстану: қауіпсіздік"
+        countries = ["KZ"]
+        tags = ["aid"]
+        """,
+    "events/kg-aid.toml": """
+        date = 2022-05-12
+        title = "Kyrgyz aid"
+        countries = ["KG"]
+        tags = ["aid"]
+        status = "reported"
+        """,
+}
 
 
 def write_files(root: Path, files: dict[str, str]) -> Path:

@@ -148,7 +148,12 @@ def test_every_problem_in_a_file_is_reported(tmp_path: Path) -> None:
     (tmp_path / "events" / "e.toml").write_text(
         'date = 2022-05-16\ntitle = ""\ncountries = ["XX"]\nstatus = "maybe"\n', encoding="utf-8"
     )
-    assert len(problems_of(tmp_path)) == 3
+    assert problems_of(tmp_path) == [
+        "events/e.toml:2:1: error: 'title' is empty",
+        "events/e.toml:3:1: error: unknown country code 'XX' (not ISO 3166-1 alpha-2)",
+        "events/e.toml:4:1: error: 'status' is 'maybe'; use one of occurred, scheduled, "
+        "reported, rumored, denied",
+    ]
 
 
 def test_unknown_tag_against_the_vocabulary(tmp_path: Path) -> None:

@@ -10,25 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import cron_env, run, run_process, write_files
+from tests.conftest import AID_RULE, cron_env, run, run_process, settings_toml, write_files
 
-SETTINGS = """
-[signals]
-pole = "RU"
-half_life = "100d"
-watch = ["KZ", "KG"]
-
-[[rules]]
-id = "aid"
-title = "Aid"
-when = "tag:aid"
-stance = "away"
-weight = 2
-
-[[levels]]
-name = "watch"
-score = 3.0
-"""
+SETTINGS = settings_toml(["KZ", "KG"], [AID_RULE], half_life="100d", levels={"watch": 3.0})
 
 
 def git(repo: Path, *args: str) -> str:

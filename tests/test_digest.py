@@ -14,46 +14,19 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import cron_env, orbit_executable, run, run_process
-
-SETTINGS = """
-[signals]
-pole = "RU"
-half_life = "180d"
-watch = ["KZ", "KG"]
-
-[[rules]]
-id = "aid"
-title = "Security aid from elsewhere"
-when = "tag:aid"
-stance = "away"
-weight = 3
-
-[[levels]]
-name = "watch"
-score = 2.5
-"""
-
-EVENTS = {
-    "events/kz-aid.toml": """
-        date = 2022-05-10
-        title = "Помощь Казахстану: қауіпсіздік"
-        countries = ["KZ"]
-        tags = ["aid"]
-        """,
-    "events/kg-aid.toml": """
-        date = 2022-05-12
-        title = "Kyrgyz aid"
-        countries = ["KG"]
-        tags = ["aid"]
-        status = "reported"
-        """,
-}
+from tests.conftest import (
+    DIGEST_EVENTS,
+    DIGEST_SETTINGS,
+    cron_env,
+    orbit_executable,
+    run,
+    run_process,
+)
 
 
 @pytest.fixture
 def timeline(write_events: Callable[..., Path]) -> Path:
-    return write_events(EVENTS, settings=SETTINGS)
+    return write_events(DIGEST_EVENTS, settings=DIGEST_SETTINGS)
 
 
 def digest(
@@ -224,7 +197,7 @@ def test_killed_between_delivery_and_commit_repeats_once(timeline: Path, tmp_pat
 def test_two_concurrent_runs_send_each_alert_exactly_once(
     write_events: Callable[..., Path], tmp_path: Path
 ) -> None:
-    root = write_events({}, settings=SETTINGS)
+    root = write_events({}, settings=DIGEST_SETTINGS)
     state = tmp_path / "state.json"
     seen: list[str] = []
     for round_number in range(20):
@@ -313,15 +286,20 @@ def test_missing_state_beside_a_previous_generation_is_78(timeline: Path, tmp_pa
 
 
 def test_output_is_byte_identical_whatever_term_and_columns(timeline: Path, tmp_path: Path) -> None:
-    outputs = set()
+    outputs: dict[str, set[bytes]] = {"text": set(), "md": set()}
     for term in (None, "dumb", "xterm-256color"):
         for columns in ("20", "300"):
             env = cron_env(tmp_path, COLUMNS=columns)
             if term:
                 env["TERM"] = term
-            for fmt in ("text", "md"):
-                outputs.add((fmt, digest(timeline, None, "--format", fmt, env=env).stdout))
-    assert len(outputs) == 2
+            for fmt, found in outputs.items():
+                result = digest(timeline, None, "--format", fmt, env=env)
+                assert (result.returncode, result.stderr) == (0, b"")
+                found.add(result.stdout)
+    assert {fmt: len(found) for fmt, found in outputs.items()} == {"text": 1, "md": 1}
+    text, markdown = (found.pop().decode("utf-8") for found in outputs.values())
+    assert text.startswith("orbitwatch digest ") and ": 3 new alerts, top level watch" in text
+    assert markdown.startswith("# orbitwatch digest ") and "\n## KZ Kazakhstan\n" in markdown
 
 
 def test_cron_environment_gives_valid_utf8(timeline: Path, tmp_path: Path) -> None:
@@ -350,7 +328,7 @@ def test_markdown_escapes_event_text(write_events: Callable[..., Path]) -> None:
             "events/x.toml": 'date = 2022-05-10\ntitle = "<b>*bold*</b> [x](y)"\n'
             'countries = ["KZ"]\ntags = ["aid"]\n'
         },
-        settings=SETTINGS,
+        settings=DIGEST_SETTINGS,
     )
     out = digest(root, None, "--format", "md").stdout.decode()
     assert "&lt;b&gt;\\*bold\\*&lt;/b&gt; \\[x\\](y)" in out

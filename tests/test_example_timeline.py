@@ -114,3 +114,19 @@ def test_every_tag_in_use_is_declared_with_a_meaning() -> None:
     used = {tag for event in timeline.events for tag in event.tags}
     assert used <= set(vocabulary)
     assert all(meaning.strip() for meaning in vocabulary.values())
+
+
+def test_the_packaged_example_is_the_root_example_byte_for_byte() -> None:
+    """The root copy is the source; scripts/sync-example.sh copies it into the package."""
+    packaged = REPO / "src" / "orbitwatch" / "examples" / "central-asia"
+
+    def files(base: Path) -> dict[str, bytes]:
+        found = {p.relative_to(base).as_posix(): p for p in (base / "events").rglob("*")}
+        found["orbit.toml"] = base / "orbit.toml"
+        return {name: path.read_bytes() for name, path in sorted(found.items()) if path.is_file()}
+
+    root, copy = files(REPO), files(packaged)
+    hint = "run scripts/sync-example.sh"
+    assert sorted(copy) == sorted(root), hint
+    for name, data in root.items():
+        assert copy[name] == data, f"{name} differs; {hint}"

@@ -17,28 +17,16 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import REPO, run
+from tests.conftest import REPO, rule_toml, run, settings_toml
 
 GOLDEN = Path(__file__).parent / "golden"
-SETTINGS = """
-[signals]
-pole = "RU"
-watch = ["KZ", "TJ"]
-
-[[rules]]
-id = "aid"
-title = "Aid"
-when = "tag:aid"
-stance = "away"
-weight = 3
-
-[[rules]]
-id = "summit"
-title = "Summit"
-when = "tag:summit"
-stance = "toward"
-weight = 2
-"""
+SETTINGS = settings_toml(
+    ["KZ", "TJ"],
+    [
+        rule_toml("aid", "Aid", "tag:aid", "away", 3),
+        rule_toml("summit", "Summit", "tag:summit", "toward", 2),
+    ],
+)
 FIXTURE = {
     "events/2022/2022-05-16-summit.toml": """
         date = 2022-05-16

@@ -23,41 +23,20 @@ from orbitwatch.signals import (
     monthly_arrows,
     readings,
 )
-from tests.conftest import REPO, run
+from tests.conftest import REPO, rule_toml, run, settings_toml
 
-SETTINGS = """
-[signals]
-pole = "RU"
-half_life = "100d"
-watch = ["KZ", "KG"]
-convergence_rules = 2
-convergence_window = "30d"
-
-[[rules]]
-id = "aid"
-title = "Aid from elsewhere"
-when = "tag:aid"
-stance = "away"
-weight = 2
-
-[[rules]]
-id = "exit-talk"
-title = "Talk of leaving"
-when = '"leave the union"'
-stance = "away"
-weight = 1
-
-[[rules]]
-id = "pull"
-title = "Summits"
-when = "tag:summit"
-stance = "toward"
-weight = 4
-
-[[levels]]
-name = "watch"
-score = 1.5
-"""
+SETTINGS = settings_toml(
+    ["KZ", "KG"],
+    [
+        rule_toml("aid", "Aid from elsewhere", "tag:aid", "away", 2),
+        rule_toml("exit-talk", "Talk of leaving", '"leave the union"', "away", 1),
+        rule_toml("pull", "Summits", "tag:summit", "toward", 4),
+    ],
+    half_life="100d",
+    levels={"watch": 1.5},
+    convergence_rules=2,
+    convergence_window="30d",
+)
 
 D0 = dt.date(2022, 1, 1)
 

@@ -21,6 +21,7 @@ from orbitwatch.model import (
     SignalOverride,
     Source,
 )
+from orbitwatch.tomlpos import bad_character, find_key_line, first_content_line
 
 EVENT_KEYS = (
     "id", "date", "end", "title", "summary", "countries", "actors", "tags", "status",
@@ -31,31 +32,6 @@ SOURCE_KEYS = ("title", "publisher", "url", "author", "date")
 SIGNAL_KEYS = ("stance", "weight", "note")
 ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,199}$")
 MAX_TEXT = 100_000
-INT64 = 2**63
-
-
-def find_key_line(text: str, key: str, table: str | None = None, index: int = 0) -> tuple[int, int]:
-    """(line, col) of `key =` in `table` ([table] or the index-th [[table]]); (1, 1) if unseen."""
-    current: str | None = None
-    seen = -1
-    fallback = (1, 1)
-    key_re = re.compile(r"^(\s*)(?:\"?)" + re.escape(key) + r"(?:\"?)\s*=")
-    header_re = re.compile(r"^\s*\[\[?\s*([A-Za-z0-9_.\-\"]+)\s*\]\]?")
-    for number, line in enumerate(text.splitlines(), start=1):
-        header = header_re.match(line)
-        if header:
-            current = header.group(1).strip('"')
-            if current == table:
-                seen += 1
-                if key == "":
-                    if seen == index:
-                        return (number, 1)
-            continue
-        if current == table and (table is None or seen == index):
-            m = key_re.match(line)
-            if m:
-                return (number, len(m.group(1)) + 1)
-    return fallback
 
 
 @dataclass
@@ -124,7 +100,7 @@ class EventChecker:
         return Event(
             id=event_id,
             path=self.event_path or self.path,
-            line=1,
+            line=first_content_line(self.text),
             date=date,
             end=end,
             title=title.strip(),
@@ -443,24 +419,6 @@ def _type_name(value: object) -> str:
         list: "a list", dict: "a table", dt.date: "a date", dt.datetime: "a date-time",
         dt.time: "a time",
     }.get(type(value), type(value).__name__)  # fmt: skip
-
-
-# C0 and C1 controls, DEL, bidi controls and lone surrogates; tab is allowed everywhere and
-# newline only in multi-line fields (summary, note).
-_BAD_ANYWHERE = re.compile(
-    "[\x00-\x08\x0a-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\ud800-\udfff]"
-)
-_BAD_MULTILINE = re.compile(
-    "[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\ud800-\udfff]"
-)
-
-
-def bad_character(text: str, allow_newlines: bool) -> str:
-    """A description of the first character that has no place in event text, or ''."""
-    found = (_BAD_MULTILINE if allow_newlines else _BAD_ANYWHERE).search(text)
-    if found is None:
-        return ""
-    return f"a control character U+{ord(found.group(0)):04X}; remove it"
 
 
 def check_event(

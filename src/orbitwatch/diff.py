@@ -10,7 +10,7 @@ import difflib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from orbitwatch.model import Event, Reading
+from orbitwatch.model import Event, PartialDate, Reading
 from orbitwatch.settings import Settings
 from orbitwatch.signals import drift_score, readings, watched_countries
 
@@ -85,7 +85,8 @@ def _value(event: Event, name: str) -> str:
     if value is None:
         return ""
     if name in ("date", "end"):
-        return value.iso()
+        date: PartialDate = value
+        return date.iso()
     if name == "signal":
         return f"{value.stance} weight {value.weight}" + (f" ({value.note})" if value.note else "")
     if name == "warn":

@@ -101,7 +101,7 @@ def plan(
         as_of=as_of,
         alerts=tuple(ordered),
         repeats=repeats,
-        repeat_of=str(pending["digest"]) if pending and repeats else None,  # type: ignore[index]
+        repeat_of=str(pending["digest"]) if pending and repeats else None,
         countries=lines,
         events=events,
         settings=settings,

@@ -36,6 +36,7 @@ SCHEMA_BASE = f"orbitwatch-index-3-{__version__}"
 # version bump, as in a development checkout) makes a new schema, so no old result is served.
 PARSING_MODULES = (
     "acts.py",
+    "chars.py",
     "check.py",
     "countries.py",
     "dates.py",
@@ -44,6 +45,7 @@ PARSING_MODULES = (
     "model.py",
     "settings.py",
     "query.py",
+    "tomlpos.py",
 )
 
 

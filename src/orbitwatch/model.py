@@ -144,7 +144,7 @@ class Act:
 class Event:
     id: str
     path: str
-    line: int
+    line: int  # where the event's data starts in its file (after leading comments)
     date: PartialDate
     title: str
     end: PartialDate | None = None

@@ -10,11 +10,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from orbitwatch.acts import Sides, sides
-from orbitwatch.check import bad_character, find_key_line
 from orbitwatch.dates import DateError, parse_duration_days
 from orbitwatch.errors import Problem, UsageError, did_you_mean
 from orbitwatch.model import STANCES
 from orbitwatch.query import READING_FIELDS, Query, parse
+from orbitwatch.tomlpos import bad_character, find_key_line
 
 TOP_KEYS = ("signals", "tags", "blocs", "rules", "levels")
 SIGNALS_KEYS = (
@@ -180,7 +180,7 @@ def parse_settings(
     except DateError as exc:
         reader.problem("convergence_window", f"[signals] convergence_window: {exc}", "signals")
     threshold = signals.get("arrow_threshold", 0.25)
-    if not _finite_number(threshold) or threshold < 0:  # type: ignore[operator]
+    if not _finite_number(threshold) or threshold < 0:
         reader.problem(
             "arrow_threshold", "[signals] arrow_threshold must be a number >= 0", "signals"
         )
@@ -383,7 +383,7 @@ def _rules(reader: _Reader, value: object, tags: object = None) -> list[Rule]:
                     rationale.strip(),
                     warn,
                 )
-            )  # type: ignore[arg-type]
+            )
     return rules
 
 
@@ -402,7 +402,7 @@ def _levels(reader: _Reader, value: object) -> list[Level]:
         if any(level.name == name for level in levels):
             reader.problem("name", f"duplicate level name '{name}'", "levels", index)
             continue
-        if not _finite_number(score) or score <= 0:  # type: ignore[operator]
+        if not _finite_number(score) or score <= 0:
             reader.problem("score", f"level '{name}': score must be a number > 0", "levels", index)
             continue
         levels.append(Level(name, float(score)))

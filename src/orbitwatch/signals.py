@@ -18,7 +18,6 @@ from orbitwatch.settings import Rule, Settings
 
 CERTAINTY = {"occurred": 1.0, "scheduled": 0.5, "reported": 0.8, "rumored": 0.4, "denied": 0.2}
 FINGERPRINT_VERSION = "v1"
-SPARK = "▁▂▃▄▅▆▇█"
 
 
 # -- readings -------------------------------------------------------------------------------
@@ -317,14 +316,6 @@ def country_signals(
             )
         )
     return rows
-
-
-def sparkline(values: Sequence[float]) -> str:
-    if not values:
-        return ""
-    low, high = min(0.0, *values), max(0.0, *values)
-    span = high - low or 1.0
-    return "".join(SPARK[min(7, int((v - low) / span * 7 + 0.5))] for v in values)
 
 
 # -- monthly arrows -------------------------------------------------------------------------

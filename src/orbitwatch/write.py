@@ -619,18 +619,22 @@ def plan_add(
     from orbitwatch.countries import lookup
     from orbitwatch.errors import UsageError
 
+    # Messages name the event's fields, never a command's options: the CLI may reword them.
     if (new.stance is None) != (new.weight is None):
-        raise UsageError("--stance and --weight go together")
+        raise UsageError("a signal needs both a stance and a weight (or neither)")
     try:
         date = parse_partial(new.date)
+    except DateError as exc:
+        raise UsageError(f"date: {exc}") from None
+    try:
         end = parse_partial(new.end) if new.end else None
     except DateError as exc:
-        raise UsageError(f"--date/--end: {exc}") from None
+        raise UsageError(f"end: {exc}") from None
     codes = []
     for name in new.countries:
         code = lookup(name)
         if code is None:
-            raise UsageError(f"--country {name!r}: unknown country; use an ISO code or a name")
+            raise UsageError(f"country {name!r}: unknown country; use an ISO code or a name")
         codes.append(code)
     acts = []
     for text in new.acts:

@@ -10,8 +10,7 @@ from collections.abc import Callable, Iterator
 
 from orbitwatch.diff import EventChange, FieldChange, TimelineDiff
 from orbitwatch.render.data import SCHEMA_VERSION
-from orbitwatch.render.digest import md
-from orbitwatch.render.text import json_safe, one_line
+from orbitwatch.render.text import json_safe, md, one_line
 
 MARK = {"added": "+", "removed": "-", "changed": "~", "renamed": ">"}
 

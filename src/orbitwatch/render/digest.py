@@ -6,14 +6,13 @@ Each renderer escapes event text for its own format; none reads files or the clo
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Iterator
 
 from orbitwatch import countries
 from orbitwatch.digest import Digest, short_id
 from orbitwatch.render.data import SCHEMA_VERSION
 from orbitwatch.render.signals import ARROW_MARK, alert_dict
-from orbitwatch.render.text import json_safe, one_line
+from orbitwatch.render.text import json_safe, md, one_line
 from orbitwatch.signals import Alert
 
 
@@ -79,16 +78,6 @@ def digest_text(digest: Digest) -> Iterator[str]:
             f"\n{len(digest.alerts) - digest.max_items} more alerts listed one line each "
             f"(--max-items {digest.max_items}).\n"
         )
-
-
-# Inline Markdown only: our text never starts a line, so '#', '-', '+' and digits are safe.
-_MD_SPECIAL = re.compile(r"([\\`*_\[\]|~])")
-
-
-def md(text: str) -> str:
-    """Markdown-safe text: no markup, no HTML, one line."""
-    text = one_line(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-    return _MD_SPECIAL.sub(r"\\\1", text)
 
 
 def digest_md(digest: Digest) -> Iterator[str]:
@@ -174,6 +163,3 @@ def digest_email(digest: Digest, mail_to: str, now_header: str) -> bytes:
     message["X-Orbitwatch-Digest"] = digest.id
     message.set_content("".join(digest_text(digest)), charset="utf-8", cte="quoted-printable")
     return message.as_bytes()
-
-
-FORMATS = ("text", "md", "json", "email")

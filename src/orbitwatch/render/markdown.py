@@ -11,7 +11,7 @@ from urllib.parse import quote
 
 from orbitwatch.model import MONTH_NAMES, Precision
 from orbitwatch.render import RenderInput
-from orbitwatch.render.digest import md
+from orbitwatch.render.text import md
 
 
 def safe_url(url: str) -> str:

@@ -13,9 +13,21 @@ from orbitwatch import countries
 from orbitwatch.model import Event
 from orbitwatch.render.data import SCHEMA_VERSION
 from orbitwatch.render.text import json_safe, one_line
-from orbitwatch.signals import Alert, Arrow, Contribution, CountrySignal, Coverage, sparkline
+from orbitwatch.signals import Alert, Arrow, Contribution, CountrySignal, Coverage
 
 ARROW_MARK = {"away": "↗ away", "toward": "↙ toward", "steady": "→ steady"}
+
+SPARK = "▁▂▃▄▅▆▇█"
+
+
+def sparkline(values: Sequence[float]) -> str:
+    """Values as a row of block characters, scaled between min(0, values) and max(0, values)."""
+    if not values:
+        return ""
+    low, high = min(0.0, *values), max(0.0, *values)
+    span = high - low or 1.0
+    return "".join(SPARK[min(7, int((v - low) / span * 7 + 0.5))] for v in values)
+
 
 SIGNAL_HEADERS = ("country", "name", "score", "level", "Δ30d", "Δ90d", "trend 12m", "top rules")
 

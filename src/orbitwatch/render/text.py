@@ -1,16 +1,16 @@
-"""The one sanitizer for text bound for a terminal or a line-based format.
+"""The one sanitizer for text bound for a terminal, a line-based format, JSON or Markdown.
 
-Turns every control character (C0, C1, DEL) and bidi/format control into a visible escape.
+Turns every control character (C0, C1, DEL) and bidi/format control (as chars.py defines
+them) into a visible escape; escapes Markdown. Never decides what is refused on input.
 """
 
 from __future__ import annotations
 
 import re
 
-_CONTROL = re.compile(
-    "[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200b-\u200f\u2028-\u202e\u2060-\u206f\ufeff\ufff9-\ufffb]"
-)
-_NEWLINE_TAB = re.compile("[\n\t]")
+from orbitwatch.chars import ESCAPED, JSON_ESCAPED, SURROGATES
+
+_CONTROL = re.compile(ESCAPED)
 
 
 def _escape(match: re.Match[str]) -> str:
@@ -33,9 +33,7 @@ def json_safe(document: str) -> str:
     return _JSON_UNSAFE.sub(lambda m: f"\\u{ord(m.group(0)):04x}", document)
 
 
-_JSON_UNSAFE = re.compile(
-    "[\x7f-\x9f\u061c\u200b-\u200f\u2028-\u202e\u2060-\u206f\ufeff\ufff9-\ufffb\ud800-\udfff]"
-)
+_JSON_UNSAFE = re.compile(JSON_ESCAPED)
 
 
 def visible(text: str, keep_newlines: bool = False) -> str:
@@ -48,7 +46,7 @@ def visible(text: str, keep_newlines: bool = False) -> str:
     return _SURROGATE.sub(_escape, text)
 
 
-_SURROGATE = re.compile("[\ud800-\udfff]")
+_SURROGATE = re.compile(f"[{SURROGATES}]")
 
 
 def one_line(text: str, limit: int = 0) -> str:
@@ -57,3 +55,13 @@ def one_line(text: str, limit: int = 0) -> str:
     if limit and len(line) > limit:
         return line[: max(1, limit - 1)] + "…"
     return line
+
+
+# Inline Markdown only: our text never starts a line, so '#', '-', '+' and digits are safe.
+_MD_SPECIAL = re.compile(r"([\\`*_\[\]|~])")
+
+
+def md(text: str) -> str:
+    """Markdown-safe text: no markup, no HTML, one line."""
+    text = one_line(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return _MD_SPECIAL.sub(r"\\\1", text)
