@@ -132,9 +132,10 @@ def _scores_out(state: State, found: Scores, fmt: str | None) -> None:
         out.SIGNAL_HEADERS,
         out.signal_rows(found.rows),
         footer=f"drift away from {settings.pole} on {day}; half-life "
-        f"{settings.half_life_text}; explain one with: orbit signals --explain CODE\n"
-        + found.coverage.sentence(found.on),
+        f"{settings.half_life_text}; explain one with: orbit signals --explain CODE",
     )
+    if use_table(fmt):
+        click.echo(found.coverage.sentence(found.on))
     latest = found.stale_since
     if use_table(fmt) and latest:
         click.echo(
