@@ -197,6 +197,13 @@ def test_coverage_counts_the_events_nothing_reads(write_events: Callable[..., Pa
     assert doc["coverage"] == {"events": 3, "unread": 2}
     unread = run("list", "stance:none", "until:2022-05-31", "--format", "ids", root=root)
     assert unread.stdout.split() == ["b", "c", "d"]
+    digest = run("digest", "--dry-run", "--as-of", "2022-05-31", "--format", "json", root=root)
+    assert json.loads(digest.stdout)["coverage"] == {"events": 3, "unread": 2}
+    text = run("digest", "--dry-run", "--as-of", "2022-05-31", root=root).stdout
+    assert text.endswith(
+        "\n2 of 3 events up to 2022-05-31 gave no watched country a reading "
+        "(orbit list stance:none)\n"
+    )
 
 
 def test_add_act_adds_its_countries(write_events: Callable[..., Path]) -> None:

@@ -15,6 +15,7 @@ from orbitwatch.settings import Settings
 from orbitwatch.signals import (
     KIND_ORDER,
     Alert,
+    Coverage,
     drift_score,
     monthly_arrows,
     watched_countries,
@@ -41,6 +42,7 @@ class Digest:
     events: Mapping[str, Event]
     settings: Settings
     max_items: int
+    coverage: Coverage | None = None  # how many events gave no watched country a reading
 
     @property
     def fingerprints(self) -> list[str]:
@@ -77,6 +79,7 @@ def plan(
     events: Mapping[str, Event],
     as_of: dt.date,
     max_items: int = 50,
+    coverage: Coverage | None = None,
 ) -> Digest | None:
     """The digest to send now (None when nothing is new); state None means a stateless preview."""
     sent = state.sent if state is not None else {}
@@ -106,6 +109,7 @@ def plan(
         events=events,
         settings=settings,
         max_items=max_items,
+        coverage=coverage,
     )
 
 

@@ -107,7 +107,7 @@ def plan_digest(
 ) -> Digest | None:
     """The digest to send given the previous state (None: a stateless preview)."""
     from orbitwatch.digest import country_lines, plan, select_alerts
-    from orbitwatch.signals import alerts, filter_alerts, readings
+    from orbitwatch.signals import alerts, coverage, filter_alerts, readings
 
     timeline = workspace.load()
     settings = timeline.settings
@@ -122,7 +122,8 @@ def plan_digest(
     chosen = filter_alerts(in_force, request.query, by_id, reading_of, on)
     selected = select_alerts(chosen, settings, request.min_level)
     lines = country_lines(events, reading_of, settings, on)
-    return plan(selected, previous, settings, lines, by_id, on, request.max_items)
+    covered = coverage(events, reading_of, settings, on)
+    return plan(selected, previous, settings, lines, by_id, on, request.max_items, covered)
 
 
 def render_digest(digest: Digest, request: DigestRequest) -> bytes:

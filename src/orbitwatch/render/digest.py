@@ -78,6 +78,8 @@ def digest_text(digest: Digest) -> Iterator[str]:
             f"\n{len(digest.alerts) - digest.max_items} more alerts listed one line each "
             f"(--max-items {digest.max_items}).\n"
         )
+    if digest.coverage is not None:
+        yield f"\n{digest.coverage.sentence(digest.as_of)}\n"
 
 
 def digest_md(digest: Digest) -> Iterator[str]:
@@ -107,6 +109,8 @@ def digest_md(digest: Digest) -> Iterator[str]:
         )
         for date, title, event_id in _event_lines(digest, alert):
             yield f"  - {md(date)}: {md(title)} (`{one_line(event_id)}`)\n"
+    if digest.coverage is not None:
+        yield f"\n{md(digest.coverage.sentence(digest.as_of))}\n"
 
 
 def digest_json(digest: Digest) -> Iterator[str]:
@@ -116,6 +120,11 @@ def digest_json(digest: Digest) -> Iterator[str]:
         "as_of": digest.as_of.isoformat(),
         "repeat_of": digest.repeat_of,
         "top_level": digest.top_level or None,
+        "coverage": (
+            {"events": digest.coverage.events, "unread": digest.coverage.unread}
+            if digest.coverage is not None
+            else None
+        ),
         "countries": [
             {
                 "country": c.country,
