@@ -377,3 +377,31 @@ def test_evaluate_sets_the_analyst_aside(write_events: Callable[..., Path]) -> N
     assert [
         (d.event_id, d.country, d.analyst, d.derived, d.source) for d in result.disagreements
     ] == [("b", "KZ", "none", "toward", "rule summits")]
+
+
+def test_an_event_read_differently_per_country_renders_everywhere(
+    write_events: Callable[..., Path], tmp_path: Path
+) -> None:
+    root = write_events(
+        {
+            "events/split.toml": event(
+                'countries = ["KZ", "KG", "RU"]\n'
+                '[[acts]]\nby = "KZ"\nact = "disapprove"\nto = "RU"\n'
+                '[[acts]]\nby = "KG"\nact = "endorse"\nto = "RU"\n'
+            )
+        },
+        SETTINGS,
+    )
+    for fmt in ("md", "html", "json", "jsonl", "csv", "ics", "timelinejs"):
+        result = run("render", "--format", fmt, "-o", str(tmp_path / f"out.{fmt}"), root=root)
+        assert result.exit_code == 0, (fmt, result.stderr)
+    listed = run("list", root=root).stdout
+    assert "\tmixed\tKG endorse RU and 1 more\t" in listed
+    timeline = run("timeline", "--width", "80", root=root).stdout
+    assert "◆ 10 May" in timeline and "◆ mixed" in timeline
+    # in lanes, each country's marker is its own reading
+    lanes = run("timeline", "--by", "country", "--width", "80", root=root).stdout
+    assert lanes.splitlines()[:2] == [
+        "            KZ KG AM TJ",
+        "10 May 2022 ▲  ▼  │  │   An event",  # KZ away, KG toward
+    ]

@@ -191,6 +191,7 @@ SEGMENT_STYLE = {
     "stance.away": "bold red",
     "stance.toward": "bold blue",
     "stance.neutral": "bold",
+    "stance.mixed": "bold magenta",
     "stance.none": "dim",
 }
 

@@ -11,7 +11,8 @@ from orbitwatch.model import MONTH_ABBR, MONTH_NAMES, Event, Precision, Reading
 from orbitwatch.render.text import one_line
 
 Segment = tuple[str, str]  # (text, style name)
-MARKER = {"away": "▲", "toward": "▼", "neutral": "●", "none": "○"}
+# "mixed": an event its countries read differently (see each country's lane, or `orbit show`).
+MARKER = {"away": "▲", "toward": "▼", "neutral": "●", "mixed": "◆", "none": "○"}
 
 
 def _wrap(words: str, width: int) -> list[str]:
@@ -112,10 +113,12 @@ def lanes_lines(
     room = max(10, width - date_width - lane_width * len(lanes) - 1)
     for event in events:
         reading = reading_of.get(event.id)
-        stance = reading.stance if reading else "none"
         row: list[Segment] = [(f"{event.date.human():<{date_width}}"[:date_width], "date")]
         for code in lanes:
             if code in event.countries:
+                # each lane shows its own country's reading
+                own = reading.for_country(code) if reading else None
+                stance = own.stance if own else "none"
                 row.append((f"{MARKER[stance]:<{lane_width}}", f"stance.{stance}"))
             else:
                 row.append((f"{'│':<{lane_width}}", "lane"))
@@ -137,6 +140,8 @@ def legend() -> list[Segment]:
         (" toward  ", "id"),
         (MARKER["neutral"], "stance.neutral"),
         (" neutral  ", "id"),
+        (MARKER["mixed"], "stance.mixed"),
+        (" mixed  ", "id"),
         (MARKER["none"], "stance.none"),
         (" no reading", "id"),
     ]
