@@ -341,3 +341,41 @@ def test_replay_parses_only_what_each_commit_changed(repo: Path) -> None:
     # all (kz-aid, kg-trade, kz-early and kg-summit, the renamed kz-aid, kg-aid), each parsed
     # once: the files a commit left alone are reused
     assert (found.commits, found.parsed) == (5, 6)
+
+
+# -- docs/backtesting.md: the worked example is the real output --------------------------------
+
+
+def test_the_backtesting_worked_example_is_the_real_output(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import re
+    import shlex
+
+    from click.testing import CliRunner
+
+    from orbitwatch.cli import cli
+    from tests.conftest import REPO
+    from tests.test_docs import TRANSCRIPT_ENV, transcript_blocks
+
+    page = REPO / "docs" / "backtesting.md"
+    text = page.read_text(encoding="utf-8")
+    script = re.search(r"```sh\n(.*?)```", text, re.DOTALL)
+    assert script is not None
+    env = {k: v for k, v in os.environ.items() if not k.startswith("GIT_")}
+    subprocess.run(["bash", "-e", "-c", script.group(1)], cwd=tmp_path, env=env, check=True)
+    monkeypatch.chdir(tmp_path / "desk")
+    updated = text
+    for original, pairs in transcript_blocks(text):
+        fresh = []
+        for command, expected in pairs:
+            argv = shlex.split(command)
+            result = CliRunner().invoke(cli, argv[1:], env=TRANSCRIPT_ENV, catch_exceptions=False)
+            assert result.exit_code == 0, (command, result.stderr)
+            actual = "\n".join(line.rstrip() for line in result.stdout.splitlines())
+            fresh.append(f"$ {command}\n{actual}".rstrip())
+            if not os.environ.get("ORBIT_UPDATE_GOLDEN"):
+                assert actual.rstrip() == expected.rstrip(), command
+        updated = updated.replace(original, "```console\n" + "\n".join(fresh) + "\n```")
+    if os.environ.get("ORBIT_UPDATE_GOLDEN"):
+        page.write_text(updated, encoding="utf-8")

@@ -75,9 +75,11 @@ SECTIONS: dict[str, dict[str, list[str]]] = {
     "list": {
         "Filters (sugar for query terms)": ["since", "until", "country", "tag", "actor"],
         "Output": ["order", "limit", "fmt"],
+        "Time travel": ["known_at"],
     },
-    "show": {"Output": ["fmt"]},
-    "timeline": {"Layout": ["by", "width"]},
+    "show": {"Output": ["fmt"], "Time travel": ["known_at"]},
+    "timeline": {"Layout": ["by", "width"], "Time travel": ["known_at"]},
+    "history": {"Output": ["fmt"]},
     "signals": {
         "Views": ["explain", "monthly", "only_country"],
         "Output": ["as_of", "known_at", "fmt"],
@@ -87,14 +89,14 @@ SECTIONS: dict[str, dict[str, list[str]]] = {
         "Backtesting": ["lead", "replay"],
         "Output": ["fmt"],
     },
-    "eval": {"Output": ["min_agreement", "fmt"]},
+    "eval": {"Output": ["min_agreement", "fmt"], "Time travel": ["known_at"]},
     "diff": {"Comparison": ["as_of"], "Output": ["fmt", "stat"]},
     "digest": {
         "State": ["state_file", "baseline", "dry_run", "wait"],
         "Selection": ["as_of", "known_at", "min_level", "max_items"],
         "Delivery": ["fmt", "mail_to", "deliver_cmd", "fail_on"],
     },
-    "render": {"Output": ["fmt", "output", "title", "exact_only"]},
+    "render": {"Output": ["fmt", "output", "title", "exact_only"], "Time travel": ["known_at"]},
     "add": {
         "The event": [
             "date_text",
