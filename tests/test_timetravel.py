@@ -232,7 +232,7 @@ def test_lead_time_measures_each_alert_against_its_entry_commit(repo: Path) -> N
     plain = run("alerts", "--lead-time", "country:KG", "tag:aid", root=repo)
     short = head(repo, "HEAD~2")[:10]
     assert (
-        f"2022-05-20\tsignal\tKG\taid\tkg-summit\t2022-05-20\t2022-05-09 {short}\tlead 11d\n"
+        f"2022-05-20\tsignal\tKG\taid\tkg-summit\t2022-05-20\t2022-05-09\t{short}\tlead 11d\n"
         in (plain.stdout)
     )
     assert plain.stdout.split("\n\n")[1] == (
@@ -244,7 +244,7 @@ def test_lead_time_of_an_uncommitted_event(repo: Path) -> None:
     write_files(repo, {"orbit.toml": SETTINGS.replace('"KG"]', '"KG", "UZ"]')})
     result = run("alerts", "--lead-time", "country:UZ", root=repo)
     assert result.exit_code == 0, result.stderr
-    assert "\tuz-draft\t2022-05-01\tuncommitted\t-\n" in result.stdout
+    assert "\tuz-draft\t2022-05-01\tuncommitted\t-\t-\n" in result.stdout
 
 
 # -- orbit history ---------------------------------------------------------------------------

@@ -21,7 +21,7 @@ if TYPE_CHECKING:
     from orbitwatch.backtest import Delivery, LeadSummary, LeadTime
     from orbitwatch.history import Commit
 
-LEAD_HEADERS = ("date", "kind", "country", "rule", "event", "happened", "entered", "lead")
+LEAD_HEADERS = ("date", "kind", "country", "rule", "event", "happened", "entered", "commit", "lead")
 SUMMARY_HEADERS = ("by", "name", "alerts", "median lead")
 REPLAY_HEADERS = ("sent", "commit", "kind", "country", "level", "about", "why")
 
@@ -48,7 +48,8 @@ def lead_rows(rows: Sequence[LeadTime]) -> list[list[str]]:
                 alert.rule,
                 alert.subject,
                 event.first_day.isoformat() if event else "-",
-                f"{entered.day.isoformat()} {entered.short}" if entered else "uncommitted",
+                entered.day.isoformat() if entered else "uncommitted",
+                entered.short if entered else "-",
                 lead_text(row.lead_days),
             ]
         )
