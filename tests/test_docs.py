@@ -156,6 +156,7 @@ def test_orbit_alone_prints_the_overview_in_a_new_users_order() -> None:
         "signals",
         "alerts",
         "diff",
+        "history",
         "digest",
         "render",
         "add",

@@ -111,7 +111,33 @@ class RevisionFiles:
 def read_revision(root: Path, revision: str) -> RevisionFiles:
     """The timeline's files at a revision, read with ls-tree and one cat-file --batch."""
     commit = resolve_revision(root, revision)
-    prefix = _git(root, ["rev-parse", "--show-prefix"]).decode("utf-8").strip()
+    listing = list_revision(root, commit)
+    blobs = [(SETTINGS_FILE, listing.settings)] if listing.settings else []
+    blobs += listing.events
+    contents = cat_blobs(root, [blob for _, blob in blobs])
+    by_path = dict(zip((rel for rel, _ in blobs), contents, strict=True))
+    settings = by_path.pop(SETTINGS_FILE, None)
+    return RevisionFiles(commit, settings, list(by_path.items()))
+
+
+@dataclass(frozen=True, slots=True)
+class RevisionListing:
+    """A timeline's files at a commit as blob hashes: what changed between two commits is
+    which (path, blob) pairs differ, without reading a byte of content."""
+
+    commit: str
+    settings: str | None  # the blob of orbit.toml, None if absent
+    events: list[tuple[str, str]]  # (path relative to the timeline root, blob hash), path order
+
+
+def repository_prefix(root: Path) -> str:
+    """The timeline root's path inside its repository ('' at the top, else 'a/b/')."""
+    return _git(root, ["rev-parse", "--show-prefix"]).decode("utf-8").strip()
+
+
+def list_revision(root: Path, commit: str) -> RevisionListing:
+    """The blobs of orbit.toml and the event files at a commit (one ls-tree)."""
+    prefix = repository_prefix(root)
     listing = _git(
         root,
         [
@@ -125,7 +151,8 @@ def read_revision(root: Path, revision: str) -> RevisionFiles:
             f"{prefix}{EVENTS_DIR}",
         ],
     )
-    blobs: list[tuple[str, str]] = []  # (path relative to the timeline root, blob hash)
+    settings: str | None = None
+    events: list[tuple[str, str]] = []
     for entry in listing.split(b"\x00"):
         if not entry:
             continue
@@ -134,26 +161,44 @@ def read_revision(root: Path, revision: str) -> RevisionFiles:
         rel = name.decode("utf-8", "surrogateescape")[len(prefix) :]
         if kind != "blob" or mode == "120000":  # symbolic links are not followed in a revision
             continue
-        if rel == SETTINGS_FILE or is_event_path(rel):
-            blobs.append((rel, blob))
-    contents = cat_blobs(root, [blob for _, blob in blobs])
-    by_path = dict(zip((rel for rel, _ in blobs), contents, strict=True))
-    settings = by_path.pop(SETTINGS_FILE, None)
-    return RevisionFiles(commit, settings, list(by_path.items()))
+        if rel == SETTINGS_FILE:
+            settings = blob
+        elif is_event_path(rel):
+            events.append((rel, blob))
+    return RevisionListing(commit, settings, events)
 
 
 def cat_blobs(root: Path, hashes: list[str]) -> list[bytes]:
     """The contents of blobs, in order, from one `git cat-file --batch`."""
-    if not hashes:
+    contents = cat_objects(root, hashes)
+    missing = [name for name, data in zip(hashes, contents, strict=True) if data is None]
+    if missing:
+        raise OrbitError(f"git has no object {missing[0]}")
+    return [data for data in contents if data is not None]
+
+
+def cat_objects(root: Path, names: list[str]) -> list[bytes | None]:
+    """The contents of objects named by hash or `commit:path`, in order, from one
+    `git cat-file --batch`; None for a name git does not know."""
+    if not names:
         return []
-    raw = _git(root, ["cat-file", "--batch"], ("\n".join(hashes) + "\n").encode())
-    contents: list[bytes] = []
+    raw = _git(root, ["cat-file", "--batch"], ("\n".join(names) + "\n").encode())
+    contents: list[bytes | None] = []
     position = 0
-    for _ in hashes:
+    for _ in names:
         newline = raw.index(b"\n", position)
         header = raw[position:newline].split()
-        size = int(header[2])
         start = newline + 1
+        if len(header) != 3 or header[-1] in (b"missing", b"ambiguous"):
+            contents.append(None)
+            position = start
+            continue
+        size = int(header[2])
         contents.append(raw[start : start + size])
         position = start + size + 1
     return contents
+
+
+def run_git(root: Path, args: list[str]) -> bytes:
+    """git's output for arguments given as data (see _git); a failure is an OrbitError."""
+    return _git(root, args)

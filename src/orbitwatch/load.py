@@ -366,10 +366,11 @@ def _duplicates_indexed(
     return kept, problems
 
 
-def load_revision(root: Path, revision: str) -> Timeline:
-    """The timeline as it was at a revision (see gitrev.read_revision)."""
+def load_revision(root: Path, revision: str, label: str = "") -> Timeline:
+    """The timeline as it was at a revision (see gitrev.read_revision); problems are located
+    at `label:path` (the revision as given, unless another label is asked for)."""
     files = read_revision(root, revision)
-    label = revision
+    label = label or revision
     settings = Settings()
     problems: list[Problem] = []
     if files.settings is not None:

@@ -17,6 +17,7 @@ from orbitwatch.errors import Problem, UsageError
 from orbitwatch.load import Timeline, find_root, load_timeline
 
 if TYPE_CHECKING:
+    from orbitwatch.history import KnownAt
     from orbitwatch.model import Event, Prefilter, Reading
     from orbitwatch.query import Query
 
@@ -42,6 +43,8 @@ class Workspace:
     report: Callable[[Sequence[Problem]], object] = _ignore
     progress: Callable[[], AbstractContextManager[ProgressCallback | None]] = _no_progress
     trouble: bool = False
+    known_at: str | None = None  # read the timeline as committed at this date or revision
+    _known: KnownAt | None = field(default=None, init=False, repr=False)
 
     def root(self) -> Path:
         return find_root(self.root_option, self.environ, self.cwd)
@@ -61,7 +64,16 @@ class Workspace:
         root: Path | None = None,
         note: bool = True,
     ) -> Timeline:
-        """The timeline with a progress bar for slow cold loads; its problems reported."""
+        """The timeline with a progress bar for slow cold loads; its problems reported. With
+        `known_at`, the timeline as committed then (never the working tree)."""
+        known = self.known()
+        if known is not None:
+            from orbitwatch.load import load_revision
+
+            timeline = load_revision(root or self.root(), known.commit.hash, known.commit.short)
+            if note:
+                self.note(timeline.problems)
+            return timeline
         with self.progress() as progress:
             timeline = load_timeline(
                 root or self.root(),
@@ -73,6 +85,21 @@ class Workspace:
         if note:
             self.note(timeline.problems)
         return timeline
+
+    def known(self) -> KnownAt | None:
+        """The commit and day `known_at` names (resolved once), or None without it."""
+        if self.known_at is None:
+            return None
+        if self._known is None:
+            from orbitwatch.dates import today
+            from orbitwatch.errors import OrbitError
+            from orbitwatch.history import known_at
+
+            try:
+                self._known = known_at(self.root(), self.known_at, today(self.environ))
+            except OrbitError as exc:
+                raise UsageError(f"--known-at {self.known_at}: {exc.message}", exc.hint) from None
+        return self._known
 
 
 def as_of(text: str | None, today: dt.date) -> dt.date:

@@ -108,4 +108,7 @@ def load_all(workspace: Workspace) -> Timeline:
     """The whole timeline, quietly: its problems were reported by the load that came first."""
     from orbitwatch.load import load_timeline
 
+    if workspace.known_at is not None:
+        return workspace.load(note=False)
+
     return load_timeline(workspace.root(), use_cache=workspace.use_cache)

@@ -80,6 +80,28 @@ def as_of_date(text: str | None) -> dt.date:
     return as_of(text, today())
 
 
+KNOWN_AT_HELP = (
+    "The timeline as committed then: the last commit of this branch on or before DATE, or "
+    "the revision REV; the working tree is left out. Without --as-of, also the day scored."
+)
+
+
+def known_at_option(command: Callable[..., object]) -> Callable[..., object]:
+    """The shared --known-at DATE|REV option (see scoring_day)."""
+    return click.option("--known-at", "known_at", metavar="DATE|REV", help=KNOWN_AT_HELP)(command)
+
+
+def scoring_day(state: State, known_at: str | None, as_of: str | None = None) -> dt.date:
+    """Read the timeline as it stood at --known-at (when given); the day to score on:
+    --as-of, else the --known-at day, else today."""
+    if known_at is not None:
+        state.workspace.known_at = known_at
+    if as_of:
+        return as_of_date(as_of)
+    known = state.workspace.known() if known_at is not None else None
+    return known.day if known is not None else today()
+
+
 def parse_query(terms: Sequence[str], extra: Sequence[str] = ()) -> Query:
     from orbitwatch.query import parse
 

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from orbitwatch.cli.common import State, as_of_date, parse_query
+from orbitwatch.cli.common import State, known_at_option, parse_query, scoring_day
 from orbitwatch.cli.completion import complete_terms
 from orbitwatch.cli.help import command
 from orbitwatch.errors import ExitStatus, UsageError
@@ -75,6 +75,7 @@ DIGEST_FORMATS = ("text", "md", "json", "email")  # as app.digest.FORMATS, witho
     metavar="SECONDS",
     help="Wait this long for another run's lock, then exit 75.",
 )
+@known_at_option
 @click.pass_obj
 def digest_cmd(
     state: State,
@@ -90,6 +91,7 @@ def digest_cmd(
     dry_run: bool,
     baseline: bool,
     wait: float,
+    known_at: str | None,
 ) -> int:
     """For cron: print only alerts not yet sent, then record them; silent when nothing is new.
 
@@ -102,16 +104,18 @@ def digest_cmd(
       orbit digest --state ~/.local/state/orbit-kz.json --format md
       orbit digest --state --format email --mail-to desk@example.org --deliver-cmd "sendmail -t -oi"
       orbit digest --as-of 2022-05-31          # a stateless preview
+      orbit digest --state --dry-run --known-at 2022-05-20
     """
     from orbitwatch.app.digest import DigestRequest, run_digest
 
     query = parse_query(terms)
-    on = as_of_date(as_of)
+    on = scoring_day(state, known_at, as_of)
     if fmt == "email" and not mail_to:
         raise UsageError("--format email needs --mail-to ADDR")
     path = _state_path(state, state_file)
     if baseline and path is None:
         raise UsageError("--baseline needs a state file: --state FILE (or ORBIT_STATE)")
+    _refuse_recording_the_past(known_at, path, dry_run)
     request = DigestRequest(
         query,
         on,
@@ -133,6 +137,14 @@ def digest_cmd(
     if outcome.trouble:
         return int(ExitStatus.TROUBLE)
     return int(ExitStatus.YES if outcome.fail_on_hit else ExitStatus.OK)
+
+
+def _refuse_recording_the_past(known_at: str | None, path: Path | None, dry_run: bool) -> None:
+    if known_at is not None and path is not None and not dry_run:
+        raise UsageError(
+            "--known-at with a state file needs --dry-run: a digest that records what it "
+            "sent reads the timeline as it is now"
+        )
 
 
 def _state_path(state: State, state_file: str | None) -> Path | None:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import click
 
-from orbitwatch.cli.common import State, finish, parse_query, today, write
+from orbitwatch.cli.common import State, finish, known_at_option, parse_query, scoring_day, write
 from orbitwatch.cli.completion import complete_terms
 from orbitwatch.cli.help import command
 from orbitwatch.errors import ExitStatus
@@ -29,8 +29,15 @@ from orbitwatch.errors import ExitStatus
     default="text",
     show_default=True,
 )
+@known_at_option
 @click.pass_obj
-def eval_cmd(state: State, terms: tuple[str, ...], min_agreement: float | None, fmt: str) -> int:
+def eval_cmd(
+    state: State,
+    terms: tuple[str, ...],
+    min_agreement: float | None,
+    fmt: str,
+    known_at: str | None,
+) -> int:
     """Measure the readings: the analyst's own against what acts and rules derive.
 
     For every (event, watched country) with the analyst's reading ([signal] or [signal.XX]),
@@ -43,11 +50,13 @@ def eval_cmd(state: State, terms: tuple[str, ...], min_agreement: float | None, 
       orbit init --example eval /tmp/eval && orbit --root /tmp/eval eval
       orbit eval country:AM,AZ,GE --format json
       orbit eval --min-agreement 0.85
+      orbit eval --known-at 2022-05-20
     """
     from orbitwatch.app.evaluation import evaluate_timeline
     from orbitwatch.render.evaluation import evaluation_json, evaluation_text
 
-    found = evaluate_timeline(state.workspace, parse_query(terms), today())
+    query = parse_query(terms)
+    found = evaluate_timeline(state.workspace, query, scoring_day(state, known_at))
     write(evaluation_json(found) if fmt == "json" else evaluation_text(found))
     if min_agreement is not None and found.agreement < min_agreement:
         click.echo(

@@ -14,9 +14,10 @@ from orbitwatch.cli.common import (
     as_path,
     console,
     finish,
+    known_at_option,
     parse_query,
     report,
-    today,
+    scoring_day,
     use_table,
     write,
 )
@@ -120,6 +121,7 @@ TABLE_CAP = 500
     default=None,
     help="Default: table on a terminal, plain tab-separated lines otherwise.",
 )
+@known_at_option
 @click.pass_obj
 def list_cmd(
     state: State,
@@ -132,6 +134,7 @@ def list_cmd(
     order: str,
     limit: int | None,
     fmt: str | None,
+    known_at: str | None,
 ) -> int:
     """List events matching query terms (ANDed; commas are ORs; not: negates).
 
@@ -140,6 +143,7 @@ def list_cmd(
       orbit list country:KZ since:2022-05
       orbit list tag:drones,arms-deal not:status:rumored --sort -date
       orbit list "language patrols" --format json
+      orbit list country:TJ --known-at 2022-05-20
     """
     from orbitwatch.app.events import list_events
 
@@ -149,7 +153,8 @@ def list_cmd(
     extra += [f"tag:{','.join(tag)}"] if tag else []
     extra += [f"actor:{','.join(actor)}"] if actor else []
     query = parse_query(terms, extra)  # a bad term is a usage error before any file is read
-    found = list_events(state.workspace, query, today(), order == "-date", limit)
+    on = scoring_day(state, known_at)
+    found = list_events(state.workspace, query, on, order == "-date", limit)
     events = found.events
     if use_table(fmt):
         from orbitwatch.render.terminal import events_table
@@ -170,17 +175,19 @@ def list_cmd(
 @click.option(
     "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True
 )
+@known_at_option
 @click.pass_obj
-def show_cmd(state: State, event_id: str, fmt: str) -> int:
+def show_cmd(state: State, event_id: str, fmt: str, known_at: str | None) -> int:
     """Show one event whole: dates with precision, countries, sources, reading.
 
     \b
     Example:
       orbit show 2022-05-16-csto-summit-moscow
+      orbit show 2022-05-16-csto-summit-moscow --known-at HEAD~3
     """
     from orbitwatch.app.events import show_event
 
-    shown = show_event(state.workspace, event_id, today())
+    shown = show_event(state.workspace, event_id, scoring_day(state, known_at))
     if fmt == "json":
         import json
 

@@ -16,6 +16,7 @@ COMMAND_ORDER = (
     "signals",
     "alerts",
     "diff",
+    "history",
     "digest",
     "render",
     "add",
@@ -74,19 +75,28 @@ SECTIONS: dict[str, dict[str, list[str]]] = {
     "list": {
         "Filters (sugar for query terms)": ["since", "until", "country", "tag", "actor"],
         "Output": ["order", "limit", "fmt"],
+        "Time travel": ["known_at"],
     },
-    "show": {"Output": ["fmt"]},
-    "timeline": {"Layout": ["by", "width"]},
-    "signals": {"Views": ["explain", "monthly", "only_country"], "Output": ["as_of", "fmt"]},
-    "alerts": {"Selection": ["as_of", "since"], "Output": ["fmt"]},
-    "eval": {"Output": ["min_agreement", "fmt"]},
+    "show": {"Output": ["fmt"], "Time travel": ["known_at"]},
+    "timeline": {"Layout": ["by", "width"], "Time travel": ["known_at"]},
+    "history": {"Output": ["fmt"]},
+    "signals": {
+        "Views": ["explain", "monthly", "only_country"],
+        "Output": ["as_of", "known_at", "fmt"],
+    },
+    "alerts": {
+        "Selection": ["as_of", "since", "known_at"],
+        "Backtesting": ["lead", "replay"],
+        "Output": ["fmt"],
+    },
+    "eval": {"Output": ["min_agreement", "fmt"], "Time travel": ["known_at"]},
     "diff": {"Comparison": ["as_of"], "Output": ["fmt", "stat"]},
     "digest": {
         "State": ["state_file", "baseline", "dry_run", "wait"],
-        "Selection": ["as_of", "min_level", "max_items"],
+        "Selection": ["as_of", "known_at", "min_level", "max_items"],
         "Delivery": ["fmt", "mail_to", "deliver_cmd", "fail_on"],
     },
-    "render": {"Output": ["fmt", "output", "title", "exact_only"]},
+    "render": {"Output": ["fmt", "output", "title", "exact_only"], "Time travel": ["known_at"]},
     "add": {
         "The event": [
             "date_text",

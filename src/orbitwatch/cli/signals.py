@@ -11,16 +11,18 @@ import click
 
 from orbitwatch.cli.common import (
     State,
-    as_of_date,
     console,
     finish,
+    known_at_option,
     parse_query,
     rows_out,
+    scoring_day,
     use_table,
     write,
 )
 from orbitwatch.cli.completion import complete_countries, complete_terms
 from orbitwatch.cli.help import command
+from orbitwatch.errors import UsageError
 
 if TYPE_CHECKING:
     from orbitwatch.app.signals import Explanation, Scores
@@ -60,6 +62,7 @@ if TYPE_CHECKING:
     default=None,
     help="Default: table on a terminal, plain tab-separated lines otherwise.",
 )
+@known_at_option
 @click.pass_obj
 def signals_cmd(
     state: State,
@@ -69,6 +72,7 @@ def signals_cmd(
     monthly: bool,
     only_country: tuple[str, ...],
     fmt: str | None,
+    known_at: str | None,
 ) -> int:
     """Which countries drift out of the pole's orbit, how fast, and why.
 
@@ -79,12 +83,13 @@ def signals_cmd(
       orbit signals --as-of 2022-05-31
       orbit signals --explain TJ --as-of 2022-05-31
       orbit signals --monthly --country KZ
+      orbit signals --known-at 2022-05-20     # what the scores said that day
     """
     from orbitwatch.app import signals as app
     from orbitwatch.render import signals as out
 
     query = parse_query(terms)
-    on = as_of_date(as_of)
+    on = scoring_day(state, known_at, as_of)
     if explain:
         _explain_out(state, app.explain(state.workspace, query, on, explain), fmt)
     elif monthly:
@@ -94,7 +99,8 @@ def signals_cmd(
         else:
             rows_out(state, fmt, out.ARROW_HEADERS, out.arrow_rows(arrows), ("", "", "stance"))
     else:
-        _scores_out(state, app.scores(state.workspace, query, on, bool(as_of)), fmt)
+        given = bool(as_of or known_at)
+        _scores_out(state, app.scores(state.workspace, query, on, given), fmt)
     return finish(state)
 
 
@@ -152,10 +158,31 @@ def _scores_out(state: State, found: Scores, fmt: str | None) -> None:
     "--as-of", "as_of", metavar="DATE", help="Alerts in force on this day (default: today)."
 )
 @click.option("--since", metavar="DATE", help="Only alerts dated on or after DATE.")
+@known_at_option
+@click.option(
+    "--lead-time",
+    "lead",
+    is_flag=True,
+    help="Each alert's event date, the day the event entered the timeline (its file's first "
+    "commit, following renames) and the lead (+) or lag (-); medians per country and rule.",
+)
+@click.option(
+    "--replay",
+    metavar="SINCE..UNTIL",
+    help="Backtest: what a daily 'orbit digest --state FILE' would have sent each day, reading "
+    "the commits of this branch (open ends allowed; UNTIL defaults to the last commit's day).",
+)
 @click.option("--format", "fmt", type=click.Choice(["table", "plain", "json"]), default=None)
 @click.pass_obj
 def alerts_cmd(
-    state: State, terms: tuple[str, ...], as_of: str | None, since: str | None, fmt: str | None
+    state: State,
+    terms: tuple[str, ...],
+    as_of: str | None,
+    since: str | None,
+    known_at: str | None,
+    lead: bool,
+    replay: str | None,
+    fmt: str | None,
 ) -> int:
     """The alerts in force (signal, level-up/down, convergence, upcoming), newest first.
 
@@ -163,12 +190,31 @@ def alerts_cmd(
     Examples:
       orbit alerts --as-of 2022-05-31
       orbit alerts country:TJ --since 2022-05
+      orbit alerts --known-at 2022-05-20 --lead-time
+      orbit alerts --replay 2022-05-01..2022-05-31
     """
+    from orbitwatch.cli import backtest
+
+    query = parse_query(terms)
+    if replay is not None:
+        alone = (
+            ("--as-of", as_of),
+            ("--since", since),
+            ("--known-at", known_at),
+            ("--lead-time", lead),
+        )
+        given = [name for name, value in alone if value]
+        if given:
+            raise UsageError(f"--replay replays every day itself; leave out {', '.join(given)}")
+        backtest.replay_out(state, query, replay, fmt)
+        return finish(state)
+    on = scoring_day(state, known_at, as_of)
+    if lead:
+        backtest.lead_out(state, query, on, since, fmt)
+        return finish(state)
     from orbitwatch.app.signals import alerts_in_force
     from orbitwatch.render import signals as out
 
-    query = parse_query(terms)
-    on = as_of_date(as_of)
     found = alerts_in_force(state.workspace, query, on, since)
     if fmt == "json":
         write(out.alerts_json(found.alerts))

@@ -16,8 +16,9 @@ from orbitwatch.cli.common import (
     as_path,
     console,
     finish,
+    known_at_option,
     parse_query,
-    today,
+    scoring_day,
     write,
 )
 from orbitwatch.cli.completion import complete_terms
@@ -42,8 +43,11 @@ if TYPE_CHECKING:
     default=None,
     help="Width in columns (default: the terminal's, else 80).",
 )
+@known_at_option
 @click.pass_obj
-def timeline_cmd(state: State, terms: tuple[str, ...], by: str, width: int | None) -> int:
+def timeline_cmd(
+    state: State, terms: tuple[str, ...], by: str, width: int | None, known_at: str | None
+) -> int:
     """A vertical timeline in the terminal, grouped by year and month.
 
     Markers show each event's reading: ▲ away, ▼ toward, ● neutral, ○ none.
@@ -53,6 +57,7 @@ def timeline_cmd(state: State, terms: tuple[str, ...], by: str, width: int | Non
     Examples:
       orbit timeline country:TJ
       orbit timeline since:2022-03 --by country --width 60
+      orbit timeline --known-at 2022-05-20
     """
     import shutil
 
@@ -61,8 +66,9 @@ def timeline_cmd(state: State, terms: tuple[str, ...], by: str, width: int | Non
 
     query = parse_query(terms)
     columns = width or (shutil.get_terminal_size((80, 24)).columns if sys.stdout.isatty() else 80)
+    on = scoring_day(state, known_at)
     view = timeline_view(
-        state.workspace, query, today(), by == "country", max_lanes=max(1, (columns - 30) // 3)
+        state.workspace, query, on, by == "country", max_lanes=max(1, (columns - 30) // 3)
     )
     if by == "country":
         lines = lanes_lines(view.events, view.reading_of, view.lanes, columns)
@@ -118,6 +124,7 @@ class RenderFormat(click.Choice):  # type: ignore[type-arg]
     show_default=True,
     help="Title of the page, calendar or timeline.",
 )
+@known_at_option
 @click.pass_obj
 def render_cmd(
     state: State,
@@ -126,6 +133,7 @@ def render_cmd(
     output: Path | None,
     exact_only: bool,
     title: str,
+    known_at: str | None,
 ) -> int:
     """Export the timeline for the places a timeline goes.
 
@@ -134,12 +142,14 @@ def render_cmd(
       orbit render --format html -o timeline.html
       orbit render --format ics country:KZ -o kz.ics
       orbit render --format md since:2022-05
+      orbit render --format md --known-at 2022-05-20
     """
     from orbitwatch.app.views import render_input, save
     from orbitwatch.render import builtin
 
     query = parse_query(terms)
-    data = render_input(state.workspace, query, today(), fmt, exact_only, title)
+    on = scoring_day(state, known_at)
+    data = render_input(state.workspace, query, on, fmt, exact_only, title)
     chunks = builtin()[fmt](data)
     if output is None:
         write(chunks)

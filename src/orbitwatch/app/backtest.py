@@ -1,0 +1,101 @@
+"""Use cases of `alerts --lead-time` and `alerts --replay`: alerts measured against the day
+their events entered the timeline, and the digests a daily cron would have sent.
+
+Git's history comes from history.py and revwalk.py, the arithmetic from backtest.py.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from orbitwatch.app.context import Workspace
+from orbitwatch.app.signals import alerts_in_force
+from orbitwatch.errors import UsageError
+
+if TYPE_CHECKING:
+    from orbitwatch.backtest import Delivery, LeadSummary, LeadTime
+    from orbitwatch.history import Commit
+    from orbitwatch.load import Timeline
+    from orbitwatch.model import Event
+    from orbitwatch.query import Query
+
+
+@dataclass(frozen=True)
+class LeadTimes:
+    rows: list[LeadTime]  # the alerts in force, newest first
+    summaries: list[LeadSummary]  # per country, then per rule
+    by_id: dict[str, Event]
+    tip: str  # the commit whose history was read
+
+
+def lead_time(workspace: Workspace, query: Query, on: dt.date, since: str | None) -> LeadTimes:
+    """The alerts in force on a day, each with the day its event entered the timeline (the
+    first commit of the branch adding its file, following renames) and the difference."""
+    from orbitwatch.backtest import lead_times, summarize
+    from orbitwatch.history import entered
+
+    found = alerts_in_force(workspace, query, on, since)
+    known = workspace.known()
+    tip = known.commit.hash if known is not None else "HEAD"
+    rows = lead_times(found.alerts, found.by_id, entered(workspace.root(), tip))
+    return LeadTimes(rows, summarize(rows), found.by_id, tip)
+
+
+@dataclass(frozen=True)
+class Replay:
+    since: dt.date
+    until: dt.date
+    deliveries: list[Delivery]  # the days something was sent, oldest first
+    commits: int  # distinct commits read
+    parsed: int  # event files parsed over the whole replay
+
+
+def replay(workspace: Workspace, query: Query, period: str, today: dt.date) -> Replay:
+    """What a daily `orbit digest --state FILE`, running since the branch's first commit,
+    would have sent each day of the period (its end defaults to the last commit's day)."""
+    from orbitwatch.backtest import cron_days, deliveries
+    from orbitwatch.history import branch_commits
+    from orbitwatch.query import term_period
+
+    root = workspace.root()
+    commits = branch_commits(root)
+    span = term_period("date", period, today, f"--replay {period}")
+    until = span.last or commits[-1].day
+    since = span.first or commits[0].day
+    if until < commits[0].day:
+        raise UsageError(
+            f"--replay {period} ends before the first commit of this branch "
+            f"({commits[0].short}, {commits[0].day.isoformat()})"
+        )
+    steps = _Steps(workspace, cron_days(commits, min(since, commits[0].day), until))
+    found = list(deliveries(steps, query, since))
+    if steps.last is not None:
+        workspace.note(steps.last.problems)  # the problems of the newest commit replayed
+    return Replay(since, until, found, steps.commits, steps.parsed)
+
+
+class _Steps:
+    """(day, commit, timeline) for each cron day, each commit loaded once, incrementally."""
+
+    def __init__(self, workspace: Workspace, days: list[tuple[dt.date, Commit]]) -> None:
+        self.workspace = workspace
+        self.days = days
+        self.last: Timeline | None = None
+        self.commits = 0
+        self.parsed = 0
+
+    def __iter__(self) -> Iterator[tuple[dt.date, Commit, Timeline]]:
+        from orbitwatch.revwalk import RevisionWalk
+
+        walk = RevisionWalk(self.workspace.root())
+        loaded = ""
+        for day, commit in self.days:
+            if commit.hash != loaded or self.last is None:
+                self.last = walk.load(commit.hash, commit.short)
+                loaded = commit.hash
+                self.commits += 1
+                self.parsed += self.last.parsed
+            yield day, commit, self.last
