@@ -106,8 +106,9 @@ def plan_digest(
     workspace: Workspace, request: DigestRequest, previous: DigestState | None
 ) -> Digest | None:
     """The digest to send given the previous state (None: a stateless preview)."""
+    from orbitwatch.alerts import alerts, filter_alerts
     from orbitwatch.digest import country_lines, plan, select_alerts
-    from orbitwatch.signals import alerts, filter_alerts, readings
+    from orbitwatch.signals import readings
 
     timeline = workspace.load()
     settings = timeline.settings

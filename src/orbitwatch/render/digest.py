@@ -9,11 +9,11 @@ import json
 from collections.abc import Iterator
 
 from orbitwatch import countries
+from orbitwatch.alerts import Alert
 from orbitwatch.digest import Digest, short_id
 from orbitwatch.render.data import SCHEMA_VERSION
 from orbitwatch.render.signals import ARROW_MARK, alert_dict
 from orbitwatch.render.text import json_safe, md, one_line
-from orbitwatch.signals import Alert
 
 
 def _headline(digest: Digest) -> str:
