@@ -15,8 +15,9 @@ from orbitwatch.app.context import Workspace
 from orbitwatch.errors import OrbitError, Problem, UsageError
 
 if TYPE_CHECKING:
+    from orbitwatch.importing import ImportPlan
     from orbitwatch.model import Event
-    from orbitwatch.write import ImportPlan, NewEvent
+    from orbitwatch.write import NewEvent
 
 IMPORT_SUFFIXES = {".csv": "csv", ".json": "json", ".jsonl": "jsonl", ".ndjson": "jsonl"}
 EXAMPLES = ("central-asia", "eval")
@@ -86,8 +87,8 @@ def plan_import_file(
     workspace: Workspace, file: Path, fmt: str | None, maps: Sequence[str], today: dt.date
 ) -> ImportOutcome:
     """Read and check every row of a CSV/JSON/JSON Lines file; nothing is written here."""
+    from orbitwatch.importing import parse_mapping, plan_import, read_rows
     from orbitwatch.load import display_path, load_timeline
-    from orbitwatch.write import parse_mapping, plan_import, read_rows
 
     try:
         mapping = parse_mapping(maps)
