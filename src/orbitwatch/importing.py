@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 
 from orbitwatch.dates import DateError, parse_partial
 from orbitwatch.model import Event, PartialDate
+from orbitwatch.schema import IMPORT_COLUMNS
 from orbitwatch.settings import Settings
 
 if TYPE_CHECKING:
@@ -33,35 +34,7 @@ ACLED_MAP = {
     "event_type": "tags",
     "sub_event_type": "tags",
 }
-OWN_MAP = {
-    name: name
-    for name in (
-        "id",
-        "date",
-        "end",
-        "title",
-        "summary",
-        "countries",
-        "actors",
-        "tags",
-        "status",
-        "warn",
-        "source_titles",
-        "source_publishers",
-        "source_urls",
-        "source_authors",
-        "source_dates",
-        "signal_stance",
-        "signal_weight",
-        "signal_note",
-        "acts",
-        "country_signals",
-        "by",
-        "act",
-        "to",
-        "act_note",
-    )
-}
+OWN_MAP = {column: column for column in IMPORT_COLUMNS}  # our own columns, from the schema
 IGNORED = {
     "stance", "weight", "rules", "path", "precision", "reading", "readings", "schema_version",
 }  # fmt: skip

@@ -13,7 +13,7 @@ from typing import Any
 from orbitwatch.acts import Sides, sides
 from orbitwatch.dates import DateError, parse_duration_days
 from orbitwatch.errors import Problem, UsageError, did_you_mean
-from orbitwatch.model import STANCES
+from orbitwatch.model import Stance, is_stance
 from orbitwatch.query import READING_FIELDS, Query, parse
 from orbitwatch.tomlpos import bad_character, find_key_line
 
@@ -34,7 +34,7 @@ class Rule:
     title: str
     when: str
     query: Query
-    stance: str
+    stance: Stance
     weight: int
     rationale: str = ""
     warn: tuple[int, ...] | None = None
@@ -341,7 +341,7 @@ def _rules(reader: _Reader, value: object, tags: object = None) -> list[Rule]:
         when = table.get("when")
         query = _rule_query(reader, rule_id, when, tags, index)
         stance = table.get("stance")
-        if stance not in STANCES:
+        if not is_stance(stance):
             reader.problem(
                 "stance",
                 f"rule '{rule_id}': stance is {stance!r}; use away, toward or neutral",
@@ -357,14 +357,14 @@ def _rules(reader: _Reader, value: object, tags: object = None) -> list[Rule]:
                 index,
             )
         warn = _warn(reader, table["warn"], "rules", index) if "warn" in table else None
-        if len(reader.problems) == before:
+        if len(reader.problems) == before and is_stance(stance):
             rules.append(
                 Rule(
                     rule_id,
                     str(title).strip(),
                     str(when),
                     query,
-                    str(stance),
+                    stance,
                     int(weight),
                     rationale.strip(),
                     warn,

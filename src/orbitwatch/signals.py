@@ -19,11 +19,17 @@ from orbitwatch.alerts import Alert as Alert
 from orbitwatch.alerts import alerts as alerts
 from orbitwatch.alerts import filter_alerts as filter_alerts
 from orbitwatch.alerts import fingerprint as fingerprint
-from orbitwatch.model import Event, Reading
+from orbitwatch.model import Event, Reading, Status
 from orbitwatch.query import Predicate, compile_query
 from orbitwatch.settings import Rule, Settings
 
-CERTAINTY = {"occurred": 1.0, "scheduled": 0.5, "reported": 0.8, "rumored": 0.4, "denied": 0.2}
+CERTAINTY: dict[Status, float] = {
+    "occurred": 1.0,
+    "scheduled": 0.5,
+    "reported": 0.8,
+    "rumored": 0.4,
+    "denied": 0.2,
+}
 
 
 # -- readings -------------------------------------------------------------------------------

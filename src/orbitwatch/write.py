@@ -36,23 +36,10 @@ from orbitwatch.importing import read_rows as read_rows
 from orbitwatch.importing import row_fields as row_fields
 from orbitwatch.importing import unknown_columns as unknown_columns
 from orbitwatch.model import Event, PartialDate, Precision
+from orbitwatch.schema import EVENT_KEYS
 from orbitwatch.settings import Settings
 
-KEY_ORDER = (
-    "id",
-    "date",
-    "end",
-    "title",
-    "summary",
-    "countries",
-    "actors",
-    "tags",
-    "status",
-    "warn",
-    "sources",
-    "acts",
-    "signal",
-)
+KEY_ORDER = EVENT_KEYS  # the schema's order: scalars first, then the tables
 MAX_SLUG = 60
 CYRILLIC = {
     "а": "a", "б": "b", "в": "v", "г": "g", "д": "d", "е": "e", "ё": "e", "ж": "zh", "з": "z",
