@@ -4,6 +4,7 @@ below cli/ prints or exits; the app never reaches up into the CLI."""
 from __future__ import annotations
 
 import ast
+import re
 from pathlib import Path
 
 SRC = Path(__file__).resolve().parent.parent / "src" / "orbitwatch"
@@ -146,3 +147,65 @@ def test_the_size_check_catches_a_long_module_and_a_long_function() -> None:
 def test_every_module_has_a_docstring() -> None:
     for path in modules():
         assert ast.get_docstring(ast.parse(path.read_text(encoding="utf-8"))), path
+
+
+# What looks like an option but is not one of orbit's, and so may stay in the core: each entry
+# is a module and the exact words it may hold.
+NOT_ORBIT_OPTIONS = {
+    # git's own options, in the argument lists gitrev.py hands to git
+    "gitrev.py": {
+        "--batch", "--end-of-options", "--full-tree", "--is-inside-work-tree", "--quiet",
+        "--show-prefix", "--verify",
+    },
+    # CSS custom properties (the stance colours) of the self-contained HTML page
+    "render/html.py": {"--away", "--toward", "--neutral", "--ink"},
+}  # fmt: skip
+OPTION = re.compile(r"(?<![\w-])--[a-z][a-z0-9-]*")
+
+
+def is_core(name: str) -> bool:
+    return not name.startswith(("cli/", "app/")) and name != "__main__.py"
+
+
+def options_named(name: str, source: str) -> list[str]:
+    """Option-like words (`--limit`) in the module's string literals, f-strings included;
+    docstrings are documentation, not messages, and are left out."""
+    tree = ast.parse(source)
+    docstrings = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Module | ast.ClassDef | ast.FunctionDef | ast.AsyncFunctionDef):
+            first = node.body[0] if node.body else None
+            if isinstance(first, ast.Expr) and isinstance(first.value, ast.Constant):
+                docstrings.add(id(first.value))
+    allowed = NOT_ORBIT_OPTIONS.get(name, set())
+    return [
+        f"{name}:{node.lineno}: {word}"
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Constant) and isinstance(node.value, str)
+        if id(node) not in docstrings
+        for word in OPTION.findall(node.value)
+        if word not in allowed
+    ]
+
+
+def test_the_core_never_names_a_command_line_option() -> None:
+    """Options are the CLI's words: the core takes the wording as a parameter or raises what
+    the app and the CLI need to word the message (see app/context.py, app/digest.py)."""
+    found = [
+        hit
+        for path in modules()
+        if is_core(where(path))
+        for hit in options_named(where(path), path.read_text(encoding="utf-8"))
+    ]
+    assert found == []
+
+
+def test_the_option_check_finds_options_in_messages_but_not_in_docstrings() -> None:
+    source = (
+        '"""Module: --root in a docstring is fine."""\n'
+        'def f(n):\n    """--limit here too."""\n'
+        '    raise ValueError(f"use --limit {n} or -- alone")\n'
+    )
+    assert options_named("load.py", source) == ["load.py:4: --limit"]
+    assert options_named("gitrev.py", 'ARGS = ["--batch"]\n') == []
+    assert options_named("render/text.py", 'ARGS = ["--batch"]\n') == ["render/text.py:1: --batch"]

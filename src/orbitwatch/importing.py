@@ -335,8 +335,11 @@ def _sources(gathered: Mapping[str, list[object]], first: object) -> list[dict[s
     return sources
 
 
-def unknown_columns(rows: Sequence[Row], mapping: Mapping[str, str]) -> list[ImportProblem]:
-    """Each column that maps to no field, once, at the first row that has it."""
+def unknown_columns(
+    rows: Sequence[Row], mapping: Mapping[str, str], map_option: str = "a mapping"
+) -> list[ImportProblem]:
+    """Each column that maps to no field, once, at the first row that has it. `map_option`
+    names the way to give a mapping in the message (the CLI names its option)."""
     seen: set[str] = set()
     problems = []
     for row in rows:
@@ -357,19 +360,21 @@ def unknown_columns(rows: Sequence[Row], mapping: Mapping[str, str]) -> list[Imp
                         row.number,
                         column,
                         "unknown column; map it with "
-                        f"--map '{column}=FIELD' or --map '{column}=ignore'",
+                        f"{map_option} '{column}=FIELD' or {map_option} '{column}=ignore'",
                     )
                 )
     return problems
 
 
-def parse_mapping(pairs: Sequence[str]) -> dict[str, str]:
+def parse_mapping(pairs: Sequence[str], map_option: str = "mapping") -> dict[str, str]:
+    """COLUMN=FIELD pairs as a mapping; ValueError (naming `map_option`) for a bad pair."""
     mapping: dict[str, str] = {}
     for pair in pairs:
         column, sep, target = pair.partition("=")
         if not sep or not column or target not in TARGETS:
             raise ValueError(
-                f"--map {pair!r}: write COLUMN=FIELD, FIELD one of " + ", ".join(sorted(TARGETS))
+                f"{map_option} {pair!r}: write COLUMN=FIELD, FIELD one of "
+                + ", ".join(sorted(TARGETS))
             )
         mapping[column] = target
     return mapping
@@ -390,6 +395,7 @@ def plan_import(
     settings: Settings,
     today: dt.date,
     show: object = str,
+    map_option: str = "a mapping",
 ) -> ImportPlan:
     """Every row checked like `orbit check`, paths chosen, duplicates set aside; writes nothing."""
     from orbitwatch.check import ID_RE
@@ -402,7 +408,7 @@ def plan_import(
         validate,
     )
 
-    plan = ImportPlan(problems=unknown_columns(rows, mapping))
+    plan = ImportPlan(problems=unknown_columns(rows, mapping, map_option))
     taken: set[Path] = set()
     known_ids = {e.id for e in existing}
     for row in rows:

@@ -22,6 +22,7 @@ if TYPE_CHECKING:
 IMPORT_SUFFIXES = {".csv": "csv", ".json": "json", ".jsonl": "jsonl", ".ndjson": "jsonl"}
 EXAMPLES = ("central-asia", "eval")
 DEFAULT_EXAMPLE = "central-asia"
+MAP_OPTION = "--map"  # the core names no command-line option; import's is worded here
 
 
 @dataclass(frozen=True)
@@ -91,7 +92,7 @@ def plan_import_file(
     from orbitwatch.load import display_path, load_timeline
 
     try:
-        mapping = parse_mapping(maps)
+        mapping = parse_mapping(maps, MAP_OPTION)
     except ValueError as exc:
         raise UsageError(str(exc)) from None
     kind = import_format(file, fmt)
@@ -101,7 +102,9 @@ def plan_import_file(
         raise OrbitError(f"{file}: cannot read as {kind}: {exc}") from None
     root = workspace.root()
     timeline = load_timeline(root)
-    plan = plan_import(rows, mapping, root, timeline.events, timeline.settings, today, display_path)
+    plan = plan_import(
+        rows, mapping, root, timeline.events, timeline.settings, today, display_path, MAP_OPTION
+    )
     return ImportOutcome(root, display_path(file), plan)
 
 
