@@ -290,3 +290,38 @@ def test_problems_go_to_the_report_callback(write_events: Callable[..., Path]) -
     ws.load()
     assert ws.trouble
     assert [p.message for p in reported] == ["unknown key 'titel' (did you mean 'title'?)"]
+
+
+# -- the core words no option; the app (serving the CLI) names them -------------------------
+
+
+def test_the_core_words_its_errors_without_options_and_the_app_names_them(
+    example: Path, tmp_path: Path
+) -> None:
+    from orbitwatch.delivery import deliver
+    from orbitwatch.load import find_root
+    from orbitwatch.state import StateUnusable
+
+    with pytest.raises(OrbitError) as core:
+        find_root(str(tmp_path / "nope"), {}, tmp_path)
+    assert core.value.message == f"the root folder {tmp_path / 'nope'}: no such folder"
+    with pytest.raises(OrbitError) as app:
+        Workspace(str(tmp_path / "nope"), {}, tmp_path).root()
+    assert app.value.message == f"--root {tmp_path / 'nope'}: no such folder"
+    with pytest.raises(OrbitError) as nowhere:
+        Workspace(None, {}, tmp_path).root()
+    assert nowhere.value.hint.startswith("Use --root DIR")
+
+    with pytest.raises(DeliveryFailed) as failed:
+        deliver(b"x", "false", io.BytesIO())
+    assert failed.value.message.startswith("the delivery command 'false' exited 1;")
+
+    state = tmp_path / "digest.json"
+    state.write_text("{", encoding="utf-8")
+    with pytest.raises(StateUnusable) as unusable:
+        load_state(state)
+    assert "--" not in unusable.value.hint
+    with pytest.raises(StateUnusable) as worded:
+        run_digest(workspace(example), digest_request(state), io.BytesIO())
+    assert worded.value.hint.endswith(f"orbit digest --state {state} --baseline")
+    assert worded.value.status == ExitStatus.STATE_UNUSABLE

@@ -10,7 +10,7 @@ import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
-from orbitwatch.model import Act, Event, Reading
+from orbitwatch.model import Act, Event, Reading, Stance
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,7 +91,7 @@ def sides(pole: str, led_by: Mapping[str, str], counterweights: Iterable[str]) -
 WEAK = 1  # the weight of a country's own quarrel with a counterweight: a weak toward
 
 
-def act_stances(act: Act, country: str, sides: Sides) -> list[tuple[str, int]]:
+def act_stances(act: Act, country: str, sides: Sides) -> list[tuple[Stance, int]]:
     """How one act reads for one country: a (stance, weight) per party on the other side.
 
     The country acts toward the pole side: cooperation is toward, conflict away; toward a
@@ -112,7 +112,7 @@ def act_stances(act: Act, country: str, sides: Sides) -> list[tuple[str, int]]:
         others, acting = act.by, False
     else:
         return []
-    found: list[tuple[str, int]] = []
+    found: list[tuple[Stance, int]] = []
     for other in others:
         if other == country:
             continue
@@ -152,7 +152,7 @@ def act_readings(event: Event, sides: Sides) -> dict[str, Reading]:
         total = sum(weight if stance == "away" else -weight for stance, weight, _ in found)
         if total == 0:
             continue
-        stance = "away" if total > 0 else "toward"
+        stance: Stance = "away" if total > 0 else "toward"
         side = [(weight, act) for s, weight, act in found if s == stance]
         weight, decisive = max(side, key=lambda item: item[0])
         result[country] = Reading(

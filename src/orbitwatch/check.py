@@ -20,16 +20,17 @@ from orbitwatch.model import (
     PartialDate,
     SignalOverride,
     Source,
+    is_stance,
+    is_status,
 )
+
+# The known keys come from the one event schema; these names stay importable from here.
+from orbitwatch.schema import ACT_KEYS as ACT_KEYS
+from orbitwatch.schema import EVENT_KEYS as EVENT_KEYS
+from orbitwatch.schema import SIGNAL_KEYS as SIGNAL_KEYS
+from orbitwatch.schema import SOURCE_KEYS as SOURCE_KEYS
 from orbitwatch.tomlpos import bad_character, find_key_line, first_content_line
 
-EVENT_KEYS = (
-    "id", "date", "end", "title", "summary", "countries", "actors", "tags", "status",
-    "sources", "signal", "warn", "acts",
-)  # fmt: skip
-ACT_KEYS = ("by", "act", "to", "note")
-SOURCE_KEYS = ("title", "publisher", "url", "author", "date")
-SIGNAL_KEYS = ("stance", "weight", "note")
 ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,199}$")
 MAX_TEXT = 100_000
 
@@ -95,7 +96,7 @@ class EventChecker:
                 )
             else:
                 event_id = pinned
-        if self.problems or date is None:
+        if self.problems or date is None or not is_status(status):
             return None
         return Event(
             id=event_id,
@@ -108,7 +109,7 @@ class EventChecker:
             countries=countries,
             actors=actors,
             tags=tags,
-            status=str(status),
+            status=status,
             sources=sources,
             signal=signal,
             warn=warn,
@@ -302,9 +303,9 @@ class EventChecker:
             )
             ok = False
         note = self.text_value("note", value.get("note", ""), False, where)
-        if not ok or not isinstance(weight, int):
+        if not ok or not isinstance(weight, int) or not is_stance(stance):
             return None
-        return SignalOverride(str(stance), weight, note, country)
+        return SignalOverride(stance, weight, note, country)
 
     def acts(self, value: object, countries: tuple[str, ...]) -> tuple[Act, ...]:
         from orbitwatch.acts import ACT_NAMES, act_kind

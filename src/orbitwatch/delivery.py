@@ -50,16 +50,23 @@ def run_command(argv: list[str], data: bytes) -> int:
     return process.returncode
 
 
-def deliver(data: bytes, deliver_cmd: str | None, stream: BinaryIO) -> None:
-    """Pipe data to deliver_cmd (which must exit 0), or write it to stream and flush."""
+def deliver(
+    data: bytes,
+    deliver_cmd: str | None,
+    stream: BinaryIO,
+    command_name: str = "the delivery command",
+) -> None:
+    """Pipe data to deliver_cmd (which must exit 0), or write it to stream and flush.
+
+    `command_name` names the command in messages (the CLI names its option)."""
     if deliver_cmd:
         try:
             returncode = run_command(shlex.split(deliver_cmd), data)
         except (OSError, ValueError) as exc:
-            raise DeliveryFailed(f"--deliver-cmd {deliver_cmd!r} could not run: {exc}") from None
+            raise DeliveryFailed(f"{command_name} {deliver_cmd!r} could not run: {exc}") from None
         if returncode != 0:
             raise DeliveryFailed(
-                f"--deliver-cmd {deliver_cmd!r} exited {returncode}; the "
+                f"{command_name} {deliver_cmd!r} exited {returncode}; the "
                 "alerts stay unsent and come again next run"
             )
         return

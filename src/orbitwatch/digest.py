@@ -10,11 +10,10 @@ import hashlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 
+from orbitwatch.alerts import KIND_ORDER, Alert
 from orbitwatch.model import Event, Reading
 from orbitwatch.settings import Settings
 from orbitwatch.signals import (
-    KIND_ORDER,
-    Alert,
     Coverage,
     drift_score,
     monthly_arrows,

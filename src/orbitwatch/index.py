@@ -45,6 +45,7 @@ PARSING_MODULES = (
     "model.py",
     "settings.py",
     "query.py",
+    "schema.py",
     "tomlpos.py",
 )
 

@@ -60,9 +60,16 @@ class Timeline:
     partial: bool = False  # a prefilter left out events that cannot match the query
 
 
-def find_root(explicit: str | None, environ: Mapping[str, str], cwd: Path) -> Path:
-    """--root, else ORBIT_ROOT, else the nearest folder upward holding orbit.toml or events/."""
-    for given, origin in ((explicit, "--root"), (environ.get("ORBIT_ROOT"), "ORBIT_ROOT")):
+def find_root(
+    explicit: str | None,
+    environ: Mapping[str, str],
+    cwd: Path,
+    explicit_name: str = "the root folder",
+    hint: str = "Set ORBIT_ROOT, or create one with: orbit init DIR",
+) -> Path:
+    """The explicit folder, else ORBIT_ROOT, else the nearest folder upward holding orbit.toml
+    or events/. `explicit_name` and `hint` word the errors (the CLI names its option)."""
+    for given, origin in ((explicit, explicit_name), (environ.get("ORBIT_ROOT"), "ORBIT_ROOT")):
         if given:
             root = Path(given)
             if not root.is_dir():
@@ -73,7 +80,7 @@ def find_root(explicit: str | None, environ: Mapping[str, str], cwd: Path) -> Pa
             return folder
     raise OrbitError(
         f"no timeline here: no {SETTINGS_FILE} or {EVENTS_DIR}/ in {cwd} or any folder above it",
-        hint="Use --root DIR or set ORBIT_ROOT, or create one with: orbit init DIR",
+        hint=hint,
     )
 
 

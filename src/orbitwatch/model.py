@@ -10,10 +10,18 @@ import datetime as dt
 import enum
 from dataclasses import dataclass
 
-STATUSES = ("occurred", "scheduled", "reported", "rumored", "denied")
-STANCES = ("away", "toward", "neutral")
-# Where a reading comes from, strongest first: the analyst's own [signal], an act, a tag rule.
-ORIGINS = ("analyst", "act", "rule")
+# The closed vocabularies are defined with the event schema (schema.py, import-light for the
+# CLI's start-up) and are part of the model: Event, SignalOverride and Reading use them.
+from orbitwatch.schema import ORIGINS as ORIGINS
+from orbitwatch.schema import STANCES as STANCES
+from orbitwatch.schema import STATUSES as STATUSES
+from orbitwatch.schema import Origin as Origin
+from orbitwatch.schema import ReadingStance as ReadingStance
+from orbitwatch.schema import Stance as Stance
+from orbitwatch.schema import Status as Status
+from orbitwatch.schema import is_stance as is_stance
+from orbitwatch.schema import is_status as is_status
+
 # fmt: off
 MONTH_NAMES = ("", "January", "February", "March", "April", "May", "June", "July", "August",
                "September", "October", "November", "December")
@@ -120,7 +128,7 @@ class SignalOverride:
     """The analyst's own reading (`[signal]`, or `[signal.KZ]` for one country): beats acts
     and rules. `country` is '' for the reading of every listed country."""
 
-    stance: str
+    stance: Stance
     weight: int
     note: str = ""
     country: str = ""
@@ -152,7 +160,7 @@ class Event:
     countries: tuple[str, ...] = ()
     actors: tuple[str, ...] = ()
     tags: tuple[str, ...] = ()
-    status: str = "occurred"
+    status: Status = "occurred"
     sources: tuple[Source, ...] = ()
     signal: SignalOverride | None = None
     warn: tuple[int, ...] | None = None
@@ -200,10 +208,10 @@ class Reading:
     applies to every country the event lists.
     """
 
-    stance: str
+    stance: ReadingStance
     weight: int
     rules: tuple[str, ...] = ()  # every matched rule id, strongest first
-    origin: str = "rule"  # analyst | act | rule
+    origin: Origin = "rule"
     note: str = ""
     source: str = ""
     per_country: tuple[tuple[str, Reading], ...] | None = None

@@ -8,11 +8,12 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 from orbitwatch.acts import Sides, sides
 from orbitwatch.dates import DateError, parse_duration_days
 from orbitwatch.errors import Problem, UsageError, did_you_mean
-from orbitwatch.model import STANCES
+from orbitwatch.model import Stance, is_stance
 from orbitwatch.query import READING_FIELDS, Query, parse
 from orbitwatch.tomlpos import bad_character, find_key_line
 
@@ -33,7 +34,7 @@ class Rule:
     title: str
     when: str
     query: Query
-    stance: str
+    stance: Stance
     weight: int
     rationale: str = ""
     warn: tuple[int, ...] | None = None
@@ -133,8 +134,6 @@ class _Reader:
 def parse_settings(
     path: str, text: str, raw: Mapping[str, object]
 ) -> tuple[Settings, list[Problem]]:
-    from orbitwatch import countries
-
     reader = _Reader(path, text)
     reader.unknown(raw, TOP_KEYS, "", None)
     signals = raw.get("signals", {})
@@ -143,6 +142,26 @@ def parse_settings(
         signals = {}
     reader.unknown(signals, SIGNALS_KEYS, " in [signals]", "signals")
     values: dict[str, object] = {"path": path}
+    _signals(reader, signals, values)
+
+    tags = raw.get("tags")
+    if tags is not None:
+        if not isinstance(tags, dict) or not all(isinstance(v, str) for v in tags.values()):
+            reader.problem("tags", "[tags] must map each tag to a one-line meaning")
+        else:
+            values["tags"] = dict(tags)
+
+    blocs = _blocs(reader, raw.get("blocs", {}))
+    values["blocs"] = blocs
+    _counterweights(reader, signals.get("counterweights", []), blocs, values)
+    values["rules"] = tuple(_rules(reader, raw.get("rules", []), values.get("tags")))
+    values["levels"] = tuple(_levels(reader, raw.get("levels", [])))
+    return Settings(**values), reader.problems  # type: ignore[arg-type]
+
+
+def _signals(reader: _Reader, signals: Mapping[str, Any], values: dict[str, object]) -> None:
+    """The scalar settings of [signals], checked, into `values`."""
+    from orbitwatch import countries
 
     pole = signals.get("pole", "RU")
     if not isinstance(pole, str) or not countries.is_alpha2(pole):
@@ -190,16 +209,12 @@ def parse_settings(
     if warn is not None:
         values["warn"] = warn
 
-    tags = raw.get("tags")
-    if tags is not None:
-        if not isinstance(tags, dict) or not all(isinstance(v, str) for v in tags.values()):
-            reader.problem("tags", "[tags] must map each tag to a one-line meaning")
-        else:
-            values["tags"] = dict(tags)
 
-    blocs = _blocs(reader, raw.get("blocs", {}))
-    values["blocs"] = blocs
-    counterweights = signals.get("counterweights", [])
+def _counterweights(
+    reader: _Reader, counterweights: object, blocs: Mapping[str, Bloc], values: dict[str, object]
+) -> None:
+    from orbitwatch import countries
+
     if not isinstance(counterweights, list) or not all(isinstance(c, str) for c in counterweights):
         reader.problem(
             "counterweights",
@@ -218,9 +233,6 @@ def parse_settings(
         values["counterweights"] = tuple(
             c for c in dict.fromkeys(counterweights) if countries.is_alpha2(c) or c in blocs
         )
-    values["rules"] = tuple(_rules(reader, raw.get("rules", []), values.get("tags")))
-    values["levels"] = tuple(_levels(reader, raw.get("levels", [])))
-    return Settings(**values), reader.problems  # type: ignore[arg-type]
 
 
 def _finite_number(value: object) -> bool:
@@ -327,35 +339,9 @@ def _rules(reader: _Reader, value: object, tags: object = None) -> list[Rule]:
             )
             rationale = ""
         when = table.get("when")
-        query = Query()
-        if not isinstance(when, str) or not when.strip():
-            reader.problem("when", f"rule '{rule_id}' needs a 'when' query", "rules", index)
-        else:
-            try:
-                query = parse(when)
-            except UsageError as exc:
-                reader.problem("when", f"rule '{rule_id}': {exc.message}", "rules", index)
-            else:
-                for tag in _undeclared_tags(query, tags):
-                    hint = did_you_mean(tag, tags if isinstance(tags, Mapping) else ())
-                    reader.problem(
-                        "when",
-                        f"rule '{rule_id}': 'when' names tag '{tag}', which is not declared "
-                        f"under [tags]{hint}",
-                        "rules",
-                        index,
-                    )
-                if query.uses_reading:
-                    reader.problem(
-                        "when",
-                        f"rule '{rule_id}': 'when' may not use "
-                        f"{' or '.join(f + ':' for f in READING_FIELDS)} terms "
-                        "(those are what rules produce)",
-                        "rules",
-                        index,
-                    )
+        query = _rule_query(reader, rule_id, when, tags, index)
         stance = table.get("stance")
-        if stance not in STANCES:
+        if not is_stance(stance):
             reader.problem(
                 "stance",
                 f"rule '{rule_id}': stance is {stance!r}; use away, toward or neutral",
@@ -371,20 +357,52 @@ def _rules(reader: _Reader, value: object, tags: object = None) -> list[Rule]:
                 index,
             )
         warn = _warn(reader, table["warn"], "rules", index) if "warn" in table else None
-        if len(reader.problems) == before:
+        if len(reader.problems) == before and is_stance(stance):
             rules.append(
                 Rule(
                     rule_id,
                     str(title).strip(),
                     str(when),
                     query,
-                    str(stance),
+                    stance,
                     int(weight),
                     rationale.strip(),
                     warn,
                 )
             )
     return rules
+
+
+def _rule_query(reader: _Reader, rule_id: str, when: object, tags: object, index: int) -> Query:
+    """A rule's `when`, parsed: only declared tags, never a reading term."""
+    query = Query()
+    if not isinstance(when, str) or not when.strip():
+        reader.problem("when", f"rule '{rule_id}' needs a 'when' query", "rules", index)
+    else:
+        try:
+            query = parse(when)
+        except UsageError as exc:
+            reader.problem("when", f"rule '{rule_id}': {exc.message}", "rules", index)
+        else:
+            for tag in _undeclared_tags(query, tags):
+                hint = did_you_mean(tag, tags if isinstance(tags, Mapping) else ())
+                reader.problem(
+                    "when",
+                    f"rule '{rule_id}': 'when' names tag '{tag}', which is not declared "
+                    f"under [tags]{hint}",
+                    "rules",
+                    index,
+                )
+            if query.uses_reading:
+                reader.problem(
+                    "when",
+                    f"rule '{rule_id}': 'when' may not use "
+                    f"{' or '.join(f + ':' for f in READING_FIELDS)} terms "
+                    "(those are what rules produce)",
+                    "rules",
+                    index,
+                )
+    return query
 
 
 def _levels(reader: _Reader, value: object) -> list[Level]:

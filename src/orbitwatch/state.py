@@ -37,23 +37,37 @@ class DigestState:
         return (json.dumps(document, indent=1, sort_keys=True, ensure_ascii=False) + "\n").encode()
 
 
-def unusable(path: Path, why: str) -> OrbitError:
-    return OrbitError(
-        f"state file {path} is unusable: {why}",
-        ExitStatus.STATE_UNUSABLE,
-        hint=(
-            "orbitwatch will not guess: a reset would re-send every alert, a skip could lose "
-            "some.\n"
-            f"Recover by restoring the previous generation (cp {path}.prev {path}) if it is\n"
-            f"sound, or start afresh without a flood: mv {path} {path}.broken && "
-            f"orbit digest --state {path} --baseline"
-        ),
+class StateUnusable(OrbitError):
+    """The state file cannot be used. `path` lets the caller name, in the hint, the command
+    that starts afresh (see recovery_hint): this module knows no command-line options."""
+
+    def __init__(self, path: Path, why: str):
+        super().__init__(
+            f"state file {path} is unusable: {why}",
+            ExitStatus.STATE_UNUSABLE,
+            hint=recovery_hint(path, "a baseline run (which records every alert in force)"),
+        )
+        self.path = path
+
+
+def recovery_hint(path: Path, fresh_start: str) -> str:
+    """How to recover an unusable state file; `fresh_start` says how to start afresh."""
+    return (
+        "orbitwatch will not guess: a reset would re-send every alert, a skip could lose "
+        "some.\n"
+        f"Recover by restoring the previous generation (cp {path}.prev {path}) if it is\n"
+        f"sound, or start afresh without a flood: mv {path} {path}.broken && "
+        f"{fresh_start}"
     )
+
+
+def unusable(path: Path, why: str) -> StateUnusable:
+    return StateUnusable(path, why)
 
 
 def load_state(path: Path, fresh_start: bool = False) -> DigestState:
     """The state in FILE; an empty state only when neither FILE nor FILE.prev exists (or, with
-    fresh_start, for --baseline, which records everything and so cannot flood)."""
+    fresh_start, for a baseline run, which records everything and so cannot flood)."""
     try:
         data = path.read_bytes()
     except FileNotFoundError:
@@ -99,11 +113,14 @@ def save_state(path: Path, state: DigestState) -> None:
 
 
 class StateLock:
-    """An exclusive flock on FILE.lock (never deleted), waiting up to `wait` seconds."""
+    """An exclusive flock on FILE.lock (never deleted), waiting up to `wait` seconds.
 
-    def __init__(self, path: Path, wait: float):
+    `busy_hint` ends the message when the lock stays held (the caller's way to wait longer)."""
+
+    def __init__(self, path: Path, wait: float, busy_hint: str = ""):
         self.path = Path(f"{path}.lock")
         self.wait = wait
+        self.busy_hint = busy_hint
         self.fd: int | None = None
 
     def __enter__(self) -> StateLock:
@@ -122,8 +139,8 @@ class StateLock:
                     os.close(self.fd)
                     self.fd = None
                     raise OrbitError(
-                        f"another orbit digest holds {self.path}; try again later "
-                        "(or give --wait SECONDS)",
+                        f"another orbit digest holds {self.path}; try again later"
+                        + (f" ({self.busy_hint})" if self.busy_hint else ""),
                         ExitStatus.BUSY,
                     ) from None
                 time.sleep(0.05)

@@ -15,12 +15,14 @@ from orbitwatch.app.context import Workspace
 from orbitwatch.errors import OrbitError, Problem, UsageError
 
 if TYPE_CHECKING:
+    from orbitwatch.importing import ImportPlan
     from orbitwatch.model import Event
-    from orbitwatch.write import ImportPlan, NewEvent
+    from orbitwatch.write import NewEvent
 
 IMPORT_SUFFIXES = {".csv": "csv", ".json": "json", ".jsonl": "jsonl", ".ndjson": "jsonl"}
 EXAMPLES = ("central-asia", "eval")
 DEFAULT_EXAMPLE = "central-asia"
+MAP_OPTION = "--map"  # the core names no command-line option; import's is worded here
 
 
 @dataclass(frozen=True)
@@ -86,11 +88,11 @@ def plan_import_file(
     workspace: Workspace, file: Path, fmt: str | None, maps: Sequence[str], today: dt.date
 ) -> ImportOutcome:
     """Read and check every row of a CSV/JSON/JSON Lines file; nothing is written here."""
+    from orbitwatch.importing import parse_mapping, plan_import, read_rows
     from orbitwatch.load import display_path, load_timeline
-    from orbitwatch.write import parse_mapping, plan_import, read_rows
 
     try:
-        mapping = parse_mapping(maps)
+        mapping = parse_mapping(maps, MAP_OPTION)
     except ValueError as exc:
         raise UsageError(str(exc)) from None
     kind = import_format(file, fmt)
@@ -100,7 +102,9 @@ def plan_import_file(
         raise OrbitError(f"{file}: cannot read as {kind}: {exc}") from None
     root = workspace.root()
     timeline = load_timeline(root)
-    plan = plan_import(rows, mapping, root, timeline.events, timeline.settings, today, display_path)
+    plan = plan_import(
+        rows, mapping, root, timeline.events, timeline.settings, today, display_path, MAP_OPTION
+    )
     return ImportOutcome(root, display_path(file), plan)
 
 

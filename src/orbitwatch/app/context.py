@@ -22,6 +22,9 @@ if TYPE_CHECKING:
     from orbitwatch.query import Query
 
 ProgressCallback = Callable[[int, int], None]
+# The core names no command-line option; the CLI's global --root is worded here.
+ROOT_OPTION = "--root"
+NO_ROOT_HINT = "Use --root DIR or set ORBIT_ROOT, or create one with: orbit init DIR"
 
 
 def _ignore(problems: Sequence[Problem]) -> None:
@@ -47,7 +50,7 @@ class Workspace:
     _known: KnownAt | None = field(default=None, init=False, repr=False)
 
     def root(self) -> Path:
-        return find_root(self.root_option, self.environ, self.cwd)
+        return find_root(self.root_option, self.environ, self.cwd, ROOT_OPTION, NO_ROOT_HINT)
 
     def note(self, problems: Sequence[Problem]) -> None:
         """Report problems; errors (not warnings) make the run's outcome 'trouble'."""

@@ -61,9 +61,29 @@ def state_path(workspace: Workspace, option: str | None) -> Path | None:
     return None
 
 
+# The core names no command-line option; the digest command's are worded here.
+DELIVER_OPTION = "--deliver-cmd"
+BUSY_HINT = "or give --wait SECONDS"
+MAX_ITEMS_OPTION = "--max-items"
+
+
+def fresh_start_command(path: Path) -> str:
+    return f"orbit digest --state {path} --baseline"
+
+
 def run_digest(workspace: Workspace, request: DigestRequest, stream: BinaryIO) -> DigestOutcome:
     """Deliver the alerts not yet in the state (to `stream` or the deliver command), then
     record them; a failed delivery leaves the state as it was, so nothing is lost."""
+    from orbitwatch.state import StateUnusable, recovery_hint
+
+    try:
+        return _transaction(workspace, request, stream)
+    except StateUnusable as exc:
+        exc.hint = recovery_hint(exc.path, fresh_start_command(exc.path))
+        raise
+
+
+def _transaction(workspace: Workspace, request: DigestRequest, stream: BinaryIO) -> DigestOutcome:
     from orbitwatch.delivery import deliver
     from orbitwatch.digest import commit_delivery, start_delivery
     from orbitwatch.fsio import fault_point
@@ -76,7 +96,7 @@ def run_digest(workspace: Workspace, request: DigestRequest, stream: BinaryIO) -
             deliver(render_digest(digest, request), None, stream)
         return _outcome(workspace, request, digest, delivered=digest is not None)
 
-    with StateLock(path, request.wait):
+    with StateLock(path, request.wait, BUSY_HINT):
         previous = load_state(path, fresh_start=request.baseline)
         digest = plan_digest(workspace, request, previous)
         now = dt.datetime.now(dt.timezone.utc)
@@ -90,7 +110,7 @@ def run_digest(workspace: Workspace, request: DigestRequest, stream: BinaryIO) -
         data = render_digest(digest, request)
         save_state(path, start_delivery(previous, digest, now))
         try:
-            deliver(data, request.deliver_cmd, stream)
+            deliver(data, request.deliver_cmd, stream, DELIVER_OPTION)
         except OrbitError:
             try:
                 save_state(path, previous)  # not delivered: as if this run never happened
@@ -106,8 +126,9 @@ def plan_digest(
     workspace: Workspace, request: DigestRequest, previous: DigestState | None
 ) -> Digest | None:
     """The digest to send given the previous state (None: a stateless preview)."""
+    from orbitwatch.alerts import alerts, filter_alerts
     from orbitwatch.digest import country_lines, plan, select_alerts
-    from orbitwatch.signals import alerts, coverage, filter_alerts, readings
+    from orbitwatch.signals import coverage, readings
 
     timeline = workspace.load()
     settings = timeline.settings
@@ -134,8 +155,10 @@ def render_digest(digest: Digest, request: DigestRequest) -> bytes:
         from email.utils import format_datetime
 
         now_header = format_datetime(dt.datetime.now(dt.timezone.utc))
-        return out.digest_email(digest, request.mail_to, now_header)
-    renderer = {"text": out.digest_text, "md": out.digest_md, "json": out.digest_json}
+        return out.digest_email(digest, request.mail_to, now_header, MAX_ITEMS_OPTION)
+    if request.fmt == "text":
+        return "".join(out.digest_text(digest, MAX_ITEMS_OPTION)).encode("utf-8")
+    renderer = {"md": out.digest_md, "json": out.digest_json}
     return "".join(renderer[request.fmt](digest)).encode("utf-8")
 
 

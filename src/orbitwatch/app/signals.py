@@ -14,10 +14,11 @@ from orbitwatch.app.context import Workspace, select
 from orbitwatch.errors import UsageError
 
 if TYPE_CHECKING:
+    from orbitwatch.alerts import Alert
     from orbitwatch.model import Event
     from orbitwatch.query import Query
     from orbitwatch.settings import Settings
-    from orbitwatch.signals import Alert, Arrow, Contribution, CountrySignal, Coverage
+    from orbitwatch.signals import Arrow, Contribution, CountrySignal, Coverage
 
 
 @dataclass(frozen=True)
@@ -109,7 +110,8 @@ def alerts_in_force(
     workspace: Workspace, query: Query, on: dt.date, since: str | None
 ) -> AlertList:
     """The alerts in force on a day that the query asks for, dated on or after `since`."""
-    from orbitwatch.signals import alerts, coverage, filter_alerts, readings
+    from orbitwatch.alerts import alerts, filter_alerts
+    from orbitwatch.signals import coverage, readings
 
     start = None
     if since:

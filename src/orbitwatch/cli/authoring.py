@@ -13,6 +13,7 @@ import click
 from orbitwatch.cli.common import State, as_path, today, write
 from orbitwatch.cli.help import command
 from orbitwatch.errors import ExitStatus, UsageError
+from orbitwatch.schema import choices_of
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -42,7 +43,7 @@ if TYPE_CHECKING:
 @click.option("--tag", "tags", multiple=True, metavar="T", help="Repeatable.")
 @click.option(
     "--status",
-    type=click.Choice(["occurred", "scheduled", "reported", "rumored", "denied"]),
+    type=click.Choice(choices_of("status")),
     default="occurred",
     show_default=True,
 )
@@ -51,7 +52,7 @@ if TYPE_CHECKING:
 @click.option("--publisher", metavar="P")
 @click.option(
     "--stance",
-    type=click.Choice(["away", "toward", "neutral"]),
+    type=click.Choice(choices_of("signal.stance")),
     help="Your own reading ([signal]); needs --weight.",
 )
 @click.option("--weight", type=click.IntRange(1, 5), help="1 to 5, with --stance.")

@@ -27,7 +27,7 @@ def _completion_timeline(ctx: click.Context) -> Timeline:
 
 
 def _values_for(field: str, timeline: Timeline) -> list[str]:
-    from orbitwatch.model import STANCES, STATUSES
+    from orbitwatch.schema import choices_of
 
     events = timeline.events
     if field == "country":
@@ -40,9 +40,9 @@ def _values_for(field: str, timeline: Timeline) -> list[str]:
     if field == "rule":
         return [rule.id for rule in timeline.settings.rules]
     if field == "status":
-        return list(STATUSES)
+        return list(choices_of("status"))
     if field == "stance":
-        return [*STANCES, "none"]
+        return [*choices_of("signal.stance"), "none"]
     if field == "id":
         return [e.id for e in events]
     return []

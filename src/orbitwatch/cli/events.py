@@ -162,7 +162,8 @@ def list_cmd(
         cap = limit if limit is not None else TABLE_CAP
         shown = events[:cap] if cap else events
         total = found.total if not limit else len(events)
-        console(state.color).print(events_table(shown, found.reading_of, total))
+        see_all = "use --limit 0 or --format plain to see all"
+        console(state.color).print(events_table(shown, found.reading_of, total, see_all))
     else:
         from orbitwatch.render.data import LIST_FORMATS as renderers
 

@@ -118,8 +118,8 @@ def replay_summary(found: Replay) -> str:
     sent = sum(len(d.alerts) for d in found.deliveries)
     return (
         f"{sent} alert{'s' if sent != 1 else ''} on {len(found.deliveries)} of the days "
-        f"{found.since.isoformat()}..{found.until.isoformat()}, as a daily 'orbit digest "
-        f"--state FILE' running since the first commit would have sent them"
+        f"{found.since.isoformat()}..{found.until.isoformat()}, as a daily cron digest "
+        f"with its state file, running since the first commit, would have sent them"
     )
 
 

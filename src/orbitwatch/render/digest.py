@@ -9,11 +9,11 @@ import json
 from collections.abc import Iterator
 
 from orbitwatch import countries
+from orbitwatch.alerts import Alert
 from orbitwatch.digest import Digest, short_id
 from orbitwatch.render.data import SCHEMA_VERSION
 from orbitwatch.render.signals import ARROW_MARK, alert_dict
 from orbitwatch.render.text import json_safe, md, one_line
-from orbitwatch.signals import Alert
 
 
 def _headline(digest: Digest) -> str:
@@ -49,7 +49,8 @@ def _label(alert: Alert) -> str:
     return f"{alert.kind} {alert.rule}" if alert.kind in ("level-up", "level-down") else alert.kind
 
 
-def digest_text(digest: Digest) -> Iterator[str]:
+def digest_text(digest: Digest, limit_name: str = "max items") -> Iterator[str]:
+    """The digest as plain text; `limit_name` names the item limit (the CLI names its option)."""
     yield one_line(_headline(digest)) + "\n\n"
     for line in digest.countries:
         yield (
@@ -76,7 +77,7 @@ def digest_text(digest: Digest) -> Iterator[str]:
     if len(digest.alerts) > digest.max_items:
         yield (
             f"\n{len(digest.alerts) - digest.max_items} more alerts listed one line each "
-            f"(--max-items {digest.max_items}).\n"
+            f"({limit_name} {digest.max_items}).\n"
         )
     if digest.coverage is not None:
         yield f"\n{digest.coverage.sentence(digest.as_of)}\n"
@@ -152,7 +153,9 @@ def digest_json(digest: Digest) -> Iterator[str]:
     yield json_safe(json.dumps(document, ensure_ascii=False, indent=2)) + "\n"
 
 
-def digest_email(digest: Digest, mail_to: str, now_header: str) -> bytes:
+def digest_email(
+    digest: Digest, mail_to: str, now_header: str, limit_name: str = "max items"
+) -> bytes:
     """A whole RFC 5322 message (text/plain; charset=utf-8), ready for `sendmail -t -oi`."""
     from email.message import EmailMessage
     from email.policy import SMTP
@@ -170,5 +173,7 @@ def digest_email(digest: Digest, mail_to: str, now_header: str) -> bytes:
     message["Message-ID"] = f"<orbitwatch-digest-{digest.id}@orbitwatch.invalid>"
     message["Auto-Submitted"] = "auto-generated"
     message["X-Orbitwatch-Digest"] = digest.id
-    message.set_content("".join(digest_text(digest)), charset="utf-8", cte="quoted-printable")
+    message.set_content(
+        "".join(digest_text(digest, limit_name)), charset="utf-8", cte="quoted-printable"
+    )
     return message.as_bytes()

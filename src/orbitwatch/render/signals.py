@@ -10,10 +10,11 @@ import json
 from collections.abc import Iterator, Sequence
 
 from orbitwatch import countries
+from orbitwatch.alerts import Alert
 from orbitwatch.model import Event
 from orbitwatch.render.data import SCHEMA_VERSION
 from orbitwatch.render.text import json_safe, one_line
-from orbitwatch.signals import Alert, Arrow, Contribution, CountrySignal, Coverage
+from orbitwatch.signals import Arrow, Contribution, CountrySignal, Coverage
 
 ARROW_MARK = {"away": "↗ away", "toward": "↙ toward", "steady": "→ steady"}
 

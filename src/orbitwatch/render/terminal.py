@@ -46,9 +46,12 @@ def stance_text(reading: Reading | None) -> Text:
     return Text(mark, style=STANCE_STYLE.get(reading.stance, ""))
 
 
-def events_table(events: Sequence[Event], reading_of: Mapping[str, Reading], total: int) -> Group:
+def events_table(
+    events: Sequence[Event], reading_of: Mapping[str, Reading], total: int, see_all: str = ""
+) -> Group:
     """Date, then the title with a dim line of id, countries, status and reading under it:
-    readable from 50 columns up, where a column per field would squeeze the title to nothing."""
+    readable from 50 columns up, where a column per field would squeeze the title to nothing.
+    `see_all` ends the line about events left out (the CLI says how to see them all)."""
     table = Table(show_header=True, header_style="bold", box=None, pad_edge=False, expand=False)
     table.add_column("date", no_wrap=True)
     table.add_column("event", overflow="fold")
@@ -72,8 +75,7 @@ def events_table(events: Sequence[Event], reading_of: Mapping[str, Reading], tot
     if total > len(events):
         parts.append(
             Text(
-                f"… {total - len(events)} more not shown; "
-                "use --limit 0 or --format plain to see all",
+                f"… {total - len(events)} more not shown" + (f"; {see_all}" if see_all else ""),
                 style="dim",
             )
         )
