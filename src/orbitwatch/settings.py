@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from orbitwatch.acts import Sides, sides
 from orbitwatch.dates import DateError, parse_duration_days
@@ -16,7 +17,10 @@ from orbitwatch.model import STANCES
 from orbitwatch.query import READING_FIELDS, Query, parse
 from orbitwatch.tomlpos import bad_character, find_key_line
 
-TOP_KEYS = ("signals", "tags", "blocs", "rules", "levels")
+if TYPE_CHECKING:
+    from orbitwatch.inhibit import InhibitRule
+
+TOP_KEYS = ("signals", "tags", "blocs", "rules", "levels", "inhibit")
 SIGNALS_KEYS = (
     "pole", "half_life", "watch", "counterweights", "convergence_rules", "convergence_window",
     "arrow_threshold", "warn",
@@ -71,6 +75,12 @@ class Settings:
     path: str = ""
     blocs: Mapping[str, Bloc] | None = None
     counterweights: tuple[str, ...] = ()
+    inhibit: tuple[InhibitRule, ...] | None = None  # None: no [[inhibit]], the default rule
+
+    def inhibit_rules(self) -> tuple[InhibitRule, ...]:
+        from orbitwatch.inhibit import default_rules
+
+        return default_rules() if self.inhibit is None else self.inhibit
 
     def sides(self) -> Sides:
         blocs = self.blocs or {}
@@ -220,6 +230,15 @@ def parse_settings(
         )
     values["rules"] = tuple(_rules(reader, raw.get("rules", []), values.get("tags")))
     values["levels"] = tuple(_levels(reader, raw.get("levels", [])))
+    if "inhibit" in raw:
+        from orbitwatch.inhibit import parse_inhibit
+
+        values["inhibit"] = parse_inhibit(
+            raw["inhibit"],
+            lambda key, message, index: reader.problem(
+                key, message, "inhibit" if index >= 0 else None, max(index, 0)
+            ),
+        )
     return Settings(**values), reader.problems  # type: ignore[arg-type]
 
 

@@ -16,7 +16,7 @@ from typing import Any
 import click
 
 from orbitwatch import __version__
-from orbitwatch.cli import authoring, digest, evaluation, events, signals, views
+from orbitwatch.cli import authoring, digest, evaluation, events, signals, silences, views
 from orbitwatch.cli import diff as diff_commands
 from orbitwatch.cli.common import State, say_error, silence_stdout
 from orbitwatch.cli.help import OrderedGroup
@@ -156,6 +156,7 @@ for _command in (
     *evaluation.COMMANDS,
     *diff_commands.COMMANDS,
     *digest.COMMANDS,
+    *silences.COMMANDS,
     *authoring.COMMANDS,
 ):
     cli.add_command(_command)

@@ -75,6 +75,12 @@ DIGEST_FORMATS = ("text", "md", "json", "email")  # as app.digest.FORMATS, witho
     metavar="SECONDS",
     help="Wait this long for another run's lock, then exit 75.",
 )
+@click.option(
+    "--resend-suppressed",
+    is_flag=True,
+    help="Send again the alerts recorded as silenced or inhibited, unless a silence still "
+    "catches them.",
+)
 @click.pass_obj
 def digest_cmd(
     state: State,
@@ -90,6 +96,7 @@ def digest_cmd(
     dry_run: bool,
     baseline: bool,
     wait: float,
+    resend_suppressed: bool = False,
 ) -> int:
     """For cron: print only alerts not yet sent, then record them; silent when nothing is new.
 
@@ -125,6 +132,7 @@ def digest_cmd(
         dry_run=dry_run,
         baseline=baseline,
         wait=wait,
+        resend_suppressed=resend_suppressed,
     )
     sys.stdout.flush()  # the digest goes out as bytes, after any text already written
     outcome = run_digest(state.workspace, request, sys.stdout.buffer)

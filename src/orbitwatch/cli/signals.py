@@ -153,32 +153,59 @@ def _scores_out(state: State, found: Scores, fmt: str | None) -> None:
 )
 @click.option("--since", metavar="DATE", help="Only alerts dated on or after DATE.")
 @click.option("--format", "fmt", type=click.Choice(["table", "plain", "json"]), default=None)
+@click.option(
+    "--suppressed",
+    is_flag=True,
+    help="The alerts the digest recorded as silenced or inhibited, with what caught them.",
+)
+@click.option(
+    "--state",
+    "state_file",
+    metavar="FILE",
+    help="With --suppressed: the digest's state file (default: ORBIT_STATE, else the file "
+    "under the user's state folder).",
+)
 @click.pass_obj
 def alerts_cmd(
-    state: State, terms: tuple[str, ...], as_of: str | None, since: str | None, fmt: str | None
+    state: State,
+    terms: tuple[str, ...],
+    as_of: str | None,
+    since: str | None,
+    fmt: str | None,
+    suppressed: bool = False,
+    state_file: str | None = None,
 ) -> int:
     """The alerts in force (signal, level-up/down, convergence, upcoming), newest first.
+
+    Acknowledged and silenced alerts are marked (orbit ack, orbit silence).
 
     \b
     Examples:
       orbit alerts --as-of 2022-05-31
       orbit alerts country:TJ --since 2022-05
+      orbit alerts --suppressed --state ~/.local/state/orbit-kz.json
     """
     from orbitwatch.app.signals import alerts_in_force
     from orbitwatch.render import signals as out
 
+    if suppressed or state_file:
+        from orbitwatch.cli.silences import suppressed_out
+
+        return suppressed_out(state, state_file, fmt, suppressed)
     query = parse_query(terms)
     on = as_of_date(as_of)
     found = alerts_in_force(state.workspace, query, on, since)
     if fmt == "json":
-        write(out.alerts_json(found.alerts))
+        write(out.alerts_json(found.alerts, found.marks))
     elif use_table(fmt):
         from orbitwatch.render.terminal import alerts_table
 
-        console(state.color).print(alerts_table(out.alert_table_rows(found.alerts, found.by_id)))
+        rows = out.alert_table_rows(found.alerts, found.by_id, found.marks)
+        console(state.color).print(alerts_table(rows))
         click.echo(found.coverage.sentence(on))
     else:
-        rows_out(state, fmt, out.ALERT_HEADERS, out.alert_rows(found.alerts, found.by_id))
+        rows = out.alert_rows(found.alerts, found.by_id, found.marks)
+        rows_out(state, fmt, out.ALERT_HEADERS, rows)
     return finish(state)
 
 
