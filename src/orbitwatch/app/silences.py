@@ -20,6 +20,7 @@ from orbitwatch.app.context import Workspace
 from orbitwatch.errors import OrbitError, UsageError
 
 if TYPE_CHECKING:
+    from orbitwatch.errors import Problem
     from orbitwatch.model import Event
     from orbitwatch.signals import Alert
     from orbitwatch.silences import Silence, SilenceFile
@@ -57,6 +58,22 @@ def load_silences(workspace: Workspace, note: bool = True) -> SilenceFile:
     if note:
         workspace.note(problems)
     return found
+
+
+def check_silences(workspace: Workspace) -> list[Problem]:
+    """The problems of silences.toml (none when it does not exist), for `orbit check`."""
+    from orbitwatch.load import display_path
+    from orbitwatch.silences import parse_silences
+    from orbitwatch.tomlpos import read_toml
+
+    path = silences_path(workspace)
+    if not path.exists():
+        return []
+    shown = display_path(path, workspace.cwd)
+    text, raw, problems = read_toml(path, shown)
+    if raw is None:
+        return problems
+    return parse_silences(shown, text, today_of(workspace))[1]
 
 
 @contextmanager

@@ -70,7 +70,7 @@ def silence_group() -> None:
     metavar="WHEN",
     help="The day it ends: 30d, 2w, 6m, 1y from today, or an ISO date.",
 )
-@click.option("--reason", required=True, metavar="TEXT", help="Why, for the team (required).")
+@click.option("--reason", required=True, metavar="TEXT", help="Why, for the team.")
 @click.option("--by", metavar="NAME", help="Who silences (default: git config user.name).")
 @click.pass_obj
 def silence_add(state: State, matcher: str, until: str, reason: str, by: str | None) -> int:
