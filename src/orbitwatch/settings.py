@@ -231,15 +231,18 @@ def parse_settings(
     values["rules"] = tuple(_rules(reader, raw.get("rules", []), values.get("tags")))
     values["levels"] = tuple(_levels(reader, raw.get("levels", [])))
     if "inhibit" in raw:
-        from orbitwatch.inhibit import parse_inhibit
-
-        values["inhibit"] = parse_inhibit(
-            raw["inhibit"],
-            lambda key, message, index: reader.problem(
-                key, message, "inhibit" if index >= 0 else None, max(index, 0)
-            ),
-        )
+        values["inhibit"] = _inhibit(reader, raw["inhibit"])
     return Settings(**values), reader.problems  # type: ignore[arg-type]
+
+
+def _inhibit(reader: _Reader, value: object) -> tuple[InhibitRule, ...]:
+    """The [[inhibit]] tables (inhibit.py knows them); problems at their keys' lines."""
+    from orbitwatch.inhibit import parse_inhibit
+
+    def problem(key: str, message: str, index: int) -> None:
+        reader.problem(key, message, "inhibit" if index >= 0 else None, max(index, 0))
+
+    return parse_inhibit(value, problem)
 
 
 def _finite_number(value: object) -> bool:
