@@ -95,3 +95,17 @@ def test_a_broken_timeline_completes_nothing_silently(tmp_path: Path) -> None:
     nowhere = tmp_path / "empty"
     nowhere.mkdir()
     assert complete("orbit list country:", 2, cwd=nowhere, tmp=tmp_path) == ([], "")
+
+
+def test_silence_ids_and_fingerprints(tmp_path: Path) -> None:
+    from tests.conftest import DIGEST_EVENTS, DIGEST_SETTINGS, run, write_files
+
+    root = write_files(tmp_path / "t", {**DIGEST_EVENTS, "orbit.toml": DIGEST_SETTINGS})
+    added = run(
+        "silence", "add", "country:KG", "--until", "5d", "--reason", "r", "--by", "A", root=root
+    )
+    sid = added.stdout.strip()
+    values, err = complete(f"orbit --root {root} silence expire s-", 5, tmp=tmp_path)
+    assert (values, err) == ([sid], "")
+    values, err = complete(f"orbit --root {root} ack v1-", 4, tmp=tmp_path)
+    assert len(values) == 3 and all(v.startswith("v1-") for v in values), err

@@ -85,6 +85,12 @@ def command_reference() -> str:
         args = [name, "--help"] if name else ["--help"]
         result = runner.invoke(cli, args, env={"COLUMNS": "100"}, prog_name="orbit")
         parts += [f"## orbit {name}".rstrip(), "", "```text", result.stdout.rstrip(), "```", ""]
+        group = cli.commands.get(name)
+        for sub in group.commands if isinstance(group, click.Group) else ():
+            result = runner.invoke(
+                cli, [name, sub, "--help"], env={"COLUMNS": "100"}, prog_name="orbit"
+            )
+            parts += [f"## orbit {name} {sub}", "", "```text", result.stdout.rstrip(), "```", ""]
     return "\n".join(parts)
 
 
@@ -103,7 +109,11 @@ def all_docs() -> str:
 def test_every_command_and_option_is_documented() -> None:
     readme = README.read_text("utf-8")
     reference = (DOCS / "commands.md").read_text("utf-8")
-    for name, command in cli.commands.items():
+    commands = list(cli.commands.items())
+    for name, group in list(commands):
+        if isinstance(group, click.Group):
+            commands += [(f"{name} {sub}", c) for sub, c in group.commands.items()]
+    for name, command in commands:
         assert f"orbit {name}" in readme, f"command {name} missing from the README"
         for param in command.params:
             for option in getattr(param, "opts", []):
@@ -166,6 +176,8 @@ def test_orbit_alone_prints_the_overview_in_a_new_users_order() -> None:
         "diff",
         "history",
         "digest",
+        "silence",
+        "ack",
         "render",
         "add",
         "import",

@@ -19,6 +19,7 @@ from orbitwatch.signals import (
     monthly_arrows,
     watched_countries,
 )
+from orbitwatch.silences import Silence, Suppression, suppress
 from orbitwatch.state import DigestState
 
 
@@ -42,10 +43,15 @@ class Digest:
     settings: Settings
     max_items: int
     coverage: Coverage | None = None  # how many events gave no watched country a reading
+    suppressed: tuple[Suppression, ...] = ()  # newly silenced or inhibited: recorded, not sent
 
     @property
     def fingerprints(self) -> list[str]:
         return [a.fingerprint for a in self.alerts]
+
+    def count(self, cause: str) -> int:
+        """How many alerts of this digest were silenced (or inhibited)."""
+        return sum(1 for s in self.suppressed if s.cause == cause)
 
     @property
     def top_level(self) -> str:
@@ -79,17 +85,31 @@ def plan(
     as_of: dt.date,
     max_items: int = 50,
     coverage: Coverage | None = None,
+    silences: Sequence[Silence] = (),
+    resend_suppressed: bool = False,
+    today: dt.date | None = None,
 ) -> Digest | None:
-    """The digest to send now (None when nothing is new); state None means a stateless preview."""
+    """The digest to send now (None when nothing is new); state None means a stateless preview.
+
+    Alerts recorded as suppressed are not new, unless resend_suppressed; those of them still
+    suppressed stay as recorded. Silenced and inhibited alerts are recorded, not sent; a
+    silence is active or expired on `today` (default: the digest's day)."""
     sent = state.sent if state is not None else {}
-    new = [a for a in in_force if a.fingerprint not in sent]
+    recorded = state.suppressed if state is not None else {}
+    new = [
+        a
+        for a in in_force
+        if a.fingerprint not in sent and (resend_suppressed or a.fingerprint not in recorded)
+    ]
     seen: set[str] = set()
     unique = []
     for alert in new:
         if alert.fingerprint not in seen:
             seen.add(alert.fingerprint)
             unique.append(alert)
-    if not unique:
+    unique, caught = suppress(unique, silences, settings, today or as_of)
+    caught = [c for c in caught if c.alert.fingerprint not in recorded]
+    if not unique and not caught:
         return None
     pending = state.pending if state is not None else None
     listed = pending.get("fingerprints", []) if pending else []
@@ -109,6 +129,7 @@ def plan(
         settings=settings,
         max_items=max_items,
         coverage=coverage,
+        suppressed=tuple(caught),
     )
 
 
@@ -145,12 +166,24 @@ def start_delivery(state: DigestState, digest: Digest, now: dt.datetime) -> Dige
 
 
 def commit_delivery(state: DigestState, digest: Digest | None, now: dt.datetime) -> DigestState:
-    """Recorded after delivery: the digest's alerts are sent; nothing is pending."""
+    """Recorded after delivery: the digest's alerts are sent, its suppressed alerts recorded
+    with what caught them; nothing is pending. A fingerprint is in one table, never both."""
     stamp = now.isoformat(timespec="seconds")
     sent = dict(state.sent)
+    suppressed = dict(state.suppressed)
     for fingerprint in digest.fingerprints if digest else []:
         sent.setdefault(fingerprint, stamp)
-    return DigestState(sent, None, stamp)
+        suppressed.pop(fingerprint, None)
+    for caught in digest.suppressed if digest else ():
+        fingerprint = caught.alert.fingerprint
+        if fingerprint not in sent:
+            record = {"first_suppressed": stamp, "cause": caught.cause}
+            if caught.silence:
+                record["silence"] = caught.silence
+            if caught.inhibited_by:
+                record["inhibited_by"] = caught.inhibited_by
+            suppressed.setdefault(fingerprint, record)
+    return DigestState(sent, None, stamp, suppressed)
 
 
 def country_lines(

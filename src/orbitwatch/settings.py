@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from orbitwatch.acts import Sides, sides
 from orbitwatch.dates import DateError, parse_duration_days
@@ -17,7 +17,10 @@ from orbitwatch.model import Stance, is_stance
 from orbitwatch.query import READING_FIELDS, Query, parse
 from orbitwatch.tomlpos import bad_character, find_key_line
 
-TOP_KEYS = ("signals", "tags", "blocs", "rules", "levels")
+if TYPE_CHECKING:
+    from orbitwatch.inhibit import InhibitRule
+
+TOP_KEYS = ("signals", "tags", "blocs", "rules", "levels", "inhibit")
 SIGNALS_KEYS = (
     "pole", "half_life", "watch", "counterweights", "convergence_rules", "convergence_window",
     "arrow_threshold", "warn",
@@ -72,6 +75,12 @@ class Settings:
     path: str = ""
     blocs: Mapping[str, Bloc] | None = None
     counterweights: tuple[str, ...] = ()
+    inhibit: tuple[InhibitRule, ...] | None = None  # None: no [[inhibit]], the default rule
+
+    def inhibit_rules(self) -> tuple[InhibitRule, ...]:
+        from orbitwatch.inhibit import default_rules
+
+        return default_rules() if self.inhibit is None else self.inhibit
 
     def sides(self) -> Sides:
         blocs = self.blocs or {}
@@ -156,6 +165,8 @@ def parse_settings(
     _counterweights(reader, signals.get("counterweights", []), blocs, values)
     values["rules"] = tuple(_rules(reader, raw.get("rules", []), values.get("tags")))
     values["levels"] = tuple(_levels(reader, raw.get("levels", [])))
+    if "inhibit" in raw:
+        values["inhibit"] = _inhibit(reader, raw["inhibit"])
     return Settings(**values), reader.problems  # type: ignore[arg-type]
 
 
@@ -233,6 +244,16 @@ def _counterweights(
         values["counterweights"] = tuple(
             c for c in dict.fromkeys(counterweights) if countries.is_alpha2(c) or c in blocs
         )
+
+
+def _inhibit(reader: _Reader, value: object) -> tuple[InhibitRule, ...]:
+    """The [[inhibit]] tables (inhibit.py knows them); problems at their keys' lines."""
+    from orbitwatch.inhibit import parse_inhibit
+
+    def problem(key: str, message: str, index: int) -> None:
+        reader.problem(key, message, "inhibit" if index >= 0 else None, max(index, 0))
+
+    return parse_inhibit(value, problem)
 
 
 def _finite_number(value: object) -> bool:

@@ -25,15 +25,20 @@ class DigestState:
     sent: dict[str, str] = field(default_factory=dict)  # fingerprint -> first sent (ISO time)
     pending: dict[str, object] | None = None  # {"digest": id, "fingerprints": [...], "started"}
     last_run: str | None = None
+    # fingerprint -> {"first_suppressed": ISO time, "cause": silenced | inhibited,
+    # "silence": id, "inhibited_by": fingerprint}: caught, never delivered, never lost
+    suppressed: dict[str, dict[str, str]] = field(default_factory=dict)
 
     def to_bytes(self) -> bytes:
-        document = {
+        document: dict[str, object] = {
             "format": FORMAT,
             "version": VERSION,
             "last_run": self.last_run,
             "pending": self.pending,
             "sent": {fp: {"first_sent": when} for fp, when in sorted(self.sent.items())},
         }
+        if self.suppressed:  # written only when used: older orbits read the file as before
+            document["suppressed"] = dict(sorted(self.suppressed.items()))
         return (json.dumps(document, indent=1, sort_keys=True, ensure_ascii=False) + "\n").encode()
 
 
@@ -104,7 +109,25 @@ def load_state(path: Path, fresh_start: bool = False) -> DigestState:
         {k: v["first_sent"] for k, v in sent.items()},
         pending,
         last_run if isinstance(last_run, str) else None,
+        _suppressed(path, document.get("suppressed", {})),
     )
+
+
+SUPPRESSION_CAUSES = ("silenced", "inhibited")
+
+
+def _suppressed(path: Path, table: object) -> dict[str, dict[str, str]]:
+    """The optional 'suppressed' table (absent in files written before silences existed)."""
+    if not isinstance(table, dict) or not all(
+        isinstance(k, str)
+        and isinstance(v, dict)
+        and isinstance(v.get("first_suppressed"), str)
+        and v.get("cause") in SUPPRESSION_CAUSES
+        and all(isinstance(x, str) for x in v.values())
+        for k, v in table.items()
+    ):
+        raise unusable(path, "its 'suppressed' table is malformed")
+    return {k: dict(v) for k, v in table.items()}
 
 
 def save_state(path: Path, state: DigestState) -> None:

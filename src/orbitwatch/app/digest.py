@@ -36,6 +36,7 @@ class DigestRequest:
     dry_run: bool = False  # show what would be sent; no lock, no writes
     baseline: bool = False  # record every alert in force as sent, deliver nothing
     wait: float = 0  # seconds to wait for another run's lock
+    resend_suppressed: bool = False  # alerts recorded as suppressed are new again
 
 
 @dataclass(frozen=True)
@@ -92,9 +93,10 @@ def _transaction(workspace: Workspace, request: DigestRequest, stream: BinaryIO)
     path = request.state_path
     if path is None or request.dry_run:
         digest = plan_digest(workspace, request, load_state(path) if path is not None else None)
-        if digest is not None:
+        delivered = digest is not None and bool(digest.alerts)
+        if digest is not None and delivered:
             deliver(render_digest(digest, request), None, stream)
-        return _outcome(workspace, request, digest, delivered=digest is not None)
+        return _outcome(workspace, request, digest, delivered=delivered)
 
     with StateLock(path, request.wait, BUSY_HINT):
         previous = load_state(path, fresh_start=request.baseline)
@@ -107,6 +109,9 @@ def _transaction(workspace: Workspace, request: DigestRequest, stream: BinaryIO)
         if request.baseline:
             save_state(path, commit_delivery(previous, digest, now))
             return DigestOutcome(digest, False, len(digest.alerts), False, workspace.trouble)
+        if not digest.alerts:  # everything new was silenced or inhibited: record, send nothing
+            save_state(path, commit_delivery(previous, digest, now))
+            return _outcome(workspace, request, digest, delivered=False)
         data = render_digest(digest, request)
         save_state(path, start_delivery(previous, digest, now))
         try:
@@ -127,6 +132,8 @@ def plan_digest(
 ) -> Digest | None:
     """The digest to send given the previous state (None: a stateless preview)."""
     from orbitwatch.alerts import alerts, filter_alerts
+    from orbitwatch.app.silences import load_silences
+    from orbitwatch.dates import today
     from orbitwatch.digest import country_lines, plan, select_alerts
     from orbitwatch.signals import coverage, readings
 
@@ -144,7 +151,20 @@ def plan_digest(
     selected = select_alerts(chosen, settings, request.min_level)
     lines = country_lines(events, reading_of, settings, on)
     covered = coverage(events, reading_of, settings, on)
-    return plan(selected, previous, settings, lines, by_id, on, request.max_items, covered)
+    silences = load_silences(workspace).silences
+    return plan(
+        selected,
+        previous,
+        settings,
+        lines,
+        by_id,
+        on,
+        request.max_items,
+        covered,
+        silences,
+        request.resend_suppressed,
+        today(workspace.environ),
+    )
 
 
 def render_digest(digest: Digest, request: DigestRequest) -> bytes:

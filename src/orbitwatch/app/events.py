@@ -24,10 +24,11 @@ if TYPE_CHECKING:
 class CheckResult:
     timeline: Timeline
     files: int | None  # how many files were named (None: the whole timeline)
+    silences: tuple[Problem, ...] = ()  # silences.toml's problems (when it was checked)
 
     @property
     def problems(self) -> list[Problem]:
-        return self.timeline.problems
+        return [*self.timeline.problems, *self.silences]
 
     @property
     def errors(self) -> int:
@@ -40,14 +41,21 @@ class CheckResult:
 
 def check(workspace: Workspace, paths: Sequence[Path] = ()) -> CheckResult:
     """Validate the whole timeline, or only the given files and folders (searched for *.toml)."""
+    from orbitwatch.app.silences import check_silences, silences_path
+
     root = workspace.root()
     only: list[Path] | None = None
+    silences = not paths
     if paths:
         only = []
         for path in paths:
+            if path.resolve() == silences_path(workspace).resolve():
+                silences = True  # silences.toml named on its own: check it, not as an event
+                continue
             only.extend(sorted(path.rglob("*.toml")) if path.is_dir() else [path])
     timeline = workspace.load(only, root=root, note=False)
-    return CheckResult(timeline, len(only) if only is not None else None)
+    found = tuple(check_silences(workspace)) if silences else ()
+    return CheckResult(timeline, len(only) if only is not None else None, found)
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from orbitwatch.app.context import Workspace, select
@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from orbitwatch.query import Query
     from orbitwatch.settings import Settings
     from orbitwatch.signals import Arrow, Contribution, CountrySignal, Coverage
+    from orbitwatch.silences import Silence
 
 
 @dataclass(frozen=True)
@@ -104,6 +105,7 @@ class AlertList:
     alerts: list[Alert]  # newest first
     by_id: dict[str, Event]
     coverage: Coverage
+    marks: dict[str, Silence] = field(default_factory=dict)  # fingerprint -> ack or silence
 
 
 def alerts_in_force(
@@ -127,4 +129,7 @@ def alerts_in_force(
         for a in filter_alerts(in_force, query, by_id, reading_of, on)
         if start is None or a.date >= start
     ]
-    return AlertList(found, by_id, coverage(timeline.events, reading_of, timeline.settings, on))
+    from orbitwatch.app.silences import silence_marks
+
+    covered = coverage(timeline.events, reading_of, timeline.settings, on)
+    return AlertList(found, by_id, covered, silence_marks(workspace, found))

@@ -16,7 +16,16 @@ from typing import Any
 import click
 
 from orbitwatch import __version__
-from orbitwatch.cli import authoring, backtest, digest, evaluation, events, signals, views
+from orbitwatch.cli import (
+    authoring,
+    backtest,
+    digest,
+    evaluation,
+    events,
+    signals,
+    silences,
+    views,
+)
 from orbitwatch.cli import diff as diff_commands
 from orbitwatch.cli.common import State, say_error, silence_stdout
 from orbitwatch.cli.help import OrderedGroup
@@ -157,6 +166,7 @@ for _command in (
     *diff_commands.COMMANDS,
     *digest.COMMANDS,
     *backtest.COMMANDS,
+    *silences.COMMANDS,
     *authoring.COMMANDS,
 ):
     cli.add_command(_command)

@@ -76,6 +76,12 @@ DIGEST_FORMATS = ("text", "md", "json", "email")  # as app.digest.FORMATS, witho
     help="Wait this long for another run's lock, then exit 75.",
 )
 @known_at_option
+@click.option(
+    "--resend-suppressed",
+    is_flag=True,
+    help="Send again the alerts recorded as silenced or inhibited, unless a silence still "
+    "catches them.",
+)
 @click.pass_obj
 def digest_cmd(
     state: State,
@@ -92,6 +98,7 @@ def digest_cmd(
     baseline: bool,
     wait: float,
     known_at: str | None,
+    resend_suppressed: bool = False,
 ) -> int:
     """For cron: print only alerts not yet sent, then record them; silent when nothing is new.
 
@@ -113,23 +120,12 @@ def digest_cmd(
     if fmt == "email" and not mail_to:
         raise UsageError("--format email needs --mail-to ADDR")
     path = _state_path(state, state_file)
-    if baseline and path is None:
-        raise UsageError("--baseline needs a state file: --state FILE (or ORBIT_STATE)")
-    _refuse_recording_the_past(known_at, path, dry_run)
+    _check_state_options(path, baseline, known_at, dry_run)
     request = DigestRequest(
-        query,
-        on,
-        state_path=path,
-        fmt=fmt,
-        mail_to=mail_to or "",
-        min_level=min_level,
-        fail_on=fail_on,
-        max_items=max_items,
-        deliver_cmd=deliver_cmd,
-        dry_run=dry_run,
-        baseline=baseline,
-        wait=wait,
-    )
+        query, on, state_path=path, fmt=fmt, mail_to=mail_to or "", min_level=min_level,
+        fail_on=fail_on, max_items=max_items, deliver_cmd=deliver_cmd, dry_run=dry_run,
+        baseline=baseline, wait=wait, resend_suppressed=resend_suppressed,
+    )  # fmt: skip
     sys.stdout.flush()  # the digest goes out as bytes, after any text already written
     outcome = run_digest(state.workspace, request, sys.stdout.buffer)
     if outcome.recorded:
@@ -139,7 +135,11 @@ def digest_cmd(
     return int(ExitStatus.YES if outcome.fail_on_hit else ExitStatus.OK)
 
 
-def _refuse_recording_the_past(known_at: str | None, path: Path | None, dry_run: bool) -> None:
+def _check_state_options(
+    path: Path | None, baseline: bool, known_at: str | None, dry_run: bool
+) -> None:
+    if baseline and path is None:
+        raise UsageError("--baseline needs a state file: --state FILE (or ORBIT_STATE)")
     if known_at is not None and path is not None and not dry_run:
         raise UsageError(
             "--known-at with a state file needs --dry-run: a digest that records what it "

@@ -25,7 +25,10 @@ from orbitwatch.cli.help import command
 from orbitwatch.errors import UsageError
 
 if TYPE_CHECKING:
+    import datetime as dt
+
     from orbitwatch.app.signals import Explanation, Scores
+    from orbitwatch.query import Query
 
 
 @command("signals")
@@ -173,6 +176,18 @@ def _scores_out(state: State, found: Scores, fmt: str | None) -> None:
     "the commits of this branch (open ends allowed; UNTIL defaults to the last commit's day).",
 )
 @click.option("--format", "fmt", type=click.Choice(["table", "plain", "json"]), default=None)
+@click.option(
+    "--suppressed",
+    is_flag=True,
+    help="The alerts the digest recorded as silenced or inhibited, with what caught them.",
+)
+@click.option(
+    "--state",
+    "state_file",
+    metavar="FILE",
+    help="With --suppressed: the digest's state file (default: ORBIT_STATE, else the file "
+    "under the user's state folder).",
+)
 @click.pass_obj
 def alerts_cmd(
     state: State,
@@ -183,8 +198,12 @@ def alerts_cmd(
     lead: bool,
     replay: str | None,
     fmt: str | None,
+    suppressed: bool = False,
+    state_file: str | None = None,
 ) -> int:
     """The alerts in force (signal, level-up/down, convergence, upcoming), newest first.
+
+    Acknowledged and silenced alerts are marked (orbit ack, orbit silence).
 
     \b
     Examples:
@@ -192,9 +211,14 @@ def alerts_cmd(
       orbit alerts country:TJ --since 2022-05
       orbit alerts --known-at 2022-05-20 --lead-time
       orbit alerts --replay 2022-05-01..2022-05-31
+      orbit alerts --suppressed --state ~/.local/state/orbit-kz.json
     """
     from orbitwatch.cli import backtest
 
+    if suppressed or state_file:
+        from orbitwatch.cli.silences import suppressed_out
+
+        return suppressed_out(state, state_file, fmt, suppressed)
     query = parse_query(terms)
     if replay is not None:
         alone = (
@@ -212,20 +236,28 @@ def alerts_cmd(
     if lead:
         backtest.lead_out(state, query, on, since, fmt)
         return finish(state)
+    _alerts_out(state, query, on, since, fmt)
+    return finish(state)
+
+
+def _alerts_out(
+    state: State, query: Query, on: dt.date, since: str | None, fmt: str | None
+) -> None:
     from orbitwatch.app.signals import alerts_in_force
     from orbitwatch.render import signals as out
 
     found = alerts_in_force(state.workspace, query, on, since)
     if fmt == "json":
-        write(out.alerts_json(found.alerts))
+        write(out.alerts_json(found.alerts, found.marks))
     elif use_table(fmt):
         from orbitwatch.render.terminal import alerts_table
 
-        console(state.color).print(alerts_table(out.alert_table_rows(found.alerts, found.by_id)))
+        rows = out.alert_table_rows(found.alerts, found.by_id, found.marks)
+        console(state.color).print(alerts_table(rows))
         click.echo(found.coverage.sentence(on))
     else:
-        rows_out(state, fmt, out.ALERT_HEADERS, out.alert_rows(found.alerts, found.by_id))
-    return finish(state)
+        rows = out.alert_rows(found.alerts, found.by_id, found.marks)
+        rows_out(state, fmt, out.ALERT_HEADERS, rows)
 
 
 COMMANDS = (signals_cmd, alerts_cmd)

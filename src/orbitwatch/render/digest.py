@@ -45,6 +45,14 @@ def _why(digest: Digest, alert: Alert) -> str:
     return alert.why
 
 
+def suppression_line(digest: Digest) -> str:
+    """The footer's count of what this run held back: '3 silenced, 1 inhibited (...)'."""
+    if not digest.suppressed:
+        return ""
+    silenced, inhibited = digest.count("silenced"), digest.count("inhibited")
+    return f"{silenced} silenced, {inhibited} inhibited (recorded, not delivered)"
+
+
 def _label(alert: Alert) -> str:
     return f"{alert.kind} {alert.rule}" if alert.kind in ("level-up", "level-down") else alert.kind
 
@@ -81,6 +89,8 @@ def digest_text(digest: Digest, limit_name: str = "max items") -> Iterator[str]:
         )
     if digest.coverage is not None:
         yield f"\n{digest.coverage.sentence(digest.as_of)}\n"
+    if digest.suppressed:
+        yield f"{suppression_line(digest)}\n"
 
 
 def digest_md(digest: Digest) -> Iterator[str]:
@@ -112,6 +122,8 @@ def digest_md(digest: Digest) -> Iterator[str]:
             yield f"  - {md(date)}: {md(title)} (`{one_line(event_id)}`)\n"
     if digest.coverage is not None:
         yield f"\n{md(digest.coverage.sentence(digest.as_of))}\n"
+    if digest.suppressed:
+        yield f"\n{md(suppression_line(digest))}\n"
 
 
 def digest_json(digest: Digest) -> Iterator[str]:
@@ -126,6 +138,19 @@ def digest_json(digest: Digest) -> Iterator[str]:
             if digest.coverage is not None
             else None
         ),
+        "suppressed": {
+            "silenced": digest.count("silenced"),
+            "inhibited": digest.count("inhibited"),
+            "alerts": [
+                {
+                    "fingerprint": s.alert.fingerprint,
+                    "cause": s.cause,
+                    "silence": s.silence or None,
+                    "inhibited_by": s.inhibited_by or None,
+                }
+                for s in digest.suppressed
+            ],
+        },
         "countries": [
             {
                 "country": c.country,

@@ -7,7 +7,8 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from typing import TYPE_CHECKING
 
 from orbitwatch import countries
 from orbitwatch.alerts import Alert
@@ -15,6 +16,9 @@ from orbitwatch.model import Event
 from orbitwatch.render.data import SCHEMA_VERSION
 from orbitwatch.render.text import json_safe, one_line
 from orbitwatch.signals import Arrow, Contribution, CountrySignal, Coverage
+
+if TYPE_CHECKING:
+    from orbitwatch.silences import Silence
 
 ARROW_MARK = {"away": "↗ away", "toward": "↙ toward", "steady": "→ steady"}
 
@@ -199,7 +203,9 @@ def arrows_json(arrows: Sequence[Arrow]) -> Iterator[str]:
 ALERT_HEADERS = ("date", "kind", "country", "level", "about", "why")
 
 
-def alert_rows(alerts: Sequence[Alert], titles: dict[str, Event]) -> list[list[str]]:
+def alert_rows(
+    alerts: Sequence[Alert], titles: dict[str, Event], marks: Mapping[str, Silence] | None = None
+) -> list[list[str]]:
     rows = []
     for alert in alerts:
         event = titles.get(alert.subject)
@@ -211,13 +217,24 @@ def alert_rows(alerts: Sequence[Alert], titles: dict[str, Event]) -> list[list[s
                 alert.country,
                 alert.level or "-",
                 about,
-                alert.why,
+                mark_text(alert, marks) + alert.why,
             ]
         )
     return rows
 
 
-def alert_table_rows(alerts: Sequence[Alert], titles: dict[str, Event]) -> list[list[str]]:
+def mark_text(alert: Alert, marks: Mapping[str, Silence] | None) -> str:
+    """'acknowledged by Ana (ack-1a2b3c4d: reason); ' or 'silenced ...; ' before the why."""
+    silence = (marks or {}).get(alert.fingerprint)
+    if silence is None:
+        return ""
+    what = "acknowledged" if silence.is_ack else f"silenced until {silence.until}"
+    return f"{what} by {silence.by} ({silence.id}: {silence.reason}); "
+
+
+def alert_table_rows(
+    alerts: Sequence[Alert], titles: dict[str, Event], marks: Mapping[str, Silence] | None = None
+) -> list[list[str]]:
     """Cells for the terminal table: date, kind, country, level, title, why, subject."""
     rows = []
     for alert in alerts:
@@ -229,14 +246,21 @@ def alert_table_rows(alerts: Sequence[Alert], titles: dict[str, Event]) -> list[
                 alert.country,
                 alert.level or "-",
                 event.title if event else alert.subject,
-                alert.why,
+                mark_text(alert, marks) + alert.why,
                 alert.subject,
             ]
         )
     return rows
 
 
-def alert_dict(alert: Alert) -> dict[str, object]:
+def alert_dict(alert: Alert, marks: Mapping[str, Silence] | None = None) -> dict[str, object]:
+    silence = (marks or {}).get(alert.fingerprint)
+    marked = {}
+    if marks is not None:
+        marked = {
+            "acknowledged": silence is not None and silence.is_ack,
+            "silence": silence.id if silence is not None else None,
+        }
     return {
         "fingerprint": alert.fingerprint,
         "kind": alert.kind,
@@ -247,11 +271,17 @@ def alert_dict(alert: Alert) -> dict[str, object]:
         "level": alert.level or None,
         "why": alert.why,
         "events": list(alert.event_ids),
+        **marked,
     }
 
 
-def alerts_json(alerts: Sequence[Alert]) -> Iterator[str]:
-    document = {"schema_version": SCHEMA_VERSION, "alerts": [alert_dict(a) for a in alerts]}
+def alerts_json(
+    alerts: Sequence[Alert], marks: Mapping[str, Silence] | None = None
+) -> Iterator[str]:
+    document = {
+        "schema_version": SCHEMA_VERSION,
+        "alerts": [alert_dict(a, marks) for a in alerts],
+    }
     yield json_safe(json.dumps(document, ensure_ascii=False, indent=2)) + "\n"
 
 

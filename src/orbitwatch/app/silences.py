@@ -1,0 +1,368 @@
+"""Use cases of `silence add|list|expire`, `ack` and `alerts --suppressed`: silences.toml.
+
+Edits are read-modify-write under a lock on the timeline folder, checked by parsing the new
+text, and written through the atomic write seam (fsio). Returns values; never prints.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import fcntl
+import os
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from orbitwatch.app.context import Workspace
+from orbitwatch.errors import OrbitError, UsageError
+
+if TYPE_CHECKING:
+    from orbitwatch.errors import Problem
+    from orbitwatch.model import Event
+    from orbitwatch.signals import Alert
+    from orbitwatch.silences import Silence, SilenceFile
+
+FINGERPRINT_LEN = 23  # "v1-" + 20 hex digits
+
+
+def silences_path(workspace: Workspace) -> Path:
+    from orbitwatch.silences import SILENCES_FILE
+
+    return workspace.root() / SILENCES_FILE
+
+
+def today_of(workspace: Workspace) -> dt.date:
+    from orbitwatch.dates import today
+
+    return today(workspace.environ)
+
+
+def load_silences(workspace: Workspace, note: bool = True) -> SilenceFile:
+    """silences.toml (empty when absent); its problems reported. Invalid silences are left
+    out: the alerts they meant to catch are delivered rather than lost."""
+    from orbitwatch.load import display_path
+    from orbitwatch.silences import SilenceFile, parse_silences
+    from orbitwatch.tomlpos import read_toml
+
+    path = silences_path(workspace)
+    shown = display_path(path, workspace.cwd)
+    if not path.exists():
+        return SilenceFile(shown, "", ())
+    text, raw, problems = read_toml(path, shown)
+    found = SilenceFile(shown, text, ())
+    if raw is not None:
+        found, problems = parse_silences(shown, text, today_of(workspace))
+    if note:
+        workspace.note(problems)
+    return found
+
+
+def check_silences(workspace: Workspace) -> list[Problem]:
+    """The problems of silences.toml (none when it does not exist), for `orbit check`."""
+    from orbitwatch.load import display_path
+    from orbitwatch.silences import parse_silences
+    from orbitwatch.tomlpos import read_toml
+
+    path = silences_path(workspace)
+    if not path.exists():
+        return []
+    shown = display_path(path, workspace.cwd)
+    text, raw, problems = read_toml(path, shown)
+    if raw is None:
+        return problems
+    return parse_silences(shown, text, today_of(workspace))[1]
+
+
+@contextmanager
+def _editing(workspace: Workspace, wait: float = 10) -> Iterator[SilenceFile]:
+    """The current file, under an exclusive lock on the timeline folder (no lock file is left
+    in the repository), so two edits at once never lose one."""
+    root = workspace.root()
+    fd = os.open(root, os.O_RDONLY)
+    try:
+        deadline = time.monotonic() + wait
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() >= deadline:
+                    raise OrbitError(f"another orbit is editing {root}/silences.toml") from None
+                time.sleep(0.05)
+        current = load_silences(workspace, note=False)
+        if current.text:
+            from orbitwatch.silences import parse_silences
+
+            _, problems = parse_silences(current.path, current.text, today_of(workspace))
+            errors = [p for p in problems if p.severity == "error"]
+            if errors:
+                raise OrbitError(
+                    f"{current.path} has problems; fix them first (orbit check lists them)",
+                    hint="\n".join(p.render() for p in errors[:5]),
+                )
+        yield current
+    finally:
+        os.close(fd)  # closing the descriptor releases the lock
+
+
+def _save(workspace: Workspace, text: str, silence_id: str) -> Silence:
+    """Write the new text after checking that it parses and holds the silence."""
+    from orbitwatch.fsio import atomic_write
+    from orbitwatch.silences import parse_silences
+
+    path = silences_path(workspace)
+    checked, problems = parse_silences(str(path), text, today_of(workspace))
+    silence = checked.get(silence_id)
+    if silence is None or any(p.severity == "error" for p in problems):
+        raise OrbitError(f"refusing to write {path}: the edit would not read back")
+    atomic_write(path, text.encode("utf-8"), mode=0o644)
+    return silence
+
+
+def who(workspace: Workspace, by: str | None) -> str:
+    """--by, else git config user.name in the timeline, else a usage error."""
+    import subprocess
+
+    if by and by.strip():
+        return by.strip()
+    try:
+        result = subprocess.run(
+            ["git", "config", "user.name"],
+            cwd=workspace.root(),
+            capture_output=True,
+            text=True,
+            timeout=5,
+            stdin=subprocess.DEVNULL,
+        )
+        name = result.stdout.strip() if result.returncode == 0 else ""
+    except (OSError, subprocess.SubprocessError):
+        name = ""
+    if not name:
+        raise UsageError(
+            "who is silencing? git config user.name is not set",
+            hint="Set it (git config user.name 'Your Name') or give --by NAME.",
+        )
+    return name
+
+
+def until_day(text: str, today: dt.date) -> dt.date:
+    """A relative date forward from today (30d, 2w, 6m, 1y) or an ISO date after today."""
+    from orbitwatch.dates import RELATIVE, DateError, parse_partial, shift_months
+
+    lowered = text.strip().lower()
+    m = RELATIVE.match(lowered)
+    try:
+        if m:
+            count, unit = int(m.group(1)), m.group(2)
+            if unit in "dw":
+                day = today + dt.timedelta(days=count * (7 if unit == "w" else 1))
+            else:
+                day = shift_months(today, count * (12 if unit == "y" else 1))
+        else:
+            day = parse_partial(text).first_day
+    except (DateError, OverflowError, ValueError) as exc:
+        raise UsageError(f"--until {text!r}: {exc}; write e.g. 30d, 2w, 6m or 2022-06-30") from None
+    if day <= today:
+        raise UsageError(f"--until {text!r} is not after today ({today.isoformat()})")
+    return day
+
+
+def add_silence(
+    workspace: Workspace, matcher: str, until: str, reason: str, by: str | None
+) -> Silence:
+    """A new silence in silences.toml; returns it (with its new id)."""
+    from orbitwatch.alertmatch import parse_matcher
+    from orbitwatch.silences import append_silence, new_id
+
+    parsed = parse_matcher(matcher)
+    today = today_of(workspace)
+    day = until_day(until, today)
+    if not reason.strip():
+        raise UsageError("a silence needs a reason the team can read: --reason TEXT")
+    author = who(workspace, by)
+    with _editing(workspace) as current:
+        silence_id = new_id(parsed.text, author, today, [s.id for s in current.silences])
+        fields = {
+            "id": silence_id,
+            "matcher": matcher.strip(),
+            "until": day,
+            "reason": reason.strip(),
+            "by": author,
+            "created": today,
+        }
+        return _save(workspace, append_silence(current.text, fields), silence_id)
+
+
+def expire_silence(workspace: Workspace, silence_id: str) -> Silence:
+    """End a silence (or an acknowledgement) today: `until` becomes today."""
+    from orbitwatch.errors import did_you_mean
+    from orbitwatch.silences import set_until
+
+    today = today_of(workspace)
+    with _editing(workspace) as current:
+        silence = current.get(silence_id)
+        if silence is None:
+            known = [s.id for s in current.silences]
+            raise UsageError(
+                f"no silence with id '{silence_id}'{did_you_mean(silence_id, known)}",
+                hint="List them with: orbit silence list",
+            )
+        if not silence.active(today):
+            raise UsageError(f"silence '{silence_id}' already expired on {silence.until}")
+        return _save(workspace, set_until(current.text, silence_id, today), silence_id)
+
+
+def ack(workspace: Workspace, fingerprint: str, reason: str, by: str | None) -> Silence:
+    """Acknowledge one alert: a silence of its fingerprint without expiry."""
+    from orbitwatch.silences import ack_id, append_silence
+
+    full = resolve_fingerprint(workspace, fingerprint)
+    if not reason.strip():
+        raise UsageError("an acknowledgement needs a reason: --reason TEXT")
+    author = who(workspace, by)
+    today = today_of(workspace)
+    with _editing(workspace) as current:
+        for silence in current.silences:
+            if silence.is_ack and silence.matcher.fingerprint == full and silence.active(today):
+                raise UsageError(f"{full} is already acknowledged ({silence.id} by {silence.by})")
+        silence_id = ack_id(full)
+        taken = {s.id for s in current.silences}
+        suffix = 2
+        while silence_id in taken:
+            silence_id, suffix = f"{ack_id(full)}-{suffix}", suffix + 1
+        fields = {
+            "id": silence_id,
+            "matcher": f"fingerprint:{full}",
+            "reason": reason.strip(),
+            "by": author,
+            "created": today,
+        }
+        return _save(workspace, append_silence(current.text, fields), silence_id)
+
+
+def _alerts_today(workspace: Workspace) -> tuple[list[Alert], dict[str, Event]]:
+    from orbitwatch.signals import alerts, readings
+
+    timeline = workspace.load()
+    on = today_of(workspace)
+    reading_of = readings(timeline.events, timeline.settings, on)
+    found = alerts(timeline.events, reading_of, timeline.settings, on)
+    return found, {e.id: e for e in timeline.events}
+
+
+def resolve_fingerprint(workspace: Workspace, text: str) -> str:
+    """A whole fingerprint, or a prefix of one in force today (the digest's 8-digit short id
+    works); an ambiguous or unknown prefix is a usage error."""
+    import re
+
+    text = text.strip()
+    if re.fullmatch(r"v1-[0-9a-f]{20}", text):
+        return text
+    prefix = text if text.startswith("v1-") else f"v1-{text}"
+    if not re.fullmatch(r"v1-[0-9a-f]{4,20}", prefix):
+        raise UsageError(f"{text!r} is not a fingerprint (v1- and 20 hex digits, or a prefix)")
+    found = sorted({a.fingerprint for a in _alerts_today(workspace)[0]})
+    matching = [fp for fp in found if fp.startswith(prefix)]
+    if len(matching) != 1:
+        why = "matches no alert in force" if not matching else "is ambiguous"
+        raise UsageError(
+            f"fingerprint {text!r} {why}",
+            hint="See the fingerprints with: orbit alerts --format json",
+        )
+    return matching[0]
+
+
+@dataclass(frozen=True)
+class SilenceRow:
+    silence: Silence
+    status: str  # active | expired | ack (an acknowledgement in force)
+    suppresses: tuple[Alert, ...]  # the alerts in force today it matches (none once expired)
+
+
+@dataclass(frozen=True)
+class SilenceList:
+    rows: list[SilenceRow]  # in file order
+    today: dt.date
+    by_id: dict[str, Event]
+
+
+def list_silences(workspace: Workspace, only_active: bool = False) -> SilenceList:
+    """Every silence with its status and what it suppresses among the alerts in force today."""
+    current = load_silences(workspace)
+    today = today_of(workspace)
+    in_force, by_id = _alerts_today(workspace) if current.silences else ([], {})
+    rows = []
+    for silence in current.silences:
+        active = silence.active(today)
+        if only_active and not active:
+            continue
+        status = ("ack" if silence.is_ack else "active") if active else "expired"
+        caught = tuple(a for a in in_force if active and silence.matcher.matches(a))
+        rows.append(SilenceRow(silence, status, caught))
+    return SilenceList(rows, today, by_id)
+
+
+def silence_marks(workspace: Workspace, alerts: list[Alert]) -> dict[str, Silence]:
+    """fingerprint -> the silence or acknowledgement active today that matches it."""
+    from orbitwatch.silences import silenced_by
+
+    silences = load_silences(workspace).silences
+    today = today_of(workspace)
+    marks = {}
+    for alert in alerts:
+        found = silenced_by(alert, silences, today)
+        if found is not None:
+            marks[alert.fingerprint] = found
+    return marks
+
+
+@dataclass(frozen=True)
+class SuppressedAlert:
+    fingerprint: str
+    alert: Alert | None  # None when the alert is no longer in force
+    cause: str  # silenced | inhibited
+    silence_id: str  # the silence that caught it ('' when inhibited)
+    reason: str  # that silence's reason, when it is still in silences.toml
+    inhibited_by: str  # the fingerprint of the alert that inhibited it ('' when silenced)
+    first_suppressed: str  # ISO time of the run that recorded it
+
+
+@dataclass(frozen=True)
+class SuppressedList:
+    state_path: Path
+    rows: list[SuppressedAlert]  # newest alert first, then fingerprint
+    by_id: dict[str, Event]
+
+
+def suppressed_alerts(workspace: Workspace, state_option: str | None) -> SuppressedList:
+    """The alerts the digest recorded as suppressed in its state file (--state, else
+    ORBIT_STATE, else the user's default state file), with what caught them."""
+    from orbitwatch.app.digest import state_path
+    from orbitwatch.state import load_state
+
+    path = state_path(workspace, state_option if state_option is not None else "")
+    assert path is not None  # an option of '' always names a file
+    state = load_state(path)
+    in_force, by_id = _alerts_today(workspace) if state.suppressed else ([], {})
+    alert_of = {a.fingerprint: a for a in in_force}
+    silences = load_silences(workspace, note=False) if state.suppressed else None
+    rows = []
+    for fingerprint, record in state.suppressed.items():
+        silence_id = record.get("silence", "")
+        found = silences.get(silence_id) if silences is not None and silence_id else None
+        rows.append(
+            SuppressedAlert(
+                fingerprint,
+                alert_of.get(fingerprint),
+                record["cause"],
+                silence_id,
+                found.reason if found is not None else "",
+                record.get("inhibited_by", ""),
+                record["first_suppressed"],
+            )
+        )
+    rows.sort(key=lambda r: (-(r.alert.date.toordinal() if r.alert else 0), r.fingerprint))
+    return SuppressedList(path, rows, by_id)
