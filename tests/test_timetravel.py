@@ -289,13 +289,15 @@ def known_commit(root: Path, day: dt.date) -> str:
     raise AssertionError(day)
 
 
-def test_replay_is_what_a_daily_cron_digest_delivered(repo: Path, tmp_path: Path) -> None:
+def cron_deliveries(repo: Path, tmp_path: Path, last: dt.date) -> dict[str, list[str]]:
+    """A real daily `orbit digest --state FILE` from 2 May to `last`, each day reading the
+    branch as it stood that day (a clone checked out at the day's last commit)."""
     cron = tmp_path / "cron"
     subprocess.run(["git", "clone", "-q", str(repo), str(cron)], check=True)
     state = tmp_path / "state.json"
     delivered: dict[str, list[str]] = {}
     day = dt.date(2022, 5, 2)
-    while day <= dt.date(2022, 5, 22):
+    while day <= last:
         commit_hash = known_commit(repo, day)
         subprocess.run(["git", "checkout", "-q", commit_hash], cwd=cron, check=True)
         result = run(
@@ -314,13 +316,47 @@ def test_replay_is_what_a_daily_cron_digest_delivered(repo: Path, tmp_path: Path
                 a["fingerprint"] for a in json.loads(result.stdout)["alerts"]
             ]
         day += dt.timedelta(days=1)
-    replayed = run("alerts", "--replay", "2022-05-02..2022-05-22", "--format", "json", root=repo)
+    return delivered
+
+
+def replayed_deliveries(repo: Path, period: str) -> dict[str, list[str]]:
+    replayed = run("alerts", "--replay", period, "--format", "json", root=repo)
     assert replayed.exit_code == 0, replayed.stderr
     deliveries = json.loads(replayed.stdout)["deliveries"]
-    assert {d["day"]: [a["fingerprint"] for a in d["alerts"]] for d in deliveries} == delivered
+    return {d["day"]: [a["fingerprint"] for a in d["alerts"]] for d in deliveries}
+
+
+def test_replay_is_what_a_daily_cron_digest_delivered(repo: Path, tmp_path: Path) -> None:
+    delivered = cron_deliveries(repo, tmp_path, dt.date(2022, 5, 22))
+    assert replayed_deliveries(repo, "2022-05-02..2022-05-22") == delivered
     # commits and the calendar both raise alerts: 13 and 19 May had no commit (upcoming 7d, 1d)
     assert {"2022-05-09", "2022-05-13", "2022-05-19", "2022-05-20"} <= set(delivered)
     assert "2022-05-12" not in delivered  # the rename kept its pinned id: nothing new
+
+
+def test_replay_honours_the_silences_committed_then(repo: Path, tmp_path: Path) -> None:
+    # A silence of every KG alert, committed on 23 May and expiring on 27 May: the KG alerts
+    # of 23-26 May are held back for good, those raised later are delivered again.
+    write_files(
+        repo,
+        {
+            "silences.toml": '[[silence]]\nid = "kg-desk"\nmatcher = "country:KG"\n'
+            'until = 2022-05-27\nreason = "the KG desk has it"\nby = "Ann"\n',
+        },
+    )
+    subprocess.run(["git", "rm", "-q", "--cached", "events/uz-draft.toml"], cwd=repo)
+    (repo / "events/uz-draft.toml").unlink()
+    subprocess.run(["git", "checkout", "-q", "--", "events/kg-trade.toml"], cwd=repo, check=True)
+    commit(repo, "2022-05-23", "Ann", "Silence KG")
+    write_files(repo, {"events/kg-more.toml": event("2022-05-24", "KG more aid", "KG", '"aid"')})
+    commit(repo, "2022-05-24", "Bob", "KG more aid, silenced")
+    write_files(repo, {"events/kg-late.toml": event("2022-05-28", "KG late aid", "KG", '"aid"')})
+    commit(repo, "2022-05-28", "Bob", "KG late aid, after the silence")
+    delivered = cron_deliveries(repo, tmp_path, dt.date(2022, 5, 30))
+    replayed = replayed_deliveries(repo, "2022-05-02..2022-05-30")
+    assert replayed == delivered
+    assert "2022-05-24" not in delivered  # KG more aid: silenced
+    assert "2022-05-28" in delivered  # KG late aid: the silence has expired
 
 
 def test_replay_lists_only_the_days_asked_for(repo: Path) -> None:

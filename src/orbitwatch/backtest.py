@@ -18,6 +18,7 @@ from orbitwatch.load import Timeline
 from orbitwatch.model import Event
 from orbitwatch.query import Query
 from orbitwatch.signals import Alert, alerts, filter_alerts, readings
+from orbitwatch.silences import Silence, suppress
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,21 +109,26 @@ class Delivery:
 
 
 def deliveries(
-    steps: Iterable[tuple[dt.date, Commit, Timeline]], query: Query, since: dt.date
+    steps: Iterable[tuple[dt.date, Commit, Timeline, Sequence[Silence]]],
+    query: Query,
+    since: dt.date,
 ) -> Iterator[Delivery]:
-    """Replay a daily `orbit digest --state FILE` over the steps (day, commit, timeline then):
-    each day sends the alerts in force that no earlier day sent. Days before `since` send
-    silently (their alerts count as sent) and are not yielded."""
-    sent: set[str] = set()
-    for day, commit, timeline in steps:
+    """Replay a daily `orbit digest` with a state file over the steps (day, commit, timeline
+    and silences then): each day sends the alerts in force that no earlier day sent or held
+    back; silenced and inhibited alerts are held back (recorded, never sent later), as the
+    digest does. Days before `since` send silently (their alerts count as sent) and are not
+    yielded."""
+    seen: set[str] = set()
+    for day, commit, timeline, silences in steps:
         settings = timeline.settings
         reading_of = readings(timeline.events, settings, day)
         by_id = {e.id: e for e in timeline.events}
         in_force = alerts(timeline.events, reading_of, settings, day)
         new: dict[str, Alert] = {}
         for alert in filter_alerts(in_force, query, by_id, reading_of, day):
-            if alert.fingerprint not in sent:
+            if alert.fingerprint not in seen:
                 new.setdefault(alert.fingerprint, alert)
-        sent.update(new)
-        if new and day >= since:
-            yield Delivery(day, commit, tuple(order_alerts(list(new.values()), settings)), by_id)
+        seen.update(new)
+        sent, _ = suppress(list(new.values()), silences, settings, day)
+        if sent and day >= since:
+            yield Delivery(day, commit, tuple(order_alerts(sent, settings)), by_id)

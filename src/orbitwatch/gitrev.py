@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from orbitwatch.errors import OrbitError
-from orbitwatch.walk import EVENTS_DIR, SETTINGS_FILE, is_event_path
+from orbitwatch.walk import EVENTS_DIR, SETTINGS_FILE, SILENCES_FILE, is_event_path
 
 
 def _git_timeout() -> float:
@@ -128,6 +128,7 @@ class RevisionListing:
     commit: str
     settings: str | None  # the blob of orbit.toml, None if absent
     events: list[tuple[str, str]]  # (path relative to the timeline root, blob hash), path order
+    silences: str | None = None  # the blob of silences.toml, None if absent
 
 
 def repository_prefix(root: Path) -> str:
@@ -148,10 +149,12 @@ def list_revision(root: Path, commit: str) -> RevisionListing:
             commit,
             "--",
             f"{prefix}{SETTINGS_FILE}",
+            f"{prefix}{SILENCES_FILE}",
             f"{prefix}{EVENTS_DIR}",
         ],
     )
     settings: str | None = None
+    silences: str | None = None
     events: list[tuple[str, str]] = []
     for entry in listing.split(b"\x00"):
         if not entry:
@@ -163,9 +166,11 @@ def list_revision(root: Path, commit: str) -> RevisionListing:
             continue
         if rel == SETTINGS_FILE:
             settings = blob
+        elif rel == SILENCES_FILE:
+            silences = blob
         elif is_event_path(rel):
             events.append((rel, blob))
-    return RevisionListing(commit, settings, events)
+    return RevisionListing(commit, settings, events, silences)
 
 
 def cat_blobs(root: Path, hashes: list[str]) -> list[bytes]:

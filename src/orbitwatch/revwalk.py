@@ -1,10 +1,13 @@
 """The timeline at one commit after another, for a replay: each commit is listed with one
 ls-tree, only the files whose content changed since the commit before are read (one cat-file
 --batch) and parsed; the rest are reused. A change to orbit.toml parses everything again.
+The silences committed beside the events (silences.toml) are read too: a replayed digest
+honours the silences of its day.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
 from orbitwatch.check import check_duplicates
@@ -13,8 +16,9 @@ from orbitwatch.gitrev import cat_blobs, list_revision
 from orbitwatch.load import Timeline, parse_event_file
 from orbitwatch.model import Event, sort_events
 from orbitwatch.settings import Settings, parse_settings
+from orbitwatch.silences import Silence, parse_silences
 from orbitwatch.tomlpos import read_toml
-from orbitwatch.walk import SETTINGS_FILE
+from orbitwatch.walk import SETTINGS_FILE, SILENCES_FILE
 
 Parsed = tuple["Event | None", list[Problem]]
 
@@ -29,6 +33,8 @@ class RevisionWalk:
         self._settings_problems: list[Problem] = []
         self._parsed: dict[tuple[str, str], Parsed] = {}  # (path, blob) -> parse result
         self._started = False
+        self._silences_blob: str | None = None
+        self.silences: tuple[Silence, ...] = ()  # the valid silences at the last commit loaded
 
     def load(self, commit: str, label: str) -> Timeline:
         """The timeline at a commit; problems located at `label:path`; `parsed` counts the
@@ -41,7 +47,14 @@ class RevisionWalk:
         wanted = [blob for _, blob in todo]
         if fresh_settings and listing.settings is not None:
             wanted.append(listing.settings)
+        new_silences = listing.silences != self._silences_blob
+        if new_silences and listing.silences is not None:
+            wanted.append(listing.silences)
         contents = cat_blobs(self.root, wanted)
+        if new_silences:
+            self._silences_blob = listing.silences
+            data = contents.pop() if listing.silences is not None else None
+            self.silences = self._read_silences(data)
         if fresh_settings:
             self._read_settings(listing.settings, contents[-1] if listing.settings else None)
             self._started = True
@@ -54,6 +67,15 @@ class RevisionWalk:
         kept = {item: self._parsed.get(item) or parsed[item] for item in listing.events}
         self._parsed = kept
         return self._timeline(kept, label, len(todo))
+
+    def _read_silences(self, data: bytes | None) -> tuple[Silence, ...]:
+        """The valid silences of a committed silences.toml (its problems are `orbit check`'s
+        business; an invalid silence silences nothing, as in the digest)."""
+        if data is None:
+            return ()
+        text = data.decode("utf-8", "replace")
+        found, _ = parse_silences(SILENCES_FILE, text, dt.date.min)
+        return found.silences
 
     def _read_settings(self, blob: str | None, data: bytes | None) -> None:
         self._settings_blob = blob

@@ -19,8 +19,8 @@ from orbitwatch.errors import OrbitError, Problem, UsageError, did_you_mean
 from orbitwatch.settings import Settings
 from orbitwatch.signals import Alert
 from orbitwatch.tomlpos import bad_character, find_key_line
+from orbitwatch.walk import SILENCES_FILE as SILENCES_FILE
 
-SILENCES_FILE = "silences.toml"
 TABLE = "silence"
 SILENCE_KEYS = ("id", "matcher", "until", "reason", "by", "created")
 ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")

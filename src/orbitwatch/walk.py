@@ -13,6 +13,7 @@ from orbitwatch.errors import Problem
 from orbitwatch.tomlpos import file_kind
 
 SETTINGS_FILE = "orbit.toml"
+SILENCES_FILE = "silences.toml"  # versioned beside orbit.toml (silences.py reads it)
 EVENTS_DIR = "events"
 EVENT_SUFFIX = ".toml"
 # Names starting with these are skipped, files and folders alike: hidden files and folders,

@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from orbitwatch.load import Timeline
     from orbitwatch.model import Event
     from orbitwatch.query import Query
+    from orbitwatch.silences import Silence
 
 
 @dataclass(frozen=True)
@@ -78,7 +79,8 @@ def replay(workspace: Workspace, query: Query, period: str, today: dt.date) -> R
 
 
 class _Steps:
-    """(day, commit, timeline) for each cron day, each commit loaded once, incrementally."""
+    """(day, commit, timeline, silences) for each cron day, each commit loaded once,
+    incrementally."""
 
     def __init__(self, workspace: Workspace, days: list[tuple[dt.date, Commit]]) -> None:
         self.workspace = workspace
@@ -87,7 +89,7 @@ class _Steps:
         self.commits = 0
         self.parsed = 0
 
-    def __iter__(self) -> Iterator[tuple[dt.date, Commit, Timeline]]:
+    def __iter__(self) -> Iterator[tuple[dt.date, Commit, Timeline, tuple[Silence, ...]]]:
         from orbitwatch.revwalk import RevisionWalk
 
         walk = RevisionWalk(self.workspace.root())
@@ -98,4 +100,4 @@ class _Steps:
                 loaded = commit.hash
                 self.commits += 1
                 self.parsed += self.last.parsed
-            yield day, commit, self.last
+            yield day, commit, self.last, walk.silences
