@@ -13,6 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, rule
 
+from orbitwatch.chars import INVISIBLE, SELECTORS
 from orbitwatch.model import Event, PartialDate, Source
 from orbitwatch.render import RenderInput, builtin
 from orbitwatch.render.data import events_plain
@@ -125,8 +126,14 @@ def unescape_text(value: str) -> str:
     return re.sub(r"\\(.)", lambda m: "\n" if m.group(1) in "nN" else m.group(1), value)
 
 
+# the invisible characters are escaped like Cf (chars.py): not round-tripped by design
+DRAWN = st.characters(blacklist_categories=("Cs", "Cc", "Cf")).filter(
+    lambda ch: not re.match(f"[{INVISIBLE}{SELECTORS}]", ch)
+)
+
+
 @settings(max_examples=300, deadline=None)
-@given(st.text(alphabet=st.characters(blacklist_categories=("Cs", "Cc", "Cf")), max_size=300))
+@given(st.text(alphabet=DRAWN, max_size=300))
 def test_icalendar_escaping_and_folding_round_trip(value: str) -> None:
     line = "DESCRIPTION:" + escape_text(value)
     folded = fold(line)

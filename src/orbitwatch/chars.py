@@ -16,13 +16,26 @@ BIDI = "\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069"
 FORMAT = "\u200b-\u200d\u2028\u2029\u2060-\u2065\u206a-\u206f\ufeff\ufff9-\ufffb"
 # Lone surrogates (only a broken decoder or surrogateescape produces them).
 SURROGATES = "\ud800-\udfff"
+# The rest of Unicode's Default_Ignorable_Code_Point (DerivedCoreProperties.txt): drawn as
+# nothing, so they hide or smuggle text. Soft hyphen, combining grapheme joiner, Hangul fillers,
+# Khmer inherent vowels, the Mongolian vowel separator, the reserved FFF0-FFF8, shorthand
+# format controls, musical formatting, and the tag block E0000-E0FFF (tag characters and the
+# variation selectors supplement).
+INVISIBLE = (
+    "\u00ad\u034f\u115f\u1160\u17b4\u17b5\u180e\u3164\uffa0\ufff0-\ufff8"
+    "\U0001bca0-\U0001bca3\U0001d173-\U0001d17a\U000e0000-\U000e0fff"
+)
+# Variation selectors (and the Mongolian free ones) that emoji and scripts need: legal input,
+# escaped on output like the zero-width joiners in FORMAT, since they too are drawn as nothing.
+SELECTORS = "\u180b-\u180d\u180f\ufe00-\ufe0f"
 
 # Refused in event text: C0 (tab always allowed, newline where the field is multi-line), DEL,
-# C1, bidi controls and lone surrogates. Zero-width joiners and the like stay legal input
-# (emoji and several scripts need them); the renderers make them visible instead.
-REFUSED_SINGLE_LINE = f"[\n{C0}{DEL_C1}{BIDI}{SURROGATES}]"
-REFUSED_MULTILINE = f"[{C0}{DEL_C1}{BIDI}{SURROGATES}]"
-# Escaped on output: every control, bidi and format character (surrogates separately).
-ESCAPED = f"[{C0}{DEL_C1}{BIDI}{FORMAT}]"
+# C1, bidi controls, the invisible characters and lone surrogates. Zero-width joiners and
+# variation selectors stay legal input (emoji and several scripts need them); the renderers
+# make them visible instead.
+REFUSED_SINGLE_LINE = f"[\n{C0}{DEL_C1}{BIDI}{INVISIBLE}{SURROGATES}]"
+REFUSED_MULTILINE = f"[{C0}{DEL_C1}{BIDI}{INVISIBLE}{SURROGATES}]"
+# Escaped on output: every control, bidi, format and invisible character (surrogates apart).
+ESCAPED = f"[{C0}{DEL_C1}{BIDI}{FORMAT}{INVISIBLE}{SELECTORS}]"
 # Written as \u escapes in JSON, which escapes C0 itself: the rest, surrogates included.
-JSON_ESCAPED = f"[{DEL_C1}{BIDI}{FORMAT}{SURROGATES}]"
+JSON_ESCAPED = f"[{DEL_C1}{BIDI}{FORMAT}{INVISIBLE}{SELECTORS}{SURROGATES}]"

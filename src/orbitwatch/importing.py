@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from orbitwatch import strictjson
 from orbitwatch.dates import DateError, parse_partial
 from orbitwatch.model import Event, PartialDate
 from orbitwatch.schema import IMPORT_COLUMNS
@@ -64,10 +65,10 @@ def read_rows(data: str, fmt: str) -> list[Row]:
         rows = []
         for index, line in enumerate(data.splitlines(), start=1):
             if line.strip():
-                value = json.loads(line)
+                value = strictjson.loads(line)
                 rows.append(Row(index, value if isinstance(value, dict) else {"_": value}))
         return rows
-    document_value = json.loads(data)
+    document_value = strictjson.loads(data)
     items = document_value.get("events", []) if isinstance(document_value, dict) else document_value
     if not isinstance(items, list):
         raise ValueError('expected a list of events or {"events": [...]}')
@@ -95,8 +96,14 @@ def row_fields(
     row: Row, mapping: Mapping[str, str], today: dt.date
 ) -> tuple[dict[str, object], list[ImportProblem]]:
     """One import row as event fields (before validation), or its problems."""
-    problems: list[ImportProblem] = []
+    problems = [
+        ImportProblem(row.number, str(column), f"{token} is not a number JSON allows")
+        for column, value in row.values.items()
+        for token in strictjson.non_finite(value)
+    ]
     gathered = _gather(row, mapping, problems)
+    if problems:
+        return {}, problems
     fields: dict[str, object] = {}
 
     def first(name: str) -> object:
@@ -123,6 +130,8 @@ def row_fields(
         except ValueError:
             problems.append(ImportProblem(row.number, "warn", f"not a list of days: {warn!r}"))
     fields["sources"] = _sources(gathered, first)
+    if fields["sources"] is None:
+        problems.append(ImportProblem(row.number, "sources", SOURCES_SHAPE))
     acts = _acts(row.number, first, problems)
     if acts:
         fields["acts"] = acts
@@ -281,7 +290,11 @@ def _parties(value: object) -> object:
     return items[0].strip() if len(items) == 1 else [item.strip() for item in items]
 
 
-def _sources(gathered: Mapping[str, list[object]], first: object) -> list[dict[str, object]]:
+SOURCES_SHAPE = 'expected a list of tables ([{"title": ..., "url": ...}])'
+
+
+def _sources(gathered: Mapping[str, list[object]], first: object) -> list[dict[str, object]] | None:
+    """The row's sources; None when a sources value is not a list of tables."""
     from orbitwatch.write import toml_date
 
     def as_list(value: object) -> object:
@@ -293,9 +306,11 @@ def _sources(gathered: Mapping[str, list[object]], first: object) -> list[dict[s
                 return value
         return value
 
-    given = [v for v in map(as_list, gathered.get("sources", [])) if isinstance(v, list)]
+    given = [v for v in map(as_list, gathered.get("sources", [])) if v not in (None, "")]
     if given:
         given_sources: list[dict[str, object]] = []
+        if not isinstance(given[0], list) or not all(isinstance(i, dict) for i in given[0]):
+            return None
         for item in given[0]:
             if isinstance(item, dict):
                 kept = {k: v for k, v in item.items() if v not in (None, "")}

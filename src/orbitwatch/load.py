@@ -285,7 +285,7 @@ def _load_indexed(
     db = index
     base = os.path.abspath(root)
     files, odd = event_files(os.path.join(base, EVENTS_DIR), base)
-    cut = len(base) + 1
+    cut = len(base.rstrip(os.sep)) + 1  # a root of '/' keeps the 'e' of /events
     rels = [f[cut:].replace(os.sep, "/") for f in files]
     gc_was_enabled = gc.isenabled()
     gc.disable()  # bulk work makes many objects; the collector would only slow it down

@@ -14,7 +14,7 @@ from pathlib import Path
 from types import TracebackType
 
 from orbitwatch.errors import ExitStatus, OrbitError
-from orbitwatch.fsio import atomic_write
+from orbitwatch.fsio import Place, atomic_write
 
 FORMAT = "orbitwatch-digest-state"
 VERSION = 1
@@ -72,7 +72,11 @@ def unusable(path: Path, why: str) -> StateUnusable:
 
 def load_state(path: Path, fresh_start: bool = False) -> DigestState:
     """The state in FILE; an empty state only when neither FILE nor FILE.prev exists (or, with
-    fresh_start, for a baseline run, which records everything and so cannot flood)."""
+    fresh_start, for a baseline run, which records everything and so cannot flood).
+
+    Exactly the schema is accepted (see SCHEMA_KEYS): an integer version, strings where
+    strings belong, no NaN or Infinity, no lone surrogate, no key this orbit does not know (a
+    rewrite would drop it silently); anything else is StateUnusable (78), the file untouched."""
     try:
         data = path.read_bytes()
     except FileNotFoundError:
@@ -81,36 +85,93 @@ def load_state(path: Path, fresh_start: bool = False) -> DigestState:
         return DigestState()
     except OSError as exc:
         raise unusable(path, exc.strerror or str(exc)) from None
-    try:
-        document = json.loads(data.decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise unusable(path, f"not valid JSON ({exc})") from None
-    if not isinstance(document, dict) or document.get("format") != FORMAT:
-        raise unusable(path, "not an orbitwatch digest state")
-    if document.get("version") != VERSION:
-        raise unusable(
-            path, f"format version {document.get('version')!r}, this orbit reads version {VERSION}"
-        )
+    document = _parse(path, data)
     sent = document.get("sent")
-    pending = document.get("pending")
     if not isinstance(sent, dict) or not all(
-        isinstance(k, str) and isinstance(v, dict) and isinstance(v.get("first_sent"), str)
-        for k, v in sent.items()
+        isinstance(v, dict) and set(v) == {"first_sent"} and isinstance(v["first_sent"], str)
+        for v in sent.values()
     ):
         raise unusable(path, "its 'sent' table is malformed")
-    if pending is not None and not (
-        isinstance(pending, dict)
-        and isinstance(pending.get("digest"), str)
-        and isinstance(pending.get("fingerprints"), list)
-    ):
-        raise unusable(path, "its 'pending' entry is malformed")
     last_run = document.get("last_run")
+    if last_run is not None and not isinstance(last_run, str):
+        raise unusable(path, "its 'last_run' is not a time")
     return DigestState(
         {k: v["first_sent"] for k, v in sent.items()},
-        pending,
-        last_run if isinstance(last_run, str) else None,
+        _pending(path, document.get("pending")),
+        last_run,
         _suppressed(path, document.get("suppressed", {})),
     )
+
+
+# The keys of the file and of its entries; 'suppressed' is optional (added by silences).
+SCHEMA_KEYS = {"format", "version", "last_run", "pending", "sent", "suppressed"}
+PENDING_KEYS = {"digest", "fingerprints", "started"}
+SUPPRESSED_KEYS = {"first_suppressed", "cause", "silence", "inhibited_by"}
+
+
+def _no_constant(token: str) -> object:
+    raise ValueError(f"{token} is not JSON")
+
+
+def _finite(text: str) -> float:
+    value = float(text)
+    if value in (float("inf"), float("-inf")):
+        raise ValueError(f"{text} is out of range")
+    return value
+
+
+def _parse(path: Path, data: bytes) -> dict[str, object]:
+    """The document, strictly: valid UTF-8 JSON within Python's limits, the known format."""
+    try:
+        document = json.loads(
+            data.decode("utf-8"), parse_constant=_no_constant, parse_float=_finite
+        )
+    except (UnicodeDecodeError, ValueError) as exc:  # JSONDecodeError, digits beyond the limit
+        raise unusable(path, f"not valid JSON ({exc})") from None
+    except RecursionError:
+        raise unusable(path, "not valid JSON (nested too deeply)") from None
+    if not isinstance(document, dict) or document.get("format") != FORMAT:
+        raise unusable(path, "not an orbitwatch digest state")
+    version = document.get("version")
+    if type(version) is not int or version != VERSION:
+        shown = repr(version) if not isinstance(version, int) or version < 10**6 else "(huge)"
+        raise unusable(path, f"format version {shown}, this orbit reads version {VERSION}")
+    unknown = sorted(set(document) - SCHEMA_KEYS)
+    if unknown:
+        raise unusable(path, f"unknown key {unknown[0]!r} (a rewrite would lose it)")
+    surrogate = _lone_surrogate(document)
+    if surrogate:
+        raise unusable(path, f"it holds a lone surrogate in {surrogate}")
+    return document
+
+
+def _lone_surrogate(value: object, where: str = "the file") -> str:
+    """Where a string (key or value) holds a lone surrogate, which no UTF-8 file can hold."""
+    if isinstance(value, str):
+        return "" if not any("\ud800" <= ch <= "\udfff" for ch in value) else where
+    if isinstance(value, dict):
+        for key, item in value.items():
+            found = _lone_surrogate(key, f"a key of {where}") or _lone_surrogate(item, where)
+            if found:
+                return found
+    if isinstance(value, list):
+        return next((f for f in (_lone_surrogate(v, where) for v in value) if f), "")
+    return ""
+
+
+def _pending(path: Path, pending: object) -> dict[str, object] | None:
+    if pending is None:
+        return None
+    if not (
+        isinstance(pending, dict)
+        and set(pending) <= PENDING_KEYS
+        and isinstance(pending.get("digest"), str)
+        and isinstance(pending.get("fingerprints"), list)
+        and all(isinstance(f, str) for f in pending["fingerprints"])
+        and isinstance(pending.get("started", ""), str)
+    ):
+        raise unusable(path, "its 'pending' entry is malformed")
+    return pending
 
 
 SUPPRESSION_CAUSES = ("silenced", "inhibited")
@@ -119,20 +180,19 @@ SUPPRESSION_CAUSES = ("silenced", "inhibited")
 def _suppressed(path: Path, table: object) -> dict[str, dict[str, str]]:
     """The optional 'suppressed' table (absent in files written before silences existed)."""
     if not isinstance(table, dict) or not all(
-        isinstance(k, str)
-        and isinstance(v, dict)
+        isinstance(v, dict)
+        and set(v) <= SUPPRESSED_KEYS
         and isinstance(v.get("first_suppressed"), str)
         and v.get("cause") in SUPPRESSION_CAUSES
         and all(isinstance(x, str) for x in v.values())
-        for k, v in table.items()
+        for v in table.values()
     ):
         raise unusable(path, "its 'suppressed' table is malformed")
     return {k: dict(v) for k, v in table.items()}
 
 
 def save_state(path: Path, state: DigestState) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    atomic_write(path, state.to_bytes(), mode=0o600, keep_previous=True)
+    atomic_write(path, state.to_bytes(), mode=0o600, keep_previous=True, folder_mode=0o700)
 
 
 class StateLock:
@@ -141,17 +201,26 @@ class StateLock:
     `busy_hint` ends the message when the lock stays held (the caller's way to wait longer)."""
 
     def __init__(self, path: Path, wait: float, busy_hint: str = ""):
+        self.state = path
         self.path = Path(f"{path}.lock")
         self.wait = wait
         self.busy_hint = busy_hint
         self.fd: int | None = None
 
     def __enter__(self) -> StateLock:
-        self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-        try:
-            self.fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
-        except OSError as exc:
-            raise unusable(self.path, exc.strerror or str(exc)) from None
+        # the folder is reached without following a planted link (LinkRefused, exit 2), and
+        # neither the state file nor its lock may be a link: refused before anything is sent
+        with Place(self.state, create=True, mode=0o700) as place:
+            place.refuse_link()
+            try:
+                self.fd = os.open(
+                    self.path.name,
+                    os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC,
+                    0o600,
+                    dir_fd=place.fd,
+                )
+            except OSError as exc:
+                raise unusable(self.path, exc.strerror or str(exc)) from None
         deadline = time.monotonic() + self.wait
         while True:
             try:

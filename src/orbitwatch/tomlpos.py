@@ -11,7 +11,7 @@ import stat
 import types
 from pathlib import Path
 
-from orbitwatch.chars import REFUSED_MULTILINE, REFUSED_SINGLE_LINE
+from orbitwatch.chars import INVISIBLE, REFUSED_MULTILINE, REFUSED_SINGLE_LINE
 from orbitwatch.errors import Problem
 
 MAX_FILE_BYTES = 1024 * 1024
@@ -188,4 +188,8 @@ def bad_character(text: str, allow_newlines: bool) -> str:
     found = (_REFUSED_MULTILINE if allow_newlines else _REFUSED_ANYWHERE).search(text)
     if found is None:
         return ""
-    return f"a control character U+{ord(found.group(0)):04X}; remove it"
+    kind = "an invisible" if _INVISIBLE.match(found.group(0)) else "a control"
+    return f"{kind} character U+{ord(found.group(0)):04X}; remove it"
+
+
+_INVISIBLE = re.compile(f"[{INVISIBLE}]")

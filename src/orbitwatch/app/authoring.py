@@ -57,7 +57,7 @@ def add_event(
     shown = display_path(path)
     if dry_run:
         return Added(path, shown, text, event, written=False)
-    create_new(path, text.encode("utf-8"))
+    create_new(path, text.encode("utf-8"), within=root)
     if edit is None:
         return Added(path, shown, text, event, written=True)
     edit(path)
@@ -100,6 +100,8 @@ def plan_import_file(
         rows = read_rows(file.read_text(encoding="utf-8-sig"), kind)
     except (UnicodeDecodeError, ValueError, OSError) as exc:
         raise OrbitError(f"{file}: cannot read as {kind}: {exc}") from None
+    except RecursionError:
+        raise OrbitError(f"{file}: cannot read as {kind}: nested too deeply") from None
     root = workspace.root()
     timeline = load_timeline(root)
     plan = plan_import(
@@ -115,7 +117,7 @@ def write_import(outcome: ImportOutcome) -> None:
     if outcome.plan.problems:
         raise UsageError(f"nothing imported: {len(outcome.plan.problems)} problem(s)")
     files = [(f.path, f.text.encode("utf-8")) for f in outcome.plan.files]
-    import_files(outcome.root / "events", files)
+    import_files(outcome.root, files)
 
 
 @dataclass(frozen=True)
@@ -140,22 +142,28 @@ def template(name: str) -> bytes:
 def init_timeline(folder: Path, example: str | None = None, empty: bool = False) -> Initialised:
     """A new timeline folder: orbit.toml, events/ (the example's or empty) and a .gitignore."""
     import importlib.resources
-    import shutil
 
-    from orbitwatch.fsio import create_new
+    from orbitwatch.fsio import Place, create_new
 
     if example and empty:
         raise UsageError("--example and --empty exclude each other")
     check_init_folder(folder)
-    folder.mkdir(parents=True, exist_ok=True)
+    # the folder itself is made without following a link on the way (as the user named it);
+    # every file below it is written through the seam, inside it
+    with Place(folder / "orbit.toml", create=True):
+        pass
     if empty:
-        (folder / "events").mkdir()
-        create_new(folder / "orbit.toml", template("orbit.empty.toml"))
+        with Place(folder / "events" / "orbit.toml", within=folder, create=True):
+            pass
+        create_new(folder / "orbit.toml", template("orbit.empty.toml"), within=folder)
     else:
         example = example or DEFAULT_EXAMPLE
         source = importlib.resources.files("orbitwatch") / "examples" / example
         with importlib.resources.as_file(source) as path:
-            shutil.copytree(path / "events", folder / "events")
-            shutil.copy2(path / "orbit.toml", folder / "orbit.toml")
-    create_new(folder / ".gitignore", template("gitignore.txt"))
+            for file in sorted((path / "events").rglob("*")):
+                if file.is_file():
+                    target = folder / file.relative_to(path)
+                    create_new(target, file.read_bytes(), within=folder)
+            create_new(folder / "orbit.toml", (path / "orbit.toml").read_bytes(), within=folder)
+    create_new(folder / ".gitignore", template("gitignore.txt"), within=folder)
     return Initialised(folder, None if empty else example)

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO
 
 from orbitwatch.app.context import Workspace
-from orbitwatch.errors import OrbitError, UsageError
+from orbitwatch.errors import OrbitError, Problem, UsageError
 
 if TYPE_CHECKING:
     from orbitwatch.digest import Digest
@@ -99,6 +99,7 @@ def _transaction(workspace: Workspace, request: DigestRequest, stream: BinaryIO)
         return _outcome(workspace, request, digest, delivered=delivered)
 
     with StateLock(path, request.wait, BUSY_HINT):
+        workspace.note(leftovers(path))
         previous = load_state(path, fresh_start=request.baseline)
         digest = plan_digest(workspace, request, previous)
         now = dt.datetime.now(dt.timezone.utc)
@@ -125,6 +126,23 @@ def _transaction(workspace: Workspace, request: DigestRequest, stream: BinaryIO)
         fault_point("digest-after-deliver")
         save_state(path, commit_delivery(previous, digest, now))
     return _outcome(workspace, request, digest, delivered=True)
+
+
+def leftovers(path: Path) -> list[Problem]:
+    """Temporary files of a killed run beside the state: removed when their process is gone
+    (under the lock no orbit can be writing them), reported as warnings otherwise."""
+    from orbitwatch.fsio import stale_temporaries
+
+    return [
+        Problem(
+            str(leftover),
+            1,
+            1,
+            f"leftover temporary file of process {pid}, which is still running; not removed",
+            severity="warning",
+        )
+        for leftover, pid in stale_temporaries(path)
+    ]
 
 
 def plan_digest(

@@ -118,7 +118,7 @@ def _save(workspace: Workspace, text: str, silence_id: str) -> Silence:
     silence = checked.get(silence_id)
     if silence is None or any(p.severity == "error" for p in problems):
         raise OrbitError(f"refusing to write {path}: the edit would not read back")
-    atomic_write(path, text.encode("utf-8"), mode=0o644)
+    atomic_write(path, text.encode("utf-8"), mode=0o644, within=workspace.root())
     return silence
 
 

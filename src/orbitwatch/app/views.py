@@ -77,7 +77,8 @@ def render_input(
 
 
 def save(path: Path, chunks: Iterable[str]) -> None:
-    """Write rendered output to a file atomically (a temporary file, then rename)."""
-    from orbitwatch.fsio import atomic_write
+    """Write rendered output to a file: a regular file atomically (a temporary file, then
+    rename), a device or FIFO directly (see fsio.save_output)."""
+    from orbitwatch.fsio import save_output
 
-    atomic_write(path, "".join(chunks).encode("utf-8"))
+    save_output(path, "".join(chunks).encode("utf-8"))

@@ -81,7 +81,7 @@ class OrbitGroup(OrderedGroup):
 
 
 def _os_error(exc: OSError) -> ExitStatus:
-    if exc.errno in (errno.ENOSPC, errno.EIO, errno.EPIPE, errno.EDQUOT, errno.EFBIG):
+    if exc.errno in (errno.ENOSPC, errno.EIO, errno.EPIPE, errno.EDQUOT, errno.EFBIG, errno.EBADF):
         silence_stdout()
         say_error(f"cannot write output: {exc.strerror}")
         return ExitStatus.OUTPUT_FAILED
@@ -185,12 +185,31 @@ def _utf8_streams() -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> None:
-    """The console script: UTF-8 streams, then click in standalone mode (it exits)."""
+    """The console script: usable standard streams, then click; a failed write of stdout
+    (closed, full, a broken pipe) is 74 wherever it happens, help and version included."""
+    from orbitwatch.cli.streams import guard_streams, output_failed
+
+    guard_streams()
     _utf8_streams()
+    try:
+        code = _main(argv)
+        sys.stdout.flush()
+    except OSError as exc:
+        code = output_failed(exc)
+    sys.exit(int(code or 0))
+
+
+def _main(argv: Sequence[str] | None) -> int:
     if argv is None:
         argv = [_utf8_argument(arg) for arg in sys.argv[1:]]
     try:
         code = cli.main(args=argv, prog_name="orbit", standalone_mode=False)
+    except SystemExit:
+        # click's own answer to a broken pipe while it writes (help, version): it wraps
+        # stdout in its PacifyFlushWrapper and exits 1; the pipe failed, so 74
+        if type(sys.stdout).__name__.endswith("PacifyFlushWrapper"):
+            return int(ExitStatus.OUTPUT_FAILED)
+        raise
     except click.exceptions.ClickException as exc:
         # click's own messages repeat what was typed: make control characters visible too
         from orbitwatch.render.text import visible
@@ -203,7 +222,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     except click.exceptions.Abort:
         click.echo("orbit: interrupted", err=True)
         code = ExitStatus.INTERRUPTED
-    sys.exit(int(code or 0))
+    return int(code or 0)
 
 
 def _utf8_argument(arg: str) -> str:

@@ -21,6 +21,13 @@ if TYPE_CHECKING:
 DIGEST_FORMATS = ("text", "md", "json", "email")  # as app.digest.FORMATS, without importing it
 
 
+def _one_line(value: str | None) -> str | None:
+    """A mail header value holds no line break (it would add headers: Bcc, ...)."""
+    if value is not None and any(ch in value for ch in "\r\n\v\f\x1c\x1d\x1e\x85\u2028\u2029"):
+        raise click.BadParameter("an address holds no line break", param_hint="'--mail-to'")
+    return value
+
+
 @command("digest")
 @click.argument("terms", nargs=-1, shell_complete=complete_terms)
 @click.option(
@@ -53,7 +60,12 @@ DIGEST_FORMATS = ("text", "md", "json", "email")  # as app.digest.FORMATS, witho
     default="text",
     show_default=True,
 )
-@click.option("--mail-to", metavar="ADDR", help="The To: address for --format email.")
+@click.option(
+    "--mail-to",
+    metavar="ADDR",
+    callback=lambda ctx, param, value: _one_line(value),
+    help="The To: address for --format email.",
+)
 @click.option("--fail-on", metavar="LEVEL", help="Exit 1 when an alert at LEVEL or above was sent.")
 @click.option(
     "--deliver-cmd",

@@ -20,9 +20,21 @@ STANCE_STYLE = {"away": "bold red", "toward": "bold blue", "neutral": "dim", "no
 STANCE_MARK = {"away": "→ away", "toward": "← toward", "neutral": "· neutral"}
 
 
+class _Console(Console):
+    """rich's console, but a broken pipe is an error like any other failed write (the CLI
+    maps it to exit 74), not rich's own SystemExit(1)."""
+
+    def on_broken_pipe(self) -> None:
+        import errno
+        import os
+
+        self.quiet = True
+        raise BrokenPipeError(errno.EPIPE, os.strerror(errno.EPIPE))
+
+
 def make_console(file: IO[str], color: bool | None, width: int | None = None) -> Console:
     """A console that never interprets data: no markup, emoji or highlighting; NO_COLOR honoured."""
-    return Console(
+    return _Console(
         file=file,
         markup=False,
         emoji=False,

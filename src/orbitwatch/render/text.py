@@ -16,7 +16,9 @@ _CONTROL = re.compile(ESCAPED)
 def _escape(match: re.Match[str]) -> str:
     char = match.group(0)
     code = ord(char)
-    return f"\\x{code:02x}" if code <= 0xFF else f"\\u{code:04x}"
+    if code <= 0xFF:
+        return f"\\x{code:02x}"
+    return f"\\u{code:04x}" if code <= 0xFFFF else f"\\U{code:08x}"
 
 
 def escape_controls(text: str, keep: str = "\n\t\r") -> str:
@@ -30,7 +32,16 @@ def escape_controls(text: str, keep: str = "\n\t\r") -> str:
 
 def json_safe(document: str) -> str:
     """JSON text with C1, DEL and bidi/format characters written as \\u escapes (same values)."""
-    return _JSON_UNSAFE.sub(lambda m: f"\\u{ord(m.group(0)):04x}", document)
+    return _JSON_UNSAFE.sub(_json_escape, document)
+
+
+def _json_escape(match: re.Match[str]) -> str:
+    """A \\u escape; past the BMP, a surrogate pair, as JSON writes such characters."""
+    code = ord(match.group(0))
+    if code <= 0xFFFF:
+        return f"\\u{code:04x}"
+    code -= 0x10000
+    return f"\\u{0xD800 + (code >> 10):04x}\\u{0xDC00 + (code & 0x3FF):04x}"
 
 
 _JSON_UNSAFE = re.compile(JSON_ESCAPED)
