@@ -124,3 +124,33 @@ def select(timeline: Timeline, query: Query, on: dt.date) -> tuple[list[Event], 
         return [e for e in timeline.events if predicate(e, reading_of.get(e.id))], reading_of
     chosen = [e for e in timeline.events if predicate(e, None)]
     return chosen, readings(chosen, timeline.settings, on)
+
+
+@dataclass(frozen=True)
+class CountryScope:
+    """How a signals view reads its query: `country:` terms choose the countries shown (scored
+    from every event, so a country's score never depends on the filter); the other terms, when
+    any, restrict the events scored, and the view says so (`events_query`)."""
+
+    chosen: tuple[tuple[frozenset[str], bool], ...]  # (codes, negated) per country term
+    events_query: Query  # the query without its country terms
+
+    def wants(self, country: str) -> bool:
+        return all((country in codes) != negated for codes, negated in self.chosen)
+
+    @property
+    def partial(self) -> bool:
+        """True when scores come from the matching events only."""
+        return bool(self.events_query.terms)
+
+
+def country_scope(query: Query) -> CountryScope:
+    from orbitwatch.query import Query, resolve_country
+
+    chosen = tuple(
+        (frozenset(resolve_country(v, str(t)) for v in t.values), t.negated)
+        for t in query.terms
+        if t.field == "country"
+    )
+    rest = Query(tuple(t for t in query.terms if t.field != "country"))
+    return CountryScope(chosen, rest)

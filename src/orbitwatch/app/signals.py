@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from orbitwatch.app.context import Workspace, select
+from orbitwatch.app.context import Workspace, country_scope, select
 from orbitwatch.errors import UsageError
 
 if TYPE_CHECKING:
@@ -30,6 +30,7 @@ class Explanation:
     level: str  # the level that score reaches ('' below every level)
     parts: list[Contribution]
     settings: Settings
+    events_query: str = ""  # scores from the events matching this query only ('' = every event)
 
 
 def explain(workspace: Workspace, query: Query, on: dt.date, country_text: str) -> Explanation:
@@ -38,32 +39,39 @@ def explain(workspace: Workspace, query: Query, on: dt.date, country_text: str) 
     from orbitwatch.signals import contributions
 
     timeline = workspace.load()
-    events, reading_of = select(timeline, query, on)
+    scope = country_scope(query)
+    events, reading_of = select(timeline, scope.events_query, on)
     settings = timeline.settings
     country = resolve_country(country_text)
     if country == settings.pole:
         raise UsageError(f"{country} is the pole; the pole itself is never scored")
     parts = contributions(events, reading_of, settings, country, on)
     score = sum(p.value for p in parts)
-    return Explanation(country, on, score, settings.level_of(score), parts, settings)
+    level = settings.level_of(score)
+    return Explanation(country, on, score, level, parts, settings, str(scope.events_query))
 
 
 @dataclass(frozen=True)
 class MonthlyArrows:
     arrows: list[Arrow]
+    events_query: str = ""  # scores from the events matching this query only ('' = every event)
 
 
 def monthly(
     workspace: Workspace, query: Query, on: dt.date, countries: Sequence[str]
 ) -> MonthlyArrows:
-    """Monthly arrows per country (only the given countries, when any are given)."""
+    """Monthly arrows per country: the countries the query's country terms (and `countries`)
+    choose, scored from every event unless other terms restrict them."""
     from orbitwatch.query import resolve_country
-    from orbitwatch.signals import monthly_arrows
+    from orbitwatch.signals import monthly_arrows, watched_countries
 
     timeline = workspace.load()
-    events, reading_of = select(timeline, query, on)
-    wanted = [resolve_country(c) for c in countries] or None
-    return MonthlyArrows(monthly_arrows(events, reading_of, timeline.settings, on, wanted))
+    scope = country_scope(query)
+    events, reading_of = select(timeline, scope.events_query, on)
+    wanted = [resolve_country(c) for c in countries] or watched_countries(events, timeline.settings)
+    chosen = [c for c in wanted if scope.wants(c)]
+    arrows = monthly_arrows(events, reading_of, timeline.settings, on, chosen) if chosen else []
+    return MonthlyArrows(arrows, str(scope.events_query))
 
 
 @dataclass(frozen=True)
@@ -73,22 +81,27 @@ class Scores:
     settings: Settings
     stale_since: dt.date | None  # the latest event's day, when every score has decayed
     coverage: Coverage  # how many scored events gave no watched country a reading
+    events_query: str = ""  # scores from the events matching this query only ('' = every event)
 
 
 def scores(workspace: Workspace, query: Query, on: dt.date, as_of_given: bool) -> Scores:
-    """Each country's drift score on a day; notes when the timeline is too old to score today."""
+    """Each country's drift score on a day; notes when the timeline is too old to score today.
+
+    Country terms choose the rows (scored from every event); other terms restrict the events."""
     from orbitwatch.signals import country_signals, coverage
 
     timeline = workspace.load()
-    events, reading_of = select(timeline, query, on)
+    scope = country_scope(query)
+    events, reading_of = select(timeline, scope.events_query, on)
     settings = timeline.settings
-    rows = country_signals(events, reading_of, settings, on)
+    rows = [r for r in country_signals(events, reading_of, settings, on) if scope.wants(r.country)]
     return Scores(
         rows,
         on,
         settings,
         None if as_of_given else stale_since(events, settings, on),
         coverage(events, reading_of, settings, on),
+        str(scope.events_query),
     )
 
 

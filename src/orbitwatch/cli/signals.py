@@ -56,7 +56,7 @@ if TYPE_CHECKING:
     "only_country",
     metavar="C",
     multiple=True,
-    help="With --monthly: only these countries.",
+    help="Only these countries (the same as a country: term); scores still count every event.",
 )
 @click.option(
     "--format",
@@ -79,7 +79,9 @@ def signals_cmd(
 ) -> int:
     """Which countries drift out of the pole's orbit, how fast, and why.
 
-    Terms restrict the events that are scored (the same query language as list).
+    Query terms: country: terms choose the countries shown, each scored from every event;
+    other terms (tag:, since:, words...) restrict the events scored, and the output says
+    "scores from events matching ... only".
 
     \b
     Examples:
@@ -91,12 +93,18 @@ def signals_cmd(
     from orbitwatch.app import signals as app
     from orbitwatch.render import signals as out
 
+    if only_country and explain:
+        raise UsageError("--explain names its one country; leave out --country")
+    if only_country:
+        terms = (*terms, "country:" + ",".join(only_country))
     query = parse_query(terms)
     on = scoring_day(state, known_at, as_of)
     if explain:
         _explain_out(state, app.explain(state.workspace, query, on, explain), fmt)
     elif monthly:
-        arrows = app.monthly(state.workspace, query, on, only_country).arrows
+        found = app.monthly(state.workspace, query, on, ())
+        _scope_note(state, fmt, found.events_query)
+        arrows = found.arrows
         if fmt == "json":
             write(out.arrows_json(arrows))
         else:
@@ -107,9 +115,16 @@ def signals_cmd(
     return finish(state)
 
 
+def _scope_note(state: State, fmt: str | None, events_query: str) -> None:
+    """Say, on stderr, that scores come from the matching events only (never silently)."""
+    if events_query:
+        click.echo(f"note: scores from events matching {events_query} only", err=True)
+
+
 def _explain_out(state: State, found: Explanation, fmt: str | None) -> None:
     from orbitwatch.render import signals as out
 
+    _scope_note(state, fmt, found.events_query)
     day, half_life = found.on.isoformat(), found.settings.half_life_text
     if fmt == "json":
         write(out.explain_json(found.country, day, found.score, found.level, found.parts))
@@ -132,6 +147,7 @@ def _scores_out(state: State, found: Scores, fmt: str | None) -> None:
     from orbitwatch.render import signals as out
 
     settings, day = found.settings, found.on.isoformat()
+    _scope_note(state, fmt, found.events_query)
     if fmt == "json":
         write(out.signals_json(found.rows, day, settings.pole, found.coverage))
         return

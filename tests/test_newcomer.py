@@ -1,0 +1,111 @@
+"""Issue 16, what a newcomer trips over: each item with the test that would have caught it.
+
+Signal views that do not mislead, layout at fixed widths, the pager, mail, helpful errors.
+"""
+
+from __future__ import annotations
+
+import re
+from html.parser import HTMLParser
+from pathlib import Path
+
+from tests.conftest import run
+
+
+def plain_scores(output: str) -> dict[str, str]:
+    """country -> score from `orbit signals --format plain`."""
+    return {line.split("\t")[0]: line.split("\t")[2] for line in output.splitlines()}
+
+
+# Signals that do not mislead
+
+
+def test_country_terms_choose_countries_with_their_real_scores(example: Path) -> None:
+    every = plain_scores(run("signals", "--format", "plain", root=example).stdout)
+    only_kz = run("signals", "--format", "plain", "country:KZ", root=example)
+    assert only_kz.exit_code == 0 and only_kz.stderr == ""
+    assert plain_scores(only_kz.stdout) == {"KZ": every["KZ"]}
+    # --country means the same, with or without --monthly
+    flag = run("signals", "--format", "plain", "--country", "kazakhstan", root=example)
+    assert plain_scores(flag.stdout) == {"KZ": every["KZ"]}
+    monthly = run("signals", "--monthly", "--format", "plain", "--country", "KG", root=example)
+    assert {line.split("\t")[1] for line in monthly.stdout.splitlines()} == {"KG"}
+
+
+def test_other_terms_restrict_the_events_scored_and_say_so(example: Path) -> None:
+    result = run("signals", "--format", "plain", "tag:drones", root=example)
+    assert result.stderr == "note: scores from events matching tag:drones only\n"
+    every = plain_scores(run("signals", "--format", "plain", root=example).stdout)
+    assert plain_scores(result.stdout)["KG"] != every["KG"]
+
+
+def test_alerts_and_digest_choose_the_same_countries(example: Path, tmp_path: Path) -> None:
+    alerts = run("alerts", "--format", "json", "country:KZ", root=example)
+    assert alerts.exit_code == 0
+    assert set(re.findall(r'"country": "(\w+)"', alerts.stdout)) == {"KZ"}
+    state = str(tmp_path / "state.json")
+    digest = run("digest", "--state", state, "--format", "json", "country:KZ", root=example)
+    assert set(re.findall(r'"country": "(\w+)"', digest.stdout)) == {"KZ"}
+
+
+class Svg(HTMLParser):
+    """The charts of the html page: per figure, tick values, level lines and the score path."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.title = ""
+        self.in_title = False
+        self.figures: list[dict[str, list[str]]] = []
+        self.empty = False
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        found = dict(attrs)
+        if tag == "title":
+            self.in_title = True
+        if tag == "svg":
+            self.figures.append({"ticks": [], "levels": [], "lines": []})
+        if tag == "g" and found.get("class") == "tick":
+            self.figures[-1]["ticks"].append(found["data-value"] or "")
+        if tag == "g" and found.get("class") == "level":
+            self.figures[-1]["levels"].append(f"{found['data-level']} {found['data-score']}")
+        if tag == "line" and self.figures:
+            self.figures[-1]["lines"].append(f"{found['y1']}")
+        if tag == "p" and found.get("class") == "empty":
+            self.empty = True
+
+    def handle_endtag(self, tag: str) -> None:
+        self.in_title = self.in_title and tag != "title"
+
+    def handle_data(self, data: str) -> None:
+        if self.in_title:
+            self.title += data
+
+
+def html_page(root: Path, *terms: str) -> Svg:
+    result = run("render", "--format", "html", *terms, root=root)
+    assert result.exit_code == 0, result.stderr
+    parser = Svg()
+    parser.feed(result.stdout)
+    return parser
+
+
+def test_html_charts_share_one_scale_with_ticks_and_level_lines(example: Path) -> None:
+    page = html_page(example)
+    assert len(page.figures) == 7
+    scales = {tuple(f["ticks"]) for f in page.figures}
+    assert len(scales) == 1  # one vertical scale for every country
+    (ticks,) = scales
+    assert len(ticks) >= 3 and "0" in ticks
+    levels = {tuple(f["levels"]) for f in page.figures}
+    assert levels == {("watch 3", "warning 6", "alarm 10")}
+    assert page.title == "orbitwatch timeline"
+
+
+def test_html_query_in_title_real_scores_and_no_events_state(example: Path) -> None:
+    every = plain_scores(run("signals", "--format", "plain", root=example).stdout)
+    page = run("render", "--format", "html", "country:KZ", root=example).stdout
+    assert "<title>orbitwatch timeline · country:KZ</title>" in page
+    assert re.findall(r"<figcaption>(\w+) ", page) == ["KZ"]
+    assert f">{every['KZ']}</text></svg>" in page  # the real score, not a Kazakh-only one
+    empty = html_page(example, "country:ZW")
+    assert empty.empty and empty.figures == []
