@@ -149,7 +149,7 @@ def test_show_an_event_whole(write_events: Callable[..., Path]) -> None:
         "KZ Kazakhstan",
         "patrols",
         "language",
-        "→ away weight 2, from the analyst's own [signal] table",
+        "▲ away weight 2, from the analyst's own [signal] table",
         "Analyst's call.",
         "Line one.\nLine two.",
         "Article · Asia Times · https://asiatimes.com/x",

@@ -109,3 +109,19 @@ def test_html_query_in_title_real_scores_and_no_events_state(example: Path) -> N
     assert f">{every['KZ']}</text></svg>" in page  # the real score, not a Kazakh-only one
     empty = html_page(example, "country:ZW")
     assert empty.empty and empty.figures == []
+
+
+def test_one_arrow_vocabulary_in_every_view(example: Path) -> None:
+    views = {
+        "list": run("list", "--format", "table", root=example).stdout,
+        "show": run("show", "2022-05-kazakhstan-eaeu-exit-rumours-denied", root=example).stdout,
+        "timeline": run("timeline", root=example).stdout,
+        "monthly": run("signals", "--monthly", "--format", "plain", root=example).stdout,
+    }
+    for name, text in views.items():
+        assert not set("→←↗↙") & set(text), name  # no arrow means two things
+    assert "▲ away" in views["list"] and "▼ toward" in views["list"]
+    assert "◆ mixed" in views["list"] or "◆" in views["timeline"]
+    assert "▲ away" in views["show"]
+    assert "▲" in views["timeline"] and "▼" in views["timeline"]
+    assert "▲ away" in views["monthly"] and "─ steady" in views["monthly"]

@@ -50,7 +50,8 @@ def timeline_cmd(
 ) -> int:
     """A vertical timeline in the terminal, grouped by year and month.
 
-    Markers show each event's reading: ▲ away, ▼ toward, ● neutral, ○ none.
+    Markers show each event's reading: ▲ away, ▼ toward, ● neutral, ◆ mixed, ○ none
+    (the same marks as list, show and signals --monthly).
     Plain text when stdout is not a terminal or NO_COLOR is set.
 
     \b

@@ -72,8 +72,8 @@ class Scale:
 def nice_step(span: float) -> float:
     """A tick step of 1, 2 or 5 times a power of ten giving about four ticks over the span."""
     raw = span / 4 or 1.0
-    power = 10 ** math.floor(math.log10(raw))
-    return next(m * power for m in (1, 2, 5, 10) if m * power >= raw)
+    power: float = 10.0 ** math.floor(math.log10(raw))
+    return float(next(m * power for m in (1, 2, 5, 10) if m * power >= raw))
 
 
 def shared_scale(data: RenderInput) -> Scale:

@@ -14,13 +14,14 @@ from orbitwatch import countries
 from orbitwatch.alerts import Alert
 from orbitwatch.model import Event
 from orbitwatch.render.data import SCHEMA_VERSION
+from orbitwatch.render.marks import marked
 from orbitwatch.render.text import json_safe, one_line
 from orbitwatch.signals import Arrow, Contribution, CountrySignal, Coverage
 
 if TYPE_CHECKING:
     from orbitwatch.silences import Silence
 
-ARROW_MARK = {"away": "↗ away", "toward": "↙ toward", "steady": "→ steady"}
+ARROW_MARK = {word: marked(word) for word in ("away", "toward", "steady")}
 
 SPARK = "▁▂▃▄▅▆▇█"
 

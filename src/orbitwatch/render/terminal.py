@@ -14,10 +14,10 @@ from rich.text import Text
 
 from orbitwatch import countries
 from orbitwatch.model import Event, Reading
+from orbitwatch.render.marks import marked
 from orbitwatch.render.text import one_line, visible
 
 STANCE_STYLE = {"away": "bold red", "toward": "bold blue", "neutral": "dim", "none": "dim"}
-STANCE_MARK = {"away": "→ away", "toward": "← toward", "neutral": "· neutral"}
 
 
 def make_console(file: IO[str], color: bool | None, width: int | None = None) -> Console:
@@ -42,7 +42,7 @@ def t(value: str, style: str = "") -> Text:
 def stance_text(reading: Reading | None) -> Text:
     if reading is None:
         return Text("")
-    mark = STANCE_MARK.get(reading.stance, reading.stance)
+    mark = marked(reading.stance)
     return Text(mark, style=STANCE_STYLE.get(reading.stance, ""))
 
 
