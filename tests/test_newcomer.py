@@ -125,3 +125,45 @@ def test_one_arrow_vocabulary_in_every_view(example: Path) -> None:
     assert "▲ away" in views["show"]
     assert "▲" in views["timeline"] and "▼" in views["timeline"]
     assert "▲ away" in views["monthly"] and "─ steady" in views["monthly"]
+
+
+def test_alerts_say_what_is_history(example: Path) -> None:
+    result = run("alerts", "--format", "table", "country:KZ", env={"ORBIT_TODAY": "2023-03-01"},
+                 root=example)  # fmt: skip
+    assert result.stdout.splitlines()[-1] == (
+        "level: the country's level on the alert's date; on 2023-03-01: KZ none. "
+        "Alerts of a country whose level has fallen since are history."
+    )
+
+
+def test_level_down_names_its_cause_with_enough_digits(example: Path) -> None:
+    result = run("alerts", "--format", "plain", "country:KG", env={"ORBIT_TODAY": "2023-03-01"},
+                 root=example)  # fmt: skip
+    downs = [line.split("\t") for line in result.stdout.splitlines() if "\tlevel-down\t" in line]
+    assert downs[0][4].startswith("episode opened by 2022-05-turkey-bayraktar-tb2-kyrgyzstan")
+    assert downs[0][5] == (
+        "score 2.9998 fell below level watch (3): decay, no new away reading since 2022-05-09"
+    )
+    assert all(not re.search(r"score (3|6|10)\.0+ fell", row[5]) for row in downs)
+
+
+def test_first_run_says_it_sent_the_history_and_mail_has_from(
+    example: Path, tmp_path: Path
+) -> None:
+    state = tmp_path / "state.json"
+    first = run("digest", "--state", str(state), root=example)
+    assert first.exit_code == 0
+    assert first.stderr.startswith(f"orbit: first run on {state}: sent every alert in force")
+    assert first.stderr.endswith("orbit digest --state FILE --baseline\n")
+    assert first.stdout.splitlines()[0].endswith(", top level then alarm, top level now alarm")
+    again = run("digest", "--state", str(state), root=example)
+    assert (again.exit_code, again.stdout, again.stderr) == (0, "", "")
+    mail = run("digest", "--format", "email", "--mail-to", "a@example.org", "--mail-from",
+               "desk@example.org", root=example)  # fmt: skip
+    assert "\nFrom: desk@example.org\n" in "\n" + mail.stdout
+
+
+def test_digest_help_says_a_pipe_is_not_delivery() -> None:
+    text = " ".join(run("digest", "--help").stdout.split())
+    assert "'orbit digest | head' records the alerts as sent" in text
+    assert "--deliver-cmd, or redirect to a file (> FILE), never a pipe" in text

@@ -6,7 +6,7 @@ Totals, levels and the stale-data hint are decided here; render/signals.py only 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -15,7 +15,8 @@ from orbitwatch.errors import UsageError
 
 if TYPE_CHECKING:
     from orbitwatch.alerts import Alert
-    from orbitwatch.model import Event
+    from orbitwatch.load import Timeline
+    from orbitwatch.model import Event, Reading
     from orbitwatch.query import Query
     from orbitwatch.settings import Settings
     from orbitwatch.signals import Arrow, Contribution, CountrySignal, Coverage
@@ -119,6 +120,18 @@ class AlertList:
     by_id: dict[str, Event]
     coverage: Coverage
     marks: dict[str, Silence] = field(default_factory=dict)  # fingerprint -> ack or silence
+    levels_now: dict[str, str] = field(default_factory=dict)  # country -> level on the day
+
+    def history_note(self, on: dt.date) -> str:
+        """Says which alerts are current and which are history: each alert's level is its
+        country's level on the alert's date; the countries' levels on `on` follow."""
+        if not self.alerts:
+            return ""
+        now = ", ".join(f"{c} {level or 'none'}" for c, level in self.levels_now.items())
+        return (
+            f"level: the country's level on the alert's date; on {on.isoformat()}: {now}. "
+            "Alerts of a country whose level has fallen since are history."
+        )
 
 
 def alerts_in_force(
@@ -145,4 +158,19 @@ def alerts_in_force(
     from orbitwatch.app.silences import silence_marks
 
     covered = coverage(timeline.events, reading_of, timeline.settings, on)
-    return AlertList(found, by_id, covered, silence_marks(workspace, found))
+    marks = silence_marks(workspace, found)
+    return AlertList(found, by_id, covered, marks, levels_now(timeline, reading_of, found, on))
+
+
+def levels_now(
+    timeline: Timeline, reading_of: Mapping[str, Reading], found: Sequence[Alert], on: dt.date
+) -> dict[str, str]:
+    """The level on `on` of each country the alerts are about, in their order."""
+    from orbitwatch.signals import contributions
+
+    result: dict[str, str] = {}
+    for alert in found:
+        if alert.country not in result:
+            parts = contributions(timeline.events, reading_of, timeline.settings, alert.country, on)
+            result[alert.country] = timeline.settings.level_of(sum(p.value for p in parts))
+    return result

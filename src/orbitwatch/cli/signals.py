@@ -271,6 +271,8 @@ def _alerts_out(
         rows = out.alert_table_rows(found.alerts, found.by_id, found.marks)
         console(state.color).print(alerts_table(rows))
         click.echo(found.coverage.sentence(on))
+        if note := found.history_note(on):
+            click.echo(note)
     else:
         rows = out.alert_rows(found.alerts, found.by_id, found.marks)
         rows_out(state, fmt, out.ALERT_HEADERS, rows)

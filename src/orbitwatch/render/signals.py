@@ -211,6 +211,8 @@ def alert_rows(
     for alert in alerts:
         event = titles.get(alert.subject)
         about = f"{alert.subject}: {event.title}" if event else alert.subject
+        if alert.kind == "level-down":  # the why names what made the score fall
+            about = f"episode opened by {about}"
         rows.append(
             [
                 alert.date.isoformat(),
@@ -246,7 +248,8 @@ def alert_table_rows(
                 alert.kind,
                 alert.country,
                 alert.level or "-",
-                event.title if event else alert.subject,
+                ("episode opened by: " if alert.kind == "level-down" else "")
+                + (event.title if event else alert.subject),
                 mark_text(alert, marks) + alert.why,
                 alert.subject,
             ]
