@@ -6,6 +6,7 @@ Signal views that do not mislead, layout at fixed widths, the pager, mail, helpf
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -167,3 +168,55 @@ def test_digest_help_says_a_pipe_is_not_delivery() -> None:
     text = " ".join(run("digest", "--help").stdout.split())
     assert "'orbit digest | head' records the alerts as sent" in text
     assert "--deliver-cmd, or redirect to a file (> FILE), never a pipe" in text
+
+
+# Errors that help
+
+
+def test_render_without_format_names_the_formats_and_infers_from_suffix(
+    example: Path, tmp_path: Path
+) -> None:
+    bare = run("render", root=example)
+    assert bare.exit_code == 2 and "\\n" not in bare.stderr and "\\t" not in bare.stderr
+    assert bare.stderr.startswith(
+        "orbit: error: --format cannot be guessed without -o FILE; choose one of: md, html, json,"
+    )
+    target = tmp_path / "report.html"
+    made = run("render", "-o", str(target), root=example)
+    assert made.exit_code == 0 and target.read_text(encoding="utf-8").startswith("<!DOCTYPE")
+    odd = run("render", "-o", str(tmp_path / "report.txt"), root=example)
+    assert odd.exit_code == 2 and "from the suffix of" in odd.stderr
+
+
+def test_show_takes_a_unique_prefix_or_substring(example: Path) -> None:
+    one = run("show", "csto", root=example)
+    assert one.exit_code == 0 and "2022-05-16-csto-summit-moscow" in one.stdout
+    several = run("show", "drones", root=example)
+    assert several.exit_code == 2
+    assert several.stderr == (
+        "orbit: error: 'drones' matches 2 event ids; give more of one:\n"
+        "  2022-05-turkey-combat-drones-tajikistan\n"
+        "  2022-05-turkey-kazakhstan-anka-drones\n"
+    )
+
+
+def test_countries_get_did_you_mean_in_queries_and_add(example: Path) -> None:
+    query = run("list", "country:Kazakstan", root=example)
+    assert query.exit_code == 2
+    assert "(did you mean 'Kazakhstan' (KZ)?)" in query.stderr
+    add = run("add", "--date", "2022-05-20", "--title", "T", "--country", "Kyrgystan",
+              root=example)  # fmt: skip
+    assert add.exit_code == 2 and "(did you mean 'Kyrgyzstan' (KG)?)" in add.stderr
+
+
+def test_unknown_tags_warn_and_written_spans_suggest_the_short_form(example: Path) -> None:
+    tag = run("list", "tag:drone", root=example)
+    assert (tag.exit_code, tag.stdout) == (0, "")
+    assert tag.stderr == "orbit: warning: no event has tag 'drone' (did you mean 'drones'?)\n"
+    since = run("list", "since:3 weeks", root=example)
+    assert since.exit_code == 2 and since.stderr.endswith("; for '3 weeks' write 3w\n")
+
+
+def test_counts_are_english(write_events: Callable[..., Path]) -> None:
+    root = write_events({"events/a.toml": 'date = 2022-05-01\ntitle = "A"\n'})
+    assert run("check", root=root).stderr == "1 event, no problems\n"

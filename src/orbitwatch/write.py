@@ -217,7 +217,7 @@ def plan_add(
 
     Raises UsageError for input that never reaches a file (dates, countries, duplicates).
     """
-    from orbitwatch.countries import lookup
+    from orbitwatch.countries import lookup, suggest
     from orbitwatch.errors import UsageError
 
     # Messages name the event's fields, never a command's options: the CLI may reword them.
@@ -235,7 +235,9 @@ def plan_add(
     for name in new.countries:
         code = lookup(name)
         if code is None:
-            raise UsageError(f"country {name!r}: unknown country; use an ISO code or a name")
+            raise UsageError(
+                f"country {name!r}: unknown country{suggest(name)}; use an ISO code or a name"
+            )
         codes.append(code)
     acts = []
     for text in new.acts:

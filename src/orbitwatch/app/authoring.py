@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 from orbitwatch.app.context import Workspace
 from orbitwatch.errors import OrbitError, Problem, UsageError
+from orbitwatch.words import plural
 
 if TYPE_CHECKING:
     from orbitwatch.importing import ImportPlan
@@ -52,7 +53,7 @@ def add_event(
     planned, problems = plan_add(new, root, timeline.events, timeline.settings, display_path)
     if planned is None:
         workspace.report(problems)
-        raise UsageError(f"not written: {len(problems)} problem(s) in the new event")
+        raise UsageError(f"not written: {plural(len(problems), 'problem')} in the new event")
     path, text, event = planned.path, planned.text, planned.event
     shown = display_path(path)
     if dry_run:
@@ -113,7 +114,7 @@ def write_import(outcome: ImportOutcome) -> None:
     from orbitwatch.fsio import import_files
 
     if outcome.plan.problems:
-        raise UsageError(f"nothing imported: {len(outcome.plan.problems)} problem(s)")
+        raise UsageError(f"nothing imported: {plural(len(outcome.plan.problems), 'problem')}")
     files = [(f.path, f.text.encode("utf-8")) for f in outcome.plan.files]
     import_files(outcome.root / "events", files)
 

@@ -41,6 +41,7 @@ def explain(workspace: Workspace, query: Query, on: dt.date, country_text: str) 
 
     timeline = workspace.load()
     scope = country_scope(query)
+    workspace.check_query(query, timeline)
     events, reading_of = select(timeline, scope.events_query, on)
     settings = timeline.settings
     country = resolve_country(country_text)
@@ -68,6 +69,7 @@ def monthly(
 
     timeline = workspace.load()
     scope = country_scope(query)
+    workspace.check_query(query, timeline)
     events, reading_of = select(timeline, scope.events_query, on)
     wanted = [resolve_country(c) for c in countries] or watched_countries(events, timeline.settings)
     chosen = [c for c in wanted if scope.wants(c)]
@@ -93,6 +95,7 @@ def scores(workspace: Workspace, query: Query, on: dt.date, as_of_given: bool) -
 
     timeline = workspace.load()
     scope = country_scope(query)
+    workspace.check_query(query, timeline)
     events, reading_of = select(timeline, scope.events_query, on)
     settings = timeline.settings
     rows = [r for r in country_signals(events, reading_of, settings, on) if scope.wants(r.country)]
@@ -150,6 +153,7 @@ def alerts_in_force(
     reading_of = readings(timeline.events, timeline.settings, on)
     by_id = {e.id: e for e in timeline.events}
     in_force = alerts(timeline.events, reading_of, timeline.settings, on)
+    workspace.check_query(query, timeline)
     found = [
         a
         for a in filter_alerts(in_force, query, by_id, reading_of, on)

@@ -35,6 +35,7 @@ def timeline_view(
     from orbitwatch.signals import watched_countries
 
     timeline = workspace.load()
+    workspace.check_query(query, timeline)
     events, reading_of = select(timeline, query, on)
     lanes: list[str] = []
     if by_country:
@@ -69,6 +70,7 @@ def render_input(
     from orbitwatch.render import RenderInput
 
     timeline = workspace.load()
+    workspace.check_query(query, timeline)
     events, reading_of = select(timeline, query, on)
     monthly: dict[str, Sequence[tuple[dt.date, float]]] = {}
     scope = country_scope(query)

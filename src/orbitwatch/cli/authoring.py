@@ -14,6 +14,7 @@ from orbitwatch.cli.common import State, as_path, today, write
 from orbitwatch.cli.help import command
 from orbitwatch.errors import ExitStatus, UsageError
 from orbitwatch.schema import choices_of
+from orbitwatch.words import plural
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -181,8 +182,8 @@ def import_cmd(
     for planned in outcome.plan.files:
         click.echo(f"{display_path(planned.path)}\t{planned.event.id}")
     click.echo(
-        f"imported {len(outcome.plan.files)} events, skipped {len(outcome.plan.skipped)} "
-        "duplicates",
+        f"imported {plural(len(outcome.plan.files), 'event')}, skipped "
+        f"{plural(len(outcome.plan.skipped), 'duplicate')}",
         err=True,
     )
     return int(ExitStatus.OK)
@@ -196,7 +197,9 @@ def _report_import(outcome: ImportOutcome) -> None:
     for p in plan.problems:
         click.echo(visible(f"{shown_file}:row {p.row}: {p.field}: {p.message}"), err=True)
     if plan.problems:
-        raise UsageError(f"nothing imported: {len(plan.problems)} problem(s) in {shown_file}")
+        raise UsageError(
+            f"nothing imported: {plural(len(plan.problems), 'problem')} in {shown_file}"
+        )
     for number, event, twin in plan.skipped:
         click.echo(
             f"skipped row {number}: {visible(event.title)} (already in the timeline as {twin.id})",

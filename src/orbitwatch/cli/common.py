@@ -59,6 +59,7 @@ class State:
                 use_cache=not self.no_cache,
                 report=report,
                 progress=Progress,
+                warn=warn,
             )
         return self._workspace
 
@@ -115,6 +116,13 @@ def say_error(message: str, hint: str = "") -> None:
     if hint:
         text += "\n\n" + visible(hint, keep_newlines=True)
     click.echo(text, err=True)
+
+
+def warn(message: str) -> None:
+    """A one-line warning about the command's input, on stderr."""
+    from orbitwatch.render.text import visible
+
+    click.echo(visible(f"orbit: warning: {message}"), err=True)
 
 
 def report(problems: Iterable[Problem]) -> int:

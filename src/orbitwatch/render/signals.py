@@ -17,6 +17,7 @@ from orbitwatch.render.data import SCHEMA_VERSION
 from orbitwatch.render.marks import marked
 from orbitwatch.render.text import json_safe, one_line
 from orbitwatch.signals import Arrow, Contribution, CountrySignal, Coverage
+from orbitwatch.words import plural
 
 if TYPE_CHECKING:
     from orbitwatch.silences import Silence
@@ -128,8 +129,8 @@ def explain_summary(
     return [
         f"{country} {name}: drift score {score:+.3f} on {on}"
         + (f", level {level}" if level else ", below every level"),
-        f"away {away:+.3f} from {sum(1 for p in parts if p.value > 0)} events, "
-        f"toward {toward:+.3f} from {sum(1 for p in parts if p.value < 0)} events",
+        f"away {away:+.3f} from {plural(sum(1 for p in parts if p.value > 0), 'event')}, "
+        f"toward {toward:+.3f} from {plural(sum(1 for p in parts if p.value < 0), 'event')}",
         "contribution = sign(stance) x weight x certainty(status) x decay; "
         f"decay = 0.5^(age / {half_life}); share = |contribution| / sum of |contributions|",
     ]
