@@ -6,11 +6,12 @@ Signal views that do not mislead, layout at fixed widths, the pager, mail, helpf
 from __future__ import annotations
 
 import re
+import subprocess
 from collections.abc import Callable
 from html.parser import HTMLParser
 from pathlib import Path
 
-from tests.conftest import run
+from tests.conftest import run, run_process
 
 
 def plain_scores(output: str) -> dict[str, str]:
@@ -220,3 +221,86 @@ def test_unknown_tags_warn_and_written_spans_suggest_the_short_form(example: Pat
 def test_counts_are_english(write_events: Callable[..., Path]) -> None:
     root = write_events({"events/a.toml": 'date = 2022-05-01\ntitle = "A"\n'})
     assert run("check", root=root).stderr == "1 event, no problems\n"
+
+
+# The pager
+
+
+def run_on_terminal(args: list[str], env: dict[str, str], rows: int = 10) -> str:
+    """The installed orbit with stdout on a pseudo-terminal of `rows` x 100; what it showed."""
+    import fcntl
+    import os
+    import pty
+    import struct
+    import termios
+
+    main, child = pty.openpty()
+    fcntl.ioctl(child, termios.TIOCSWINSZ, struct.pack("HHHH", rows, 100, 0, 0))
+    try:
+        result = run_process(*args, env=env, stdout=child, stderr=subprocess.PIPE)
+        os.close(child)
+        child = -1
+        shown = b""
+        while True:
+            try:
+                chunk = os.read(main, 65536)
+            except OSError:  # EIO: the terminal's other side closed
+                break
+            if not chunk:
+                break
+            shown += chunk
+    finally:
+        if child >= 0:
+            os.close(child)
+        os.close(main)
+    assert result.returncode == 0, result.stderr
+    return shown.decode("utf-8", "replace")
+
+
+def pager_env(example: Path, tmp_path: Path) -> tuple[dict[str, str], Path]:
+    """An environment whose $PAGER records what it was given in a file."""
+    import os
+    import sys
+
+    record = tmp_path / "paged.txt"
+    script = tmp_path / "pager.py"
+    script.write_text(
+        "import sys, pathlib\n"
+        f"pathlib.Path({str(record)!r}).write_bytes(sys.stdin.buffer.read())\n",
+        encoding="utf-8",
+    )
+    env = dict(os.environ, ORBIT_ROOT=str(example), PAGER=f"{sys.executable} {script}")
+    env.pop("COLUMNS", None)
+    env.pop("LINES", None)
+    return env, record
+
+
+def test_tall_terminal_output_goes_through_the_pager(example: Path, tmp_path: Path) -> None:
+    env, record = pager_env(example, tmp_path)
+    run_on_terminal(["list"], env)
+    paged = record.read_text(encoding="utf-8")
+    assert "2022-05-16-csto-summit-moscow" in paged and "date" in paged.splitlines()[0]
+    record.unlink()
+    short = run_on_terminal(["show", "2022-05-16-csto-summit-moscow"], env, rows=200)
+    assert not record.exists() and "CSTO summit in Moscow" in short  # fits: no pager
+    shown = run_on_terminal(["--no-pager", "list"], env)
+    assert not record.exists() and "2022-05-16-csto-summit-moscow" in shown
+
+
+def test_the_pager_is_never_used_when_piped(example: Path, tmp_path: Path) -> None:
+    env, record = pager_env(example, tmp_path)
+    piped = run_process("list", env=dict(env, LINES="5"))
+    assert piped.returncode == 0 and b"2022-05-16-csto-summit-moscow" in piped.stdout
+    assert not record.exists()
+
+
+def test_global_options_after_the_command_and_color_beats_no_color(example: Path) -> None:
+    after = run("list", "--color", "--format", "table", "--root", str(example), "country:KZ",
+                env={"NO_COLOR": "1"})  # fmt: skip
+    assert after.exit_code == 0, after.stderr
+    assert "\x1b[" in after.stdout  # an explicit --color beats NO_COLOR
+    plain = run("list", "--no-color", "--format", "table", "country:KZ", root=example)
+    assert plain.exit_code == 0 and "\x1b[" not in plain.stdout
+    assert run("list", "--no-pager", "--no-cache", "country:KZ", root=example).exit_code == 0
+    quoted = run("list", "--", "--color", root=example)  # after --, a term like any other
+    assert quoted.exit_code == 0 and quoted.stdout == ""

@@ -28,7 +28,8 @@ def make_console(file: IO[str], color: bool | None, width: int | None = None) ->
         emoji=False,
         highlight=False,
         force_terminal=True if color else None,
-        no_color=True if color is False else None,
+        # an explicit --color beats NO_COLOR (clig.dev): rich reads NO_COLOR itself otherwise
+        no_color=True if color is False else False if color else None,
         color_system="auto" if color is not False else None,
         width=width,
         soft_wrap=False,
