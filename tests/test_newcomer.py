@@ -304,3 +304,34 @@ def test_global_options_after_the_command_and_color_beats_no_color(example: Path
     assert run("list", "--no-pager", "--no-cache", "country:KZ", root=example).exit_code == 0
     quoted = run("list", "--", "--color", root=example)  # after --, a term like any other
     assert quoted.exit_code == 0 and quoted.stdout == ""
+
+
+# Layout at fixed widths
+
+
+def test_numbers_never_truncate_at_60_columns(example: Path) -> None:
+    plain = plain_scores(run("signals", "--format", "plain", root=example).stdout)
+    for width in ("60", "100"):
+        table = run("signals", "--format", "table", root=example, env={"COLUMNS": width})
+        lines = table.stdout.splitlines()
+        assert all(len(line.rstrip()) <= int(width) for line in lines if line[:2] in plain)
+        rows = {line.split()[0]: line.split() for line in lines[1:] if line[:2] in plain}
+        assert {code: row[2] for code, row in rows.items()} == plain  # score whole
+        assert rows["TJ"][3] == "alarm" and rows["KZ"][3] == "warning"
+
+
+def test_alert_ids_are_never_broken(example: Path) -> None:
+    plain = run("alerts", "--format", "plain", root=example).stdout
+    ids = {line.split("\t")[4].split(":")[0].split()[-1] for line in plain.splitlines()}
+    for width in ("60", "100", "160"):
+        shown = run("alerts", "--format", "table", root=example, env={"COLUMNS": width}).stdout
+        words = {word for line in shown.splitlines() for word in line.split()}
+        assert ids <= words, (width, ids - words)
+
+
+def test_show_gives_sources_a_hanging_indent(example: Path) -> None:
+    shown = run("show", "2022-05-16-csto-summit-moscow", root=example, env={"COLUMNS": "60"})
+    lines = shown.stdout.splitlines()
+    start = lines.index("sources")
+    assert lines[start + 1].startswith("  - Russia's Central Asian allies")
+    assert lines[start + 2].startswith("    ") and lines[start + 2].strip()

@@ -266,10 +266,10 @@ def _alerts_out(
     if fmt == "json":
         write(out.alerts_json(found.alerts, found.marks))
     elif use_table(fmt):
-        from orbitwatch.render.terminal import alerts_table
+        from orbitwatch.render.terminal import AlertsView
 
         rows = out.alert_table_rows(found.alerts, found.by_id, found.marks)
-        console(state.color).print(alerts_table(rows))
+        console(state.color).print(AlertsView(rows))
         click.echo(found.coverage.sentence(on))
         if note := found.history_note(on):
             click.echo(note)
