@@ -335,3 +335,14 @@ def test_show_gives_sources_a_hanging_indent(example: Path) -> None:
     start = lines.index("sources")
     assert lines[start + 1].startswith("  - Russia's Central Asian allies")
     assert lines[start + 2].startswith("    ") and lines[start + 2].strip()
+
+
+def test_since_means_since_term_in_alerts_as_in_list(example: Path) -> None:
+    env = {"ORBIT_TODAY": "2023-03-01"}
+    sugar = run("alerts", "--format", "plain", "--since", "2022-05", root=example, env=env)
+    term = run("alerts", "--format", "plain", "since:2022-05", root=example, env=env)
+    assert sugar.stdout == term.stdout and sugar.stdout
+    # level-downs of December 2022 belong to May events: --since keeps them, --raised-since not
+    assert "\tlevel-down\t" in sugar.stdout
+    raised = run("alerts", "--format", "plain", "--raised-since", "2022-12", root=example, env=env)
+    assert {line.split("\t")[0][:7] for line in raised.stdout.splitlines()} == {"2022-12"}

@@ -148,7 +148,7 @@ def alerts_in_force(
     if since:
         from orbitwatch.query import term_period
 
-        start = term_period("since", since, on, f"--since {since}").first
+        start = term_period("since", since, on, f"--raised-since {since}").first
     timeline = workspace.load()
     reading_of = readings(timeline.events, timeline.settings, on)
     by_id = {e.id: e for e in timeline.events}

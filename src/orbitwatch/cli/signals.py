@@ -176,7 +176,13 @@ def _scores_out(state: State, found: Scores, fmt: str | None) -> None:
 @click.option(
     "--as-of", "as_of", metavar="DATE", help="Alerts in force on this day (default: today)."
 )
-@click.option("--since", metavar="DATE", help="Only alerts dated on or after DATE.")
+@click.option("--since", "since_term", metavar="DATE", help="Sugar for since:DATE, as in list.")
+@click.option(
+    "--raised-since",
+    "since",
+    metavar="DATE",
+    help="Only alerts raised on or after DATE (an alert's own date, e.g. a level crossing).",
+)
 @known_at_option
 @click.option(
     "--lead-time",
@@ -209,6 +215,7 @@ def alerts_cmd(
     state: State,
     terms: tuple[str, ...],
     as_of: str | None,
+    since_term: str | None,
     since: str | None,
     known_at: str | None,
     lead: bool,
@@ -224,7 +231,8 @@ def alerts_cmd(
     \b
     Examples:
       orbit alerts --as-of 2022-05-31
-      orbit alerts country:TJ --since 2022-05
+      orbit alerts country:TJ --since 2022-05     # events dated since May 2022
+      orbit alerts --raised-since 2022-06          # alerts raised since June
       orbit alerts --known-at 2022-05-20 --lead-time
       orbit alerts --replay 2022-05-01..2022-05-31
       orbit alerts --suppressed --state ~/.local/state/orbit-kz.json
@@ -235,11 +243,11 @@ def alerts_cmd(
         from orbitwatch.cli.silences import suppressed_out
 
         return suppressed_out(state, state_file, fmt, suppressed)
-    query = parse_query(terms)
+    query = parse_query((*terms, f"since:{since_term}") if since_term else terms)
     if replay is not None:
         alone = (
             ("--as-of", as_of),
-            ("--since", since),
+            ("--raised-since", since),
             ("--known-at", known_at),
             ("--lead-time", lead),
         )
