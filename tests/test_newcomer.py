@@ -226,8 +226,11 @@ def test_counts_are_english(write_events: Callable[..., Path]) -> None:
 # The pager
 
 
-def run_on_terminal(args: list[str], env: dict[str, str], rows: int = 10) -> str:
-    """The installed orbit with stdout on a pseudo-terminal of `rows` x 100; what it showed."""
+def run_on_terminal(
+    args: list[str], env: dict[str, str], rows: int = 10, typed: bytes = b""
+) -> str:
+    """The installed orbit with stdout on a pseudo-terminal of `rows` x 100 (stdin too when
+    something is `typed`); what it showed."""
     import fcntl
     import os
     import pty
@@ -237,7 +240,10 @@ def run_on_terminal(args: list[str], env: dict[str, str], rows: int = 10) -> str
     main, child = pty.openpty()
     fcntl.ioctl(child, termios.TIOCSWINSZ, struct.pack("HHHH", rows, 100, 0, 0))
     try:
-        result = run_process(*args, env=env, stdout=child, stderr=subprocess.PIPE)
+        if typed:
+            os.write(main, typed)
+        stdin = child if typed else subprocess.DEVNULL
+        result = run_process(*args, env=env, stdin=stdin, stdout=child, stderr=subprocess.PIPE)
         os.close(child)
         child = -1
         shown = b""
@@ -346,3 +352,68 @@ def test_since_means_since_term_in_alerts_as_in_list(example: Path) -> None:
     assert "\tlevel-down\t" in sugar.stdout
     raised = run("alerts", "--format", "plain", "--raised-since", "2022-12", root=example, env=env)
     assert {line.split("\t")[0][:7] for line in raised.stdout.splitlines()} == {"2022-12"}
+
+
+# Authoring
+
+
+def test_add_names_options_and_suggests_statuses(example: Path) -> None:
+    status = run("add", "--date", "2022-05-20", "--title", "T", "--status", "rumoured",
+                 root=example)  # fmt: skip
+    assert status.exit_code == 2 and "(did you mean 'rumored'?)" in status.stderr
+    bad = run("add", "--date", "2022-05-20", "--title", "T", "--country", "KZ", "--source-url",
+              "ftp://x", root=example)  # fmt: skip
+    assert bad.exit_code == 2
+    assert bad.stderr == (
+        "orbit: error: not written: 1 problem in the new event:\n"
+        "  --source-url: source url 'ftp://x' must start with http:// or https://\n"
+    )
+
+
+def test_a_missing_editor_leaves_nothing_behind(example: Path) -> None:
+    before = sorted(example.rglob("*.toml"))
+    result = run("add", "--date", "2022-05-20", "--title", "Editor test", "--country", "KZ",
+                 "--edit", root=example, env={"VISUAL": "", "EDITOR": "/no/such/editor"})  # fmt: skip
+    assert result.exit_code == 2 and "cannot run the editor '/no/such/editor'" in result.stderr
+    assert sorted(example.rglob("*.toml")) == before
+
+
+def test_add_on_a_terminal_speaks_words_and_offers_to_edit_again(
+    example: Path, tmp_path: Path
+) -> None:
+    import os
+    import sys
+
+    env = dict(os.environ, ORBIT_ROOT=str(example))
+    shown = run_on_terminal(["add", "--date", "2022-05-20", "--title", "Words", "--country", "KZ"],
+                            env, rows=50)  # fmt: skip
+    assert "/events/2022/2022-05-20-words.toml (id 2022-05-20-words); check it with" in shown
+    # an editor that breaks the file the first time and mends it the second
+    editor = tmp_path / "editor.py"
+    editor.write_text(
+        "import sys, pathlib\n"
+        f"count = pathlib.Path({str(tmp_path / 'count')!r})\n"
+        "n = int(count.read_text()) if count.exists() else 0\n"
+        "count.write_text(str(n + 1))\n"
+        "p = pathlib.Path(sys.argv[1])\n"
+        "text = p.read_text()\n"
+        "p.write_text(text + 'oops = 1\\n' if n == 0 else text.replace('oops = 1\\n', ''))\n",
+        encoding="utf-8",
+    )
+    env["VISUAL"] = f"{sys.executable} {editor}"
+    shown = run_on_terminal(["add", "--date", "2022-05-21", "--title", "Edited", "--country",
+                             "KZ", "--edit"], env, rows=50, typed=b"y\n")  # fmt: skip
+    assert (tmp_path / "count").read_text() == "2"  # asked, answered y, edited again
+    assert "2022-05-21-edited.toml (id 2022-05-21-edited)" in shown
+
+
+def test_init_says_what_it_copied_and_what_next(tmp_path: Path) -> None:
+    result = run("init", str(tmp_path / "demo"))
+    assert result.exit_code == 0
+    lines = result.stderr.splitlines()
+    assert lines[1:4] == [
+        "  orbit.toml   settings and signal rules",
+        "  events/      18 event files",
+        "  .gitignore   keeps orbit's temporary files out of git",
+    ]
+    assert "  git init && git add . && git commit -m 'New timeline'" in lines

@@ -8,7 +8,7 @@ import datetime as dt
 import os
 import sys
 from collections.abc import Callable, Iterable, Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -224,3 +224,17 @@ def silence_stdout() -> None:
         os.close(devnull)
     except (OSError, ValueError):
         pass
+
+
+class SuggestingChoice(click.Choice):  # type: ignore[type-arg]
+    """A choice whose refusal names the closest value, as queries do ('rumoured' -> rumored)."""
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        try:
+            return super().convert(value, param, ctx)
+        except click.BadParameter:
+            from orbitwatch.errors import did_you_mean
+
+            hint = did_you_mean(str(value), [str(c) for c in self.choices])
+            choices = ", ".join(str(c) for c in self.choices)
+            self.fail(f"{value!r} is not one of {choices}{hint}", param, ctx)
