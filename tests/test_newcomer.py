@@ -417,3 +417,21 @@ def test_init_says_what_it_copied_and_what_next(tmp_path: Path) -> None:
         "  .gitignore   keeps orbit's temporary files out of git",
     ]
     assert "  git init && git add . && git commit -m 'New timeline'" in lines
+
+
+def test_timelinejs_groups_by_reading_with_sources_and_a_title_slide(example: Path) -> None:
+    import json
+
+    document = json.loads(run("render", "--format", "timelinejs", root=example).stdout)
+    assert document["title"]["text"]["text"].startswith("18 events, 2019 to ")
+    groups = {e["group"] for e in document["events"]}
+    assert groups <= {
+        "away from Russian Federation", "toward Russian Federation", "neutral",
+        "mixed readings", "no reading",
+    } and len(groups) >= 3  # fmt: skip
+    csto = next(e for e in document["events"] if e["unique_id"] == "2022-05-16-csto-summit-moscow")
+    assert "<br>Sources: " in csto["text"]["text"] and "(Asia Times)" in csto["text"]["text"]
+    tj = next(
+        e for e in document["events"] if e["unique_id"].endswith("us-security-aid-tajikistan")
+    )
+    assert "<br>Reading: " in tj["text"]["text"] and "away (weight 4" in tj["text"]["text"]
