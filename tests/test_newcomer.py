@@ -435,3 +435,24 @@ def test_timelinejs_groups_by_reading_with_sources_and_a_title_slide(example: Pa
         e for e in document["events"] if e["unique_id"].endswith("us-security-aid-tajikistan")
     )
     assert "<br>Reading: " in tj["text"]["text"] and "away (weight 4" in tj["text"]["text"]
+
+
+def test_diff_blames_only_changes_that_moved_the_score(example: Path, tmp_path: Path) -> None:
+    import datetime as dt
+    import shutil
+
+    from orbitwatch.diff import diff_timelines
+    from orbitwatch.load import load_timeline
+
+    new = tmp_path / "new"
+    shutil.copytree(example, new)
+    events = new / "events"
+    renamed = next(events.rglob("2021-08-kazakhstan-language-patrols.toml"))
+    renamed.rename(renamed.with_name("2021-08-kz-language-patrols.toml"))  # a pure rename
+    next(events.rglob("2022-05-turkey-kazakhstan-anka-drones.toml")).unlink()  # moves KZ
+    old_t, new_t = load_timeline(example), load_timeline(new)
+    found = diff_timelines(old_t.events, old_t.settings, new_t.events, new_t.settings,
+                           dt.date(2022, 5, 31))  # fmt: skip
+    assert {c.kind for c in found.events} == {"renamed", "removed"}
+    kz = next(i for i in found.impact if i.country == "KZ")
+    assert kz.causes == ("2022-05-turkey-kazakhstan-anka-drones",)
