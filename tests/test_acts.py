@@ -214,7 +214,7 @@ def test_the_host_of_a_summit_gets_no_reading_for_a_guests_speech(
         "yerevan": {"KZ": ("away", 1, "act", "KZ disapprove RU")},
     }
     out = run("show", "yerevan", root=root, env={"COLUMNS": "100"}).stdout
-    assert "KZ → away weight 1, from act KZ disapprove RU" in out
+    assert "KZ ▲ away weight 1, from act KZ disapprove RU" in out
     assert "AM " not in out.split("reading")[1]
 
 

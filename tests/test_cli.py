@@ -118,7 +118,7 @@ def test_check_exit_status_and_json(write_events: Callable[..., Path]) -> None:
 def test_check_named_files_only(write_events: Callable[..., Path]) -> None:
     root = write_events({**TWO, "events/bad.toml": "x = \n"})
     result = run("check", str(root / "events" / "2022" / "a.toml"), root=root)
-    assert (result.exit_code, result.stderr) == (0, "1 events, no problems\n")
+    assert (result.exit_code, result.stderr) == (0, "1 event, no problems\n")
 
 
 def test_show_an_event_whole(write_events: Callable[..., Path]) -> None:
@@ -149,7 +149,7 @@ def test_show_an_event_whole(write_events: Callable[..., Path]) -> None:
         "KZ Kazakhstan",
         "patrols",
         "language",
-        "→ away weight 2, from the analyst's own [signal] table",
+        "▲ away weight 2, from the analyst's own [signal] table",
         "Analyst's call.",
         "Line one.\nLine two.",
         "Article · Asia Times · https://asiatimes.com/x",

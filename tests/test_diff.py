@@ -82,8 +82,8 @@ def test_diff_between_revisions(repo: Path) -> None:
         "signal impact on 2022-05-04:\n"
         # KZ: old 2 x 0.5^(3/100); new 3 x 0.5^(3/100) + 3 = 5.94 (watch)
         "  KZ  +1.96 (none) -> +5.94 (watch)  because: d, a, orbit.toml\n"
-        # KG: a now involves KG: 3 x 0.5^(3/100)
-        "  KG  +0.00 (none) -> +2.94 (none)  because: b, c2, a, orbit.toml\n"
+        # KG: a now involves KG: 3 x 0.5^(3/100); b (removed) and c2 (renamed) had no reading
+        "  KG  +0.00 (none) -> +2.94 (none)  because: a, orbit.toml\n"
     )
 
 

@@ -7,6 +7,7 @@ import email.policy
 import fcntl
 import json
 import os
+import re
 import subprocess
 import threading
 from collections.abc import Callable
@@ -298,7 +299,10 @@ def test_output_is_byte_identical_whatever_term_and_columns(timeline: Path, tmp_
                 found.add(result.stdout)
     assert {fmt: len(found) for fmt, found in outputs.items()} == {"text": 1, "md": 1}
     text, markdown = (found.pop().decode("utf-8") for found in outputs.values())
-    assert text.startswith("orbitwatch digest ") and ": 3 new alerts, top level watch" in text
+    assert text.startswith("orbitwatch digest ") and (
+        ": 3 new alerts dated 2022-05-10 to 2022-05-12, top level then watch, top level now "
+        "watch\n" in text
+    )
     assert markdown.startswith("# orbitwatch digest ") and "\n## KZ Kazakhstan\n" in markdown
 
 
@@ -313,7 +317,8 @@ def test_email_format_is_a_whole_message(timeline: Path, tmp_path: Path) -> None
     assert result.returncode == 0
     message = email.message_from_bytes(result.stdout, policy=email.policy.default)
     assert message["To"] == "desk@example.org"
-    assert message["Subject"] == "orbitwatch: 3 new alerts, top level watch"
+    assert message["Subject"] == "orbitwatch: 3 new alerts, top level then watch"
+    assert re.fullmatch(r"[^@\s]+@[^@\s]+", message["From"])  # user@host, as mail(1) does
     assert message["Auto-Submitted"] == "auto-generated"
     assert message["Message-ID"].startswith("<orbitwatch-digest-")
     assert message.get_content_type() == "text/plain"

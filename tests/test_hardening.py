@@ -182,7 +182,7 @@ def test_leftover_temporaries_are_reported_as_warnings(tmp_path: Path) -> None:
     assert result.exit_code == 0
     assert result.stderr.endswith(
         ".a.toml.1234.tmp:1:1: warning: leftover temporary file from an interrupted write; not "
-        "read (safe to delete)\n1 events, no problems (1 warning)\n"
+        "read (safe to delete)\n1 event, no problems (1 warning)\n"
     )
 
 

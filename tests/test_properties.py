@@ -103,6 +103,8 @@ TEMPLATE_TAGS = {
     "line",
     "path",
     "text",
+    "g",
+    "code",
     "h2",
     "ol",
     "li",

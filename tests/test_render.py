@@ -179,6 +179,8 @@ TEMPLATE_TAGS = {
     "line",
     "path",
     "text",
+    "g",
+    "code",
     "h2",
     "ol",
     "li",

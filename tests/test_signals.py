@@ -256,7 +256,7 @@ def test_list_and_show_carry_the_reading(tmp_path: Path) -> None:
     # A bloc summit is not cohesion by itself: no act, no rule, no reading.
     assert "reading    none (no rule or act reads it)" in show
     show = run("show", "2022-05-12-matvienko-central-asia-forum", root=REPO, env={"COLUMNS": "120"})
-    assert "TJ ← toward weight 1, from act RU consult TJ" in show.stdout
+    assert "TJ ▼ toward weight 1, from act RU consult TJ" in show.stdout
 
 
 @pytest.mark.parametrize(

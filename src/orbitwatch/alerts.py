@@ -126,6 +126,24 @@ def _why(reading: Reading) -> str:
     return f"matches rule {reading.rule} ({reading.stance}, weight {reading.weight})"
 
 
+def digits_below(score: float, threshold: float) -> str:
+    """The score with enough decimals to read as below the threshold (2.9996, not 3.00)."""
+    for places in range(2, 7):
+        text = f"{score:.{places}f}"
+        if float(text) < threshold:
+            return text
+    return f"{score:.6f}"
+
+
+def fall_cause(pullers: Sequence[tuple[Event, float]], last_push: dt.date | None) -> str:
+    """What made a score fall: the toward readings entering that day, else decay."""
+    if pullers:
+        names = ", ".join(f"{event.id} ({value:+.2f})" for event, value in pullers[:3])
+        return f"toward reading of {names}"
+    since = f" since {last_push.isoformat()}" if last_push else ""
+    return f"decay, no new away reading{since}"
+
+
 def _level_alerts(
     country: str,
     series: Sequence[tuple[dt.date, float, list[tuple[Event, float]]]],
@@ -134,6 +152,7 @@ def _level_alerts(
     found: list[Alert] = []
     opened_by: dict[str, str] = {}
     previous = 0.0
+    last_push: dt.date | None = None  # the last day an away reading entered
     for day, score, todays in series:
         for level in settings.levels:
             if previous < level.score <= score:
@@ -153,7 +172,10 @@ def _level_alerts(
                     )
                 )
             elif previous >= level.score > score:
+                # The fingerprint keeps naming the episode's opener (states stay valid); the
+                # why and the events name what made the score fall.
                 subject = opened_by.get(level.name, day.isoformat())
+                pullers = sorted((i for i in todays if i[1] < 0), key=lambda i: (i[1], i[0].id))
                 found.append(
                     Alert(
                         "level-down",
@@ -162,10 +184,13 @@ def _level_alerts(
                         subject,
                         day,
                         settings.level_of(score),
-                        f"score {score:.2f} fell below level {level.name} ({level.score:g})",
-                        tuple(e.id for e, _ in todays),
+                        f"score {digits_below(score, level.score)} fell below level {level.name} "
+                        f"({level.score:g}): {fall_cause(pullers, last_push)}",
+                        tuple(e.id for e, _ in pullers) or (subject,),
                     )
                 )
+        if any(value > 0 for _, value in todays):
+            last_push = day
         previous = score
     return found
 

@@ -279,6 +279,21 @@ def lookup(value: str) -> str | None:
         return None
 
 
+def suggest(value: str) -> str:
+    """' (did you mean 'Kazakhstan' (KZ)?)' for a misspelt country name, or ''."""
+    import difflib
+
+    import pycountry
+
+    names: dict[str, str] = {}
+    for country in pycountry.countries:
+        for label in (country.name, getattr(country, "common_name", None)):
+            if label:
+                names[label.lower()] = f"{label}' ({country.alpha_2})"
+    close = difflib.get_close_matches(value.strip().lower(), list(names), n=1, cutoff=0.85)
+    return f" (did you mean '{names[close[0]]}?)" if close else ""
+
+
 def is_alpha2(code: str) -> bool:
     """An ISO 3166-1 alpha-2 code, upper-case as written in event files."""
     return code in ALPHA_2

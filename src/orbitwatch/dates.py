@@ -244,3 +244,15 @@ def as_of_day(text: str | None, today: dt.date) -> dt.date:
 def default_as_of(last_days: Iterable[dt.date], today: dt.date) -> dt.date:
     """Today, or the latest day the events cover when they all end before today."""
     return min(today, max(last_days, default=today))
+
+
+WRITTEN_SPAN = re.compile(r"\s*(\d+)\s*(day|week|month|year)s?(\s+ago)?\s*", re.IGNORECASE)
+
+
+def relative_hint(value: str) -> str:
+    """'; write 3w for "3 weeks"' when a relative date was written in words, else ''."""
+    m = WRITTEN_SPAN.fullmatch(value)
+    if m is None:
+        return ""
+    short = f"{m.group(1)}{m.group(2)[0].lower()}"
+    return f"; for {m.group(0).strip()!r} write {short}"

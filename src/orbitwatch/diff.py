@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from orbitwatch.model import Event, PartialDate, Reading
@@ -213,6 +213,19 @@ def _show(value: object) -> str:
     return f"{value:g}" if isinstance(value, float) else str(value)
 
 
+def part_values(
+    events: Sequence[Event],
+    reading_of: Mapping[str, Reading],
+    settings: Settings,
+    country: str,
+    on: dt.date,
+) -> dict[str, float]:
+    """Each event's contribution to a country's score on `on`, by event id."""
+    from orbitwatch.signals import contributions
+
+    return {p.event.id: p.value for p in contributions(events, reading_of, settings, country, on)}
+
+
 def signal_impact(
     old_events: Sequence[Event],
     old_settings: Settings,
@@ -242,7 +255,20 @@ def signal_impact(
         old_level, new_level = old_settings.level_of(before), new_settings.level_of(after)
         if abs(before - after) < 1e-9 and old_level == new_level:
             continue
-        causes = [c.id for c in changes if country in c.countries()]
+        # Blame only the changes that moved this country's contribution (a pure rename, or an
+        # event without a reading for the country, did not).
+        old_parts = part_values(old_events, old_readings, old_settings, country, on)
+        new_parts = part_values(new_events, new_readings, new_settings, country, on)
+        causes = [
+            c.id
+            for c in changes
+            if country in c.countries()
+            and abs(
+                (old_parts.get(c.old.id, 0.0) if c.old else 0.0)
+                - (new_parts.get(c.new.id, 0.0) if c.new else 0.0)
+            )
+            > 1e-9
+        ]
         if rules_changed:
             causes.append("orbit.toml")
         impacts.append(Impact(country, before, after, old_level, new_level, tuple(causes)))

@@ -147,12 +147,14 @@ def _validate(term: Term, original: str) -> None:
 
 def resolve_country(value: str, original: str = "") -> str:
     """Alpha-2, alpha-3 or an English name (any case) to the alpha-2 code."""
-    from orbitwatch.countries import lookup
+    from orbitwatch.countries import lookup, suggest
 
     code = lookup(value)
     if code is None:
         where = f" in {original!r}" if original else ""
-        raise UsageError(f"unknown country '{value}'{where}; use an ISO code (KZ, KAZ) or a name")
+        raise UsageError(
+            f"unknown country '{value}'{where}{suggest(value)}; use an ISO code (KZ, KAZ) or a name"
+        )
     return code
 
 
@@ -171,7 +173,10 @@ def term_period(field: str, value: str, today: dt.date, original: str) -> Period
             return Period(None, partial.last_day)
         return parse_period(value, today)
     except DateError as exc:
-        raise UsageError(f"bad date in {original or field + ':' + value!r}: {exc}") from None
+        from orbitwatch.dates import relative_hint
+
+        hint = relative_hint(value)
+        raise UsageError(f"bad date in {original or field + ':' + value!r}: {exc}{hint}") from None
 
 
 def compile_query(query: Query, today: dt.date) -> Predicate:

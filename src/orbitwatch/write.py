@@ -41,22 +41,22 @@ from orbitwatch.settings import Settings
 
 KEY_ORDER = EVENT_KEYS  # the schema's order: scalars first, then the tables
 MAX_SLUG = 60
-CYRILLIC = {
-    "а": "a", "б": "b", "в": "v", "г": "g", "д": "d", "е": "e", "ё": "e", "ж": "zh", "з": "z",
-    "и": "i", "й": "i", "к": "k", "л": "l", "м": "m", "н": "n", "о": "o", "п": "p", "р": "r",
-    "с": "s", "т": "t", "у": "u", "ф": "f", "х": "kh", "ц": "ts", "ч": "ch", "ш": "sh",
-    "щ": "shch", "ъ": "", "ы": "y", "ь": "", "э": "e", "ю": "yu", "я": "ya",
-    # Kazakh, Kyrgyz, Tajik, Ukrainian, Belarusian letters
-    "ә": "a", "ғ": "gh", "қ": "q", "ң": "ng", "ө": "o", "ұ": "u", "ү": "u", "һ": "h", "і": "i",
-    "ї": "yi", "є": "ye", "ґ": "g", "ў": "u", "ҷ": "j", "ӣ": "i", "ӯ": "u", "ҳ": "h", "ҡ": "k",
-}  # fmt: skip
+
+
+def transliterate(text: str) -> str:
+    """ASCII for any script (anyascii); each CJK ideograph is a syllable of its own, so Chinese
+    titles become words ('zhong-guo'), not one run of letters."""
+    from anyascii import anyascii
+
+    return "".join(
+        f" {anyascii(ch)} " if unicodedata.name(ch, "").startswith("CJK") else anyascii(ch)
+        for ch in text
+    )
 
 
 def slugify(title: str) -> str:
     """ASCII, lower-case, words joined by '-', at most 60 characters; 'event' if nothing is left."""
-    text = "".join(CYRILLIC.get(ch, ch) for ch in title.lower())
-    text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
-    words = re.findall(r"[a-z0-9]+", text)
+    words = re.findall(r"[a-z0-9]+", transliterate(title).lower())
     slug = ""
     for word in words:
         candidate = f"{slug}-{word}" if slug else word
@@ -216,7 +216,7 @@ def plan_add(
 
     Raises UsageError for input that never reaches a file (dates, countries, duplicates).
     """
-    from orbitwatch.countries import lookup
+    from orbitwatch.countries import lookup, suggest
     from orbitwatch.errors import UsageError
 
     # Messages name the event's fields, never a command's options: the CLI may reword them.
@@ -234,7 +234,9 @@ def plan_add(
     for name in new.countries:
         code = lookup(name)
         if code is None:
-            raise UsageError(f"country {name!r}: unknown country; use an ISO code or a name")
+            raise UsageError(
+                f"country {name!r}: unknown country{suggest(name)}; use an ISO code or a name"
+            )
         codes.append(code)
     acts = []
     for text in new.acts:

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 from orbitwatch.app.context import Workspace
 from orbitwatch.errors import OrbitError, Problem, UsageError
+from orbitwatch.words import plural
 
 if TYPE_CHECKING:
     from orbitwatch.importing import ImportPlan
@@ -23,6 +24,22 @@ IMPORT_SUFFIXES = {".csv": "csv", ".json": "json", ".jsonl": "jsonl", ".ndjson":
 EXAMPLES = ("central-asia", "eval")
 DEFAULT_EXAMPLE = "central-asia"
 MAP_OPTION = "--map"  # the core names no command-line option; import's is worded here
+# add's options by the event key a problem is about: the file was never written, so a problem
+# names the option to fix, not a line of that file.
+ADD_OPTIONS = {
+    "date": "--date", "end": "--end", "title": "--title", "summary": "--summary",
+    "countries": "--country", "actors": "--actor", "tags": "--tag", "status": "--status",
+    "sources.url": "--source-url", "sources.title": "--source-title",
+    "sources.publisher": "--publisher", "sources": "--source-url", "signal": "--stance",
+    "signal.stance": "--stance", "signal.weight": "--weight", "acts": "--act",
+}  # fmt: skip
+
+
+def option_problem(problem: Problem) -> str:
+    """A problem of an unwritten event worded by the add option it comes from."""
+    key = problem.field
+    option = ADD_OPTIONS.get(key) or ADD_OPTIONS.get(key.split(".")[0], "")
+    return f"{option}: {problem.message}" if option else problem.message
 
 
 @dataclass(frozen=True)
@@ -51,8 +68,10 @@ def add_event(
     timeline = load_timeline(root)
     planned, problems = plan_add(new, root, timeline.events, timeline.settings, display_path)
     if planned is None:
-        workspace.report(problems)
-        raise UsageError(f"not written: {len(problems)} problem(s) in the new event")
+        details = "\n".join(f"  {option_problem(p)}" for p in problems)
+        raise UsageError(
+            f"not written: {plural(len(problems), 'problem')} in the new event:\n{details}"
+        )
     path, text, event = planned.path, planned.text, planned.event
     shown = display_path(path)
     if dry_run:
@@ -60,13 +79,26 @@ def add_event(
     create_new(path, text.encode("utf-8"), within=root)
     if edit is None:
         return Added(path, shown, text, event, written=True)
-    edit(path)
-    again = load_timeline(root, [path])
+    try:
+        edit(path)
+    except OrbitError:
+        path.unlink(missing_ok=True)  # no editor ran: leave nothing behind
+        raise
+    return recheck(workspace, Added(path, shown, text, event, written=True))
+
+
+def recheck(workspace: Workspace, added: Added) -> Added:
+    """Check an added file again after an edit; its problems are reported and kept."""
+    from dataclasses import replace
+
+    from orbitwatch.load import load_timeline
+
+    again = load_timeline(workspace.root(), [added.path])
     if again.problems:
         workspace.report(again.problems)
     if any(p.severity == "error" for p in again.problems):
-        return Added(path, shown, text, event, written=True, problems=again.problems)
-    return Added(path, shown, text, again.events[0], written=True)
+        return replace(added, problems=again.problems)
+    return replace(added, event=again.events[0], problems=[])
 
 
 def import_format(file: Path, fmt: str | None = None) -> str:
@@ -115,7 +147,7 @@ def write_import(outcome: ImportOutcome) -> None:
     from orbitwatch.fsio import import_files
 
     if outcome.plan.problems:
-        raise UsageError(f"nothing imported: {len(outcome.plan.problems)} problem(s)")
+        raise UsageError(f"nothing imported: {plural(len(outcome.plan.problems), 'problem')}")
     files = [(f.path, f.text.encode("utf-8")) for f in outcome.plan.files]
     import_files(outcome.root, files)
 
@@ -124,6 +156,25 @@ def write_import(outcome: ImportOutcome) -> None:
 class Initialised:
     folder: Path
     example: str | None  # the example copied, or None for an empty timeline
+    events: int = 0  # event files copied
+
+    @property
+    def in_git(self) -> bool:
+        """True when the folder already lies inside a git work tree (diff and history work)."""
+        return any((parent / ".git").exists() for parent in (self.folder, *self.folder.parents))
+
+
+def git_init(folder: Path) -> bool:
+    """`git init` in the folder; False when git is missing or fails."""
+    import subprocess
+
+    try:
+        done = subprocess.run(
+            ["git", "init", "--quiet", str(folder)], capture_output=True, check=False
+        )
+    except OSError:
+        return False
+    return done.returncode == 0
 
 
 def check_init_folder(folder: Path) -> None:
@@ -166,4 +217,5 @@ def init_timeline(folder: Path, example: str | None = None, empty: bool = False)
                     create_new(target, file.read_bytes(), within=folder)
             create_new(folder / "orbit.toml", (path / "orbit.toml").read_bytes(), within=folder)
     create_new(folder / ".gitignore", template("gitignore.txt"), within=folder)
-    return Initialised(folder, None if empty else example)
+    copied = sum(1 for _ in (folder / "events").rglob("*.toml"))
+    return Initialised(folder.resolve(), None if empty else example, copied)

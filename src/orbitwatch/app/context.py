@@ -31,6 +31,10 @@ def _ignore(problems: Sequence[Problem]) -> None:
     return None
 
 
+def _quiet(message: str) -> None:
+    return None
+
+
 def _no_progress() -> AbstractContextManager[ProgressCallback | None]:
     return nullcontext(None)
 
@@ -47,6 +51,7 @@ class Workspace:
     progress: Callable[[], AbstractContextManager[ProgressCallback | None]] = _no_progress
     trouble: bool = False
     known_at: str | None = None  # read the timeline as committed at this date or revision
+    warn: Callable[[str], object] = _quiet  # a one-line warning about the input (not a file)
     _known: KnownAt | None = field(default=None, init=False, repr=False)
 
     def root(self) -> Path:
@@ -89,6 +94,12 @@ class Workspace:
             self.note(timeline.problems)
         return timeline
 
+    def check_query(self, query: Query, timeline: Timeline) -> None:
+        """Warn about a tag no event carries (tag:drone when events say drones): a term that
+        silently matches nothing looks like an answer."""
+        for message in unknown_tags(query, timeline):
+            self.warn(message)
+
     def known(self) -> KnownAt | None:
         """The commit and day `known_at` names (resolved once), or None without it."""
         if self.known_at is None:
@@ -124,3 +135,50 @@ def select(timeline: Timeline, query: Query, on: dt.date) -> tuple[list[Event], 
         return [e for e in timeline.events if predicate(e, reading_of.get(e.id))], reading_of
     chosen = [e for e in timeline.events if predicate(e, None)]
     return chosen, readings(chosen, timeline.settings, on)
+
+
+@dataclass(frozen=True)
+class CountryScope:
+    """How a signals view reads its query: `country:` terms choose the countries shown (scored
+    from every event, so a country's score never depends on the filter); the other terms, when
+    any, restrict the events scored, and the view says so (`events_query`)."""
+
+    chosen: tuple[tuple[frozenset[str], bool], ...]  # (codes, negated) per country term
+    events_query: Query  # the query without its country terms
+
+    def wants(self, country: str) -> bool:
+        return all((country in codes) != negated for codes, negated in self.chosen)
+
+    @property
+    def partial(self) -> bool:
+        """True when scores come from the matching events only."""
+        return bool(self.events_query.terms)
+
+
+def country_scope(query: Query) -> CountryScope:
+    from orbitwatch.query import Query, resolve_country
+
+    chosen = tuple(
+        (frozenset(resolve_country(v, str(t)) for v in t.values), t.negated)
+        for t in query.terms
+        if t.field == "country"
+    )
+    rest = Query(tuple(t for t in query.terms if t.field != "country"))
+    return CountryScope(chosen, rest)
+
+
+def unknown_tags(query: Query, timeline: Timeline) -> list[str]:
+    """'no event has tag 'drone' (did you mean 'drones'?)' per unknown tag of the query."""
+    from orbitwatch.errors import did_you_mean
+
+    known = {t.casefold() for e in timeline.events for t in e.tags}
+    known |= {t.casefold() for t in timeline.settings.tags or {}}
+    messages = []
+    for term in query.terms:
+        if term.field != "tag":
+            continue
+        for value in term.values:
+            if value.casefold() not in known:
+                hint = did_you_mean(value.casefold(), sorted(known))
+                messages.append(f"no event has tag '{value}'{hint}")
+    return messages

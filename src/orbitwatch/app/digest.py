@@ -7,7 +7,7 @@ when delivery failed. Crash tests kill the process at the named fault points.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO
 
@@ -29,6 +29,7 @@ class DigestRequest:
     state_path: Path | None = None  # None: a stateless preview of every alert in force
     fmt: str = "text"  # one of FORMATS
     mail_to: str = ""  # the To: address of the email format
+    mail_from: str = ""  # the From: address of the email format ('' = default_sender())
     min_level: str | None = None  # only alerts about a country at this level or above
     fail_on: str | None = None  # the level whose sending makes the outcome a 'yes'
     max_items: int = 50
@@ -46,6 +47,7 @@ class DigestOutcome:
     recorded: int  # alerts recorded as already sent by a baseline run
     fail_on_hit: bool  # an alert at or above the fail_on level was delivered
     trouble: bool  # some input could not be used
+    first_run: bool = False  # delivered on a new state file: the timeline's whole history
 
 
 def state_path(workspace: Workspace, option: str | None) -> Path | None:
@@ -77,8 +79,11 @@ def run_digest(workspace: Workspace, request: DigestRequest, stream: BinaryIO) -
     record them; a failed delivery leaves the state as it was, so nothing is lost."""
     from orbitwatch.state import StateUnusable, recovery_hint
 
+    path = request.state_path
+    new_state = path is not None and not (request.dry_run or request.baseline or path.exists())
     try:
-        return _transaction(workspace, request, stream)
+        outcome = _transaction(workspace, request, stream)
+        return replace(outcome, first_run=new_state and outcome.delivered)
     except StateUnusable as exc:
         exc.hint = recovery_hint(exc.path, fresh_start_command(exc.path))
         raise
@@ -185,6 +190,18 @@ def plan_digest(
     )
 
 
+def default_sender() -> str:
+    """user@host, as mail(1) does: the login name and the fully qualified host name."""
+    import getpass
+    import socket
+
+    try:
+        user = getpass.getuser()
+    except (KeyError, OSError):
+        user = "orbitwatch"
+    return f"{user}@{socket.getfqdn() or 'localhost'}"
+
+
 def render_digest(digest: Digest, request: DigestRequest) -> bytes:
     """The digest as the bytes to deliver, in the requested format."""
     from orbitwatch.render import digest as out
@@ -193,7 +210,8 @@ def render_digest(digest: Digest, request: DigestRequest) -> bytes:
         from email.utils import format_datetime
 
         now_header = format_datetime(dt.datetime.now(dt.timezone.utc))
-        return out.digest_email(digest, request.mail_to, now_header, MAX_ITEMS_OPTION)
+        sender = request.mail_from or default_sender()
+        return out.digest_email(digest, request.mail_to, now_header, MAX_ITEMS_OPTION, sender)
     if request.fmt == "text":
         return "".join(out.digest_text(digest, MAX_ITEMS_OPTION)).encode("utf-8")
     renderer = {"md": out.digest_md, "json": out.digest_json}

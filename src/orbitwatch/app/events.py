@@ -71,6 +71,7 @@ def list_events(
     from orbitwatch.query import prefilter
 
     timeline = workspace.load(prefilter=prefilter(query, on))
+    workspace.check_query(query, timeline)
     events, reading_of = select(timeline, query, on)
     if newest_first:
         events.reverse()
@@ -95,6 +96,9 @@ def show_event(workspace: Workspace, event_id: str, on: dt.date) -> ShownEvent:
     timeline = workspace.load(prefilter=Prefilter(ids=frozenset([event_id])))
     event = next((e for e in timeline.events if e.id == event_id), None)
     if event is None:
+        timeline = load_all(workspace)
+        event = unique_match(timeline.events, event_id)
+    if event is None:
         raise UsageError(
             f"no event with id '{event_id}'{suggest_id(workspace, event_id)}",
             hint="List ids with: orbit list --format ids",
@@ -102,6 +106,21 @@ def show_event(workspace: Workspace, event_id: str, on: dt.date) -> ShownEvent:
     reading = readings(timeline.events, timeline.settings, on).get(event.id)
     rule = timeline.settings.rule(reading.rule) if reading else None
     return ShownEvent(event, reading, rule.title if rule else "")
+
+
+def unique_match(events: Sequence[Event], text: str) -> Event | None:
+    """The one event whose id starts with `text`, else the one whose id contains it (any case);
+    None when none does; a usage error listing them when several do."""
+    wanted = text.lower()
+    prefixed = [e for e in events if e.id.lower().startswith(wanted)]
+    found = prefixed or [e for e in events if wanted in e.id.lower()]
+    if len(found) > 1:
+        shown = "\n".join(f"  {e.id}" for e in found[:20])
+        more = f"\n  ... and {len(found) - 20} more" if len(found) > 20 else ""
+        raise UsageError(
+            f"'{text}' matches {len(found)} event ids; give more of one:\n{shown}{more}",
+        )
+    return found[0] if found else None
 
 
 def suggest_id(workspace: Workspace, event_id: str) -> str:

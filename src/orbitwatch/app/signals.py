@@ -6,16 +6,17 @@ Totals, levels and the stale-data hint are decided here; render/signals.py only 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from orbitwatch.app.context import Workspace, select
+from orbitwatch.app.context import Workspace, country_scope, select
 from orbitwatch.errors import UsageError
 
 if TYPE_CHECKING:
     from orbitwatch.alerts import Alert
-    from orbitwatch.model import Event
+    from orbitwatch.load import Timeline
+    from orbitwatch.model import Event, Reading
     from orbitwatch.query import Query
     from orbitwatch.settings import Settings
     from orbitwatch.signals import Arrow, Contribution, CountrySignal, Coverage
@@ -30,6 +31,7 @@ class Explanation:
     level: str  # the level that score reaches ('' below every level)
     parts: list[Contribution]
     settings: Settings
+    events_query: str = ""  # scores from the events matching this query only ('' = every event)
 
 
 def explain(workspace: Workspace, query: Query, on: dt.date, country_text: str) -> Explanation:
@@ -38,32 +40,41 @@ def explain(workspace: Workspace, query: Query, on: dt.date, country_text: str) 
     from orbitwatch.signals import contributions
 
     timeline = workspace.load()
-    events, reading_of = select(timeline, query, on)
+    scope = country_scope(query)
+    workspace.check_query(query, timeline)
+    events, reading_of = select(timeline, scope.events_query, on)
     settings = timeline.settings
     country = resolve_country(country_text)
     if country == settings.pole:
         raise UsageError(f"{country} is the pole; the pole itself is never scored")
     parts = contributions(events, reading_of, settings, country, on)
     score = sum(p.value for p in parts)
-    return Explanation(country, on, score, settings.level_of(score), parts, settings)
+    level = settings.level_of(score)
+    return Explanation(country, on, score, level, parts, settings, str(scope.events_query))
 
 
 @dataclass(frozen=True)
 class MonthlyArrows:
     arrows: list[Arrow]
+    events_query: str = ""  # scores from the events matching this query only ('' = every event)
 
 
 def monthly(
     workspace: Workspace, query: Query, on: dt.date, countries: Sequence[str]
 ) -> MonthlyArrows:
-    """Monthly arrows per country (only the given countries, when any are given)."""
+    """Monthly arrows per country: the countries the query's country terms (and `countries`)
+    choose, scored from every event unless other terms restrict them."""
     from orbitwatch.query import resolve_country
-    from orbitwatch.signals import monthly_arrows
+    from orbitwatch.signals import monthly_arrows, watched_countries
 
     timeline = workspace.load()
-    events, reading_of = select(timeline, query, on)
-    wanted = [resolve_country(c) for c in countries] or None
-    return MonthlyArrows(monthly_arrows(events, reading_of, timeline.settings, on, wanted))
+    scope = country_scope(query)
+    workspace.check_query(query, timeline)
+    events, reading_of = select(timeline, scope.events_query, on)
+    wanted = [resolve_country(c) for c in countries] or watched_countries(events, timeline.settings)
+    chosen = [c for c in wanted if scope.wants(c)]
+    arrows = monthly_arrows(events, reading_of, timeline.settings, on, chosen) if chosen else []
+    return MonthlyArrows(arrows, str(scope.events_query))
 
 
 @dataclass(frozen=True)
@@ -73,22 +84,28 @@ class Scores:
     settings: Settings
     stale_since: dt.date | None  # the latest event's day, when every score has decayed
     coverage: Coverage  # how many scored events gave no watched country a reading
+    events_query: str = ""  # scores from the events matching this query only ('' = every event)
 
 
 def scores(workspace: Workspace, query: Query, on: dt.date, as_of_given: bool) -> Scores:
-    """Each country's drift score on a day; notes when the timeline is too old to score today."""
+    """Each country's drift score on a day; notes when the timeline is too old to score today.
+
+    Country terms choose the rows (scored from every event); other terms restrict the events."""
     from orbitwatch.signals import country_signals, coverage
 
     timeline = workspace.load()
-    events, reading_of = select(timeline, query, on)
+    scope = country_scope(query)
+    workspace.check_query(query, timeline)
+    events, reading_of = select(timeline, scope.events_query, on)
     settings = timeline.settings
-    rows = country_signals(events, reading_of, settings, on)
+    rows = [r for r in country_signals(events, reading_of, settings, on) if scope.wants(r.country)]
     return Scores(
         rows,
         on,
         settings,
         None if as_of_given else stale_since(events, settings, on),
         coverage(events, reading_of, settings, on),
+        str(scope.events_query),
     )
 
 
@@ -106,6 +123,18 @@ class AlertList:
     by_id: dict[str, Event]
     coverage: Coverage
     marks: dict[str, Silence] = field(default_factory=dict)  # fingerprint -> ack or silence
+    levels_now: dict[str, str] = field(default_factory=dict)  # country -> level on the day
+
+    def history_note(self, on: dt.date) -> str:
+        """Says which alerts are current and which are history: each alert's level is its
+        country's level on the alert's date; the countries' levels on `on` follow."""
+        if not self.alerts:
+            return ""
+        now = ", ".join(f"{c} {level or 'none'}" for c, level in self.levels_now.items())
+        return (
+            f"level: the country's level on the alert's date; on {on.isoformat()}: {now}. "
+            "Alerts of a country whose level has fallen since are history."
+        )
 
 
 def alerts_in_force(
@@ -119,11 +148,12 @@ def alerts_in_force(
     if since:
         from orbitwatch.query import term_period
 
-        start = term_period("since", since, on, f"--since {since}").first
+        start = term_period("since", since, on, f"--raised-since {since}").first
     timeline = workspace.load()
     reading_of = readings(timeline.events, timeline.settings, on)
     by_id = {e.id: e for e in timeline.events}
     in_force = alerts(timeline.events, reading_of, timeline.settings, on)
+    workspace.check_query(query, timeline)
     found = [
         a
         for a in filter_alerts(in_force, query, by_id, reading_of, on)
@@ -132,4 +162,19 @@ def alerts_in_force(
     from orbitwatch.app.silences import silence_marks
 
     covered = coverage(timeline.events, reading_of, timeline.settings, on)
-    return AlertList(found, by_id, covered, silence_marks(workspace, found))
+    marks = silence_marks(workspace, found)
+    return AlertList(found, by_id, covered, marks, levels_now(timeline, reading_of, found, on))
+
+
+def levels_now(
+    timeline: Timeline, reading_of: Mapping[str, Reading], found: Sequence[Alert], on: dt.date
+) -> dict[str, str]:
+    """The level on `on` of each country the alerts are about, in their order."""
+    from orbitwatch.signals import contributions
+
+    result: dict[str, str] = {}
+    for alert in found:
+        if alert.country not in result:
+            parts = contributions(timeline.events, reading_of, timeline.settings, alert.country, on)
+            result[alert.country] = timeline.settings.level_of(sum(p.value for p in parts))
+    return result

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from orbitwatch.app.context import Workspace, select
+from orbitwatch.app.context import Workspace, country_scope, select
 
 if TYPE_CHECKING:
     from orbitwatch.model import Event, Reading
@@ -35,6 +35,7 @@ def timeline_view(
     from orbitwatch.signals import watched_countries
 
     timeline = workspace.load()
+    workspace.check_query(query, timeline)
     events, reading_of = select(timeline, query, on)
     lanes: list[str] = []
     if by_country:
@@ -69,11 +70,28 @@ def render_input(
     from orbitwatch.render import RenderInput
 
     timeline = workspace.load()
+    workspace.check_query(query, timeline)
     events, reading_of = select(timeline, query, on)
     monthly: dict[str, Sequence[tuple[dt.date, float]]] = {}
+    scope = country_scope(query)
     if fmt == "html":
-        monthly = monthly_scores(events, reading_of, timeline.settings, chart_day(events, on))
-    return RenderInput(events, reading_of, timeline.settings, on, monthly, exact_only, title)
+        # The charts follow the signals rule: country terms choose the countries (scored from
+        # every event); other terms restrict the events scored, and the page says so.
+        scored, scored_readings = select(timeline, scope.events_query, on)
+        day = chart_day(events or scored, on)
+        every = monthly_scores(scored, scored_readings, timeline.settings, day)
+        monthly = {c: series for c, series in every.items() if scope.wants(c)}
+    return RenderInput(
+        events,
+        reading_of,
+        timeline.settings,
+        on,
+        monthly,
+        exact_only,
+        title,
+        str(query),
+        str(scope.events_query),
+    )
 
 
 def save(path: Path, chunks: Iterable[str]) -> None:

@@ -29,6 +29,7 @@ from orbitwatch.cli import (
 from orbitwatch.cli import diff as diff_commands
 from orbitwatch.cli.common import State, say_error, silence_stdout
 from orbitwatch.cli.help import OrderedGroup
+from orbitwatch.cli.pager import PAGED, paging
 from orbitwatch.errors import ExitStatus, OrbitError
 
 __all__ = ["cli", "main"]
@@ -143,8 +144,16 @@ def _restore_sigterm(previous: Any) -> None:
     is_flag=True,
     help="Do not use or update the index of parsed files (also ORBIT_NO_CACHE=1).",
 )
+@click.option(
+    "--no-pager",
+    is_flag=True,
+    help="Never page (default: output taller than the terminal goes through $PAGER, "
+    "else 'less -R'; never when piped).",
+)
 @click.pass_context
-def cli(ctx: click.Context, root: str | None, color: bool | None, no_cache: bool) -> None:
+def cli(
+    ctx: click.Context, root: str | None, color: bool | None, no_cache: bool, no_pager: bool
+) -> None:
     """Track dated geopolitical events, score drift out of Moscow's orbit, and mail digests.
 
     \b
@@ -154,6 +163,8 @@ def cli(ctx: click.Context, root: str | None, color: bool | None, no_cache: bool
       orbit signals --explain TJ
     """
     ctx.obj = State(root, color, no_cache)
+    if ctx.invoked_subcommand in PAGED:
+        ctx.with_resource(paging(not no_pager))
     if ctx.invoked_subcommand is None:
         click.echo(ctx.get_help())
 

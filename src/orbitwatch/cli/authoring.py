@@ -6,19 +6,21 @@ Parse options, call one app function (app/authoring.py), report, map to an exit 
 from __future__ import annotations
 
 import os
+import sys
 from typing import TYPE_CHECKING
 
 import click
 
-from orbitwatch.cli.common import State, as_path, today, write
+from orbitwatch.cli.common import State, SuggestingChoice, as_path, today, write
 from orbitwatch.cli.help import command
 from orbitwatch.errors import ExitStatus, UsageError
 from orbitwatch.schema import choices_of
+from orbitwatch.words import plural
 
 if TYPE_CHECKING:
     from pathlib import Path
 
-    from orbitwatch.app.authoring import ImportOutcome
+    from orbitwatch.app.authoring import ImportOutcome, Initialised
 
 
 @command("add")
@@ -43,7 +45,7 @@ if TYPE_CHECKING:
 @click.option("--tag", "tags", multiple=True, metavar="T", help="Repeatable.")
 @click.option(
     "--status",
-    type=click.Choice(choices_of("status")),
+    type=SuggestingChoice(choices_of("status")),
     default="occurred",
     show_default=True,
 )
@@ -52,7 +54,7 @@ if TYPE_CHECKING:
 @click.option("--publisher", metavar="P")
 @click.option(
     "--stance",
-    type=click.Choice(choices_of("signal.stance")),
+    type=SuggestingChoice(choices_of("signal.stance")),
     help="Your own reading ([signal]); needs --weight.",
 )
 @click.option("--weight", type=click.IntRange(1, 5), help="1 to 5, with --stance.")
@@ -100,7 +102,7 @@ def add_cmd(
       orbit add --date 2024-02-22 --title "Armenia freezes its part in the CSTO" \\
                 --act "AM reduce CSTO"
     """
-    from orbitwatch.app.authoring import add_event
+    from orbitwatch.app.authoring import add_event, recheck
     from orbitwatch.write import NewEvent
 
     new = NewEvent(
@@ -111,12 +113,21 @@ def add_cmd(
     if dry_run:
         write([f"# {added.shown}\n", added.text])
         return int(ExitStatus.OK)
+    while added.problems and edit and sys.stdin.isatty():
+        if not click.confirm(f"{added.shown} has problems; edit it again?", default=True):
+            break
+        run_editor(added.path)
+        added = recheck(state.workspace, added)
     if added.problems:
         click.echo(
             f"{added.shown}: kept as edited; fix the problems above and run orbit check", err=True
         )
         return int(ExitStatus.TROUBLE)
-    click.echo(f"{added.shown}\t{added.event.id}")
+    if sys.stdout.isatty():  # words for a person; the TSV line stays for pipes and scripts
+        click.echo(f"wrote {added.shown} (id {added.event.id}); check it with: orbit show "
+                   f"{added.event.id}")  # fmt: skip
+    else:
+        click.echo(f"{added.shown}\t{added.event.id}")
     return int(ExitStatus.OK)
 
 
@@ -125,8 +136,16 @@ def run_editor(path: Path) -> None:
     import shlex
     import subprocess
 
+    from orbitwatch.errors import UsageError
+
     editor = os.environ.get("VISUAL") or os.environ.get("EDITOR") or "vi"
-    subprocess.run([*shlex.split(editor), str(path)], check=False)
+    try:
+        subprocess.run([*shlex.split(editor), str(path)], check=False)
+    except (OSError, ValueError) as exc:
+        raise UsageError(
+            f"cannot run the editor {editor!r}: {exc}; nothing was written",
+            hint="Set VISUAL or EDITOR to an editor on your PATH, or leave out --edit.",
+        ) from None
 
 
 @command("import")
@@ -181,8 +200,8 @@ def import_cmd(
     for planned in outcome.plan.files:
         click.echo(f"{display_path(planned.path)}\t{planned.event.id}")
     click.echo(
-        f"imported {len(outcome.plan.files)} events, skipped {len(outcome.plan.skipped)} "
-        "duplicates",
+        f"imported {plural(len(outcome.plan.files), 'event')}, skipped "
+        f"{plural(len(outcome.plan.skipped), 'duplicate')}",
         err=True,
     )
     return int(ExitStatus.OK)
@@ -196,7 +215,9 @@ def _report_import(outcome: ImportOutcome) -> None:
     for p in plan.problems:
         click.echo(visible(f"{shown_file}:row {p.row}: {p.field}: {p.message}"), err=True)
     if plan.problems:
-        raise UsageError(f"nothing imported: {len(plan.problems)} problem(s) in {shown_file}")
+        raise UsageError(
+            f"nothing imported: {plural(len(plan.problems), 'problem')} in {shown_file}"
+        )
     for number, event, twin in plan.skipped:
         click.echo(
             f"skipped row {number}: {visible(event.title)} (already in the timeline as {twin.id})",
@@ -232,7 +253,31 @@ def init_cmd(state: State, folder: Path, example: str | None, empty: bool) -> in
         else f"the {created.example} example timeline"
     )
     click.echo(f"created {what} in {created.folder}", err=True)
+    _init_next_steps(created)
     return int(ExitStatus.OK)
+
+
+def _init_next_steps(created: Initialised) -> None:
+    """Say what was copied and what to do next; offer git init on a terminal (diff needs git)."""
+    import sys
+
+    from orbitwatch.app.authoring import git_init
+
+    events = plural(created.events, "event file")
+    click.echo(
+        f"  orbit.toml   settings and signal rules\n  events/      {events}\n"
+        "  .gitignore   keeps orbit's temporary files out of git",
+        err=True,
+    )
+    git = created.in_git
+    if not git and sys.stdin.isatty() and sys.stderr.isatty():
+        if click.confirm("Run git init there? (orbit diff and history read git)", err=True):
+            git = git_init(created.folder)
+    steps = [f"cd {created.folder}"]
+    if not git:
+        steps.append("git init && git add . && git commit -m 'New timeline'")
+    steps += ["orbit check", "orbit list", 'orbit add --date 2022-05-16 --title "..." --country KZ']
+    click.echo("next:\n" + "\n".join(f"  {step}" for step in steps), err=True)
 
 
 COMMANDS = (add_cmd, import_cmd, init_cmd)

@@ -8,7 +8,7 @@ import datetime as dt
 import os
 import sys
 from collections.abc import Callable, Iterable, Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -59,6 +59,7 @@ class State:
                 use_cache=not self.no_cache,
                 report=report,
                 progress=Progress,
+                warn=warn,
             )
         return self._workspace
 
@@ -115,6 +116,13 @@ def say_error(message: str, hint: str = "") -> None:
     if hint:
         text += "\n\n" + visible(hint, keep_newlines=True)
     click.echo(text, err=True)
+
+
+def warn(message: str) -> None:
+    """A one-line warning about the command's input, on stderr."""
+    from orbitwatch.render.text import visible
+
+    click.echo(visible(f"orbit: warning: {message}"), err=True)
 
 
 def report(problems: Iterable[Problem]) -> int:
@@ -216,3 +224,17 @@ def silence_stdout() -> None:
         os.close(devnull)
     except (OSError, ValueError):
         pass
+
+
+class SuggestingChoice(click.Choice):  # type: ignore[type-arg]
+    """A choice whose refusal names the closest value, as queries do ('rumoured' -> rumored)."""
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        try:
+            return super().convert(value, param, ctx)
+        except click.BadParameter:
+            from orbitwatch.errors import did_you_mean
+
+            hint = did_you_mean(str(value), [str(c) for c in self.choices])
+            choices = ", ".join(str(c) for c in self.choices)
+            self.fail(f"{value!r} is not one of {choices}{hint}", param, ctx)

@@ -18,13 +18,15 @@ from orbitwatch.errors import ExitStatus, UsageError
 if TYPE_CHECKING:
     from pathlib import Path
 
+    from orbitwatch.app.digest import DigestOutcome
+
 DIGEST_FORMATS = ("text", "md", "json", "email")  # as app.digest.FORMATS, without importing it
 
 
-def _one_line(value: str | None) -> str | None:
+def _one_line(value: str | None, option: str) -> str | None:
     """A mail header value holds no line break (it would add headers: Bcc, ...)."""
     if value is not None and any(ch in value for ch in "\r\n\v\f\x1c\x1d\x1e\x85\u2028\u2029"):
-        raise click.BadParameter("an address holds no line break", param_hint="'--mail-to'")
+        raise click.BadParameter("an address holds no line break", param_hint=f"'{option}'")
     return value
 
 
@@ -63,8 +65,14 @@ def _one_line(value: str | None) -> str | None:
 @click.option(
     "--mail-to",
     metavar="ADDR",
-    callback=lambda ctx, param, value: _one_line(value),
+    callback=lambda ctx, param, value: _one_line(value, param.opts[0]),
     help="The To: address for --format email.",
+)
+@click.option(
+    "--mail-from",
+    metavar="ADDR",
+    callback=lambda ctx, param, value: _one_line(value, param.opts[0]),
+    help="The From: address for --format email (default: user@host, as mail(1) does).",
 )
 @click.option("--fail-on", metavar="LEVEL", help="Exit 1 when an alert at LEVEL or above was sent.")
 @click.option(
@@ -104,6 +112,7 @@ def digest_cmd(
     max_items: int,
     fmt: str,
     mail_to: str | None,
+    mail_from: str | None,
     fail_on: str | None,
     deliver_cmd: str | None,
     dry_run: bool,
@@ -115,8 +124,10 @@ def digest_cmd(
     """For cron: print only alerts not yet sent, then record them; silent when nothing is new.
 
     Deliver, then commit: the state advances only after the whole digest was written and
-    flushed (or accepted by --deliver-cmd). Exit: 0 done, 1 --fail-on hit, 2 usage or invalid
-    inputs, 74 output failed, 75 lock busy, 78 state unusable.
+    flushed (or accepted by --deliver-cmd). A pipe cannot confirm its reader read everything
+    ('orbit digest | head' records the alerts as sent): for at-least-once delivery use
+    --deliver-cmd, or redirect to a file (> FILE), never a pipe. Exit: 0 done, 1 --fail-on
+    hit, 2 usage or invalid inputs, 74 output failed, 75 lock busy, 78 state unusable.
 
     \b
     Examples:
@@ -134,17 +145,33 @@ def digest_cmd(
     path = _state_path(state, state_file)
     _check_state_options(path, baseline, known_at, dry_run)
     request = DigestRequest(
-        query, on, state_path=path, fmt=fmt, mail_to=mail_to or "", min_level=min_level,
+        query, on, state_path=path, fmt=fmt, mail_to=mail_to or "",
+        mail_from=mail_from or "", min_level=min_level,
         fail_on=fail_on, max_items=max_items, deliver_cmd=deliver_cmd, dry_run=dry_run,
         baseline=baseline, wait=wait, resend_suppressed=resend_suppressed,
     )  # fmt: skip
     sys.stdout.flush()  # the digest goes out as bytes, after any text already written
     outcome = run_digest(state.workspace, request, sys.stdout.buffer)
-    if outcome.recorded:
-        click.echo(f"orbit: recorded {outcome.recorded} alerts in {path} as already sent", err=True)
+    _notes(outcome, path)
     if outcome.trouble:
         return int(ExitStatus.TROUBLE)
     return int(ExitStatus.YES if outcome.fail_on_hit else ExitStatus.OK)
+
+
+def _notes(outcome: DigestOutcome, path: Path | None) -> None:
+    """What a run tells its operator on stderr: a baseline's count, a first run's history."""
+    from orbitwatch.words import plural
+
+    if outcome.recorded:
+        recorded = plural(outcome.recorded, "alert")
+        click.echo(f"orbit: recorded {recorded} in {path} as already sent", err=True)
+    if outcome.first_run and outcome.digest is not None:
+        click.echo(
+            f"orbit: first run on {path}: sent every alert in force, the timeline's history "
+            f"({plural(len(outcome.digest.alerts), 'alert')}); later runs send only new ones. "
+            f"To start a state file without the history: orbit digest --state FILE --baseline",
+            err=True,
+        )
 
 
 def _check_state_options(

@@ -24,6 +24,7 @@ from orbitwatch.cli.common import (
 from orbitwatch.cli.completion import complete_countries, complete_ids, complete_terms
 from orbitwatch.cli.help import command
 from orbitwatch.errors import ExitStatus
+from orbitwatch.words import plural
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -61,8 +62,8 @@ def check_cmd(state: State, paths: tuple[Path, ...], fmt: str) -> int:
         if not result.errors:
             warnings = result.warnings
             click.echo(
-                f"{len(result.timeline.events)} events, no problems"
-                + (f" ({warnings} warning{'s' if warnings != 1 else ''})" if warnings else ""),
+                f"{plural(len(result.timeline.events), 'event')}, no problems"
+                + (f" ({plural(warnings, 'warning')})" if warnings else ""),
                 err=True,
             )
     return int(ExitStatus.YES if result.errors else ExitStatus.OK)

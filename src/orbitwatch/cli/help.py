@@ -36,6 +36,41 @@ class OrderedGroup(click.Group):
         known = [name for name in COMMAND_ORDER if name in self.commands]
         return known + sorted(set(self.commands) - set(known))
 
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        return super().parse_args(ctx, hoist_global_options(args, set(self.commands)))
+
+
+# The group's options, accepted after the command too (`orbit list --color`), as git does not
+# but a newcomer types; no command has an option of the same name.
+GLOBAL_FLAGS = frozenset({"--color", "--no-color", "--no-cache", "--no-pager"})
+GLOBAL_WITH_VALUE = frozenset({"--root"})
+
+
+def hoist_global_options(args: list[str], commands: set[str]) -> list[str]:
+    """Move the group's options written after the command name to before it (up to `--`)."""
+    position = next((i for i, arg in enumerate(args) if arg in commands), None)
+    if position is None:
+        return args
+    before, after = list(args[: position + 1]), args[position + 1 :]
+    rest: list[str] = []
+    index = 0
+    while index < len(after):
+        arg = after[index]
+        if arg == "--":
+            rest.extend(after[index:])
+            break
+        if arg in GLOBAL_FLAGS or arg.split("=", 1)[0] in GLOBAL_WITH_VALUE and "=" in arg:
+            before.insert(position, arg)
+            position += 1
+        elif arg in GLOBAL_WITH_VALUE and index + 1 < len(after):
+            before[position:position] = [arg, after[index + 1]]
+            position += 2
+            index += 1
+        else:
+            rest.append(arg)
+        index += 1
+    return before + rest
+
 
 class SectionedCommand(click.Command):
     """A command whose --help lists its options in named sections (filters, output, ...)."""

@@ -56,7 +56,7 @@ if TYPE_CHECKING:
     "only_country",
     metavar="C",
     multiple=True,
-    help="With --monthly: only these countries.",
+    help="Only these countries (the same as a country: term); scores still count every event.",
 )
 @click.option(
     "--format",
@@ -79,7 +79,9 @@ def signals_cmd(
 ) -> int:
     """Which countries drift out of the pole's orbit, how fast, and why.
 
-    Terms restrict the events that are scored (the same query language as list).
+    Query terms: country: terms choose the countries shown, each scored from every event;
+    other terms (tag:, since:, words...) restrict the events scored, and the output says
+    "scores from events matching ... only".
 
     \b
     Examples:
@@ -91,12 +93,18 @@ def signals_cmd(
     from orbitwatch.app import signals as app
     from orbitwatch.render import signals as out
 
+    if only_country and explain:
+        raise UsageError("--explain names its one country; leave out --country")
+    if only_country:
+        terms = (*terms, "country:" + ",".join(only_country))
     query = parse_query(terms)
     on = scoring_day(state, known_at, as_of)
     if explain:
         _explain_out(state, app.explain(state.workspace, query, on, explain), fmt)
     elif monthly:
-        arrows = app.monthly(state.workspace, query, on, only_country).arrows
+        found = app.monthly(state.workspace, query, on, ())
+        _scope_note(state, fmt, found.events_query)
+        arrows = found.arrows
         if fmt == "json":
             write(out.arrows_json(arrows))
         else:
@@ -107,9 +115,16 @@ def signals_cmd(
     return finish(state)
 
 
+def _scope_note(state: State, fmt: str | None, events_query: str) -> None:
+    """Say, on stderr, that scores come from the matching events only (never silently)."""
+    if events_query:
+        click.echo(f"note: scores from events matching {events_query} only", err=True)
+
+
 def _explain_out(state: State, found: Explanation, fmt: str | None) -> None:
     from orbitwatch.render import signals as out
 
+    _scope_note(state, fmt, found.events_query)
     day, half_life = found.on.isoformat(), found.settings.half_life_text
     if fmt == "json":
         write(out.explain_json(found.country, day, found.score, found.level, found.parts))
@@ -132,6 +147,7 @@ def _scores_out(state: State, found: Scores, fmt: str | None) -> None:
     from orbitwatch.render import signals as out
 
     settings, day = found.settings, found.on.isoformat()
+    _scope_note(state, fmt, found.events_query)
     if fmt == "json":
         write(out.signals_json(found.rows, day, settings.pole, found.coverage))
         return
@@ -160,7 +176,13 @@ def _scores_out(state: State, found: Scores, fmt: str | None) -> None:
 @click.option(
     "--as-of", "as_of", metavar="DATE", help="Alerts in force on this day (default: today)."
 )
-@click.option("--since", metavar="DATE", help="Only alerts dated on or after DATE.")
+@click.option("--since", "since_term", metavar="DATE", help="Sugar for since:DATE, as in list.")
+@click.option(
+    "--raised-since",
+    "since",
+    metavar="DATE",
+    help="Only alerts raised on or after DATE (an alert's own date, e.g. a level crossing).",
+)
 @known_at_option
 @click.option(
     "--lead-time",
@@ -193,6 +215,7 @@ def alerts_cmd(
     state: State,
     terms: tuple[str, ...],
     as_of: str | None,
+    since_term: str | None,
     since: str | None,
     known_at: str | None,
     lead: bool,
@@ -208,7 +231,8 @@ def alerts_cmd(
     \b
     Examples:
       orbit alerts --as-of 2022-05-31
-      orbit alerts country:TJ --since 2022-05
+      orbit alerts country:TJ --since 2022-05     # events dated since May 2022
+      orbit alerts --raised-since 2022-06          # alerts raised since June
       orbit alerts --known-at 2022-05-20 --lead-time
       orbit alerts --replay 2022-05-01..2022-05-31
       orbit alerts --suppressed --state ~/.local/state/orbit-kz.json
@@ -219,11 +243,11 @@ def alerts_cmd(
         from orbitwatch.cli.silences import suppressed_out
 
         return suppressed_out(state, state_file, fmt, suppressed)
-    query = parse_query(terms)
+    query = parse_query((*terms, f"since:{since_term}") if since_term else terms)
     if replay is not None:
         alone = (
             ("--as-of", as_of),
-            ("--since", since),
+            ("--raised-since", since),
             ("--known-at", known_at),
             ("--lead-time", lead),
         )
@@ -250,11 +274,13 @@ def _alerts_out(
     if fmt == "json":
         write(out.alerts_json(found.alerts, found.marks))
     elif use_table(fmt):
-        from orbitwatch.render.terminal import alerts_table
+        from orbitwatch.render.terminal import AlertsView
 
         rows = out.alert_table_rows(found.alerts, found.by_id, found.marks)
-        console(state.color).print(alerts_table(rows))
+        console(state.color).print(AlertsView(rows))
         click.echo(found.coverage.sentence(on))
+        if note := found.history_note(on):
+            click.echo(note)
     else:
         rows = out.alert_rows(found.alerts, found.by_id, found.marks)
         rows_out(state, fmt, out.ALERT_HEADERS, rows)

@@ -23,6 +23,7 @@ from orbitwatch.cli.common import (
 )
 from orbitwatch.cli.completion import complete_terms
 from orbitwatch.cli.help import command
+from orbitwatch.errors import UsageError
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -50,7 +51,8 @@ def timeline_cmd(
 ) -> int:
     """A vertical timeline in the terminal, grouped by year and month.
 
-    Markers show each event's reading: ▲ away, ▼ toward, ● neutral, ○ none.
+    Markers show each event's reading: ▲ away, ▼ toward, ● neutral, ◆ mixed, ○ none
+    (the same marks as list, show and signals --monthly).
     Plain text when stdout is not a terminal or NO_COLOR is set.
 
     \b
@@ -107,8 +109,9 @@ class RenderFormat(click.Choice):  # type: ignore[type-arg]
     "--format",
     "fmt",
     type=RenderFormat(),
-    required=True,
-    help="md, html, json, jsonl, csv, ics or timelinejs (see below).",
+    default=None,
+    help="md, html, json, jsonl, csv, ics or timelinejs (see below); default: from the -o "
+    "file's suffix (.md .html .json .jsonl .csv .ics).",
 )
 @click.option(
     "-o",
@@ -129,7 +132,7 @@ class RenderFormat(click.Choice):  # type: ignore[type-arg]
 def render_cmd(
     state: State,
     terms: tuple[str, ...],
-    fmt: str,
+    fmt: str | None,
     output: Path | None,
     exact_only: bool,
     title: str,
@@ -147,6 +150,7 @@ def render_cmd(
     from orbitwatch.app.views import render_input, save
     from orbitwatch.render import builtin
 
+    fmt = fmt or format_from_suffix(output)
     query = parse_query(terms)
     on = scoring_day(state, known_at)
     data = render_input(state.workspace, query, on, fmt, exact_only, title)
@@ -158,6 +162,26 @@ def render_cmd(
         save(target, chunks)
         click.echo(f"wrote {target}", err=True)
     return finish(state)
+
+
+SUFFIX_FORMATS = {".md": "md", ".html": "html", ".htm": "html", ".json": "json",
+                  ".jsonl": "jsonl", ".csv": "csv", ".ics": "ics"}  # fmt: skip
+
+
+def format_from_suffix(output: Path | None) -> str:
+    """The format an -o file's suffix names; a usage error naming every format otherwise."""
+    from pathlib import Path
+
+    from orbitwatch.render import builtin
+
+    suffix = Path(output).suffix.lower() if output is not None else ""
+    if suffix in SUFFIX_FORMATS:
+        return SUFFIX_FORMATS[suffix]
+    where = f"from the suffix of {output}" if output is not None else "without -o FILE"
+    raise UsageError(
+        f"--format cannot be guessed {where}; choose one of: {', '.join(builtin())}",
+        hint="e.g. orbit render --format html -o timeline.html (or just -o timeline.html)",
+    )
 
 
 COMMANDS = (timeline_cmd, render_cmd)

@@ -25,6 +25,8 @@ class RenderInput:
     monthly_scores: Mapping[str, Sequence[tuple[dt.date, float]]] = field(default_factory=dict)
     exact_only: bool = False
     title: str = "orbitwatch timeline"
+    query: str = ""  # the query the events were chosen by ('' = the whole timeline)
+    events_query: str = ""  # charts scored from the events matching this only ('' = every event)
 
 
 Renderer = Callable[[RenderInput], Iterator[str]]

@@ -172,9 +172,6 @@ def events_ids(events: Iterable[Event], reading_of: Mapping[str, Reading]) -> It
         yield one_line(event.id) + "\n"
 
 
-STANCE_MARK = {"away": "→", "toward": "←", "neutral": "·"}
-
-
 def events_plain(events: Iterable[Event], reading_of: Mapping[str, Reading]) -> Iterator[str]:
     """Tab-separated: date, id, countries, status, stance, rule, title (one event a line)."""
     for event in events:

@@ -14,15 +14,24 @@ from orbitwatch.digest import Digest, short_id
 from orbitwatch.render.data import SCHEMA_VERSION
 from orbitwatch.render.signals import ARROW_MARK, alert_dict
 from orbitwatch.render.text import json_safe, md, one_line
+from orbitwatch.words import plural
 
 
 def _headline(digest: Digest) -> str:
-    count = len(digest.alerts)
-    text = f"orbitwatch digest {digest.id} on {digest.as_of.isoformat()}: {count} new alert" + (
-        "s" if count != 1 else ""
+    """Says what is new, when it happened, and what is current: the top level of the alerts
+    (on their dates) and the highest level of any country on the digest's day."""
+    text = f"orbitwatch digest {digest.id} on {digest.as_of.isoformat()}: " + plural(
+        len(digest.alerts), "new alert"
     )
+    if digest.alerts:
+        first = min(a.date for a in digest.alerts).isoformat()
+        last = max(a.date for a in digest.alerts).isoformat()
+        text += f" dated {first}" + (f" to {last}" if last != first else "")
     if digest.top_level:
-        text += f", top level {digest.top_level}"
+        text += f", top level then {digest.top_level}"
+    if digest.countries:
+        now = max(digest.countries, key=lambda c: digest.settings.level_rank(c.level)).level
+        text += f", top level now {now or 'none'}"
     if digest.repeat_of:
         text += f" (repeat of digest {digest.repeat_of}, whose delivery was not confirmed)"
     return text
@@ -64,7 +73,7 @@ def digest_text(digest: Digest, limit_name: str = "max items") -> Iterator[str]:
         yield (
             f"{line.country} {one_line(countries.name(line.country))}: "
             f"{ARROW_MARK[line.arrow]}, score {line.score:+.2f}, "
-            f"level {line.level or 'none'}\n"
+            f"level now {line.level or 'none'}\n"
         )
     current = None
     for index, alert in enumerate(digest.alerts):
@@ -96,7 +105,7 @@ def digest_text(digest: Digest, limit_name: str = "max items") -> Iterator[str]:
 def digest_md(digest: Digest) -> Iterator[str]:
     yield f"# {md(_headline(digest))}\n\n"
     if digest.countries:
-        yield "| country | arrow | score | level |\n|---|---|---|---|\n"
+        yield "| country | arrow | score | level now |\n|---|---|---|---|\n"
         for line in digest.countries:
             yield (
                 f"| {line.country} {md(countries.name(line.country))} | {ARROW_MARK[line.arrow]} "
@@ -179,19 +188,24 @@ def digest_json(digest: Digest) -> Iterator[str]:
 
 
 def digest_email(
-    digest: Digest, mail_to: str, now_header: str, limit_name: str = "max items"
+    digest: Digest,
+    mail_to: str,
+    now_header: str,
+    limit_name: str = "max items",
+    mail_from: str = "",
 ) -> bytes:
     """A whole RFC 5322 message (text/plain; charset=utf-8), ready for `sendmail -t -oi`."""
     from email.message import EmailMessage
     from email.policy import SMTP
 
     message = EmailMessage(policy=SMTP.clone(linesep="\n"))
-    count = len(digest.alerts)
-    subject = f"orbitwatch: {count} new alert{'s' if count != 1 else ''}"
+    subject = f"orbitwatch: {plural(len(digest.alerts), 'new alert')}"
     if digest.top_level:
-        subject += f", top level {digest.top_level}"
+        subject += f", top level then {digest.top_level}"
     if digest.repeat_of:
         subject += " (repeat)"
+    if mail_from:
+        message["From"] = mail_from
     message["To"] = mail_to
     message["Subject"] = subject
     message["Date"] = now_header

@@ -6,7 +6,9 @@ Every piece of event text passes through html.escape; hrefs are http(s) only.
 from __future__ import annotations
 
 import datetime as dt
+import math
 from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 from html import escape
 
 from orbitwatch import countries
@@ -14,6 +16,7 @@ from orbitwatch.model import MONTH_NAMES, Precision
 from orbitwatch.render import RenderInput
 from orbitwatch.render.markdown import safe_url
 from orbitwatch.render.text import visible
+from orbitwatch.words import plural
 
 CSS = """
 :root { --away: #b3261e; --toward: #1f5fa8; --neutral: #6b6b6b; --ink: #1b1b1b; }
@@ -21,7 +24,8 @@ CSS = """
 body { font: 15px/1.5 system-ui, -apple-system, "Segoe UI", sans-serif; color: var(--ink);
        max-width: 60rem; margin: 2rem auto; padding: 0 1rem; }
 h1 { font-size: 1.6rem; margin-bottom: 0.2rem; }
-.meta { color: #555; margin-top: 0; }
+.meta, .query { color: #555; margin-top: 0; }
+.empty { font-size: 1.1rem; padding: 1rem; border: 1px dashed #bbb; border-radius: 6px; }
 .charts { display: grid; grid-template-columns: repeat(auto-fill, minmax(17rem, 1fr)); gap: 1rem; }
 figure { margin: 0; border: 1px solid #ddd; border-radius: 6px; padding: 0.5rem; }
 figcaption { font-weight: 600; font-size: 0.9rem; }
@@ -55,59 +59,122 @@ def text(value: str) -> str:
     return escape(visible(value, keep_newlines=True), quote=True)
 
 
-def chart(code: str, points: Sequence[tuple[dt.date, float]]) -> str:
-    """An SVG line of a country's drift score by month, zero line included."""
-    width, height, pad = 300, 120, 22
+@dataclass(frozen=True)
+class Scale:
+    """One vertical scale shared by every country's chart, so equal heights mean equal scores."""
+
+    low: float
+    high: float
+    ticks: tuple[float, ...]
+    levels: tuple[tuple[str, float], ...]  # the alert levels drawn as lines
+
+
+def nice_step(span: float) -> float:
+    """A tick step of 1, 2 or 5 times a power of ten giving about four ticks over the span."""
+    raw = span / 4 or 1.0
+    power: float = 10.0 ** math.floor(math.log10(raw))
+    return float(next(m * power for m in (1, 2, 5, 10) if m * power >= raw))
+
+
+def shared_scale(data: RenderInput) -> Scale:
+    """The scale of every chart: all scores, zero and the alert levels, widened to whole ticks."""
+    levels = tuple((level.name, level.score) for level in data.settings.levels)
+    values = [v for points in data.monthly_scores.values() for _, v in points]
+    values += [0.0, *(score for _, score in levels)]
+    step = nice_step(max(values) - min(values))
+    low, high = math.floor(min(values) / step) * step, math.ceil(max(values) / step) * step
+    if high == low:
+        high = low + step
+    count = round((high - low) / step)
+    ticks = tuple(round(low + i * step, 6) for i in range(count + 1))
+    return Scale(low, high, ticks, levels)
+
+
+def chart(code: str, points: Sequence[tuple[dt.date, float]], scale: Scale) -> str:
+    """An SVG line of a country's drift score by month on the shared scale: a y-axis with ticks,
+    the zero line and each alert level as a labelled dashed line."""
+    width, height, left, pad = 300, 140, 34, 16
     values = [score for _, score in points] or [0.0]
-    low, high = min(0.0, *values), max(0.0, *values)
-    span = (high - low) or 1.0
     count = max(1, len(values) - 1)
 
     def x(index: int) -> float:
-        return pad + (width - 2 * pad) * index / count
+        return left + (width - left - pad) * index / count
 
     def y(value: float) -> float:
-        return height - pad - (height - 2 * pad) * (value - low) / span
+        return height - pad - (height - 2 * pad) * (value - scale.low) / (scale.high - scale.low)
 
+    parts = [
+        f'<svg viewBox="0 0 {width} {height}" role="img" aria-label="drift score of '
+        f'{text(code)} by month">',
+        f'<line class="axis" x1="{left}" x2="{left}" y1="{pad}" y2="{height - pad}" '
+        'stroke="#888"/>',
+    ]
+    for tick in scale.ticks:
+        parts.append(
+            f'<g class="tick" data-value="{tick:g}"><line x1="{left - 3}" x2="{width - pad}" '
+            f'y1="{y(tick):.1f}" y2="{y(tick):.1f}" stroke="{"#999" if tick == 0 else "#eee"}"/>'
+            f'<text x="{left - 5}" y="{y(tick) + 3:.1f}" font-size="9" fill="#666" '
+            f'text-anchor="end">{tick:g}</text></g>'
+        )
+    for name, score in scale.levels:
+        parts.append(
+            f'<g class="level" data-level="{text(name)}" data-score="{score:g}">'
+            f'<line x1="{left}" x2="{width - pad}" y1="{y(score):.1f}" y2="{y(score):.1f}" '
+            'stroke="#c77700" stroke-dasharray="4 3"/>'
+            f'<text x="{left + 3}" y="{y(score) - 2:.1f}" font-size="8" fill="#c77700">'
+            f"{text(name)} {score:g}</text></g>"
+        )
     path = " ".join(f"{'M' if i == 0 else 'L'}{x(i):.1f},{y(v):.1f}" for i, v in enumerate(values))
     last = values[-1]
     colour = "var(--away)" if last > 0 else "var(--toward)" if last < 0 else "var(--neutral)"
     first_label = points[0][0].strftime("%b %Y") if points else ""
     last_label = points[-1][0].strftime("%b %Y") if points else ""
-    return (
-        f'<svg viewBox="0 0 {width} {height}" role="img" aria-label="drift score of '
-        f'{text(code)} by month">'
-        f'<line x1="{pad}" x2="{width - pad}" y1="{y(0):.1f}" y2="{y(0):.1f}" stroke="#bbb" '
-        'stroke-dasharray="3 3"/>'
-        f'<path d="{path}" fill="none" stroke="{colour}" stroke-width="2"/>'
-        f'<text x="{pad}" y="{height - 4}" font-size="10" fill="#666">{text(first_label)}</text>'
-        f'<text x="{width - pad}" y="{height - 4}" font-size="10" fill="#666" '
-        f'text-anchor="end">{text(last_label)}</text>'
-        f'<text x="{width - pad}" y="12" font-size="11" text-anchor="end" '
-        f'fill="{colour}">{last:+.2f}</text>'
-        "</svg>"
-    )
+    parts += [
+        f'<path class="score" d="{path}" fill="none" stroke="{colour}" stroke-width="2"/>',
+        f'<text x="{left}" y="{height - 3}" font-size="9" fill="#666">{text(first_label)}</text>',
+        f'<text x="{width - pad}" y="{height - 3}" font-size="9" fill="#666" '
+        f'text-anchor="end">{text(last_label)}</text>',
+        f'<text x="{width - pad}" y="11" font-size="11" text-anchor="end" '
+        f'fill="{colour}">{last:+.2f}</text>',
+        "</svg>",
+    ]
+    return "".join(parts)
+
+
+def charts(data: RenderInput) -> Iterator[str]:
+    """The chart section: one card per country, all on one scale."""
+    scale = shared_scale(data)
+    yield '<section class="charts" aria-label="drift scores">\n'
+    for code, points in data.monthly_scores.items():
+        yield (
+            f"<figure><figcaption>{text(code)} {text(countries.name(code))}</figcaption>"
+            f"{chart(code, points, scale)}</figure>\n"
+        )
+    yield "</section>\n"
+    if data.events_query:
+        yield (
+            f'<p class="meta">Scores from the events matching {text(data.events_query)} only.</p>\n'
+        )
 
 
 def render_html(data: RenderInput) -> Iterator[str]:
     """HTML: one self-contained page with the timeline and a drift chart per watched country."""
     yield '<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
     yield '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
-    yield f"<title>{text(data.title)}</title>\n<style>{CSS}</style>\n</head>\n<body>\n"
+    title = f"{data.title} · {data.query}" if data.query else data.title
+    yield f"<title>{text(title)}</title>\n<style>{CSS}</style>\n</head>\n<body>\n"
     yield f"<h1>{text(data.title)}</h1>\n"
+    if data.query:
+        yield f'<p class="query">Query: <code>{text(data.query)}</code></p>\n'
     yield (
-        f'<p class="meta">{len(data.events)} events · drift away from '
+        f'<p class="meta">{plural(len(data.events), "event")} · drift away from '
         f"{text(countries.name(data.settings.pole))} on {data.today.isoformat()} · half-life "
         f"{text(data.settings.half_life_text)}</p>\n"
     )
-    if data.monthly_scores:
-        yield '<section class="charts" aria-label="drift scores">\n'
-        for code, points in data.monthly_scores.items():
-            yield (
-                f"<figure><figcaption>{text(code)} {text(countries.name(code))}</figcaption>"
-                f"{chart(code, points)}</figure>\n"
-            )
-        yield "</section>\n"
+    if not data.events:
+        yield '<p class="empty">No events match this query.</p>\n'
+    elif data.monthly_scores:
+        yield from charts(data)
     heading = None
     for event in data.events:
         start = event.date.start

@@ -14,13 +14,15 @@ from orbitwatch import countries
 from orbitwatch.alerts import Alert
 from orbitwatch.model import Event
 from orbitwatch.render.data import SCHEMA_VERSION
+from orbitwatch.render.marks import marked
 from orbitwatch.render.text import json_safe, one_line
 from orbitwatch.signals import Arrow, Contribution, CountrySignal, Coverage
+from orbitwatch.words import plural
 
 if TYPE_CHECKING:
     from orbitwatch.silences import Silence
 
-ARROW_MARK = {"away": "↗ away", "toward": "↙ toward", "steady": "→ steady"}
+ARROW_MARK = {word: marked(word) for word in ("away", "toward", "steady")}
 
 SPARK = "▁▂▃▄▅▆▇█"
 
@@ -127,8 +129,8 @@ def explain_summary(
     return [
         f"{country} {name}: drift score {score:+.3f} on {on}"
         + (f", level {level}" if level else ", below every level"),
-        f"away {away:+.3f} from {sum(1 for p in parts if p.value > 0)} events, "
-        f"toward {toward:+.3f} from {sum(1 for p in parts if p.value < 0)} events",
+        f"away {away:+.3f} from {plural(sum(1 for p in parts if p.value > 0), 'event')}, "
+        f"toward {toward:+.3f} from {plural(sum(1 for p in parts if p.value < 0), 'event')}",
         "contribution = sign(stance) x weight x certainty(status) x decay; "
         f"decay = 0.5^(age / {half_life}); share = |contribution| / sum of |contributions|",
     ]
@@ -210,6 +212,8 @@ def alert_rows(
     for alert in alerts:
         event = titles.get(alert.subject)
         about = f"{alert.subject}: {event.title}" if event else alert.subject
+        if alert.kind == "level-down":  # the why names what made the score fall
+            about = f"episode opened by {about}"
         rows.append(
             [
                 alert.date.isoformat(),
@@ -245,7 +249,8 @@ def alert_table_rows(
                 alert.kind,
                 alert.country,
                 alert.level or "-",
-                event.title if event else alert.subject,
+                ("episode opened by: " if alert.kind == "level-down" else "")
+                + (event.title if event else alert.subject),
                 mark_text(alert, marks) + alert.why,
                 alert.subject,
             ]

@@ -8,16 +8,17 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import IO
 
-from rich.console import Console, Group
+from rich.console import Console, ConsoleOptions, Group, RenderResult
+from rich.padding import Padding
 from rich.table import Table
 from rich.text import Text
 
 from orbitwatch import countries
 from orbitwatch.model import Event, Reading
+from orbitwatch.render.marks import marked
 from orbitwatch.render.text import one_line, visible
 
 STANCE_STYLE = {"away": "bold red", "toward": "bold blue", "neutral": "dim", "none": "dim"}
-STANCE_MARK = {"away": "→ away", "toward": "← toward", "neutral": "· neutral"}
 
 
 class _Console(Console):
@@ -40,7 +41,8 @@ def make_console(file: IO[str], color: bool | None, width: int | None = None) ->
         emoji=False,
         highlight=False,
         force_terminal=True if color else None,
-        no_color=True if color is False else None,
+        # an explicit --color beats NO_COLOR (clig.dev): rich reads NO_COLOR itself otherwise
+        no_color=True if color is False else False if color else None,
         color_system="auto" if color is not False else None,
         width=width,
         soft_wrap=False,
@@ -54,7 +56,7 @@ def t(value: str, style: str = "") -> Text:
 def stance_text(reading: Reading | None) -> Text:
     if reading is None:
         return Text("")
-    mark = STANCE_MARK.get(reading.stance, reading.stance)
+    mark = marked(reading.stance)
     return Text(mark, style=STANCE_STYLE.get(reading.stance, ""))
 
 
@@ -148,8 +150,12 @@ def event_detail(event: Event, reading: Reading | None, rule_title: str) -> Grou
                 source.date.human() if source.date else "",
                 source.url,
             ]
-            parts.append(Text("  - " + one_line(" · ".join(b for b in bits if b))))
+            line = Text("- " + one_line(" · ".join(b for b in bits if b)))
+            parts.append(Padding(Hanging(line, 2), (0, 0, 0, 2)))
     return Group(*parts)  # type: ignore[arg-type]
+
+
+FIXED_COLUMNS = ("date", "month", "country", "level", "kind", "stance", "arrow", "status")
 
 
 def simple_table(
@@ -161,25 +167,18 @@ def simple_table(
     """A plain-looking table of already-formatted cells (all treated as data)."""
     table = Table(show_header=True, header_style="bold", box=None, pad_edge=False)
     numeric = ("score", "Δ", "share", "contribution", "weight", "certainty", "decay", "change")
-    for header in headers:
+    for index, header in enumerate(headers):
+        # Numbers, codes and levels keep their full width (never '…'); the words columns
+        # (name, trend, rules, rationale) give way first on a narrow terminal.
+        width = max([len(header), *(len(row[index]) for row in rows if index < len(row))])
         if header in numeric or header.startswith("Δ"):
-            table.add_column(header, justify="right", no_wrap=True)
-        elif header in (
-            "date",
-            "month",
-            "country",
-            "level",
-            "kind",
-            "stance",
-            "arrow",
-            "status",
-            "trend 12m",
-            "top rules",
-            "name",
-        ):
-            table.add_column(header, no_wrap=True)
+            table.add_column(header, justify="right", no_wrap=True, min_width=width)
+        elif header in FIXED_COLUMNS:
+            table.add_column(header, no_wrap=True, min_width=width)
+        elif header in ("name", "trend 12m"):
+            table.add_column(header, no_wrap=True, overflow="ellipsis", ratio=1)
         else:
-            table.add_column(header, overflow="fold")
+            table.add_column(header, overflow="fold", ratio=3)
     for row in rows:
         cells = []
         for index, cell in enumerate(row):
@@ -243,16 +242,55 @@ def explain_cards(cards: Sequence[Sequence[str]]) -> Table:
     return grid
 
 
-def alerts_table(rows: Sequence[Sequence[str]]) -> Table:
+class Hanging:
+    """Text whose wrapped lines are indented under its first word (a hanging indent)."""
+
+    def __init__(self, text: Text, indent: int):
+        self.text, self.indent = text, indent
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        width = max(1, options.max_width - self.indent)
+        lines = self.text.wrap(console, width)
+        for index, line in enumerate(lines):
+            if index == 0:
+                first = self.text.wrap(console, options.max_width)
+                if len(first) == 1:  # fits on one line
+                    yield first[0]
+                    return
+            yield Text(" " * (self.indent if index else 0)) + line
+
+
+class AlertsView:
+    """The alerts as a table when the terminal is wide enough for an id on one line, else as
+    cards; either way an id is never broken (it is what one copies into `orbit show`)."""
+
+    def __init__(self, rows: Sequence[Sequence[str]]):
+        self.rows = rows
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        longest = max((len(row[6]) for row in self.rows), default=0)
+        if options.max_width >= longest + 44:  # date, kind, country and level take about 44
+            yield alerts_table(self.rows, longest)
+            return
+        for date, kind, country, level, title, why, subject in self.rows:
+            style = "bold red" if kind == "level-up" else "bold"
+            yield Text.assemble((f"{date}  {kind}  {country}  level {level}", style))
+            yield Padding(Text(one_line(title)), (0, 0, 0, 2))  # a hanging indent
+            yield Padding(Text(one_line(why)), (0, 0, 0, 2))
+            yield Text("  " + one_line(subject), style="dim", no_wrap=True, overflow="ignore")
+            yield Text("")
+
+
+def alerts_table(rows: Sequence[Sequence[str]], id_width: int = 0) -> Table:
     """date, kind, country, level, then what it is about with why and the id under it."""
     table = Table(show_header=True, header_style="bold", box=None, pad_edge=False)
     for header in ("date", "kind", "country", "level"):
         table.add_column(header, no_wrap=True)
-    table.add_column("alert", overflow="fold")
+    table.add_column("alert", min_width=id_width)
     for date, kind, country, level, title, why, subject in rows:
         style = "bold red" if kind == "level-up" else "bold" if kind != "signal" else ""
         detail = Text.assemble(
-            (one_line(title), "bold"), "\n", (one_line(why), ""), (f" · {one_line(subject)}", "dim")
+            (one_line(title), "bold"), "\n", (one_line(why), ""), "\n", (one_line(subject), "dim")
         )
         table.add_row(t(date), t(kind, style), t(country), t(level), detail)
     return table

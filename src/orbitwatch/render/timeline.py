@@ -8,11 +8,12 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping, Sequence
 
 from orbitwatch.model import MONTH_ABBR, MONTH_NAMES, Event, Precision, Reading
+from orbitwatch.render.marks import MARK
 from orbitwatch.render.text import one_line
 
 Segment = tuple[str, str]  # (text, style name)
 # "mixed": an event its countries read differently (see each country's lane, or `orbit show`).
-MARKER = {"away": "▲", "toward": "▼", "neutral": "●", "mixed": "◆", "none": "○"}
+MARKER = MARK
 
 
 def _wrap(words: str, width: int) -> list[str]:
