@@ -213,3 +213,15 @@ def test_the_option_check_finds_options_in_messages_but_not_in_docstrings() -> N
     assert options_named("load.py", source) == ["load.py:4: --limit"]
     assert options_named("gitrev.py", 'ARGS = ["--batch"]\n') == []
     assert options_named("render/text.py", 'ARGS = ["--batch"]\n') == ["render/text.py:1: --batch"]
+
+
+def test_every_module_is_in_the_architecture_page() -> None:
+    page = (SRC.parent.parent / "docs" / "architecture.md").read_text(encoding="utf-8")
+    missing = [
+        where(path)
+        for path in modules()
+        if path.name not in ("__init__.py", "__main__.py")
+        and f"`{where(path)}`" not in page
+        and f"`{path.name}`" not in page
+    ]
+    assert missing == []
