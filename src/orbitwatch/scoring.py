@@ -14,6 +14,7 @@ from bisect import bisect_right
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from orbitwatch.model import Event, Reading, Status
 from orbitwatch.settings import Level, Settings
@@ -27,8 +28,7 @@ CERTAINTY: dict[Status, float] = {
 }
 
 
-@dataclass(frozen=True, slots=True)
-class Mark:
+class Mark(NamedTuple):
     """One (event, country) pair as scores and alerts see it. An event that lists no country
     has one mark with country ''. `warn` is the warning days of the event's own, else its
     deciding rule's (None: the settings' default)."""

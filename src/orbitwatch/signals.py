@@ -25,7 +25,6 @@ from orbitwatch.scoring import CERTAINTY as CERTAINTY
 from orbitwatch.scoring import (
     Mark,
     ScoreSeries,
-    by_event,
     contribution,
     marks_of,
     month_ends,
@@ -168,13 +167,20 @@ def coverage(
 def coverage_of(marks: Sequence[Mark], settings: Settings, on: dt.date) -> Coverage:
     countries = set(watched(marks, settings))
     total = unread = 0
-    for group in by_event(marks):
-        involved = [m for m in group if m.country in countries]
-        if not involved or group[0].first_day > on:
-            continue
+    current = ""
+    involved = read = False
+    for mark in marks:  # an event's marks are consecutive
+        if mark.event_id != current:
+            if involved:
+                total += 1
+                unread += not read
+            current, involved, read = mark.event_id, False, False
+        if mark.country in countries and mark.first_day <= on:
+            involved = True
+            read = read or mark.reading is not None
+    if involved:
         total += 1
-        if all(m.reading is None for m in involved):
-            unread += 1
+        unread += not read
     return Coverage(total, unread)
 
 
