@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-from collections.abc import Mapping, Sequence
+from collections import defaultdict
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 from orbitwatch.model import Event, Reading
 from orbitwatch.query import Query, compile_query, resolve_country
+from orbitwatch.scoring import Mark, ScoreSeries, by_event, marks_of, per_country, watched
 from orbitwatch.settings import Settings
 
 FINGERPRINT_VERSION = "v1"
@@ -53,69 +55,82 @@ def alerts(
     on: dt.date,
 ) -> list[Alert]:
     """Every alert in force on `on`, newest first (ties: kind, country, fingerprint)."""
-    from orbitwatch.signals import daily_scores, watched_countries  # signals re-exports us
+    return alerts_of(marks_of(events, reading_of, settings), settings, on)
 
+
+def alerts_of(marks: Sequence[Mark], settings: Settings, on: dt.date) -> list[Alert]:
+    """alerts from marks (the events need not be built)."""
     result: list[Alert] = []
-    countries = watched_countries(events, settings)
-    start = min((e.first_day for e in events), default=on)
-    level_on: dict[str, dict[dt.date, str]] = {}
+    countries = watched(marks, settings)
+    start = min((m.first_day for m in marks), default=on)
+    first = min(start, on)
+    of_country = per_country(marks)
+    series: dict[str, ScoreSeries] = {}
     for country in countries:
-        series = daily_scores(events, reading_of, settings, country, min(start, on), on)
-        level_on[country] = {day: settings.level_of(score) for day, score, _ in series}
-        result.extend(_level_alerts(country, series, settings))
-        result.extend(_convergence_alerts(country, events, reading_of, settings, on, level_on))
+        own = of_country.get(country, [])
+        series[country] = ScoreSeries(own, settings.half_life_days, first, on)
+        result.extend(_level_alerts(country, series[country], settings))
+        result.extend(_convergence_alerts(country, own, settings, on, series[country]))
 
     def level_at(country: str, day: dt.date) -> str:
-        table = level_on.get(country, {})
-        if day in table:
-            return table[day]
-        return "" if day < start else table.get(on, "")
+        if country not in series:
+            return ""
+        if first <= day <= on:
+            return settings.level_of(series[country].at(day))
+        return "" if day < start else settings.level_of(series[country].at(on))
 
-    for event in events:
-        reading = reading_of.get(event.id)
-        involved = [c for c in event.countries if c in countries]
-        if reading is not None and event.first_day <= on:
-            for country in involved:
-                own = reading.for_country(country)
-                if own is None:
+    watching = set(countries)
+    for group in by_event(marks):
+        head = group[0]
+        involved = [m for m in group if m.country in watching]
+        if head.first_day <= on:
+            for mark in involved:
+                if mark.reading is None:
                     continue
                 result.append(
                     Alert(
                         "signal",
-                        country,
-                        own.rule,
-                        event.id,
-                        event.first_day,
-                        level_at(country, event.first_day),
-                        _why(own),
-                        (event.id,),
+                        mark.country,
+                        mark.reading.rule,
+                        head.event_id,
+                        head.first_day,
+                        level_at(mark.country, head.first_day),
+                        _why(mark.reading),
+                        (head.event_id,),
                     )
                 )
-        if event.status == "scheduled" and event.first_day > on:
-            warn = event.warn
-            if warn is None and reading is not None and reading.origin == "rule":
-                rule = settings.rule(reading.rule)
-                warn = rule.warn if rule else None
-            days_left = (event.first_day - on).days
-            reached = [w for w in (warn or settings.warn) if days_left <= w]
-            if reached:
-                tightest = min(reached)
-                for country in involved:
-                    result.append(
-                        Alert(
-                            "upcoming",
-                            country,
-                            f"{tightest}d",
-                            event.id,
-                            event.first_day - dt.timedelta(days=tightest),
-                            level_at(country, on),
-                            f"scheduled in {days_left} day{'s' if days_left != 1 else ''} "
-                            f"(warning at {tightest} days)",
-                            (event.id,),
-                        )
-                    )
+        if head.status == "scheduled" and head.first_day > on:
+            result.extend(_upcoming(head, involved, settings, on, level_at))
     result.sort(key=lambda a: (-a.date.toordinal(), KIND_ORDER[a.kind], a.country, a.fingerprint))
     return result
+
+
+def _upcoming(
+    head: Mark,
+    involved: Sequence[Mark],
+    settings: Settings,
+    on: dt.date,
+    level_at: Callable[[str, dt.date], str],
+) -> list[Alert]:
+    days_left = (head.first_day - on).days
+    reached = [w for w in (head.warn or settings.warn) if days_left <= w]
+    if not reached:
+        return []
+    tightest = min(reached)
+    return [
+        Alert(
+            "upcoming",
+            mark.country,
+            f"{tightest}d",
+            head.event_id,
+            head.first_day - dt.timedelta(days=tightest),
+            level_at(mark.country, on),
+            f"scheduled in {days_left} day{'s' if days_left != 1 else ''} "
+            f"(warning at {tightest} days)",
+            (head.event_id,),
+        )
+        for mark in involved
+    ]
 
 
 def _why(reading: Reading) -> str:
@@ -135,121 +150,123 @@ def digits_below(score: float, threshold: float) -> str:
     return f"{score:.6f}"
 
 
-def fall_cause(pullers: Sequence[tuple[Event, float]], last_push: dt.date | None) -> str:
+def fall_cause(pullers: Sequence[tuple[str, float]], last_push: dt.date | None) -> str:
     """What made a score fall: the toward readings entering that day, else decay."""
     if pullers:
-        names = ", ".join(f"{event.id} ({value:+.2f})" for event, value in pullers[:3])
+        names = ", ".join(f"{event_id} ({value:+.2f})" for event_id, value in pullers[:3])
         return f"toward reading of {names}"
     since = f" since {last_push.isoformat()}" if last_push else ""
     return f"decay, no new away reading{since}"
 
 
-def _level_alerts(
-    country: str,
-    series: Sequence[tuple[dt.date, float, list[tuple[Event, float]]]],
-    settings: Settings,
-) -> list[Alert]:
+def _last_push(series: ScoreSeries, day: dt.date) -> dt.date | None:
+    """The last day before `day` an away reading entered the country's score."""
+    pushes = [
+        d for d, entering in series.entering.items() if d < day and any(v > 0 for _, v in entering)
+    ]
+    return max(pushes, default=None)
+
+
+def _level_alerts(country: str, series: ScoreSeries, settings: Settings) -> list[Alert]:
     found: list[Alert] = []
     opened_by: dict[str, str] = {}
-    previous = 0.0
-    last_push: dt.date | None = None  # the last day an away reading entered
-    for day, score, todays in series:
-        for level in settings.levels:
-            if previous < level.score <= score:
-                pushers = sorted(todays, key=lambda item: (-item[1], item[0].id))
-                subject = pushers[0][0].id if pushers else day.isoformat()
-                opened_by[level.name] = subject
-                found.append(
-                    Alert(
-                        "level-up",
-                        country,
-                        level.name,
-                        subject,
-                        day,
-                        settings.level_of(score),
-                        f"score {score:.2f} reached level {level.name} ({level.score:g})",
-                        tuple(e.id for e, _ in pushers),
-                    )
+    for crossing in series.crossings(settings.levels):
+        day, level, score = crossing.day, crossing.level, crossing.score
+        if crossing.upward:
+            pushers = sorted(crossing.entering, key=lambda item: (-item[1], item[0].event_id))
+            subject = pushers[0][0].event_id if pushers else day.isoformat()
+            opened_by[level.name] = subject
+            found.append(
+                Alert(
+                    "level-up",
+                    country,
+                    level.name,
+                    subject,
+                    day,
+                    settings.level_of(score),
+                    f"score {score:.2f} reached level {level.name} ({level.score:g})",
+                    tuple(m.event_id for m, _ in pushers),
                 )
-            elif previous >= level.score > score:
-                # The fingerprint keeps naming the episode's opener (states stay valid); the
-                # why and the events name what made the score fall.
-                subject = opened_by.get(level.name, day.isoformat())
-                pullers = sorted((i for i in todays if i[1] < 0), key=lambda i: (i[1], i[0].id))
-                found.append(
-                    Alert(
-                        "level-down",
-                        country,
-                        level.name,
-                        subject,
-                        day,
-                        settings.level_of(score),
-                        f"score {digits_below(score, level.score)} fell below level {level.name} "
-                        f"({level.score:g}): {fall_cause(pullers, last_push)}",
-                        tuple(e.id for e, _ in pullers) or (subject,),
-                    )
+            )
+        else:
+            # The fingerprint keeps naming the episode's opener (states stay valid); the
+            # why and the events name what made the score fall.
+            subject = opened_by.get(level.name, day.isoformat())
+            pullers = sorted(
+                ((m.event_id, v) for m, v in crossing.entering if v < 0),
+                key=lambda item: (item[1], item[0]),
+            )
+            found.append(
+                Alert(
+                    "level-down",
+                    country,
+                    level.name,
+                    subject,
+                    day,
+                    settings.level_of(score),
+                    f"score {digits_below(score, level.score)} fell below level {level.name} "
+                    f"({level.score:g}): {fall_cause(pullers, _last_push(series, day))}",
+                    tuple(event_id for event_id, _ in pullers) or (subject,),
                 )
-        if any(value > 0 for _, value in todays):
-            last_push = day
-        previous = score
+            )
     return found
 
 
 def _convergence_alerts(
-    country: str,
-    events: Sequence[Event],
-    reading_of: Mapping[str, Reading],
-    settings: Settings,
-    on: dt.date,
-    level_on: Mapping[str, Mapping[dt.date, str]],
+    country: str, own: Sequence[Mark], settings: Settings, on: dt.date, series: ScoreSeries
 ) -> list[Alert]:
-    from orbitwatch.signals import country_reading
-
     found: list[Alert] = []
-    window = dt.timedelta(days=settings.convergence_window_days)
+    window = settings.convergence_window_days
+    stance_of = {rule.id: rule.stance for rule in reversed(settings.rules)}  # the first wins
     for stance in ("away", "toward"):
         firing = sorted(
             (
-                (e, r)
-                for e in events
-                if e.first_day <= on
-                and (r := country_reading(reading_of, e, country)) is not None
-                and r.origin == "rule"
-                and r.stance == stance
+                m
+                for m in own
+                if m.first_day <= on
+                and m.reading is not None
+                and m.reading.origin == "rule"
+                and m.reading.stance == stance
             ),
-            key=lambda item: (item[0].first_day, item[0].id),
+            key=lambda m: (m.first_day, m.event_id),
         )
         converging = False
-        for index, (event, _) in enumerate(firing):
-            day = event.first_day
-            recent = [(e, r) for e, r in firing[: index + 1] if day - e.first_day < window]
-            rules = sorted(
-                {
-                    rule_id
-                    for _, r in recent
-                    for rule_id in r.rules
-                    if (rule := settings.rule(rule_id)) is not None and rule.stance == stance
-                }
-            )
+        oldest = 0
+        counts: dict[str, int] = defaultdict(int)  # rule ids of stance within the window
+        for index, mark in enumerate(firing):
+            day = mark.first_day
+            for rule_id in _own_rules(mark, stance, stance_of):
+                counts[rule_id] += 1
+            while (day - firing[oldest].first_day).days >= window:
+                for rule_id in _own_rules(firing[oldest], stance, stance_of):
+                    counts[rule_id] -= 1
+                oldest += 1
+            rules = sorted(rule_id for rule_id, count in counts.items() if count > 0)
             if len(rules) >= settings.convergence_rules:
                 if not converging:
+                    recent = firing[oldest : index + 1]
                     found.append(
                         Alert(
                             "convergence",
                             country,
                             ",".join(rules),
-                            event.id,
+                            mark.event_id,
                             day,
-                            level_on.get(country, {}).get(day, ""),
+                            settings.level_of(series.at(day)) if day >= series.first else "",
                             f"{len(rules)} distinct {stance} rules within "
                             f"{settings.convergence_window_days} days: " + ", ".join(rules),
-                            tuple(e.id for e, _ in recent),
+                            tuple(m.event_id for m in recent),
                         )
                     )
                 converging = True
             else:
                 converging = False
     return found
+
+
+def _own_rules(mark: Mark, stance: str, stance_of: Mapping[str, str]) -> set[str]:
+    assert mark.reading is not None
+    return {rule_id for rule_id in mark.reading.rules if stance_of.get(rule_id) == stance}
 
 
 def filter_alerts(

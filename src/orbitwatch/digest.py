@@ -12,13 +12,9 @@ from dataclasses import dataclass, replace
 
 from orbitwatch.alerts import KIND_ORDER, Alert
 from orbitwatch.model import Event, Reading
+from orbitwatch.scoring import Mark, marks_of, per_country, score_on, watched
 from orbitwatch.settings import Settings
-from orbitwatch.signals import (
-    Coverage,
-    drift_score,
-    monthly_arrows,
-    watched_countries,
-)
+from orbitwatch.signals import Coverage, arrows_of
 from orbitwatch.silences import Silence, Suppression, suppress
 from orbitwatch.state import DigestState
 
@@ -190,14 +186,17 @@ def country_lines(
     events: Sequence[Event], reading_of: Mapping[str, Reading], settings: Settings, on: dt.date
 ) -> dict[str, CountryLine]:
     """The summary line of each watched country: this month's arrow, the score, the level."""
+    return country_lines_of(marks_of(events, reading_of, settings), settings, on)
+
+
+def country_lines_of(
+    marks: Sequence[Mark], settings: Settings, on: dt.date
+) -> dict[str, CountryLine]:
     lines = {}
-    arrows = {
-        a.country: a
-        for a in monthly_arrows(events, reading_of, settings, on)
-        if a.month == on.replace(day=1)
-    }
-    for country in watched_countries(events, settings):
-        score = drift_score(events, reading_of, settings, country, on)
+    arrows = {a.country: a for a in arrows_of(marks, settings, on) if a.month == on.replace(day=1)}
+    of_country = per_country(marks)
+    for country in watched(marks, settings):
+        score = score_on(of_country.get(country, []), settings, on)
         arrow = arrows[country].arrow if country in arrows else "steady"
         lines[country] = CountryLine(country, arrow, score, settings.level_of(score))
     return lines

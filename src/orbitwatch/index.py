@@ -196,6 +196,13 @@ class Index:
             "ok INTEGER, record BLOB)"
         )
         db.execute("CREATE INDEX IF NOT EXISTS files_id ON files (id)")
+        db.execute(
+            "CREATE TABLE IF NOT EXISTS marks (path TEXT, stat TEXT, event_id TEXT, "
+            "country TEXT, position INTEGER, first_day INTEGER, middle INTEGER, "
+            "date_precision INTEGER, status TEXT, warn TEXT, stance TEXT, weight INTEGER, "
+            "rules TEXT, origin TEXT, note TEXT, source TEXT)"
+        )
+        db.execute("CREATE INDEX IF NOT EXISTS marks_path ON marks (path)")
         meta = dict(db.execute("SELECT key, value FROM meta").fetchall())
         current = schema()
         if meta.get("schema") not in (None, current) or meta.get("root") not in (None, root):
@@ -203,6 +210,7 @@ class Index:
         if meta.get("settings") != settings_hash:
             db.execute("BEGIN IMMEDIATE")
             db.execute("DELETE FROM files")
+            db.execute("DELETE FROM marks")
             db.executemany(
                 "INSERT OR REPLACE INTO meta VALUES (?, ?)",
                 [("schema", current), ("root", root), ("settings", settings_hash)],
@@ -218,6 +226,66 @@ class Index:
         where, params = _where(prefilter)
         rows = self.db.execute(f"SELECT path, record FROM files WHERE {where}", params)
         return [(path, blob) for path, blob in rows if path in paths]
+
+    def use_readings(self, readings_key: str) -> None:
+        """Marks are kept for one readings key (the settings that produce readings, and the
+        day when a rule's dates are relative); another key empties them."""
+        meta = dict(self.db.execute("SELECT key, value FROM meta").fetchall())
+        if meta.get("readings") != readings_key:
+            try:
+                self.db.execute("BEGIN IMMEDIATE")
+                self.db.execute("DELETE FROM marks")
+                self.db.execute(
+                    "INSERT OR REPLACE INTO meta VALUES ('readings', ?)", (readings_key,)
+                )
+                self.db.execute("COMMIT")
+            except sqlite3.DatabaseError:
+                self.db.execute("ROLLBACK")
+
+    def marks(self, countries: Sequence[str] = ()) -> list[tuple[Any, ...]]:
+        """The stored marks of every entry whose marks were made from its current parse; with
+        countries, only theirs and each event's first mark."""
+        where, params = "", list(countries)
+        if countries:
+            where = f" AND (m.position = 0 OR m.country IN ({','.join('?' for _ in params)}))"
+        return self.db.execute(
+            "SELECT m.path, m.event_id, m.country, m.position, m.first_day, m.middle, "
+            "m.date_precision, m.status, m.warn, m.stance, m.weight, m.rules, m.origin, "
+            "m.note, m.source FROM marks m JOIN files f ON f.path = m.path AND f.stat = m.stat "
+            "WHERE f.ok = 1" + where,
+            params,
+        ).fetchall()
+
+    def ok_paths(self) -> dict[str, str]:
+        """path -> stat of the entries that hold an event."""
+        return dict(self.db.execute("SELECT path, stat FROM files WHERE ok = 1"))
+
+    def records_at(self, paths: Iterable[str]) -> list[tuple[str, bytes]]:
+        return [
+            row
+            for path in paths
+            for row in self.db.execute("SELECT path, record FROM files WHERE path = ?", (path,))
+        ]
+
+    def records_of(self, event_id: str) -> list[tuple[str, bytes]]:
+        return self.db.execute(
+            "SELECT path, record FROM files WHERE id = ? AND ok = 1 ORDER BY path", (event_id,)
+        ).fetchall()
+
+    def put_marks(self, paths: Iterable[str], rows: Iterable[tuple[object, ...]]) -> None:
+        """Replace the marks of these paths (best effort, like update)."""
+        try:
+            self.db.execute("BEGIN IMMEDIATE")
+            self.db.executemany("DELETE FROM marks WHERE path = ?", ((p,) for p in paths))
+            self.db.executemany(
+                "INSERT INTO marks VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows
+            )
+            self.db.execute("COMMIT")
+        except sqlite3.DatabaseError:
+            try:
+                self.db.execute("ROLLBACK")
+            except sqlite3.DatabaseError:
+                pass
 
     def duplicate_ids(self) -> list[tuple[str, str]]:
         """(id, path) of every entry whose id another entry shares, in path order."""

@@ -99,25 +99,38 @@ def inhibited(
     others, so two alerts can never inhibit each other and one of every chain is delivered."""
     from orbitwatch.signals import KIND_ORDER
 
+    prints = {id(a): a.fingerprint for a in alerts}  # a fingerprint is a hash: made once
+    ranks = {id(a): rank(a, settings) for a in alerts}
     ordered = sorted(
-        alerts, key=lambda a: (-rank(a, settings), KIND_ORDER.get(a.kind, 9), a.fingerprint)
+        alerts, key=lambda a: (-ranks[id(a)], KIND_ORDER.get(a.kind, 9), prints[id(a)])
     )
     result: dict[str, str] = {}
-    sources: list[Alert] = []
+    # Per rule, the sources so far by the fields the rule wants equal: a target looks only at
+    # its own bucket, not at every source (which was quadratic in the alerts of a digest).
+    buckets: list[dict[tuple[str, ...], list[tuple[int, Alert]]]] = [{} for _ in rules]
+    count = 0
     for alert in ordered:
-        by = next((s for s in sources for r in rules if _inhibits(r, s, alert, settings)), None)
-        if by is not None:
-            result[alert.fingerprint] = by.fingerprint
-        else:
-            sources.append(alert)
+        found: tuple[int, Alert] | None = None
+        for rule, bucket in zip(rules, buckets, strict=True):
+            if not rule.target.matches(alert):
+                continue
+            for position, source in bucket.get(_key(alert, rule), []):
+                if found is not None and position >= found[0]:
+                    break
+                if prints[id(source)] != prints[id(alert)] and (
+                    not rule.lower or ranks[id(source)] > ranks[id(alert)]
+                ):
+                    found = (position, source)
+                    break
+        if found is not None:
+            result[prints[id(alert)]] = prints[id(found[1])]
+            continue
+        for rule, bucket in zip(rules, buckets, strict=True):
+            if rule.source.matches(alert):
+                bucket.setdefault(_key(alert, rule), []).append((count, alert))
+        count += 1
     return result
 
 
-def _inhibits(rule: InhibitRule, source: Alert, target: Alert, settings: Settings) -> bool:
-    return (
-        source.fingerprint != target.fingerprint
-        and rule.source.matches(source)
-        and rule.target.matches(target)
-        and all(_field(source, f) == _field(target, f) for f in rule.equal)
-        and (not rule.lower or rank(source, settings) > rank(target, settings))
-    )
+def _key(alert: Alert, rule: InhibitRule) -> tuple[str, ...]:
+    return tuple(_field(alert, name) for name in rule.equal)

@@ -141,27 +141,12 @@ def load_timeline(
     """
     settings, problems = load_settings(root, show)
     base = os.path.abspath(root)
-    if show is display_path:  # the common case, without a Path object per file
-        cwd = os.path.abspath(os.getcwd())
-        if base == cwd:
-            prefix = ""
-        elif base.startswith(cwd.rstrip(os.sep) + os.sep):
-            prefix = base[len(cwd.rstrip(os.sep)) + 1 :] + os.sep
-        else:
-            prefix = str(root).rstrip(os.sep) + os.sep
-
-        def show_rel(rel: str) -> str:
-            return prefix + rel
-    else:
-
-        def show_rel(rel: str) -> str:
-            return show(Path(base) / rel)
-
+    show_rel = shown_relative(root, show)
     index = None
     if only is None and use_cache and os.environ.get("ORBIT_NO_CACHE", "") in ("", "0"):
         from orbitwatch import index as cache
 
-        index = cache.Index.open(root, _settings_hash(root))
+        index = cache.Index.open(root, settings_hash(root))
     if index is None:
         odd: list[tuple[str, str]] = []
         if only is not None:
@@ -198,7 +183,23 @@ def load_timeline(
     )
 
 
-def _settings_hash(root: Path) -> str:
+def shown_relative(root: Path, show: Callable[[Path], str] = display_path) -> Callable[[str], str]:
+    """How a path relative to the root is shown (relative to the working folder by default)."""
+    base = os.path.abspath(root)
+    if show is not display_path:
+        return lambda rel: show(Path(base) / rel)
+    # The common case, without a Path object per file.
+    cwd = os.path.abspath(os.getcwd())
+    if base == cwd:
+        prefix = ""
+    elif base.startswith(cwd.rstrip(os.sep) + os.sep):
+        prefix = base[len(cwd.rstrip(os.sep)) + 1 :] + os.sep
+    else:
+        prefix = str(root).rstrip(os.sep) + os.sep
+    return lambda rel: prefix + rel
+
+
+def settings_hash(root: Path) -> str:
     """Parse results depend on orbit.toml (the tag vocabulary): a change empties the index."""
     import hashlib
 
@@ -269,6 +270,20 @@ def _stat_keys(paths: list[str]) -> list[tuple[str, int] | None]:
     return found
 
 
+def load_indexed(
+    root: Path,
+    settings: Settings,
+    index: Index,
+    show_rel: Callable[[str], str],
+    prefilter: Prefilter,
+    fresh_out: set[str],
+    progress: Callable[[int, int], None] | None = None,
+) -> tuple[list[Event], list[Problem], int]:
+    """For a loader of its own (markload.py): the files parsed now and the index's fresh
+    entries that pass the prefilter; `fresh_out` gets every fresh path."""
+    return _load_indexed(root, settings, index, show_rel, progress, prefilter, fresh_out)
+
+
 def _load_indexed(
     root: Path,
     settings: Settings,
@@ -276,6 +291,7 @@ def _load_indexed(
     show_rel: Callable[[str], str],
     progress: Callable[[int, int], None] | None,
     prefilter: Prefilter | None,
+    fresh_out: set[str] | None = None,
 ) -> tuple[list[Event], list[Problem], int]:
     import gc
     import time
@@ -323,6 +339,8 @@ def _load_indexed(
                 events.append(event)
             problems.extend(file_problems)
         parsed.clear()
+        if fresh_out is not None:
+            fresh_out.update(fresh)
         removed = [rel for rel in known.keys() - set(rels)]
         if changed or removed:
             db.update(changed, removed)

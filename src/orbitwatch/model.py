@@ -197,6 +197,9 @@ class Event:
         return f"{self.date.iso()}..{self.end.iso()}"
 
 
+_SIGNS = {"away": 1, "toward": -1}
+
+
 @dataclass(frozen=True, slots=True)
 class Reading:
     """How an event reads against the pole, for one country or for every listed country.
@@ -227,7 +230,7 @@ class Reading:
 
     @property
     def sign(self) -> int:
-        return {"away": 1, "toward": -1}.get(self.stance, 0)
+        return _SIGNS.get(self.stance, 0)
 
     @property
     def origin_text(self) -> str:

@@ -19,18 +19,20 @@ from orbitwatch.alerts import Alert as Alert
 from orbitwatch.alerts import alerts as alerts
 from orbitwatch.alerts import filter_alerts as filter_alerts
 from orbitwatch.alerts import fingerprint as fingerprint
-from orbitwatch.model import Event, Reading, Status
+from orbitwatch.model import Event, Reading
 from orbitwatch.query import Predicate, compile_query
+from orbitwatch.scoring import CERTAINTY as CERTAINTY
+from orbitwatch.scoring import (
+    Mark,
+    ScoreSeries,
+    contribution,
+    marks_of,
+    month_ends,
+    per_country,
+    signed,
+    watched,
+)
 from orbitwatch.settings import Rule, Settings
-
-CERTAINTY: dict[Status, float] = {
-    "occurred": 1.0,
-    "scheduled": 0.5,
-    "reported": 0.8,
-    "rumored": 0.4,
-    "denied": 0.2,
-}
-
 
 # -- readings -------------------------------------------------------------------------------
 
@@ -159,15 +161,26 @@ class Coverage:
 def coverage(
     events: Iterable[Event], reading_of: Mapping[str, Reading], settings: Settings, on: dt.date
 ) -> Coverage:
-    watched = set(watched_countries(events := list(events), settings))
+    return coverage_of(marks_of(events, reading_of, settings), settings, on)
+
+
+def coverage_of(marks: Sequence[Mark], settings: Settings, on: dt.date) -> Coverage:
+    countries = set(watched(marks, settings))
     total = unread = 0
-    for event in events:
-        involved = [c for c in event.countries if c in watched]
-        if not involved or event.first_day > on:
-            continue
+    current = ""
+    involved = read = False
+    for mark in marks:  # an event's marks are consecutive
+        if mark.event_id != current:
+            if involved:
+                total += 1
+                unread += not read
+            current, involved, read = mark.event_id, False, False
+        if mark.country in countries and mark.first_day <= on:
+            involved = True
+            read = read or mark.reading is not None
+    if involved:
         total += 1
-        if all(country_reading(reading_of, event, c) is None for c in involved):
-            unread += 1
+        unread += not read
     return Coverage(total, unread)
 
 
@@ -218,17 +231,6 @@ def drift_score(
     return sum(c.value for c in contributions(events, reading_of, settings, country, on))
 
 
-def month_ends(first: dt.date, last: dt.date) -> list[dt.date]:
-    """The last day of every month from first's month to last's month; the final one is `last`."""
-    ends: list[dt.date] = []
-    year, month = first.year, first.month
-    while (year, month) <= (last.year, last.month):
-        next_first = dt.date(year + (month == 12), month % 12 + 1, 1)
-        ends.append(min(next_first - dt.timedelta(days=1), last))
-        year, month = next_first.year, next_first.month
-    return ends
-
-
 def daily_scores(
     events: Sequence[Event],
     reading_of: Mapping[str, Reading],
@@ -239,43 +241,20 @@ def daily_scores(
 ) -> list[tuple[dt.date, float, list[tuple[Event, float]]]]:
     """(day, score, [(event, value entering that day)]) for every day from first to last.
 
-    The same numbers as drift_score, computed in one pass: an event enters at its first
-    covered day at full value, and starts to decay from the middle of its period.
+    Kept for callers that want every day; scores and alerts ask the running sum
+    (scoring.ScoreSeries) only for the days they need.
     """
-    entering: dict[dt.date, list[tuple[Event, float]]] = defaultdict(list)
-    maturing: dict[dt.date, float] = defaultdict(float)
-    decaying = 0.0
-    pending = 0.0
-    daily_decay = 0.5 ** (1 / settings.half_life_days)
-    for event in events:
-        reading = country_reading(reading_of, event, country)
-        if reading is None or reading.sign == 0:
-            continue
-        value = reading.sign * reading.weight * CERTAINTY[event.status]
-        start, middle = event.first_day, event.date.middle
-        if start > last:
-            continue
-        if middle < first:
-            decaying += value * 0.5 ** ((first - middle).days / settings.half_life_days)
-        elif start < first:
-            pending += value
-            maturing[middle] += value
-        else:
-            entering[start].append((event, value))
-            maturing[middle] += value
-    series = []
+    own = [e for e in events if country in e.countries]
+    marks = [m for m in marks_of(own, reading_of, settings) if m.country == country]
+    series = ScoreSeries(marks, settings.half_life_days, first, last)
+    event_of = {e.id: e for e in own}
+    days = []
     day = first
     while day <= last:
-        if day != first:
-            decaying *= daily_decay
-        todays = entering.get(day, [])
-        pending += sum(value for _, value in todays)
-        moving = maturing.get(day, 0.0)
-        pending -= moving
-        decaying += moving
-        series.append((day, decaying + pending, todays))
+        todays = [(event_of[m.event_id], value) for m, value in series.entering.get(day, [])]
+        days.append((day, series.at(day), todays))
         day += dt.timedelta(days=1)
-    return series
+    return days
 
 
 @dataclass(frozen=True, slots=True)
@@ -297,31 +276,37 @@ def country_signals(
     on: dt.date,
 ) -> list[CountrySignal]:
     """One row per watched country: score, level, changes, monthly scores, top rules."""
+    return country_rows(marks_of(events, reading_of, settings), settings, on)
+
+
+def country_rows(marks: Sequence[Mark], settings: Settings, on: dt.date) -> list[CountrySignal]:
+    """country_signals from marks: the score sums every contribution; month ends and the 30
+    and 90-day changes come from the running sum."""
     rows = []
-    start = min((e.first_day for e in events), default=on)
+    start = min((m.first_day for m in marks), default=on)
     start = min(start, on - dt.timedelta(days=90))
     ends = month_ends(start, on)
-    for country in watched_countries(events, settings):
-        own = [e for e in events if country in e.countries]
-        parts = contributions(own, reading_of, settings, country, on)
-        score = sum(c.value for c in parts)
-        # One pass over the days gives every month end and the 30/90-day changes.
-        series = {
-            day: value
-            for day, value, _ in daily_scores(own, reading_of, settings, country, start, on)
-        }
+    of_country = per_country(marks)
+    half_life = settings.half_life_days
+    for country in watched(marks, settings):
+        own = of_country.get(country, [])
+        parts = [m for m in signed(own) if m.first_day <= on]
+        values = [contribution(m, half_life, on) for m in parts]
+        score = sum(values)
+        series = ScoreSeries(own, half_life, start, on)
         by_rule: dict[str, float] = defaultdict(float)
-        for part in parts:
-            by_rule[part.reading.rule] += part.value
+        for mark, value in zip(parts, values, strict=True):
+            assert mark.reading is not None
+            by_rule[mark.reading.rule] += value
         top = sorted(by_rule.items(), key=lambda item: (-abs(item[1]), item[0]))[:3]
-        monthly = tuple((end, series[end]) for end in ends)
+        monthly = tuple((end, series.at(end)) for end in ends)
         rows.append(
             CountrySignal(
                 country,
                 score,
                 settings.level_of(score),
-                score - series[on - dt.timedelta(days=30)],
-                score - series[on - dt.timedelta(days=90)],
+                score - series.at(on - dt.timedelta(days=30)),
+                score - series.at(on - dt.timedelta(days=90)),
                 monthly,
                 tuple(top),
                 len(parts),
@@ -353,34 +338,36 @@ def monthly_arrows(
     countries: Sequence[str] | None = None,
 ) -> list[Arrow]:
     """An arrow a country a month: the month's score change against the trailing 12-month mean."""
+    return arrows_of(marks_of(events, reading_of, settings), settings, on, countries)
+
+
+def arrows_of(
+    marks: Sequence[Mark], settings: Settings, on: dt.date, countries: Sequence[str] | None = None
+) -> list[Arrow]:
+    """monthly_arrows from marks: the scores of month ends only, from the running sum."""
     result: list[Arrow] = []
-    for country in countries or watched_countries(events, settings):
-        own = [e for e in events if country in e.countries]
+    of_country = per_country(marks)
+    for country in countries or watched(marks, settings):
+        own = of_country.get(country, [])
         if not own:
             continue
-        ends = month_ends(min(min(e.first_day for e in own), on), on)
+        ends = month_ends(min(min(m.first_day for m in own), on), on)
         before_first = ends[0].replace(day=1) - dt.timedelta(days=1)
-        series = {
-            day: value
-            for day, value, _ in daily_scores(own, reading_of, settings, country, before_first, on)
-        }
-        scores = [series[end] for end in ends]
-        previous = series[before_first]
+        series = ScoreSeries(own, settings.half_life_days, before_first, on)
+        behind_in: dict[tuple[int, int], list[Mark]] = defaultdict(list)
+        for mark in signed(own):
+            behind_in[(mark.first_day.year, mark.first_day.month)].append(mark)
+        previous = series.at(before_first)
         changes: list[float] = []
-        for end, score in zip(ends, scores, strict=True):
+        for end in ends:
+            score = series.at(end)
             change = score - previous
             window = changes[-12:]
             average = sum(window) / len(window) if window else 0.0
             delta = change - average
             month = end.replace(day=1)
-            behind = [
-                (e, r)
-                for e in own
-                if month <= e.first_day <= end
-                and (r := country_reading(reading_of, e, country)) is not None
-                and r.sign != 0
-            ]
-            signs = {r.sign for _, r in behind}
+            behind = [m for m in behind_in.get((end.year, end.month), []) if m.first_day <= end]
+            signs = {m.reading.sign for m in behind if m.reading is not None}
             # An arrow needs events behind it: decay alone never makes one.
             if delta > settings.arrow_threshold and 1 in signs:
                 arrow = "away"
@@ -397,7 +384,7 @@ def monthly_arrows(
                     change,
                     average,
                     _rationale(behind, change, average),
-                    tuple(e.id for e, _ in behind),
+                    tuple(m.event_id for m in behind),
                 )
             )
             changes.append(change)
@@ -405,10 +392,14 @@ def monthly_arrows(
     return result
 
 
-def _rationale(behind: Sequence[tuple[Event, Reading]], change: float, average: float) -> str:
+def _rationale(behind: Sequence[Mark], change: float, average: float) -> str:
     numbers = f"change {change:+.2f} vs 12-month mean {average:+.2f}"
     if not behind:
         return f"no new readings; decay only ({numbers})"
-    named = "; ".join(f"{'+' if r.sign > 0 else '-'}{e.id} ({r.rule})" for e, r in behind[:3])
+    named = "; ".join(
+        f"{'+' if m.reading.sign > 0 else '-'}{m.event_id} ({m.reading.rule})"
+        for m in behind[:3]
+        if m.reading is not None
+    )
     more = f" and {len(behind) - 3} more" if len(behind) > 3 else ""
     return f"{named}{more} ({numbers})"

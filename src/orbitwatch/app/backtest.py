@@ -7,7 +7,7 @@ Git's history comes from history.py and revwalk.py, the arithmetic from backtest
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -28,7 +28,7 @@ if TYPE_CHECKING:
 class LeadTimes:
     rows: list[LeadTime]  # the alerts in force, newest first
     summaries: list[LeadSummary]  # per country, then per rule
-    by_id: dict[str, Event]
+    by_id: Mapping[str, Event]
     tip: str  # the commit whose history was read
 
 

@@ -18,6 +18,7 @@ from orbitwatch.load import Timeline, find_root, load_timeline
 
 if TYPE_CHECKING:
     from orbitwatch.history import KnownAt
+    from orbitwatch.markload import Marked
     from orbitwatch.model import Event, Prefilter, Reading
     from orbitwatch.query import Query
 
@@ -99,6 +100,19 @@ class Workspace:
         silently matches nothing looks like an answer."""
         for message in unknown_tags(query, timeline):
             self.warn(message)
+
+    def marked(self, on: dt.date) -> Marked:
+        """Every (event, country) mark of the timeline on a day, from the index when one can be
+        had (events are then built only when asked for); its problems reported."""
+        from orbitwatch.markload import from_timeline, load_marked
+
+        if self.known() is not None:
+            marked = from_timeline(self.load(note=False), on)
+        else:
+            with self.progress() as progress:
+                marked = load_marked(self.root(), on, self.use_cache, progress)
+        self.note(marked.problems)
+        return marked
 
     def known(self) -> KnownAt | None:
         """The commit and day `known_at` names (resolved once), or None without it."""

@@ -15,7 +15,10 @@ from orbitwatch.app.context import Workspace
 from orbitwatch.errors import OrbitError, Problem, UsageError
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
     from orbitwatch.digest import Digest
+    from orbitwatch.model import Event
     from orbitwatch.query import Query
     from orbitwatch.state import DigestState
 
@@ -154,26 +157,38 @@ def plan_digest(
     workspace: Workspace, request: DigestRequest, previous: DigestState | None
 ) -> Digest | None:
     """The digest to send given the previous state (None: a stateless preview)."""
-    from orbitwatch.alerts import alerts, filter_alerts
+    from orbitwatch.alerts import alerts, alerts_of, filter_alerts
     from orbitwatch.app.silences import load_silences
     from orbitwatch.dates import today
-    from orbitwatch.digest import country_lines, plan, select_alerts
-    from orbitwatch.signals import coverage, readings
+    from orbitwatch.digest import country_lines, country_lines_of, plan, select_alerts
+    from orbitwatch.signals import coverage, coverage_of, readings
 
-    timeline = workspace.load()
-    settings = timeline.settings
+    if request.query.terms:
+        timeline = workspace.load()
+        settings = timeline.settings
+    else:
+        from orbitwatch.load import load_settings
+
+        settings = load_settings(workspace.root())[0]
     for name, option in ((request.min_level, "--min-level"), (request.fail_on, "--fail-on")):
         if name and settings.level_rank(name) < 0:
             known = ", ".join(level.name for level in settings.levels) or "none defined"
             raise UsageError(f"{option} {name!r} is not a level in orbit.toml ({known})")
-    events, on = timeline.events, request.on
-    reading_of = readings(events, settings, on)
-    by_id = {e.id: e for e in events}
-    in_force = alerts(events, reading_of, settings, on)
-    chosen = filter_alerts(in_force, request.query, by_id, reading_of, on)
+    on = request.on
+    if request.query.terms:
+        events = timeline.events
+        reading_of = readings(events, settings, on)
+        by_id: Mapping[str, Event] = {e.id: e for e in events}
+        in_force = alerts(events, reading_of, settings, on)
+        chosen = filter_alerts(in_force, request.query, by_id, reading_of, on)
+        lines = country_lines(events, reading_of, settings, on)
+        covered = coverage(events, reading_of, settings, on)
+    else:  # the whole timeline: from its marks, events built only for what is printed
+        marked = workspace.marked(on)
+        by_id, chosen = marked.events, alerts_of(marked.marks, settings, on)
+        lines = country_lines_of(marked.marks, settings, on)
+        covered = coverage_of(marked.marks, settings, on)
     selected = select_alerts(chosen, settings, request.min_level)
-    lines = country_lines(events, reading_of, settings, on)
-    covered = coverage(events, reading_of, settings, on)
     silences = load_silences(workspace).silences
     return plan(
         selected,

@@ -91,8 +91,16 @@ def scores(workspace: Workspace, query: Query, on: dt.date, as_of_given: bool) -
     """Each country's drift score on a day; notes when the timeline is too old to score today.
 
     Country terms choose the rows (scored from every event); other terms restrict the events."""
-    from orbitwatch.signals import country_signals, coverage
+    from orbitwatch.signals import country_rows, country_signals, coverage, coverage_of
 
+    if not query.terms:  # the whole timeline: read from its marks, no event built
+        marked = workspace.marked(on)
+        marks, settings = marked.marks, marked.settings
+        latest = max((m.first_day for m in marks), default=None)
+        stale = latest if latest and (on - latest).days > 2 * settings.half_life_days else None
+        rows = country_rows(marks, settings, on)
+        covered = coverage_of(marks, settings, on)
+        return Scores(rows, on, settings, None if as_of_given else stale, covered)
     timeline = workspace.load()
     scope = country_scope(query)
     workspace.check_query(query, timeline)
@@ -120,7 +128,7 @@ def stale_since(events: Sequence[Event], settings: Settings, on: dt.date) -> dt.
 @dataclass(frozen=True)
 class AlertList:
     alerts: list[Alert]  # newest first
-    by_id: dict[str, Event]
+    by_id: Mapping[str, Event]  # built when asked for, from the index
     coverage: Coverage
     marks: dict[str, Silence] = field(default_factory=dict)  # fingerprint -> ack or silence
     levels_now: dict[str, str] = field(default_factory=dict)  # country -> level on the day
@@ -142,6 +150,7 @@ def alerts_in_force(
 ) -> AlertList:
     """The alerts in force on a day that the query asks for, dated on or after `since`."""
     from orbitwatch.alerts import alerts, filter_alerts
+    from orbitwatch.app.silences import silence_marks
     from orbitwatch.signals import coverage, readings
 
     start = None
@@ -149,6 +158,24 @@ def alerts_in_force(
         from orbitwatch.query import term_period
 
         start = term_period("since", since, on, f"--raised-since {since}").first
+    if not query.terms:  # every alert in force: from the marks, events built when shown
+        from orbitwatch.alerts import alerts_of
+        from orbitwatch.scoring import per_country, score_on
+        from orbitwatch.signals import coverage_of
+
+        marked = workspace.marked(on)
+        found = alerts_of(marked.marks, marked.settings, on)
+        found = [a for a in found if start is None or a.date >= start]
+        covered = coverage_of(marked.marks, marked.settings, on)
+        own = per_country(marked.marks)
+        levels = {
+            a.country: marked.settings.level_of(
+                score_on(own.get(a.country, []), marked.settings, on)
+            )
+            for a in found
+        }
+        marks = silence_marks(workspace, found)
+        return AlertList(found, marked.events, covered, marks, levels)
     timeline = workspace.load()
     reading_of = readings(timeline.events, timeline.settings, on)
     by_id = {e.id: e for e in timeline.events}
@@ -159,8 +186,6 @@ def alerts_in_force(
         for a in filter_alerts(in_force, query, by_id, reading_of, on)
         if start is None or a.date >= start
     ]
-    from orbitwatch.app.silences import silence_marks
-
     covered = coverage(timeline.events, reading_of, timeline.settings, on)
     marks = silence_marks(workspace, found)
     return AlertList(found, by_id, covered, marks, levels_now(timeline, reading_of, found, on))

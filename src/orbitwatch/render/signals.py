@@ -206,7 +206,7 @@ ALERT_HEADERS = ("date", "kind", "country", "level", "about", "why")
 
 
 def alert_rows(
-    alerts: Sequence[Alert], titles: dict[str, Event], marks: Mapping[str, Silence] | None = None
+    alerts: Sequence[Alert], titles: Mapping[str, Event], marks: Mapping[str, Silence] | None = None
 ) -> list[list[str]]:
     rows = []
     for alert in alerts:
@@ -237,7 +237,7 @@ def mark_text(alert: Alert, marks: Mapping[str, Silence] | None) -> str:
 
 
 def alert_table_rows(
-    alerts: Sequence[Alert], titles: dict[str, Event], marks: Mapping[str, Silence] | None = None
+    alerts: Sequence[Alert], titles: Mapping[str, Event], marks: Mapping[str, Silence] | None = None
 ) -> list[list[str]]:
     """Cells for the terminal table: date, kind, country, level, title, why, subject."""
     rows = []

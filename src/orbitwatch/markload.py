@@ -1,0 +1,251 @@
+"""The timeline as marks: each (event, country) reading read from the index, events built only
+for the files parsed now and for what a view prints or explains.
+
+Marks in the index are kept per file (valid while the file's entry is) and per readings key
+(the settings that produce readings). Without a usable index, the whole timeline is loaded and
+read as before. Reads files and the cache; never prints.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import os
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from orbitwatch.errors import Problem
+from orbitwatch.load import (
+    Timeline,
+    load_indexed,
+    load_settings,
+    load_timeline,
+    settings_hash,
+    shown_relative,
+)
+from orbitwatch.model import Event, Prefilter, Reading
+from orbitwatch.scoring import Mark, marks_of
+from orbitwatch.settings import Settings
+
+if TYPE_CHECKING:
+    from orbitwatch.index import Index
+
+DATE_TERMS = frozenset({"since", "until", "date", "within"})
+# The code that turns a parse into marks: a change to it makes every stored mark stale.
+READING_MODULES = ("acts.py", "signals.py", "scoring.py", "markload.py", "settings.py", "query.py")
+NOTHING = Prefilter(ids=frozenset())  # build no fresh event (problems still come back)
+
+
+@dataclass
+class Marked:
+    """Marks of the whole timeline in its sort order; `events` finds an event by id."""
+
+    root: Path
+    settings: Settings
+    marks: list[Mark]
+    events: Mapping[str, Event]
+    problems: list[Problem] = field(default_factory=list)
+
+
+def readings_key(settings: Settings, file_hash: str, on: dt.date) -> str:
+    """What readings depend on: orbit.toml, and the day when a rule's `when` names dates
+    (relative ones such as 30d move with it)."""
+    dated = any(term.field in DATE_TERMS for rule in settings.rules for term in rule.query.terms)
+    digest = hashlib.sha256(f"{file_hash}:{on.isoformat() if dated else ''}".encode())
+    folder = Path(__file__).parent
+    for name in READING_MODULES:
+        try:
+            digest.update((folder / name).read_bytes())
+        except OSError:
+            digest.update(name.encode())
+    return digest.hexdigest()[:24]
+
+
+def load_marked(
+    root: Path,
+    on: dt.date,
+    use_cache: bool = True,
+    progress: Callable[[int, int], None] | None = None,
+) -> Marked:
+    """Every mark of the timeline on a day, through the index when one can be had."""
+    index = None
+    if use_cache and os.environ.get("ORBIT_NO_CACHE", "") in ("", "0"):
+        from orbitwatch.index import Index
+
+        index = Index.open(root, settings_hash(root))
+    if index is None:
+        return from_timeline(load_timeline(root, use_cache=use_cache, progress=progress), on)
+    try:
+        return _from_index(root, index, on, progress)
+    except BaseException:
+        index.close()
+        raise
+
+
+def from_timeline(timeline: Timeline, on: dt.date) -> Marked:
+    from orbitwatch.signals import readings
+
+    reading_of = readings(timeline.events, timeline.settings, on)
+    marks = marks_of(timeline.events, reading_of, timeline.settings)
+    by_id = {e.id: e for e in timeline.events}
+    return Marked(timeline.root, timeline.settings, marks, by_id, timeline.problems)
+
+
+def _from_index(
+    root: Path, index: Index, on: dt.date, progress: Callable[[int, int], None] | None
+) -> Marked:
+    from orbitwatch.index import from_record, load
+
+    settings, problems = load_settings(root)
+    show_rel = shown_relative(root)
+    index.use_readings(readings_key(settings, settings_hash(root), on))
+    fresh: set[str] = set()
+    parsed, more, _ = load_indexed(root, settings, index, show_rel, NOTHING, fresh, progress)
+    problems.extend(more)
+    first_path, dropped = _duplicates(index, fresh, parsed, show_rel, problems)
+    watch = settings.watch  # other countries' marks are never read then
+    rows = [row for row in index.marks(watch) if row[0] in fresh and row[0] not in dropped]
+    have = {row[0] for row in rows}
+    stats = index.ok_paths()
+    missing = [p for p in stats if p in fresh and p not in have and p not in dropped]
+    built = [e for _, blob in index.records_at(missing) if (e := from_record(load(blob), "")[0])]
+    new = [*parsed, *built]
+    keyed: list[tuple[tuple[int, int, str, int], Mark]] = [
+        ((row[4], row[6], row[1], row[3]), mark)
+        for row, mark in zip(rows, _marks(rows), strict=True)
+    ]
+    if new:
+        keyed.extend(_read(new, settings, on, stats, index))
+    keyed.sort(key=lambda item: item[0])
+    events = IndexedEvents(index, {e.id: e for e in parsed}, fresh, dropped, first_path)
+    problems.sort(key=lambda p: (p.path, p.line, p.col))
+    return Marked(root, settings, [mark for _, mark in keyed], events, problems)
+
+
+def _duplicates(
+    index: Index,
+    fresh: set[str],
+    parsed: Sequence[Event],
+    show_rel: Callable[[str], str],
+    problems: list[Problem],
+) -> tuple[dict[str, str], set[str]]:
+    """The first path of each duplicated id, and the fresh paths that lose to it (their
+    problems added; the parsed ones were reported by the loader)."""
+    first_path: dict[str, str] = {}
+    twins = index.duplicate_ids()
+    for event_id, path in twins:
+        first_path.setdefault(event_id, path)
+    for event in parsed:
+        if event.id in first_path:
+            first_path[event.id] = min(first_path[event.id], event.path)
+    dropped: set[str] = set()
+    for event_id, path in twins:
+        first = first_path[event_id]
+        if path in fresh and path != first:
+            dropped.add(path)
+            problems.append(
+                Problem(
+                    show_rel(path),
+                    1,
+                    1,
+                    f"duplicate id '{event_id}': also used by {show_rel(first)}",
+                    field="id",
+                )
+            )
+    return first_path, dropped
+
+
+def _read(
+    events: Sequence[Event],
+    settings: Settings,
+    on: dt.date,
+    stats: Mapping[str, str],
+    index: Index,
+) -> list[tuple[tuple[int, int, str, int], Mark]]:
+    """Read events now, and store their marks for the next run."""
+    from orbitwatch.signals import readings
+
+    reading_of = readings(events, settings, on)
+    keyed = []
+    rows: list[tuple[object, ...]] = []
+    for event in events:
+        marks = marks_of([event], reading_of, settings)
+        precision = int(event.date.precision)
+        stat = stats.get(event.path)
+        for position, mark in enumerate(marks):
+            keyed.append(((mark.first_day.toordinal(), precision, mark.event_id, position), mark))
+            if stat is not None:
+                rows.append(_row(event.path, stat, mark, position, precision))
+    index.put_marks([e.path for e in events if e.path in stats], rows)
+    return keyed
+
+
+def _row(path: str, stat: str, mark: Mark, position: int, precision: int) -> tuple[object, ...]:
+    reading = mark.reading
+    warn = None if mark.warn is None else ",".join(str(w) for w in mark.warn)
+    first, middle = mark.first_day.toordinal(), mark.middle.toordinal()
+    head: tuple[object, ...] = (path, stat, mark.event_id, mark.country, position, first)
+    head += (middle, precision, mark.status, warn)
+    if reading is None:
+        return (*head, None, None, None, None, None, None)
+    rules = "\x1f".join(reading.rules)
+    return (*head, reading.stance, reading.weight, rules, reading.origin, reading.note,
+            reading.source)  # fmt: skip
+
+
+def _marks(rows: Sequence[tuple[Any, ...]]) -> Iterator[Mark]:
+    """Marks from stored rows; equal days and readings are shared, not rebuilt."""
+    days: dict[int, dt.date] = {}
+    shared: dict[tuple[Any, ...], Reading] = {}
+    warns: dict[str | None, tuple[int, ...] | None] = {None: None}
+    for row in rows:
+        (_, event_id, country, _, first, middle, _, status, warn, stance, weight, rules,
+         origin, note, source) = row  # fmt: skip
+        reading = None
+        if stance is not None:
+            key = (stance, weight, rules, origin, note, source)
+            reading = shared.get(key)
+            if reading is None:
+                ids = tuple(rules.split("\x1f")) if rules else ()
+                reading = shared[key] = Reading(stance, weight, ids, origin, note, source)
+        if warn not in warns:
+            warns[warn] = tuple(int(w) for w in warn.split(",")) if warn else ()
+        first_day = days.get(first) or days.setdefault(first, dt.date.fromordinal(first))
+        middle_day = days.get(middle) or days.setdefault(middle, dt.date.fromordinal(middle))
+        yield Mark(event_id, country, first_day, middle_day, status, reading, warns[warn])
+
+
+class IndexedEvents(Mapping[str, Event]):
+    """Events by id, built from the index only when asked for (what is printed)."""
+
+    def __init__(
+        self,
+        index: Index,
+        loaded: dict[str, Event],
+        fresh: set[str],
+        dropped: set[str],
+        first_path: Mapping[str, str],
+    ):
+        self.index, self.loaded, self.fresh, self.dropped = index, loaded, fresh, dropped
+        self.first_path = first_path
+
+    def __getitem__(self, event_id: str) -> Event:
+        from orbitwatch.index import from_record, load
+
+        if event_id in self.loaded:
+            return self.loaded[event_id]
+        for path, blob in self.index.records_of(event_id):
+            if path in self.fresh and path not in self.dropped:
+                event = from_record(load(blob), "")[0]
+                if event is not None:
+                    self.loaded[event_id] = event
+                    return event
+        raise KeyError(event_id)
+
+    def __iter__(self) -> Iterator[str]:
+        raise TypeError("IndexedEvents builds events one id at a time")
+
+    def __len__(self) -> int:
+        raise TypeError("IndexedEvents builds events one id at a time")
