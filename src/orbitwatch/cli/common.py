@@ -46,6 +46,19 @@ class State:
         self.color = color
         self.no_cache = no_cache
         self._workspace: Workspace | None = None
+        self._declared = False
+
+    def declare_countries(self) -> None:
+        """orbit.toml's [countries] in effect for queries and names until the command ends."""
+        ctx = click.get_current_context(silent=True)
+        if self._declared or ctx is None:
+            return
+        self._declared = True
+        table = self.workspace.declared_countries()
+        if table:
+            from orbitwatch.countries import declaring
+
+            ctx.with_resource(declaring(table))
 
     @property
     def workspace(self) -> Workspace:
@@ -61,6 +74,7 @@ class State:
                 progress=Progress,
                 warn=warn,
             )
+            self.declare_countries()
         return self._workspace
 
     @property
@@ -104,7 +118,13 @@ def scoring_day(state: State, known_at: str | None, as_of: str | None = None) ->
 
 
 def parse_query(terms: Sequence[str], extra: Sequence[str] = ()) -> Query:
+    """The query, once the timeline's declared country codes are in effect."""
     from orbitwatch.query import parse
+
+    ctx = click.get_current_context(silent=True)
+    state = ctx.find_object(State) if ctx is not None else None
+    if state is not None:
+        state.declare_countries()
 
     return parse([*terms, *extra])
 
