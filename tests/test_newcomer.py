@@ -360,7 +360,20 @@ def test_since_means_since_term_in_alerts_as_in_list(example: Path) -> None:
 def test_add_names_options_and_suggests_statuses(example: Path) -> None:
     status = run("add", "--date", "2022-05-20", "--title", "T", "--status", "rumoured",
                  root=example)  # fmt: skip
-    assert status.exit_code == 2 and "(did you mean 'rumored'?)" in status.stderr
+    assert (status.exit_code, status.stdout) == (2, "")
+    assert status.stderr == (
+        "orbit: error: unknown status 'rumoured' (did you mean 'rumored'?)\n\n"
+        "statuses: occurred, scheduled, reported, rumored, denied\n"
+    )
+    stance = run("add", "--date", "2022-05-20", "--title", "T", "--stance", "awya",
+                 "--weight", "1", root=example)  # fmt: skip
+    assert (stance.exit_code, stance.stderr) == (
+        2,
+        "orbit: error: unknown stance 'awya' (did you mean 'away'?)\n\nstances: away, toward, neutral\n",
+    )
+    upper = run("add", "--date", "2022-05-20", "--title", "T", "--country", "KZ", "--stance",
+                "AWAY", "--weight", "1", "--dry-run", root=example)  # fmt: skip
+    assert upper.exit_code == 0 and 'stance = "away"' in upper.stdout
     bad = run("add", "--date", "2022-05-20", "--title", "T", "--country", "KZ", "--source-url",
               "ftp://x", root=example)  # fmt: skip
     assert bad.exit_code == 2

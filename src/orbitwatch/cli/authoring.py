@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 import click
 
 from orbitwatch.cli.common import State, SuggestingChoice, as_path, today, write
+from orbitwatch.cli.completion import complete_values
 from orbitwatch.cli.help import command
 from orbitwatch.errors import ExitStatus, UsageError
 from orbitwatch.schema import choices_of
@@ -40,12 +41,27 @@ if TYPE_CHECKING:
     multiple=True,
     metavar="C",
     help="Alpha-2, alpha-3 or name; repeatable.",
+    shell_complete=complete_values("country"),
 )
-@click.option("--actor", "actors", multiple=True, metavar="A", help="Repeatable.")
-@click.option("--tag", "tags", multiple=True, metavar="T", help="Repeatable.")
+@click.option(
+    "--actor",
+    "actors",
+    multiple=True,
+    metavar="A",
+    help="Repeatable.",
+    shell_complete=complete_values("actor"),
+)
+@click.option(
+    "--tag",
+    "tags",
+    multiple=True,
+    metavar="T",
+    help="Repeatable.",
+    shell_complete=complete_values("tag"),
+)
 @click.option(
     "--status",
-    type=SuggestingChoice(choices_of("status")),
+    type=SuggestingChoice(choices_of("status"), "status", "statuses"),
     default="occurred",
     show_default=True,
 )
@@ -54,7 +70,7 @@ if TYPE_CHECKING:
 @click.option("--publisher", metavar="P")
 @click.option(
     "--stance",
-    type=SuggestingChoice(choices_of("signal.stance")),
+    type=SuggestingChoice(choices_of("signal.stance"), "stance", "stances"),
     help="Your own reading ([signal]); needs --weight.",
 )
 @click.option("--weight", type=click.IntRange(1, 5), help="1 to 5, with --stance.")

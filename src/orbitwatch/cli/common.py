@@ -247,14 +247,22 @@ def silence_stdout() -> None:
 
 
 class SuggestingChoice(click.Choice):  # type: ignore[type-arg]
-    """A choice whose refusal names the closest value, as queries do ('rumoured' -> rumored)."""
+    """A choice refused in orbit's own words, as a query term is: `unknown status 'rumoured'
+    (did you mean 'rumored'?)`, the choices as a hint, exit 2 (not click's usage block)."""
+
+    def __init__(self, choices: Sequence[str], noun: str, plural_noun: str) -> None:
+        super().__init__(choices, case_sensitive=False)  # as query terms: AWAY is away
+        self.noun = noun
+        self.plural_noun = plural_noun
 
     def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
         try:
             return super().convert(value, param, ctx)
         except click.BadParameter:
-            from orbitwatch.errors import did_you_mean
+            from orbitwatch.errors import UsageError, did_you_mean
 
-            hint = did_you_mean(str(value), [str(c) for c in self.choices])
-            choices = ", ".join(str(c) for c in self.choices)
-            self.fail(f"{value!r} is not one of {choices}{hint}", param, ctx)
+            hint = did_you_mean(str(value).lower(), [str(c) for c in self.choices])
+            raise UsageError(
+                f"unknown {self.noun} {str(value)!r}{hint}",
+                hint=f"{self.plural_noun}: " + ", ".join(str(c) for c in self.choices),
+            ) from None
