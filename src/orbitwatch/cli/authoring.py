@@ -194,8 +194,9 @@ def import_cmd(
     Columns of orbitwatch's own csv/json exports and of ACLED exports (event_date, country,
     actor1, actor2, notes, source, event_type, sub_event_type) map by default. Every row is
     checked first; if any is invalid nothing is written and each bad row is reported as
-    FILE:row N: field: message. Events already in the timeline (same date, near-identical
-    title) are skipped and listed.
+    FILE:row N: field: message (a column every row fails, or an unknown one, once, as
+    FILE: column: message). Headers match in any case (Date is date). Events already in the
+    timeline (same date, near-identical title) are skipped and listed.
 
     \b
     Examples:
@@ -229,7 +230,8 @@ def _report_import(outcome: ImportOutcome) -> None:
 
     plan, shown_file = outcome.plan, outcome.shown_file
     for p in plan.problems:
-        click.echo(visible(f"{shown_file}:row {p.row}: {p.field}: {p.message}"), err=True)
+        where = f"{shown_file}:row {p.row}" if p.row else shown_file  # 0: a whole column
+        click.echo(visible(f"{where}: {p.field}: {p.message}"), err=True)
     if plan.problems:
         raise UsageError(
             f"nothing imported: {plural(len(plan.problems), 'problem')} in {shown_file}"
