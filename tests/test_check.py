@@ -56,7 +56,11 @@ def problems_of(root: Path) -> list[str]:
         ),
         (
             'date = 2022-05-16\ntitle = "x"\ncountries = ["XX"]\n',
-            "events/e.toml:3:1: error: unknown country code 'XX' (not ISO 3166-1 alpha-2)",
+            "events/e.toml:3:1: error: country code 'XX' is user-assigned; declare it under [countries] in orbit.toml (XX = \"Name\")",
+        ),
+        (
+            'date = 2022-05-16\ntitle = "x"\ncountries = ["ZY"]\n',
+            "events/e.toml:3:1: error: unknown country code 'ZY' (not ISO 3166-1 alpha-2)",
         ),
         (
             'date = 2022-05-16\ntitle = "x"\ncountries = ["KAZ"]\n',
@@ -146,11 +150,11 @@ def test_duplicate_ids_name_both_files(tmp_path: Path) -> None:
 def test_every_problem_in_a_file_is_reported(tmp_path: Path) -> None:
     (tmp_path / "events").mkdir()
     (tmp_path / "events" / "e.toml").write_text(
-        'date = 2022-05-16\ntitle = ""\ncountries = ["XX"]\nstatus = "maybe"\n', encoding="utf-8"
+        'date = 2022-05-16\ntitle = ""\ncountries = ["ZY"]\nstatus = "maybe"\n', encoding="utf-8"
     )
     assert problems_of(tmp_path) == [
         "events/e.toml:2:1: error: 'title' is empty",
-        "events/e.toml:3:1: error: unknown country code 'XX' (not ISO 3166-1 alpha-2)",
+        "events/e.toml:3:1: error: unknown country code 'ZY' (not ISO 3166-1 alpha-2)",
         "events/e.toml:4:1: error: 'status' is 'maybe'; use one of occurred, scheduled, "
         "reported, rumored, denied",
     ]

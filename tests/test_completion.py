@@ -109,3 +109,38 @@ def test_silence_ids_and_fingerprints(tmp_path: Path) -> None:
     assert (values, err) == ([sid], "")
     values, err = complete(f"orbit --root {root} ack v1-", 4, tmp=tmp_path)
     assert len(values) == 3 and all(v.startswith("v1-") for v in values), err
+
+
+def test_option_values_complete_from_the_timeline(tmp_path: Path) -> None:
+    assert complete("orbit list --tag dr", 3, tmp=tmp_path)[0] == ["drones"]
+    assert complete("orbit list --actor CS", 3, tmp=tmp_path)[0] == ["CSTO"]
+    assert complete("orbit add --country K", 3, tmp=tmp_path)[0] == ["KG", "KZ"]
+    assert complete("orbit add --tag dr", 3, tmp=tmp_path)[0] == ["drones"]
+    assert complete("orbit add --actor CS", 3, tmp=tmp_path)[0] == ["CSTO"]
+
+
+def test_values_with_spaces_come_back_quoted_for_bash(tmp_path: Path) -> None:
+    assert complete("orbit list actor:Fed", 2, tmp=tmp_path)[0] == ['actor:"Federation Council"']
+    assert complete("orbit list --actor Fed", 3, tmp=tmp_path)[0] == ['"Federation Council"']
+    assert complete("orbit add --actor Fed", 3, tmp=tmp_path)[0] == ['"Federation Council"']
+
+
+def test_zsh_gets_values_unquoted_as_it_quotes_them_itself(tmp_path: Path) -> None:
+    env = cron_env(
+        tmp_path,
+        _ORBIT_COMPLETE="zsh_complete",
+        COMP_WORDS="orbit list --actor Fed",
+        COMP_CWORD="3",
+    )
+    result = subprocess.run(
+        orbit_executable(), env=env, cwd=REPO, capture_output=True, text=True, timeout=30
+    )
+    assert result.stdout.splitlines() == ["plain", "Federation Council", "_"]
+
+
+def test_explain_does_not_offer_the_pole(tmp_path: Path) -> None:
+    explain, _ = complete("orbit signals --explain ", 3, tmp=tmp_path)
+    assert "RU" not in explain and {"KZ", "KG", "TJ"} <= set(explain)
+    only, _ = complete("orbit signals --country R", 3, tmp=tmp_path)
+    assert only == []
+    assert "country:RU" in complete("orbit list country:R", 2, tmp=tmp_path)[0]

@@ -528,8 +528,9 @@ def test_import_refuses_sources_that_are_not_a_list_of_tables(
     ]
     code, stderr = import_result(tmp_path, root, json.dumps(rows))
     assert code == 2
-    assert "row 1: sources: expected a list of tables" in stderr, stderr
-    assert "row 2: sources: expected a list of tables" in stderr, stderr
+    # Both rows are refused, with one message for the column.
+    assert "sources: refused in all 2 rows: expected a list of tables" in stderr, stderr
+    assert "row 1" not in stderr and "row 2" not in stderr
 
 
 def test_import_of_deeply_nested_json_is_2_not_70(

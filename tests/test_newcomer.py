@@ -11,7 +11,7 @@ from collections.abc import Callable
 from html.parser import HTMLParser
 from pathlib import Path
 
-from tests.conftest import run, run_process
+from tests.conftest import run, run_process, write_files
 
 
 def plain_scores(output: str) -> dict[str, str]:
@@ -227,10 +227,15 @@ def test_counts_are_english(write_events: Callable[..., Path]) -> None:
 
 
 def run_on_terminal(
-    args: list[str], env: dict[str, str], rows: int = 10, typed: bytes = b""
+    args: list[str],
+    env: dict[str, str],
+    rows: int = 10,
+    typed: bytes = b"",
+    columns: int = 100,
+    status: int = 0,
 ) -> str:
-    """The installed orbit with stdout on a pseudo-terminal of `rows` x 100 (stdin too when
-    something is `typed`); what it showed."""
+    """The installed orbit with stdout on a pseudo-terminal of `rows` x `columns` (stdin too
+    when something is `typed`); what it showed."""
     import fcntl
     import os
     import pty
@@ -238,7 +243,7 @@ def run_on_terminal(
     import termios
 
     main, child = pty.openpty()
-    fcntl.ioctl(child, termios.TIOCSWINSZ, struct.pack("HHHH", rows, 100, 0, 0))
+    fcntl.ioctl(child, termios.TIOCSWINSZ, struct.pack("HHHH", rows, columns, 0, 0))
     try:
         if typed:
             os.write(main, typed)
@@ -259,7 +264,7 @@ def run_on_terminal(
         if child >= 0:
             os.close(child)
         os.close(main)
-    assert result.returncode == 0, result.stderr
+    assert result.returncode == status, result.stderr
     return shown.decode("utf-8", "replace")
 
 
@@ -360,7 +365,20 @@ def test_since_means_since_term_in_alerts_as_in_list(example: Path) -> None:
 def test_add_names_options_and_suggests_statuses(example: Path) -> None:
     status = run("add", "--date", "2022-05-20", "--title", "T", "--status", "rumoured",
                  root=example)  # fmt: skip
-    assert status.exit_code == 2 and "(did you mean 'rumored'?)" in status.stderr
+    assert (status.exit_code, status.stdout) == (2, "")
+    assert status.stderr == (
+        "orbit: error: unknown status 'rumoured' (did you mean 'rumored'?)\n\n"
+        "statuses: occurred, scheduled, reported, rumored, denied\n"
+    )
+    stance = run("add", "--date", "2022-05-20", "--title", "T", "--stance", "awya",
+                 "--weight", "1", root=example)  # fmt: skip
+    assert (stance.exit_code, stance.stderr) == (
+        2,
+        "orbit: error: unknown stance 'awya' (did you mean 'away'?)\n\nstances: away, toward, neutral\n",
+    )
+    upper = run("add", "--date", "2022-05-20", "--title", "T", "--country", "KZ", "--stance",
+                "AWAY", "--weight", "1", "--dry-run", root=example)  # fmt: skip
+    assert upper.exit_code == 0 and 'stance = "away"' in upper.stdout
     bad = run("add", "--date", "2022-05-20", "--title", "T", "--country", "KZ", "--source-url",
               "ftp://x", root=example)  # fmt: skip
     assert bad.exit_code == 2
@@ -456,3 +474,37 @@ def test_diff_blames_only_changes_that_moved_the_score(example: Path, tmp_path: 
     assert {c.kind for c in found.events} == {"renamed", "removed"}
     kz = next(i for i in found.impact if i.country == "KZ")
     assert kz.causes == ("2022-05-turkey-kazakhstan-anka-drones",)
+
+
+def test_diff_fits_the_terminal_and_piped_lines_stay_whole(tmp_path: Path) -> None:
+    import os
+
+    title = "A made-up event whose title runs well past sixty columns of a narrow terminal"
+    old = write_files(tmp_path / "old", {"events/a.toml": f"""
+        date = 2023-03-01
+        title = "{title}"
+        countries = ["KZ"]
+        summary = "Old words."
+        """})  # fmt: skip
+    new = write_files(tmp_path / "new", {"events/a.toml": f"""
+        date = 2023-03-01
+        title = "{title}"
+        countries = ["KZ", "KG"]
+        summary = "New words, longer than the old ones, that a sixty-column terminal must fold."
+        """})  # fmt: skip
+    env = {k: v for k, v in os.environ.items() if k not in ("COLUMNS", "LINES")}
+    args = ["--no-pager", "--root", str(new), "diff", str(old), str(new)]
+    shown = run_on_terminal(args, env, rows=40, columns=60, status=1).replace("\r\n", "\n")
+    lines = shown.splitlines()
+    assert lines[lines.index("      countries: +KG") - 4 :] == [
+        "~ changed  a  2023-03-01  A made-up event whose title runs",
+        "           well past sixty columns of a narrow terminal",
+        "      summary: Old words. -> New words, longer than the old",
+        "          ones, that a sixty-column terminal must fold.",
+        "      countries: +KG",
+    ]
+    # Only a word wider than the terminal (here the folders' paths) may overflow it.
+    assert all(len(line) <= 60 for line in lines if str(tmp_path) not in line)
+    piped = run_process(*args, env=env)
+    assert piped.returncode == 1
+    assert piped.stdout.decode().splitlines()[1] == f"~ changed  a  2023-03-01  {title}"

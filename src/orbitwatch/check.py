@@ -46,6 +46,7 @@ class EventChecker:
     problems: list[Problem] = field(default_factory=list)
     event_path: str = ""  # the path an Event records (relative to the root); default: path
     blocs: Collection[str] = ()  # the bloc names orbit.toml declares, for acts
+    declared: Mapping[str, str] = field(default_factory=dict)  # orbit.toml's [countries]
 
     def problem(self, key: str, message: str, table: str | None = None, index: int = 0) -> None:
         line, col = find_key_line(self.text, key, table, index)
@@ -189,14 +190,20 @@ class EventChecker:
         codes = self.string_list("countries", value)
         good: list[str] = []
         for code in codes:
-            if countries.is_alpha2(code):
+            if countries.is_code(code, self.declared):
                 good.append(code)
                 continue
-            resolved = countries.lookup(code)
+            resolved = countries.lookup(code, self.declared)
             if resolved is not None:
                 self.problem(
                     "countries",
                     f"country '{code}' must be written as its ISO 3166-1 alpha-2 code '{resolved}'",
+                )
+            elif countries.is_user_assigned(code):
+                self.problem(
+                    "countries",
+                    f"country code '{code}' is user-assigned; declare it under [countries] in "
+                    f'orbit.toml ({code} = "Name")',
                 )
             else:
                 self.problem("countries", f"unknown country code '{code}' (not ISO 3166-1 alpha-2)")
@@ -264,8 +271,8 @@ class EventChecker:
             if not isinstance(table, dict):
                 continue
             where = f"signal.{code}"
-            if not iso.is_alpha2(code):
-                resolved = iso.lookup(code)
+            if not iso.is_code(code, self.declared):
+                resolved = iso.lookup(code, self.declared)
                 hint = f"; write [signal.{resolved}]" if resolved else ""
                 self.problem("", f"[signal.{code}]: unknown country code '{code}'{hint}", where)
                 continue
@@ -373,7 +380,7 @@ class EventChecker:
             code = item.strip()
             if code in self.blocs:
                 found.append(code)
-            elif iso.is_alpha2(code):
+            elif iso.is_code(code, self.declared):
                 if code not in countries:
                     self.problem(
                         key,
@@ -383,7 +390,7 @@ class EventChecker:
                         index,
                     )
                 found.append(code)
-            elif (resolved := iso.lookup(code)) is not None:
+            elif (resolved := iso.lookup(code, self.declared)) is not None:
                 self.problem(
                     key,
                     f"[[acts]] '{key}': write the country '{code}' as its ISO 3166-1 alpha-2 "
@@ -394,6 +401,8 @@ class EventChecker:
             else:
                 hint = did_you_mean(code, tuple(self.blocs))
                 declared = "; declare blocs under [blocs] in orbit.toml" if not hint else ""
+                if iso.is_user_assigned(code):
+                    declared = "; declare user-assigned codes under [countries] in orbit.toml"
                 self.problem(
                     key,
                     f"[[acts]] '{key}': '{code}' is neither a country code nor a declared "
@@ -430,8 +439,17 @@ def check_event(
     tags_vocabulary: Mapping[str, str] | None = None,
     event_path: str = "",
     blocs: Collection[str] = (),
+    declared: Mapping[str, str] | None = None,
 ) -> tuple[Event | None, list[Problem]]:
-    checker = EventChecker(path, text, raw, tags_vocabulary, event_path=event_path, blocs=blocs)
+    checker = EventChecker(
+        path,
+        text,
+        raw,
+        tags_vocabulary,
+        event_path=event_path,
+        blocs=blocs,
+        declared=declared or {},
+    )
     event = checker.run(default_id)
     return event, checker.problems
 

@@ -51,9 +51,22 @@ class Row:
 
 @dataclass
 class ImportProblem:
-    row: int
+    row: int  # 0: the whole column, or the whole file (`field` names the column)
     field: str
     message: str
+
+
+def column_target(column: str, mapping: Mapping[str, str]) -> str | None:
+    """The field a column feeds ('ignore': skip it), or None for an unknown column. Headers
+    match case-insensitively (`Date` is `date`); an exact --map entry wins."""
+    if column in mapping:
+        return mapping[column]
+    key = column.strip().casefold()
+    folded = {given.strip().casefold(): target for given, target in mapping.items()}
+    if key in folded:
+        return folded[key]
+    found = OWN_MAP.get(key) or ACLED_MAP.get(key) or ("ignore" if key in (*IGNORED, "_") else None)
+    return key if key in ("sources", "signal", "acts") else found
 
 
 def read_rows(data: str, fmt: str) -> list[Row]:
@@ -145,12 +158,10 @@ def _gather(
     """The row's values by the field each column maps to, in column order."""
     gathered: dict[str, list[object]] = {}
     for column, value in row.values.items():
-        target = mapping.get(column) or OWN_MAP.get(column) or ACLED_MAP.get(column)
-        if column in ("sources", "signal", "acts") and target is None:
-            target = column
         if column is None:
             problems.append(ImportProblem(row.number, "row", "more cells than the header row"))
             continue
+        target = column_target(column, mapping)
         if target is None:
             continue  # reported once for the whole file by unknown_columns()
         if target == "ignore":
@@ -362,23 +373,42 @@ def unknown_columns(
             if column is None or column in seen:
                 continue
             seen.add(column)
-            known = (
-                mapping.get(column)
-                or OWN_MAP.get(column)
-                or ACLED_MAP.get(column)
-                or column in ("sources", "signal", "acts", "_")
-                or column in IGNORED
-            )
-            if not known:
+            if column_target(column, mapping) is None:
                 problems.append(
                     ImportProblem(
-                        row.number,
+                        0,
                         column,
                         "unknown column; map it with "
                         f"{map_option} '{column}=FIELD' or {map_option} '{column}=ignore'",
                     )
                 )
     return problems
+
+
+def per_column(
+    problems: Sequence[ImportProblem], rows: Sequence[Row], mapping: Mapping[str, str]
+) -> list[ImportProblem]:
+    """One message for a field every row fails (no date column; a column of bad values; its
+    distinct messages, at most three) instead of one per row; then the rows' problems."""
+    numbers = {row.number for row in rows}
+    failing: dict[str, list[str]] = {}
+    for problem in problems:
+        if problem.row:
+            failing.setdefault(problem.field, []).append(problem.message)
+    fed = {column_target(str(c), mapping) for row in rows for c in row.values if c is not None}
+    whole: list[ImportProblem] = []
+    for name in [n for n in failing if {p.row for p in problems if p.field == n} == numbers]:
+        distinct = list(dict.fromkeys(failing[name]))
+        if name == "date" and "date" not in fed:
+            whole.append(ImportProblem(0, name, "no column gives the date; name one 'date' "
+                                       "(any case) or map one to date"))  # fmt: skip
+        elif len(numbers) > 1:
+            more = f"; and {len(distinct) - 3} more" if len(distinct) > 3 else ""
+            listed = "; ".join(distinct[:3]) + more
+            whole.append(ImportProblem(0, name, f"refused in all {len(numbers)} rows: {listed}"))
+    done = {p.field for p in whole}
+    rows_left = sorted((p for p in problems if p.row and p.field not in done), key=lambda p: p.row)
+    return [*(p for p in problems if not p.row), *whole, *rows_left]
 
 
 def parse_mapping(pairs: Sequence[str], map_option: str = "mapping") -> dict[str, str]:
@@ -463,5 +493,5 @@ def plan_import(
         known_ids.add(event.id)
         taken.add(path)
         plan.files.append(PlannedFile(path, text, event))
-    plan.problems.sort(key=lambda p: p.row)
+    plan.problems = per_column(plan.problems, rows, mapping)
     return plan

@@ -121,7 +121,14 @@ def parse_event_file(
         else os.path.basename(str(path))
     )
     return check_event(
-        shown, text, raw, stem, settings.tags, event_path=rel or shown, blocs=settings.blocs or ()
+        shown,
+        text,
+        raw,
+        stem,
+        settings.tags,
+        event_path=rel or shown,
+        blocs=settings.blocs or (),
+        declared=settings.countries,
     )
 
 

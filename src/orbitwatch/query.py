@@ -146,12 +146,21 @@ def _validate(term: Term, original: str) -> None:
 
 
 def resolve_country(value: str, original: str = "") -> str:
-    """Alpha-2, alpha-3 or an English name (any case) to the alpha-2 code."""
-    from orbitwatch.countries import lookup, suggest
+    """Alpha-2, alpha-3 or an English name (any case), or a code or name orbit.toml declares
+    under [countries], to the alpha-2 code. Compiling (no `original`) takes a user-assigned
+    code as written: the query was checked against the declaration when it was parsed."""
+    from orbitwatch.countries import is_user_assigned, lookup, suggest
 
     code = lookup(value)
+    where = f" in {original!r}" if original else ""
+    if code is None and is_user_assigned(value.strip().upper()):
+        if not original:
+            return value.strip().upper()
+        raise UsageError(
+            f"country '{value}'{where} is a user-assigned code that orbit.toml does not declare",
+            hint=f'Declare it in orbit.toml:\n\n[countries]\n{value.strip().upper()} = "Name"',
+        )
     if code is None:
-        where = f" in {original!r}" if original else ""
         raise UsageError(
             f"unknown country '{value}'{where}{suggest(value)}; use an ISO code (KZ, KAZ) or a name"
         )

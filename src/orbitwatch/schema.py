@@ -112,8 +112,9 @@ EVENT_SCHEMA: tuple[Key, ...] = (
         toml_type="list of strings",
         default="`[]`",
         meaning=(
-            "ISO 3166-1 alpha-2 codes, upper-case (`KZ`); an alpha-3 code or a name is refused with"
-            " the alpha-2 code to use"
+            "ISO 3166-1 alpha-2 codes, upper-case (`KZ`), or user-assigned codes declared under "
+            "`[countries]` in `orbit.toml` (`XK`); an alpha-3 code or a name is refused with the "
+            "alpha-2 code to use"
         ),
         column="countries",
     ),
@@ -208,8 +209,8 @@ EVENT_SCHEMA: tuple[Key, ...] = (
         toml_type="string or list of strings",
         default="required",
         meaning=(
-            "who acts: ISO alpha-2 codes (each must be in `countries`) or blocs declared under "
-            "`[blocs]` in `orbit.toml`"
+            "who acts: ISO alpha-2 codes or codes declared under `[countries]` (each must be in "
+            "`countries`), or blocs declared under `[blocs]` in `orbit.toml`"
         ),
         column="by",
     ),

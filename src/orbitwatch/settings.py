@@ -10,6 +10,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from orbitwatch import countries
 from orbitwatch.acts import Sides, sides
 from orbitwatch.dates import DateError, parse_duration_days
 from orbitwatch.errors import Problem, UsageError, did_you_mean
@@ -20,7 +21,7 @@ from orbitwatch.tomlpos import bad_character, find_key_line
 if TYPE_CHECKING:
     from orbitwatch.inhibit import InhibitRule
 
-TOP_KEYS = ("signals", "tags", "blocs", "rules", "levels", "inhibit")
+TOP_KEYS = ("signals", "tags", "countries", "blocs", "rules", "levels", "inhibit")
 SIGNALS_KEYS = (
     "pole", "half_life", "watch", "counterweights", "convergence_rules", "convergence_window",
     "arrow_threshold", "warn",
@@ -29,6 +30,7 @@ BLOC_KEYS = ("name", "led_by", "members")
 BLOC_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_-]{1,39}$")
 RULE_KEYS = ("id", "title", "rationale", "when", "stance", "weight", "warn")
 LEVEL_KEYS = ("name", "score")
+Known = Mapping[str, str]  # the user-assigned codes [countries] declares, with their names
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,6 +78,7 @@ class Settings:
     blocs: Mapping[str, Bloc] | None = None
     counterweights: tuple[str, ...] = ()
     inhibit: tuple[InhibitRule, ...] | None = None  # None: no [[inhibit]], the default rule
+    countries: Mapping[str, str] = field(default_factory=dict)  # [countries]: XK = "Kosovo"
 
     def inhibit_rules(self) -> tuple[InhibitRule, ...]:
         from orbitwatch.inhibit import default_rules
@@ -90,9 +93,7 @@ class Settings:
 
     def is_party(self, code: str) -> bool:
         """A country code or a declared bloc: what `by` and `to` of an act may name."""
-        from orbitwatch import countries
-
-        return countries.is_alpha2(code) or code in (self.blocs or {})
+        return countries.is_code(code, self.countries) or code in (self.blocs or {})
 
     def level_of(self, score: float) -> str:
         """The highest level whose threshold the score reaches, or '' below every level."""
@@ -151,7 +152,9 @@ def parse_settings(
         signals = {}
     reader.unknown(signals, SIGNALS_KEYS, " in [signals]", "signals")
     values: dict[str, object] = {"path": path}
-    _signals(reader, signals, values)
+    declared = _declared(reader, raw.get("countries", {}))
+    values["countries"] = declared
+    _signals(reader, signals, values, declared)
 
     tags = raw.get("tags")
     if tags is not None:
@@ -160,20 +163,29 @@ def parse_settings(
         else:
             values["tags"] = dict(tags)
 
-    blocs = _blocs(reader, raw.get("blocs", {}))
+    blocs = _blocs(reader, raw.get("blocs", {}), declared)
     values["blocs"] = blocs
-    _counterweights(reader, signals.get("counterweights", []), blocs, values)
-    values["rules"] = tuple(_rules(reader, raw.get("rules", []), values.get("tags")))
+    _counterweights(reader, signals.get("counterweights", []), blocs, values, declared)
+    with countries.declaring(declared):
+        values["rules"] = tuple(_rules(reader, raw.get("rules", []), values.get("tags")))
     values["levels"] = tuple(_levels(reader, raw.get("levels", [])))
     if "inhibit" in raw:
         values["inhibit"] = _inhibit(reader, raw["inhibit"])
     return Settings(**values), reader.problems  # type: ignore[arg-type]
 
 
-def _signals(reader: _Reader, signals: Mapping[str, Any], values: dict[str, object]) -> None:
-    """The scalar settings of [signals], checked, into `values`."""
-    from orbitwatch import countries
+def _declared(reader: _Reader, table: object) -> dict[str, str]:
+    """[countries]: user-assigned codes (XK = "Kosovo") events, acts and queries may use."""
+    good, problems = countries.check_declared(table)
+    for key, message in problems:
+        reader.problem(key, message, "countries" if key else None)
+    return good
 
+
+def _signals(
+    reader: _Reader, signals: Mapping[str, Any], values: dict[str, object], declared: Known
+) -> None:
+    """The scalar settings of [signals], checked, into `values`."""
     pole = signals.get("pole", "RU")
     if not isinstance(pole, str) or not countries.is_alpha2(pole):
         reader.problem(
@@ -191,7 +203,7 @@ def _signals(reader: _Reader, signals: Mapping[str, Any], values: dict[str, obje
     if not isinstance(watch, list) or not all(isinstance(c, str) for c in watch):
         reader.problem("watch", "[signals] watch must be a list of country codes", "signals")
     else:
-        bad = [c for c in watch if not countries.is_alpha2(c)]
+        bad = [c for c in watch if not countries.is_code(c, declared)]
         for code in bad:
             reader.problem("watch", f"[signals] watch: unknown country code '{code}'", "signals")
         values["watch"] = tuple(c for c in dict.fromkeys(watch) if c not in bad)
@@ -222,10 +234,12 @@ def _signals(reader: _Reader, signals: Mapping[str, Any], values: dict[str, obje
 
 
 def _counterweights(
-    reader: _Reader, counterweights: object, blocs: Mapping[str, Bloc], values: dict[str, object]
+    reader: _Reader,
+    counterweights: object,
+    blocs: Mapping[str, Bloc],
+    values: dict[str, object],
+    declared: Known,
 ) -> None:
-    from orbitwatch import countries
-
     if not isinstance(counterweights, list) or not all(isinstance(c, str) for c in counterweights):
         reader.problem(
             "counterweights",
@@ -234,15 +248,15 @@ def _counterweights(
         )
     else:
         for code in counterweights:
-            if not (countries.is_alpha2(code) or code in blocs):
+            if not (countries.is_code(code, declared) or code in blocs):
                 reader.problem(
                     "counterweights",
-                    f"[signals] counterweights: '{code}' is neither an ISO 3166-1 alpha-2 code "
-                    f"nor a bloc declared under [blocs]{did_you_mean(code, blocs)}",
+                    f"[signals] counterweights: '{code}' is neither an ISO 3166-1 alpha-2 code, "
+                    f"a code under [countries] nor a bloc under [blocs]{did_you_mean(code, blocs)}",
                     "signals",
                 )
         values["counterweights"] = tuple(
-            c for c in dict.fromkeys(counterweights) if countries.is_alpha2(c) or c in blocs
+            c for c in dict.fromkeys(counterweights) if countries.is_code(c, declared) or c in blocs
         )
 
 
@@ -278,9 +292,7 @@ def _warn(reader: _Reader, value: object, table: str, index: int) -> tuple[int, 
     return tuple(sorted(set(value), reverse=True))
 
 
-def _blocs(reader: _Reader, value: object) -> dict[str, Bloc]:
-    from orbitwatch import countries
-
+def _blocs(reader: _Reader, value: object, declared: Known) -> dict[str, Bloc]:
     if not isinstance(value, dict) or not all(isinstance(v, dict) for v in value.values()):
         reader.problem("blocs", "'blocs' must be [blocs.NAME] tables")
         return {}
@@ -288,7 +300,7 @@ def _blocs(reader: _Reader, value: object) -> dict[str, Bloc]:
     for code, table in value.items():
         where = f"blocs.{code}"
         before = len(reader.problems)
-        if not BLOC_RE.match(code) or countries.is_alpha2(code):
+        if not BLOC_RE.match(code) or countries.is_code(code, declared):
             reader.problem(
                 "",
                 f"bloc name '{code}' must be 2-40 letters, digits, '-' or '_', starting with a "
@@ -301,7 +313,9 @@ def _blocs(reader: _Reader, value: object) -> dict[str, Bloc]:
         if not isinstance(name, str) or not name.strip() or bad_character(name, False):
             reader.problem("name", f"[blocs.{code}] name must be one line of text", where)
         led_by = table.get("led_by", "")
-        if led_by != "" and (not isinstance(led_by, str) or not countries.is_alpha2(led_by)):
+        if led_by != "" and (
+            not isinstance(led_by, str) or not countries.is_code(led_by, declared)
+        ):
             reader.problem(
                 "led_by",
                 f"[blocs.{code}] led_by {led_by!r} is not an ISO 3166-1 alpha-2 code",
@@ -312,7 +326,7 @@ def _blocs(reader: _Reader, value: object) -> dict[str, Bloc]:
             reader.problem("members", f"[blocs.{code}] members must be a list of codes", where)
             members = []
         for member in members:
-            if not countries.is_alpha2(member):
+            if not countries.is_code(member, declared):
                 reader.problem(
                     "members", f"[blocs.{code}] members: unknown country code '{member}'", where
                 )
@@ -401,7 +415,7 @@ def _rule_query(reader: _Reader, rule_id: str, when: object, tags: object, index
         reader.problem("when", f"rule '{rule_id}' needs a 'when' query", "rules", index)
     else:
         try:
-            query = parse(when)
+            query = _declared_as_codes(parse(when))
         except UsageError as exc:
             reader.problem("when", f"rule '{rule_id}': {exc.message}", "rules", index)
         else:
@@ -424,6 +438,22 @@ def _rule_query(reader: _Reader, rule_id: str, when: object, tags: object, index
                     index,
                 )
     return query
+
+
+def _declared_as_codes(query: Query) -> Query:
+    """`country:Kosovo` as `country:XK`: a rule is compiled later, outside the declaration."""
+    from dataclasses import replace
+
+    def code(value: str) -> str:
+        found = countries.lookup(value)
+        return found if found is not None and countries.is_user_assigned(found) else value
+
+    return Query(
+        tuple(
+            replace(t, values=tuple(code(v) for v in t.values)) if t.field == "country" else t
+            for t in query.terms
+        )
+    )
 
 
 def _levels(reader: _Reader, value: object) -> list[Level]:

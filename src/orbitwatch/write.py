@@ -127,7 +127,15 @@ def validate(
     import tomllib
 
     raw = tomllib.loads(text)
-    return check_event(path_shown, text, raw, default_id, settings.tags, blocs=settings.blocs or ())
+    return check_event(
+        path_shown,
+        text,
+        raw,
+        default_id,
+        settings.tags,
+        blocs=settings.blocs or (),
+        declared=settings.countries,
+    )
 
 
 def near_duplicate(event: Event, existing: Iterable[Event]) -> Event | None:
@@ -196,7 +204,7 @@ def act_fields(text: str, settings: Settings) -> tuple[dict[str, object], list[s
             if name in blocs:
                 found.append(name)
                 continue
-            code = lookup(name)
+            code = lookup(name, settings.countries)
             if code is None:
                 raise UsageError(
                     f"act {text!r}: '{name}' is neither a country nor a bloc declared in orbit.toml"
@@ -232,10 +240,11 @@ def plan_add(
         raise UsageError(f"end: {exc}") from None
     codes = []
     for name in new.countries:
-        code = lookup(name)
+        code = lookup(name, settings.countries)
         if code is None:
             raise UsageError(
-                f"country {name!r}: unknown country{suggest(name)}; use an ISO code or a name"
+                f"country {name!r}: unknown country{suggest(name, settings.countries)}; use an "
+                "ISO code, a name, or a code declared under [countries] in orbit.toml"
             )
         codes.append(code)
     acts = []

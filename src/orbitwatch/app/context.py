@@ -95,6 +95,19 @@ class Workspace:
             self.note(timeline.problems)
         return timeline
 
+    def declared_countries(self) -> Mapping[str, str]:
+        """orbit.toml's [countries] (read before any event file, so that a query can name
+        them); empty without a timeline or with an unreadable orbit.toml, whose problems the
+        load reports."""
+        from orbitwatch.errors import OrbitError
+        from orbitwatch.load import load_settings
+
+        try:
+            settings, _ = load_settings(self.root())
+        except (OrbitError, OSError):
+            return {}
+        return settings.countries
+
     def check_query(self, query: Query, timeline: Timeline) -> None:
         """Warn about a tag no event carries (tag:drone when events say drones): a term that
         silently matches nothing looks like an answer."""

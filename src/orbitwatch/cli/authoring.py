@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 import click
 
 from orbitwatch.cli.common import State, SuggestingChoice, as_path, today, write
+from orbitwatch.cli.completion import complete_values
 from orbitwatch.cli.help import command
 from orbitwatch.errors import ExitStatus, UsageError
 from orbitwatch.schema import choices_of
@@ -40,12 +41,27 @@ if TYPE_CHECKING:
     multiple=True,
     metavar="C",
     help="Alpha-2, alpha-3 or name; repeatable.",
+    shell_complete=complete_values("country"),
 )
-@click.option("--actor", "actors", multiple=True, metavar="A", help="Repeatable.")
-@click.option("--tag", "tags", multiple=True, metavar="T", help="Repeatable.")
+@click.option(
+    "--actor",
+    "actors",
+    multiple=True,
+    metavar="A",
+    help="Repeatable.",
+    shell_complete=complete_values("actor"),
+)
+@click.option(
+    "--tag",
+    "tags",
+    multiple=True,
+    metavar="T",
+    help="Repeatable.",
+    shell_complete=complete_values("tag"),
+)
 @click.option(
     "--status",
-    type=SuggestingChoice(choices_of("status")),
+    type=SuggestingChoice(choices_of("status"), "status", "statuses"),
     default="occurred",
     show_default=True,
 )
@@ -54,7 +70,7 @@ if TYPE_CHECKING:
 @click.option("--publisher", metavar="P")
 @click.option(
     "--stance",
-    type=SuggestingChoice(choices_of("signal.stance")),
+    type=SuggestingChoice(choices_of("signal.stance"), "stance", "stances"),
     help="Your own reading ([signal]); needs --weight.",
 )
 @click.option("--weight", type=click.IntRange(1, 5), help="1 to 5, with --stance.")
@@ -178,8 +194,9 @@ def import_cmd(
     Columns of orbitwatch's own csv/json exports and of ACLED exports (event_date, country,
     actor1, actor2, notes, source, event_type, sub_event_type) map by default. Every row is
     checked first; if any is invalid nothing is written and each bad row is reported as
-    FILE:row N: field: message. Events already in the timeline (same date, near-identical
-    title) are skipped and listed.
+    FILE:row N: field: message (a column every row fails, or an unknown one, once, as
+    FILE: column: message). Headers match in any case (Date is date). Events already in the
+    timeline (same date, near-identical title) are skipped and listed.
 
     \b
     Examples:
@@ -213,7 +230,8 @@ def _report_import(outcome: ImportOutcome) -> None:
 
     plan, shown_file = outcome.plan, outcome.shown_file
     for p in plan.problems:
-        click.echo(visible(f"{shown_file}:row {p.row}: {p.field}: {p.message}"), err=True)
+        where = f"{shown_file}:row {p.row}" if p.row else shown_file  # 0: a whole column
+        click.echo(visible(f"{where}: {p.field}: {p.message}"), err=True)
     if plan.problems:
         raise UsageError(
             f"nothing imported: {plural(len(plan.problems), 'problem')} in {shown_file}"

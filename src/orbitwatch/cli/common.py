@@ -46,6 +46,19 @@ class State:
         self.color = color
         self.no_cache = no_cache
         self._workspace: Workspace | None = None
+        self._declared = False
+
+    def declare_countries(self) -> None:
+        """orbit.toml's [countries] in effect for queries and names until the command ends."""
+        ctx = click.get_current_context(silent=True)
+        if self._declared or ctx is None:
+            return
+        self._declared = True
+        table = self.workspace.declared_countries()
+        if table:
+            from orbitwatch.countries import declaring
+
+            ctx.with_resource(declaring(table))
 
     @property
     def workspace(self) -> Workspace:
@@ -61,6 +74,7 @@ class State:
                 progress=Progress,
                 warn=warn,
             )
+            self.declare_countries()
         return self._workspace
 
     @property
@@ -104,7 +118,13 @@ def scoring_day(state: State, known_at: str | None, as_of: str | None = None) ->
 
 
 def parse_query(terms: Sequence[str], extra: Sequence[str] = ()) -> Query:
+    """The query, once the timeline's declared country codes are in effect."""
     from orbitwatch.query import parse
+
+    ctx = click.get_current_context(silent=True)
+    state = ctx.find_object(State) if ctx is not None else None
+    if state is not None:
+        state.declare_countries()
 
     return parse([*terms, *extra])
 
@@ -227,14 +247,22 @@ def silence_stdout() -> None:
 
 
 class SuggestingChoice(click.Choice):  # type: ignore[type-arg]
-    """A choice whose refusal names the closest value, as queries do ('rumoured' -> rumored)."""
+    """A choice refused in orbit's own words, as a query term is: `unknown status 'rumoured'
+    (did you mean 'rumored'?)`, the choices as a hint, exit 2 (not click's usage block)."""
+
+    def __init__(self, choices: Sequence[str], noun: str, plural_noun: str) -> None:
+        super().__init__(choices, case_sensitive=False)  # as query terms: AWAY is away
+        self.noun = noun
+        self.plural_noun = plural_noun
 
     def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
         try:
             return super().convert(value, param, ctx)
         except click.BadParameter:
-            from orbitwatch.errors import did_you_mean
+            from orbitwatch.errors import UsageError, did_you_mean
 
-            hint = did_you_mean(str(value), [str(c) for c in self.choices])
-            choices = ", ".join(str(c) for c in self.choices)
-            self.fail(f"{value!r} is not one of {choices}{hint}", param, ctx)
+            hint = did_you_mean(str(value).lower(), [str(c) for c in self.choices])
+            raise UsageError(
+                f"unknown {self.noun} {str(value)!r}{hint}",
+                hint=f"{self.plural_noun}: " + ", ".join(str(c) for c in self.choices),
+            ) from None

@@ -6,6 +6,7 @@ A broken timeline or a missing git completes nothing, silently; never an error i
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 import click
@@ -48,6 +49,19 @@ def _values_for(field: str, timeline: Timeline) -> list[str]:
     return []
 
 
+def _bash() -> bool:
+    """Bash inserts a completion as it is given; zsh and fish quote what they insert."""
+    return os.environ.get("_ORBIT_COMPLETE", "").startswith("bash")
+
+
+def _quoted(value: str) -> str:
+    """A value with spaces or shell characters in double quotes, for bash."""
+    if not _bash() or all(ch.isalnum() or ch in "-_.,+@/" for ch in value):
+        return value
+    escaped = "".join("\\" + ch if ch in '"\\$`' else ch for ch in value)
+    return f'"{escaped}"'
+
+
 def complete_terms(
     ctx: click.Context, param: click.Parameter, incomplete: str
 ) -> list[CompletionItem]:
@@ -72,7 +86,11 @@ def complete_terms(
         head, _, last = value.rpartition(",")
         prefix = f"{negation}{field}:{head + ',' if head else ''}"
         values = _values_for(field, _completion_timeline(ctx))
-        return [CompletionItem(prefix + v) for v in values if v.lower().startswith(last.lower())]
+        return [
+            CompletionItem(prefix + _quoted(v))
+            for v in values
+            if v.lower().startswith(last.lower())
+        ]
     except Exception:  # noqa: BLE001 - a broken timeline completes nothing, silently
         return []
 
@@ -84,12 +102,25 @@ def complete_ids(ctx: click.Context, param: click.Parameter, incomplete: str) ->
         return []
 
 
-def complete_countries(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[str]:
-    try:
-        codes = _values_for("country", _completion_timeline(ctx))
-        return [c for c in codes if c.lower().startswith(incomplete.lower())]
-    except Exception:  # noqa: BLE001
-        return []
+def complete_values(field: str, *, skip_pole: bool = False) -> Callable[..., list[str]]:
+    """Completion of an option's value from the timeline's `field` (country, tag, actor);
+    the pole left out where it is never scored (--explain)."""
+
+    def complete(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[str]:
+        try:
+            timeline = _completion_timeline(ctx)
+            values = _values_for(field, timeline)
+            pole = timeline.settings.pole if skip_pole else None
+            return [
+                _quoted(v) for v in values if v.lower().startswith(incomplete.lower()) and v != pole
+            ]
+        except Exception:  # noqa: BLE001
+            return []
+
+    return complete
+
+
+complete_countries = complete_values("country")
 
 
 def complete_revisions(

@@ -5,6 +5,9 @@ Parse options, call the comparison once, render it, map to an exit status.
 
 from __future__ import annotations
 
+import shutil
+import sys
+
 import click
 
 from orbitwatch.cli.common import State, parse_query, today, write
@@ -36,6 +39,7 @@ def diff_cmd(
     OLD and NEW are timeline folders or git revisions (HEAD~3, a tag, a branch,
     main@{2.weeks.ago}); NEW defaults to the working tree. Events match by id; an event
     under a new id with the same date and the same (or 90% similar) content is a rename.
+    On a terminal, long lines fold to its width; piped, each change stays on one line.
     Exit 0: no differences, 1: differences, 2: trouble.
 
     \b
@@ -55,7 +59,10 @@ def diff_cmd(
         write(diffout.diff_stat(outcome.diff, *labels))
     else:
         renderer = {"text": diffout.diff_text, "md": diffout.diff_md, "json": diffout.diff_json}
-        write(renderer[fmt](outcome.diff, *labels))
+        chunks = renderer[fmt](outcome.diff, *labels)
+        if fmt == "text" and sys.stdout.isatty():  # piped text stays one line per change
+            chunks = diffout.fit(chunks, shutil.get_terminal_size((80, 24)).columns)
+        write(chunks)
     if outcome.trouble:
         return int(ExitStatus.TROUBLE)
     return int(ExitStatus.OK if outcome.diff.empty else ExitStatus.YES)

@@ -21,7 +21,12 @@ from orbitwatch.cli.common import (
     use_table,
     write,
 )
-from orbitwatch.cli.completion import complete_countries, complete_ids, complete_terms
+from orbitwatch.cli.completion import (
+    complete_countries,
+    complete_ids,
+    complete_terms,
+    complete_values,
+)
 from orbitwatch.cli.help import command
 from orbitwatch.errors import ExitStatus
 from orbitwatch.words import plural
@@ -98,8 +103,20 @@ TABLE_CAP = 500
     help="Sugar for country:C (repeatable).",
     shell_complete=complete_countries,
 )
-@click.option("--tag", metavar="T", multiple=True, help="Sugar for tag:T (repeatable).")
-@click.option("--actor", metavar="A", multiple=True, help="Sugar for actor:A (repeatable).")
+@click.option(
+    "--tag",
+    metavar="T",
+    multiple=True,
+    help="Sugar for tag:T (repeatable).",
+    shell_complete=complete_values("tag"),
+)
+@click.option(
+    "--actor",
+    metavar="A",
+    multiple=True,
+    help="Sugar for actor:A (repeatable).",
+    shell_complete=complete_values("actor"),
+)
 @click.option(
     "--sort",
     "order",

@@ -20,7 +20,7 @@ from orbitwatch.cli.common import (
     use_table,
     write,
 )
-from orbitwatch.cli.completion import complete_countries, complete_terms
+from orbitwatch.cli.completion import complete_terms, complete_values
 from orbitwatch.cli.help import command
 from orbitwatch.errors import UsageError
 
@@ -44,7 +44,7 @@ if TYPE_CHECKING:
     "explain",
     metavar="COUNTRY",
     help="Every event behind one country's score, with its share.",
-    shell_complete=complete_countries,
+    shell_complete=complete_values("country", skip_pole=True),
 )
 @click.option(
     "--monthly",
@@ -57,6 +57,7 @@ if TYPE_CHECKING:
     metavar="C",
     multiple=True,
     help="Only these countries (the same as a country: term); scores still count every event.",
+    shell_complete=complete_values("country", skip_pole=True),
 )
 @click.option(
     "--format",

@@ -1,4 +1,4 @@
-"""A timeline diff as text, Markdown, JSON, or a --stat summary.
+"""A timeline diff as text, Markdown, JSON, or a --stat summary; text folded to a width.
 
 Generators of text; event text is escaped for each format.
 """
@@ -6,7 +6,7 @@ Generators of text; event text is escaped for each format.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 
 from orbitwatch.diff import EventChange, FieldChange, TimelineDiff
 from orbitwatch.render.data import SCHEMA_VERSION
@@ -64,6 +64,32 @@ def diff_text(diff: TimelineDiff, old: str, new: str) -> Iterator[str]:
                 f"{impact.new_score:+.2f} ({impact.new_level or 'none'})  because: "
                 f"{one_line(', '.join(impact.causes) or 'decay')}\n"
             )
+
+
+def fit(chunks: Iterable[str], width: int) -> Iterator[str]:
+    """Text lines folded to a terminal's width with a hanging indent (under the headline's
+    text, or deeper than a field line); a word longer than the width (an id, a URL) is never
+    broken, so it stays whole for copy and paste."""
+    import textwrap
+
+    width = max(width, 40)
+    for chunk in chunks:
+        for line in chunk.splitlines(keepends=True):
+            text = line.rstrip("\n")
+            if len(text) <= width:
+                yield line
+                continue
+            lead = len(text) - len(text.lstrip(" "))
+            hang = 11 if text[:2] in {f"{mark} " for mark in MARK.values()} else lead + 4
+            wrapped = textwrap.wrap(
+                text,
+                width,
+                subsequent_indent=" " * hang,
+                break_long_words=False,
+                break_on_hyphens=False,
+                drop_whitespace=True,
+            )
+            yield "\n".join(wrapped) + "\n"
 
 
 def diff_stat(diff: TimelineDiff, old: str, new: str) -> Iterator[str]:
