@@ -326,6 +326,7 @@ def _level_alerts(
         if any(value > 0 for _, value in todays):
             last_push = day
         previous = score
+    return found
 
 
 def _convergence_alerts(
