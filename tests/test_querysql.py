@@ -1,0 +1,179 @@
+"""The SQL compiler of the query language agrees with the Python evaluator, its reference."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from orbitwatch.load import load_timeline
+from orbitwatch.model import STATUSES, Event, PartialDate, Source
+from orbitwatch.query import Query, Term, compile_query, parse
+from orbitwatch.querysql import glob_to_like, load_events, matching_ids, select_ids, to_sql
+from tests.conftest import write_files
+from tests.test_query import CASES, FIXTURE, TODAY
+
+# Made-up events only, dated January 2021 to May 2022.
+FIRST = dt.date(2021, 1, 1).toordinal()
+LAST = dt.date(2022, 5, 31).toordinal()
+COUNTRIES = ("KZ", "KG", "TJ", "RU", "US", "UZ")
+COUNTRY_NAMES = ("KZ", "kz", "KAZ", "kazakhstan", "Kyrgyzstan", "tj", "RUS", "United States")
+WORDS = ("drones", "Drones", "LANGUAGE", "language", "Straße", "STRASSE", "Türkiye", "TÜRKIYE")
+TEXT = "aAsS%_!ß "
+
+
+@st.composite
+def partial_dates(draw: st.DrawFn) -> PartialDate:
+    day = dt.date.fromordinal(draw(st.integers(FIRST, LAST)))
+    precision = draw(st.sampled_from(("day", "month", "year")))
+    if precision == "day":
+        return PartialDate.day(day.year, day.month, day.day)
+    if precision == "month":
+        return PartialDate.month(day.year, day.month)
+    # A whole year only where every day of it is before June 2022.
+    return PartialDate.year(min(day.year, 2021))
+
+
+@st.composite
+def events(draw: st.DrawFn, position: int) -> Event:
+    date = draw(partial_dates())
+    end = draw(st.none() | partial_dates())
+    if end is not None and end.first_day <= date.last_day:
+        end = None
+    prefix = draw(st.sampled_from(("kz", "KZ", "a_b", "a%b", "x!y", "k")))
+    return Event(
+        id=f"{prefix}-{position}",
+        path=f"events/{position}.toml",
+        line=1,
+        date=date,
+        end=end,
+        title=draw(st.text(TEXT, max_size=8)),
+        summary=draw(st.text(TEXT, max_size=8)),
+        countries=tuple(draw(st.lists(st.sampled_from(COUNTRIES), max_size=3))),
+        actors=tuple(draw(st.lists(st.sampled_from(WORDS), max_size=2))),
+        tags=tuple(draw(st.lists(st.sampled_from(WORDS), max_size=3))),
+        status=draw(st.sampled_from(STATUSES)),
+        sources=tuple(
+            Source(publisher=p, url=f"https://example.org/{p.lower()}")
+            for p in draw(st.lists(st.sampled_from(WORDS), max_size=2))
+        ),
+    )
+
+
+@st.composite
+def timelines(draw: st.DrawFn) -> list[Event]:
+    return [draw(events(position)) for position in range(draw(st.integers(0, 20)))]
+
+
+def _date_value(draw: st.DrawFn, field: str) -> str:
+    relative = st.sampled_from(("today", "yesterday", "30d", "2w", "6m", "1y", "3y"))
+    if field in ("since", "until") or draw(st.booleans()):
+        return draw(relative) if draw(st.booleans()) else draw(partial_dates()).iso()
+    if draw(st.booleans()):
+        return draw(relative)
+    a, b = sorted((draw(partial_dates()), draw(partial_dates())), key=lambda d: d.first_day)
+    shape = draw(st.sampled_from(("{a}..{b}", "{a}..", "..{b}")))
+    return shape.format(a=a.iso(), b=b.iso())
+
+
+@st.composite
+def terms(draw: st.DrawFn) -> Term:
+    field = draw(
+        st.sampled_from(
+            ("country", "actor", "tag", "status", "id", "source", "text")
+            + ("since", "until", "date", "within")
+        )
+    )
+    negated = draw(st.booleans())
+    some = st.lists
+    if field == "country":
+        values = draw(some(st.sampled_from(COUNTRY_NAMES), min_size=1, max_size=3))
+    elif field in ("actor", "tag", "source"):
+        values = draw(some(st.sampled_from(WORDS) | st.text(TEXT, min_size=1), min_size=1))
+    elif field == "status":
+        values = draw(some(st.sampled_from([*STATUSES, "OCCURRED", "Rumored"]), min_size=1))
+    elif field == "id":
+        globs = st.sampled_from(
+            ("k*", "K*", "kz-?", "KZ-*", "a_b-*", "a%b*", "x!y-?", "*-1", "?z-*")
+        )
+        values = draw(some(globs | st.text("kKz-*?_%!0123", min_size=1, max_size=5), min_size=1))
+    elif field == "text":
+        values = [draw(st.text(TEXT, min_size=1, max_size=3))]
+    else:
+        values = [_date_value(draw, field)]
+    return Term(field, tuple(values), negated)
+
+
+def python_ids(timeline: list[Event], query: Query) -> list[str]:
+    predicate = compile_query(query, TODAY)
+    return [event.id for event in timeline if predicate(event, None)]
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(timelines(), st.lists(st.lists(terms(), max_size=4), min_size=1, max_size=8))
+def test_sql_selects_what_the_python_evaluator_selects(
+    timeline: list[Event], queries: list[list[Term]]
+) -> None:
+    db = load_events(timeline)
+    for found in queries:
+        query = Query(tuple(found))
+        clause = to_sql(query, TODAY)
+        assert clause is not None
+        assert select_ids(db, clause) == python_ids(timeline, query), str(query)
+    db.close()
+
+
+@pytest.fixture(scope="module")
+def fixture_events(tmp_path_factory: pytest.TempPathFactory) -> list[Event]:
+    timeline = load_timeline(write_files(tmp_path_factory.mktemp("sql"), FIXTURE))
+    assert timeline.problems == []
+    return timeline.events
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c["query"] for c in CASES])
+def test_query_table_through_sql(case: dict, fixture_events: list[Event]) -> None:
+    query = parse(case["query"])
+    ids = matching_ids(fixture_events, query, TODAY)
+    assert ids is not None
+    assert sorted(ids) == sorted(case["ids"])
+    assert ids == python_ids(fixture_events, query)
+
+
+@pytest.mark.parametrize(
+    "text", ["stance:away", "origin:act", "rule:bloc-*", "id:k[zg]-*", "country:KZ not:stance:none"]
+)
+def test_terms_that_need_a_reading_or_a_bracket_glob_do_not_compile(text: str) -> None:
+    assert to_sql(parse(text), TODAY) is None
+
+
+def test_the_clause_is_standard_sql_with_parameters() -> None:
+    sql, params = to_sql(parse("country:kaz,KG not:tag:Drones id:a_* 50%"), TODAY) or ("", [])
+    assert sql == (
+        "(EXISTS (SELECT 1 FROM event_countries AS child WHERE child.position = events.position"
+        " AND child.country IN (?, ?)))"
+        " AND NOT (EXISTS (SELECT 1 FROM event_tags AS child WHERE child.position ="
+        " events.position AND child.tag_folded IN (?)))"
+        " AND (events.id LIKE ? ESCAPE '!')"
+        " AND (events.title_folded LIKE ? ESCAPE '!' OR events.summary_folded LIKE ? ESCAPE '!')"
+    )
+    assert params == ["KG", "KZ", "drones", "a!_%", "%50!%%", "%50!%%"]
+    assert to_sql(Query(), TODAY) == ("1 = 1", [])
+
+
+def test_globs_translate_to_like_patterns() -> None:
+    assert glob_to_like("2022-05-*") == "2022-05-%"
+    assert glob_to_like("a?b%c_d!") == "a_b!%c!_d!!"
+    assert glob_to_like("[ab]*") is None
+
+
+def test_id_globs_are_case_sensitive_as_fnmatchcase() -> None:
+    timeline = [
+        Event(id=i, path="e.toml", line=1, date=PartialDate.day(2021, 3, 1), title="x")
+        for i in ("KZ-1", "kz-2")
+    ]
+    db = load_events(timeline)
+    clause = to_sql(parse("id:k*"), TODAY)
+    assert clause is not None
+    assert select_ids(db, clause) == ["kz-2"]
