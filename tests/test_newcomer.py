@@ -508,3 +508,13 @@ def test_diff_fits_the_terminal_and_piped_lines_stay_whole(tmp_path: Path) -> No
     piped = run_process(*args, env=env)
     assert piped.returncode == 1
     assert piped.stdout.decode().splitlines()[1] == f"~ changed  a  2023-03-01  {title}"
+
+
+def test_explain_never_breaks_a_word_on_a_narrow_terminal(example: Path) -> None:
+    # Every word of the 60-column cards is a word of the same cards drawn wide: a word split
+    # across lines ("warni / ng") would show up as two words the wide output does not have.
+    args = ("signals", "--explain", "TJ", "--as-of", "2022-05-31", "--format", "table")
+    wide = run(*args, root=example, env={"COLUMNS": "400"}).stdout
+    for width in ("60", "72"):
+        narrow = run(*args, root=example, env={"COLUMNS": width}).stdout
+        assert narrow and set(narrow.split()) <= set(wide.split()), width
