@@ -253,7 +253,7 @@ def test_a_same_day_multi_level_crossing_delivers_the_highest_only(
     assert (held["silenced"], held["inhibited"]) == (0, 2)  # type: ignore[index]
     assert {a["inhibited_by"] for a in held["alerts"]} == {level_ups[0]["fingerprint"]}  # type: ignore[index]
     text = run("digest", "--as-of", "2022-05-31", root=root).stdout
-    assert text.endswith("0 silenced, 2 inhibited (recorded, not delivered)\n")
+    assert text.endswith("0 silenced, 2 inhibited (held back, not delivered)\n")
     recorded = json.loads(state.read_text())["suppressed"]
     assert {r["cause"] for r in recorded.values()} == {"inhibited"}
     assert digest(root, state, "2022-06-01") == {}  # not re-sent

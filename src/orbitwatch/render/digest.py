@@ -59,7 +59,7 @@ def suppression_line(digest: Digest) -> str:
     if not digest.suppressed:
         return ""
     silenced, inhibited = digest.count("silenced"), digest.count("inhibited")
-    return f"{silenced} silenced, {inhibited} inhibited (recorded, not delivered)"
+    return f"{silenced} silenced, {inhibited} inhibited (held back, not delivered)"
 
 
 def _label(alert: Alert) -> str:
