@@ -20,6 +20,34 @@ from orbitwatch.cli import cli
 
 REPO = Path(__file__).resolve().parent.parent
 TODAY = "2022-05-31"
+# Every tag the html page may hold: anything else in a rendered page came from event text.
+TEMPLATE_TAGS = {
+    "html",
+    "head",
+    "meta",
+    "title",
+    "style",
+    "body",
+    "h1",
+    "p",
+    "section",
+    "figure",
+    "figcaption",
+    "svg",
+    "line",
+    "path",
+    "text",
+    "g",
+    "code",
+    "h2",
+    "ol",
+    "li",
+    "span",
+    "strong",
+    "div",
+    "ul",
+    "a",
+}
 
 
 @pytest.fixture(autouse=True)

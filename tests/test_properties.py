@@ -20,6 +20,7 @@ from orbitwatch.render.data import events_plain
 from orbitwatch.render.ics import escape_text, fold
 from orbitwatch.render.timeline import plain, timeline_lines
 from orbitwatch.settings import Settings
+from tests.conftest import TEMPLATE_TAGS
 
 RAW_CONTROL = re.compile(
     "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]"
@@ -85,35 +86,6 @@ class TagCollector(HTMLParser):
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         self.tags.add(tag)
-
-
-TEMPLATE_TAGS = {
-    "html",
-    "head",
-    "meta",
-    "title",
-    "style",
-    "body",
-    "h1",
-    "p",
-    "section",
-    "figure",
-    "figcaption",
-    "svg",
-    "line",
-    "path",
-    "text",
-    "g",
-    "code",
-    "h2",
-    "ol",
-    "li",
-    "span",
-    "strong",
-    "div",
-    "ul",
-    "a",
-}
 
 
 @settings(max_examples=150, deadline=None)

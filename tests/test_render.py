@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import REPO, rule_toml, run, settings_toml
+from tests.conftest import REPO, TEMPLATE_TAGS, rule_toml, run, settings_toml
 
 GOLDEN = Path(__file__).parent / "golden"
 SETTINGS = settings_toml(
@@ -162,34 +162,6 @@ class Tags(HTMLParser):
     def handle_data(self, data: str) -> None:
         self.text.append(data)
 
-
-TEMPLATE_TAGS = {
-    "html",
-    "head",
-    "meta",
-    "title",
-    "style",
-    "body",
-    "h1",
-    "p",
-    "section",
-    "figure",
-    "figcaption",
-    "svg",
-    "line",
-    "path",
-    "text",
-    "g",
-    "code",
-    "h2",
-    "ol",
-    "li",
-    "span",
-    "strong",
-    "div",
-    "ul",
-    "a",
-}
 
 HOSTILE_TITLE = (
     '<script>alert(1)</script> "><img src=x onerror=alert(1)> =HYPERLINK("x") '

@@ -274,18 +274,10 @@ class Index:
 
     def put_marks(self, paths: Iterable[str], rows: Iterable[tuple[object, ...]]) -> None:
         """Replace the marks of these paths (best effort, like update)."""
-        try:
-            self.db.execute("BEGIN IMMEDIATE")
-            self.db.executemany("DELETE FROM marks WHERE path = ?", ((p,) for p in paths))
-            self.db.executemany(
-                "INSERT INTO marks VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows
-            )
-            self.db.execute("COMMIT")
-        except sqlite3.DatabaseError:
-            try:
-                self.db.execute("ROLLBACK")
-            except sqlite3.DatabaseError:
-                pass
+        self._best_effort(
+            ("DELETE FROM marks WHERE path = ?", ((p,) for p in paths)),
+            ("INSERT INTO marks VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows),
+        )
 
     def duplicate_ids(self) -> list[tuple[str, str]]:
         """(id, path) of every entry whose id another entry shares, in path order."""
@@ -296,12 +288,17 @@ class Index:
 
     def update(self, changed: Iterable[tuple[object, ...]], removed: Iterable[str]) -> None:
         """Best effort: a busy or broken database just keeps what it had."""
+        self._best_effort(
+            ("DELETE FROM files WHERE path = ?", ((p,) for p in removed)),
+            ("INSERT OR REPLACE INTO files VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", changed),
+        )
+
+    def _best_effort(self, *steps: tuple[str, Iterable[Sequence[object]]]) -> None:
+        """Run the statements in one transaction; a busy or broken database rolls back."""
         try:
             self.db.execute("BEGIN IMMEDIATE")
-            self.db.executemany("DELETE FROM files WHERE path = ?", ((p,) for p in removed))
-            self.db.executemany(
-                "INSERT OR REPLACE INTO files VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", changed
-            )
+            for statement, rows in steps:
+                self.db.executemany(statement, rows)
             self.db.execute("COMMIT")
         except sqlite3.DatabaseError:
             try:
