@@ -15,7 +15,8 @@ from pathlib import Path
 import pytest
 
 from orbitwatch.load import load_timeline
-from orbitwatch.query import parse, prefilter
+from orbitwatch.query import parse
+from orbitwatch.querysql import prefilter, to_sql
 from tests.conftest import REPO, run
 
 HEAVY = ("rich", "dateutil", "pycountry", "tomli", "tomllib", "sqlite3", "platformdirs")
@@ -178,6 +179,12 @@ QUERIES = [
     "id:tj-aid",
     "not:country:KZ",
     "tag:LANGUAGE",
+    "actor:csto not:tag:drones",
+    "source:ASIA",
+    "Summit",
+    "id:kz-* date:2022",
+    "id:[kt]*",
+    "stance:away country:KZ",
 ]
 
 
@@ -197,6 +204,8 @@ def test_prefiltered_loads_select_the_same_events(text: str, tmp_path: Path) -> 
     partial = load_timeline(root, prefilter=prefilter(query, TODAY))
     assert partial.parsed == 0
     assert [e.id for e in partial.events if predicate(e, None)] == full
+    if to_sql(query, TODAY, readings=False) is not None:  # compiled whole: SQL alone selects
+        assert [e.id for e in partial.events] == full
 
 
 def test_duplicates_are_reported_with_a_prefilter(tmp_path: Path) -> None:
@@ -353,4 +362,4 @@ def test_a_locked_index_is_left_alone_and_the_load_still_right(cached: Path) -> 
     assert path.exists()
     db = sqlite3.connect(path)
     assert db.execute("PRAGMA integrity_check").fetchone() == ("ok",)
-    assert db.execute("SELECT COUNT(*) FROM files").fetchone()[0] == 5
+    assert db.execute("SELECT COUNT(*) FROM events").fetchone()[0] == 5

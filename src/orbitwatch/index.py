@@ -2,8 +2,8 @@
 
 One database per timeline, keyed by its absolute path. Each file's entry is keyed by
 (size, mtime_ns, ctime_ns, inode): a changed file never matches and is parsed again. Entries
-carry columns for a conservative pre-selection (countries, tags, status, dates), so a filtered
-`list` builds only the events it may show. Any trouble with the database (corrupt, locked,
+are rows of querysql's `events` table, so a query compiled to SQL pre-selects the events a
+filtered `list` builds. Any trouble with the database (corrupt, locked,
 foreign version, unwritable folder) means no index, never an error and never stale data.
 Also the compact record form of a parse result, shared with the worker processes.
 """
@@ -19,7 +19,7 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
-from orbitwatch import __version__
+from orbitwatch import __version__, querysql
 from orbitwatch.errors import Problem
 from orbitwatch.model import (
     Act,
@@ -31,7 +31,7 @@ from orbitwatch.model import (
     Source,
 )
 
-SCHEMA_BASE = f"orbitwatch-index-3-{__version__}"
+SCHEMA_BASE = f"orbitwatch-index-4-{__version__}"
 # The modules whose code decides what a parse result is: any change to them (even without a
 # version bump, as in a development checkout) makes a new schema, so no old result is served.
 PARSING_MODULES = (
@@ -45,6 +45,7 @@ PARSING_MODULES = (
     "model.py",
     "settings.py",
     "query.py",
+    "querysql.py",
     "schema.py",
     "tomlpos.py",
 )
@@ -190,12 +191,12 @@ class Index:
         db.execute("PRAGMA journal_mode=WAL")
         db.execute("PRAGMA synchronous=NORMAL")
         db.execute("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT)")
+        db.execute("PRAGMA case_sensitive_like = ON")  # standard LIKE (id globs are exact)
         db.execute(
-            "CREATE TABLE IF NOT EXISTS files (path TEXT PRIMARY KEY, stat TEXT, id TEXT, "
-            "countries TEXT, tags TEXT, status TEXT, first_day INTEGER, last_day INTEGER, "
-            "ok INTEGER, record BLOB)"
+            "CREATE TABLE IF NOT EXISTS events (position INTEGER PRIMARY KEY, "
+            f"path TEXT UNIQUE NOT NULL, stat TEXT, ok INTEGER, record BLOB, {querysql.COLUMNS})"
         )
-        db.execute("CREATE INDEX IF NOT EXISTS files_id ON files (id)")
+        db.execute("CREATE INDEX IF NOT EXISTS events_id ON events (id)")
         db.execute(
             "CREATE TABLE IF NOT EXISTS marks (path TEXT, stat TEXT, event_id TEXT, "
             "country TEXT, position INTEGER, first_day INTEGER, middle INTEGER, "
@@ -209,7 +210,7 @@ class Index:
             return False  # another version's or another timeline's index
         if meta.get("settings") != settings_hash:
             db.execute("BEGIN IMMEDIATE")
-            db.execute("DELETE FROM files")
+            db.execute("DELETE FROM events")
             db.execute("DELETE FROM marks")
             db.executemany(
                 "INSERT OR REPLACE INTO meta VALUES (?, ?)",
@@ -219,12 +220,12 @@ class Index:
         return True
 
     def keys(self) -> dict[str, StatKey]:
-        return dict(self.db.execute("SELECT path, stat FROM files"))
+        return dict(self.db.execute("SELECT path, stat FROM events"))
 
     def records(self, paths: set[str], prefilter: Prefilter | None) -> list[tuple[str, bytes]]:
         """(path, record) of the fresh entries that may pass the prefilter (problems always)."""
         where, params = _where(prefilter)
-        rows = self.db.execute(f"SELECT path, record FROM files WHERE {where}", params)
+        rows = self.db.execute(f"SELECT path, record FROM events WHERE {where}", params)
         return [(path, blob) for path, blob in rows if path in paths]
 
     def use_readings(self, readings_key: str) -> None:
@@ -251,25 +252,25 @@ class Index:
         return self.db.execute(
             "SELECT m.path, m.event_id, m.country, m.position, m.first_day, m.middle, "
             "m.date_precision, m.status, m.warn, m.stance, m.weight, m.rules, m.origin, "
-            "m.note, m.source FROM marks m JOIN files f ON f.path = m.path AND f.stat = m.stat "
+            "m.note, m.source FROM marks m JOIN events f ON f.path = m.path AND f.stat = m.stat "
             "WHERE f.ok = 1" + where,
             params,
         ).fetchall()
 
     def ok_paths(self) -> dict[str, str]:
         """path -> stat of the entries that hold an event."""
-        return dict(self.db.execute("SELECT path, stat FROM files WHERE ok = 1"))
+        return dict(self.db.execute("SELECT path, stat FROM events WHERE ok = 1"))
 
     def records_at(self, paths: Iterable[str]) -> list[tuple[str, bytes]]:
         return [
             row
             for path in paths
-            for row in self.db.execute("SELECT path, record FROM files WHERE path = ?", (path,))
+            for row in self.db.execute("SELECT path, record FROM events WHERE path = ?", (path,))
         ]
 
     def records_of(self, event_id: str) -> list[tuple[str, bytes]]:
         return self.db.execute(
-            "SELECT path, record FROM files WHERE id = ? AND ok = 1 ORDER BY path", (event_id,)
+            "SELECT path, record FROM events WHERE id = ? AND ok = 1 ORDER BY path", (event_id,)
         ).fetchall()
 
     def put_marks(self, paths: Iterable[str], rows: Iterable[tuple[object, ...]]) -> None:
@@ -282,15 +283,15 @@ class Index:
     def duplicate_ids(self) -> list[tuple[str, str]]:
         """(id, path) of every entry whose id another entry shares, in path order."""
         return self.db.execute(
-            "SELECT id, path FROM files WHERE id IN (SELECT id FROM files WHERE ok = 1 "
+            "SELECT id, path FROM events WHERE id IN (SELECT id FROM events WHERE ok = 1 "
             "GROUP BY id HAVING COUNT(*) > 1) AND ok = 1 ORDER BY path"
         ).fetchall()
 
     def update(self, changed: Iterable[tuple[object, ...]], removed: Iterable[str]) -> None:
         """Best effort: a busy or broken database just keeps what it had."""
         self._best_effort(
-            ("DELETE FROM files WHERE path = ?", ((p,) for p in removed)),
-            ("INSERT OR REPLACE INTO files VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", changed),
+            ("DELETE FROM events WHERE path = ?", ((p,) for p in removed)),
+            (_INSERT, changed),
         )
 
     def _best_effort(self, *steps: tuple[str, Iterable[Sequence[object]]]) -> None:
@@ -313,45 +314,34 @@ class Index:
             pass
 
 
+_INSERT = (
+    "INSERT OR REPLACE INTO events (path, stat, ok, record, id, first_day, last_day, "
+    "date_precision, status, countries, tags_folded, actors_folded, sources_folded, "
+    "title_folded, summary_folded, stances, origins, rules) "
+    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+)
+_NO_EVENT = ("", 0, 0, 0, "", querysql.SEP, querysql.SEP, querysql.SEP, querysql.SEP, "", "")
+
+
 def row_for(path: str, key: StatKey, event: Event | None, blob: bytes) -> tuple[object, ...]:
-    """The index row of one parsed file: pre-selection columns and the record blob."""
+    """The index row of one parsed file: the record blob and querysql's columns (a file
+    without an event has ok = 0 and matches no query; its problems are always read)."""
     if event is None:
-        return (path, key, None, "", "", "", None, None, 0, blob)
-    return (
-        path,
-        key,
-        event.id,
-        "," + ",".join(event.countries) + ",",
-        "," + ",".join(t.casefold() for t in event.tags) + ",",
-        event.status,
-        event.first_day.toordinal(),
-        event.last_day.toordinal(),
-        1,
-        blob,
-    )
+        return (path, key, 0, blob, *_NO_EVENT, None, None, None)
+    return (path, key, 1, blob, *querysql.event_row(event))
 
 
 def _where(prefilter: Prefilter | None) -> tuple[str, list[object]]:
     if prefilter is None:
-        return "1", []
+        return "1 = 1", []
     clauses: list[str] = []
     params: list[object] = []
-    for column, groups in (("countries", prefilter.countries), ("tags", prefilter.tags)):
-        for group in groups:
-            clauses.append("(" + " OR ".join(f"instr({column}, ?) > 0" for _ in group) + ")")
-            params.extend(f",{value}," for value in sorted(group))
-    for group in prefilter.statuses:
-        clauses.append("status IN (" + ",".join("?" for _ in group) + ")")
-        params.extend(sorted(group))
-    if prefilter.first_on_or_before is not None:
-        clauses.append("first_day <= ?")
-        params.append(prefilter.first_on_or_before.toordinal())
-    if prefilter.last_on_or_after is not None:
-        clauses.append("last_day >= ?")
-        params.append(prefilter.last_on_or_after.toordinal())
     if prefilter.ids is not None:
         clauses.append("id IN (" + ",".join("?" for _ in prefilter.ids) + ")")
         params.extend(sorted(prefilter.ids))
+    if prefilter.where is not None:
+        clauses.append(prefilter.where[0])
+        params.extend(prefilter.where[1])
     if not clauses:
-        return "1", []
-    return "ok = 0 OR (" + " AND ".join(clauses) + ")", params
+        return "1 = 1", []
+    return "ok = 0 OR (" + " AND ".join(f"({c})" for c in clauses) + ")", params

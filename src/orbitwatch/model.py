@@ -265,15 +265,10 @@ def sort_events(events: list[Event] | tuple[Event, ...]) -> list[Event]:
 
 @dataclass(frozen=True, slots=True)
 class Prefilter:
-    """A cheap, conservative pre-selection a loader may apply before building events.
-
-    Each inner set is an OR (any of these values), the outer tuple an AND; None or empty means
-    no constraint. Whatever it lets through is still checked by the full query.
+    """A conservative pre-selection an indexed load may apply before building events; whatever
+    it lets through is still checked by the full query. None means no constraint.
     """
 
-    countries: tuple[frozenset[str], ...] = ()
-    tags: tuple[frozenset[str], ...] = ()  # case-folded
-    statuses: tuple[frozenset[str], ...] = ()
-    first_on_or_before: dt.date | None = None  # the event's first day <= this
-    last_on_or_after: dt.date | None = None  # the event's last day >= this
     ids: frozenset[str] | None = None  # exact ids (no globs)
+    # A standard-SQL WHERE clause over querysql's `events` table, with its parameters.
+    where: tuple[str, tuple[object, ...]] | None = None

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 from orbitwatch.dates import DateError, Period, parse_partial, parse_period, relative_day
 from orbitwatch.errors import UsageError, did_you_mean
-from orbitwatch.model import ORIGINS, STANCES, STATUSES, Event, Prefilter, Reading
+from orbitwatch.model import ORIGINS, STANCES, STATUSES, Event, Reading
 
 LIST_FIELDS = ("country", "actor", "tag", "status", "id", "stance", "origin", "rule", "source")
 DATE_FIELDS = ("since", "until", "date", "within")
@@ -249,29 +249,3 @@ def _positive(term: Term, today: dt.date) -> Predicate:
         return lambda e, r: period.overlaps(e.first_day, e.last_day)
     needle = values[0].casefold()
     return lambda e, r: needle in e.title.casefold() or needle in e.summary.casefold()
-
-
-def prefilter(query: Query, today: dt.date) -> Prefilter:
-    """What a loader may pre-select on: the query's positive country, tag, status, date terms."""
-    countries, tags, statuses = [], [], []
-    first_max: dt.date | None = None
-    last_min: dt.date | None = None
-    ids: frozenset[str] | None = None
-    for term in query.terms:
-        if term.negated:
-            continue
-        if term.field == "country":
-            countries.append(frozenset(resolve_country(v) for v in term.values))
-        elif term.field == "tag":
-            tags.append(frozenset(v.casefold() for v in term.values))
-        elif term.field == "status":
-            statuses.append(frozenset(v.lower() for v in term.values))
-        elif term.field == "id" and not any(ch in v for v in term.values for ch in "*?["):
-            ids = frozenset(term.values) if ids is None else ids & frozenset(term.values)
-        elif term.field in DATE_FIELDS:
-            period = term_period(term.field, term.values[0], today, str(term))
-            if period.last is not None:
-                first_max = period.last if first_max is None else min(first_max, period.last)
-            if period.first is not None:
-                last_min = period.first if last_min is None else max(last_min, period.first)
-    return Prefilter(tuple(countries), tuple(tags), tuple(statuses), first_max, last_min, ids)

@@ -1,70 +1,75 @@
 """The query language compiled to a standard-SQL WHERE clause over a table of events.
 
 query.compile_query stays the reference; this module never decides what a term means, only
-how to say it in SQL. Terms that need a reading (stance, origin, rule) are not compiled.
+how to say it in SQL. One row per event: lists (countries, tags, actors, sources, readings) are
+stored as text with a separator before and after every item, so a membership test is a LIKE,
+the whole table is written with one INSERT per event, and the same text runs on any SQL engine.
+The index (index.py) keeps its entries in this schema; `load_events` builds it in memory.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import sqlite3
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING
 
-from orbitwatch.model import Event
-from orbitwatch.query import DATE_FIELDS, Query, Term, resolve_country, term_period
+from orbitwatch.model import Event, Prefilter, Reading
+from orbitwatch.query import DATE_FIELDS, READING_FIELDS, Query, Term, resolve_country, term_period
 
-# Standard SQL only: no GLOB, instr or JSON functions, so the same text can later run on
-# DuckDB or a distributed engine. Case-insensitive matching compares casefolded keys stored
-# beside the text (LOWER() is not casefold: SQLite's is ASCII-only, and no engine folds 'ß').
-SCHEMA = (
-    "CREATE TABLE events (position INTEGER PRIMARY KEY, id VARCHAR NOT NULL, "
-    "first_day INTEGER NOT NULL, last_day INTEGER NOT NULL, status VARCHAR NOT NULL, "
-    "title VARCHAR NOT NULL, summary VARCHAR NOT NULL, "
-    "title_folded VARCHAR NOT NULL, summary_folded VARCHAR NOT NULL)",
-    "CREATE TABLE event_countries (position INTEGER NOT NULL, country VARCHAR NOT NULL)",
-    "CREATE TABLE event_tags (position INTEGER NOT NULL, tag VARCHAR NOT NULL, "
-    "tag_folded VARCHAR NOT NULL)",
-    "CREATE TABLE event_actors (position INTEGER NOT NULL, actor VARCHAR NOT NULL, "
-    "actor_folded VARCHAR NOT NULL)",
-    "CREATE TABLE event_sources (position INTEGER NOT NULL, "
-    "publisher_folded VARCHAR NOT NULL, url_folded VARCHAR NOT NULL)",
+if TYPE_CHECKING:
+    import sqlite3
+
+# Standard SQL only: no GLOB, instr or JSON functions. Case-insensitive matching compares
+# casefolded copies (LOWER() is not casefold: SQLite's is ASCII-only, and no engine folds 'ß').
+SEP = "\x1f"  # the unit separator; event text never holds control characters (chars.py)
+COLUMNS = (
+    "id VARCHAR NOT NULL, first_day INTEGER NOT NULL, last_day INTEGER NOT NULL, "
+    "date_precision INTEGER NOT NULL, status VARCHAR NOT NULL, countries VARCHAR NOT NULL, "
+    "tags_folded VARCHAR NOT NULL, actors_folded VARCHAR NOT NULL, "
+    "sources_folded VARCHAR NOT NULL, title_folded VARCHAR NOT NULL, "
+    "summary_folded VARCHAR NOT NULL, stances VARCHAR, origins VARCHAR, rules VARCHAR"
 )
+SCHEMA = f"CREATE TABLE events (position INTEGER PRIMARY KEY, {COLUMNS})"
 LIKE_ESCAPE = "!"
 ALWAYS = "1 = 1"
+NEVER = "1 = 0"
 Clause = tuple[str, list[object]]
 
 
-def to_sql(query: Query, today: dt.date) -> Clause | None:
+def to_sql(query: Query, today: dt.date, readings: bool = True) -> Clause | None:
     """The query as (WHERE clause, parameters) over `events`; None if a term cannot compile.
 
-    None is for the whole query (stance:, origin:, rule:, or an id glob with `[...]`): the
-    caller then runs the Python evaluator. Relative dates are resolved against `today`.
+    Reading terms (stance, origin, rule) compile only over a table that holds readings
+    (`readings`); `[...]` id globs and rule globs never do. Relative dates are resolved
+    against `today`.
     """
+    clause, exact = to_sql_partial(query, today, readings)
+    return clause if exact else None
+
+
+def to_sql_partial(query: Query, today: dt.date, readings: bool = True) -> tuple[Clause, bool]:
+    """The compilable terms as one clause, and whether that is every term. Leaving out a term
+    of an AND only widens the selection, so the clause is a safe pre-selection either way."""
     parts: list[str] = []
     params: list[object] = []
+    exact = True
     for term in query.terms:
-        compiled = _term(term, today)
+        compiled = None
+        if readings or term.field not in READING_FIELDS:
+            compiled = _term(term, today)
         if compiled is None:
-            return None
+            exact = False
+            continue
         sql, term_params = compiled
         parts.append(f"NOT ({sql})" if term.negated else f"({sql})")
         params.extend(term_params)
-    return (" AND ".join(parts) if parts else ALWAYS), params
+    return ((" AND ".join(parts) if parts else ALWAYS), params), exact
 
 
-def _placeholders(count: int) -> str:
-    return ", ".join("?" for _ in range(count))
-
-
-def _exists(table: str, condition: str) -> str:
-    return (
-        f"EXISTS (SELECT 1 FROM {table} AS child "
-        f"WHERE child.position = events.position AND {condition})"
-    )
-
-
-def _any_of(column: str, values: Sequence[object]) -> str:
-    return f"{column} IN ({_placeholders(len(values))})"
+def prefilter(query: Query, today: dt.date) -> Prefilter:
+    """What an indexed load may pre-select with: the compilable part of the query."""
+    (sql, params), _ = to_sql_partial(query, today, readings=False)
+    return Prefilter(where=None if sql == ALWAYS else (sql, tuple(params)))
 
 
 def like_escape(text: str) -> str:
@@ -81,48 +86,66 @@ def glob_to_like(pattern: str) -> str | None:
     return "".join("%" if ch == "*" else "_" if ch == "?" else like_escape(ch) for ch in pattern)
 
 
-def _contains(column: str) -> str:
+def joined(values: Iterable[str]) -> str:
+    """A list as stored: every item between separators ('' lists are a lone separator)."""
+    return SEP + "".join(f"{value}{SEP}" for value in values)
+
+
+def _like(column: str) -> str:
     return f"{column} LIKE ? ESCAPE '{LIKE_ESCAPE}'"
+
+
+def _member(column: str, values: Iterable[str]) -> Clause:
+    """Any of the values is an item of the stored list."""
+    wanted = sorted({v for v in values if SEP not in v})  # no item holds the separator
+    if not wanted:
+        return NEVER, []
+    patterns = [f"%{SEP}{like_escape(v)}{SEP}%" for v in wanted]
+    return " OR ".join(_like(column) for _ in patterns), list(patterns)
+
+
+def _contains(columns: Sequence[str], needles: Iterable[str]) -> Clause:
+    """Any needle is inside any of the columns (a needle never spans a separator)."""
+    wanted = sorted({n.casefold() for n in needles if SEP not in n})
+    if not wanted:
+        return NEVER, []
+    params: list[object] = []
+    parts: list[str] = []
+    for needle in wanted:
+        parts.extend(_like(column) for column in columns)
+        params.extend(f"%{like_escape(needle)}%" for _ in columns)
+    return " OR ".join(parts), params
 
 
 def _term(term: Term, today: dt.date) -> Clause | None:
     field, values = term.field, term.values
     if field == "country":
-        codes = sorted({resolve_country(v) for v in values})
-        return _exists("event_countries", _any_of("child.country", codes)), list(codes)
-    if field in ("actor", "tag"):
-        folded = sorted({v.casefold() for v in values})
-        table, column = ("event_actors", "actor") if field == "actor" else ("event_tags", "tag")
-        return _exists(table, _any_of(f"child.{column}_folded", folded)), list(folded)
+        return _member("events.countries", (resolve_country(v) for v in values))
+    if field in ("actor", "tag", "stance", "origin"):
+        column = {"actor": "actors_folded", "tag": "tags_folded"}.get(field, field + "s")
+        return _member(f"events.{column}", (v.casefold() for v in values))
     if field == "status":
         statuses = sorted({v.casefold() for v in values})
-        return _any_of("events.status", statuses), list(statuses)
+        return f"events.status IN ({', '.join('?' for _ in statuses)})", list(statuses)
+    if field == "rule":  # a glob over one item of a list is not a LIKE over the list
+        if any(ch in v for v in values for ch in "*?["):
+            return None
+        return _member("events.rules", values)
     if field == "id":
         return _id_globs(values)
     if field == "source":
-        return _sources(values)
+        return _contains(("events.sources_folded",), values)
     if field in DATE_FIELDS:
         return _dates(term, today)
-    if field == "text":
-        pattern = "%" + like_escape(values[0].casefold()) + "%"
-        sql = f"{_contains('events.title_folded')} OR {_contains('events.summary_folded')}"
-        return sql, [pattern, pattern]
-    return None  # stance, origin, rule: they read a reading, which the table does not hold
+    return _contains(("events.title_folded", "events.summary_folded"), values[:1])
 
 
 def _id_globs(patterns: Iterable[str]) -> Clause | None:
     likes = [glob_to_like(p) for p in patterns]
     if any(like is None for like in likes):
         return None
-    sql = " OR ".join(_contains("events.id") for _ in likes)
+    sql = " OR ".join(_like("events.id") for _ in likes)
     return sql, list(likes)
-
-
-def _sources(needles: Iterable[str]) -> Clause:
-    patterns = ["%" + like_escape(n.casefold()) + "%" for n in needles]
-    one = f"{_contains('child.publisher_folded')} OR {_contains('child.url_folded')}"
-    sql = " OR ".join(_exists("event_sources", f"({one})") for _ in patterns)
-    return sql, [p for pattern in patterns for p in (pattern, pattern)]
 
 
 def _dates(term: Term, today: dt.date) -> Clause:
@@ -141,51 +164,51 @@ def _dates(term: Term, today: dt.date) -> Clause:
     return (" AND ".join(conditions) if conditions else ALWAYS), params
 
 
-def event_rows(events: Iterable[Event]) -> dict[str, list[tuple[object, ...]]]:
-    """The rows of each table for these events, keyed by table name, in input order."""
-    rows: dict[str, list[tuple[object, ...]]] = {
-        "events": [],
-        "event_countries": [],
-        "event_tags": [],
-        "event_actors": [],
-        "event_sources": [],
-    }
-    for position, event in enumerate(events):
-        rows["events"].append(
-            (
-                position,
-                event.id,
-                event.first_day.toordinal(),
-                event.last_day.toordinal(),
-                event.status,
-                event.title,
-                event.summary,
-                event.title.casefold(),
-                event.summary.casefold(),
-            )
-        )
-        rows["event_countries"].extend((position, code) for code in event.countries)
-        rows["event_tags"].extend((position, tag, tag.casefold()) for tag in event.tags)
-        rows["event_actors"].extend((position, a, a.casefold()) for a in event.actors)
-        rows["event_sources"].extend(
-            (position, s.publisher.casefold(), s.url.casefold()) for s in event.sources
-        )
-    return rows
+def event_row(
+    event: Event, reading: Reading | None = None, read: bool = False
+) -> tuple[object, ...]:
+    """The columns of one event (without its position); the reading columns are NULL unless
+    `read` (then `reading` is the event's reading, None for none)."""
+    sources = SEP.join(f"{s.publisher.casefold()}{SEP}{s.url.casefold()}" for s in event.sources)
+    stances = origins = rules = None
+    if read:
+        stances = joined(sorted(reading.stances) if reading else ("none",))
+        origins = joined(sorted(reading.origins) if reading else ("none",))
+        rules = joined(reading.rules if reading else ())
+    return (
+        event.id,
+        event.first_day.toordinal(),
+        event.last_day.toordinal(),
+        int(event.date.precision),
+        event.status,
+        joined(event.countries),
+        joined(t.casefold() for t in event.tags),
+        joined(a.casefold() for a in event.actors),
+        f"{SEP}{sources}{SEP}",
+        event.title.casefold(),
+        event.summary.casefold(),
+        stances,
+        origins,
+        rules,
+    )
 
 
-def load_events(events: Iterable[Event]) -> sqlite3.Connection:
-    """A new in-memory SQLite database holding these events in the standard schema."""
+def load_events(
+    events: Iterable[Event], reading_of: Mapping[str, Reading] | None = None
+) -> sqlite3.Connection:
+    """A new in-memory SQLite database holding these events (and their readings, if given)."""
+    import sqlite3
+
     db = sqlite3.connect(":memory:")
     # Standard LIKE is case-sensitive (id globs are); SQLite's is not unless told.
     db.execute("PRAGMA case_sensitive_like = ON")
-    for statement in SCHEMA:
-        db.execute(statement)
-    for table, rows in event_rows(events).items():
-        if rows:
-            marks = _placeholders(len(rows[0]))
-            db.executemany(f"INSERT INTO {table} VALUES ({marks})", rows)
-    for table in ("event_countries", "event_tags", "event_actors", "event_sources"):
-        db.execute(f"CREATE INDEX {table}_position ON {table} (position)")
+    db.execute(SCHEMA)
+    read = reading_of is not None
+    rows = [
+        (position, *event_row(e, reading_of.get(e.id) if reading_of else None, read))
+        for position, e in enumerate(events)
+    ]
+    db.executemany(f"INSERT INTO events VALUES ({', '.join('?' for _ in range(15))})", rows)
     return db
 
 
@@ -198,12 +221,17 @@ def select_ids(db: sqlite3.Connection, clause: Clause) -> list[str]:
     return [row[0] for row in cursor]
 
 
-def matching_ids(events: Sequence[Event], query: Query, today: dt.date) -> list[str] | None:
+def matching_ids(
+    events: Sequence[Event],
+    query: Query,
+    today: dt.date,
+    reading_of: Mapping[str, Reading] | None = None,
+) -> list[str] | None:
     """The ids of the events the query selects, through SQL; None if the query cannot compile."""
-    clause = to_sql(query, today)
+    clause = to_sql(query, today, readings=reading_of is not None)
     if clause is None:
         return None
-    db = load_events(events)
+    db = load_events(events, reading_of)
     try:
         return select_ids(db, clause)
     finally:

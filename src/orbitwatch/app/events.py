@@ -68,7 +68,7 @@ class EventList:
 def list_events(
     workspace: Workspace, query: Query, on: dt.date, newest_first: bool, limit: int | None
 ) -> EventList:
-    from orbitwatch.query import prefilter
+    from orbitwatch.querysql import prefilter
 
     timeline = workspace.load(prefilter=prefilter(query, on))
     workspace.check_query(query, timeline)
