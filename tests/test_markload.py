@@ -75,8 +75,57 @@ def test_warm_runs_print_what_uncached_runs_print(
     example: Path, args: tuple[str, ...], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     first = run(*args, root=example)
-    warm = run(*args, root=example)
+    warm = run(*args, root=example)  # proves the tree clean: stores the marks' snapshot
+    snapshot = run(*args, root=example)  # served from the snapshot
     monkeypatch.setenv("ORBIT_NO_CACHE", "1")
     uncached = run(*args, root=example)
-    assert warm.stdout == first.stdout == uncached.stdout
-    assert warm.exit_code == uncached.exit_code
+    assert snapshot.stdout == warm.stdout == first.stdout == uncached.stdout
+    assert snapshot.exit_code == warm.exit_code == uncached.exit_code
+
+
+def stored(root: Path) -> tuple[bool, int]:
+    """(whether the index trusts its tree signature, how many snapshots it keeps)."""
+    import sqlite3
+
+    from orbitwatch.index import index_path
+
+    db = sqlite3.connect(index_path(root))
+    try:
+        tree = db.execute("SELECT COUNT(*) FROM meta WHERE key = 'tree'").fetchone()[0]
+        return tree == 1, db.execute("SELECT COUNT(*) FROM snapshot").fetchone()[0]
+    finally:
+        db.close()
+
+
+def test_the_snapshot_is_never_served_for_a_changed_tree(example: Path) -> None:
+    for _ in range(3):
+        load_marked(example, ON)
+    assert stored(example) == (True, 1)
+    files = sorted((example / "events").rglob("*.toml"))
+    # An edit in place that keeps the size and the modification time: only ctime tells.
+    victim = next(f for f in files if 'status = "occurred"' in f.read_text("utf-8"))
+    before = victim.stat()
+    victim.write_text(
+        victim.read_text("utf-8").replace('status = "occurred"', 'status = "reported"'), "utf-8"
+    )
+    os.utime(victim, ns=(before.st_atime_ns, before.st_mtime_ns))
+    assert victim.stat().st_size == before.st_size
+    edited = load_marked(example, ON)
+    assert stored(example) == (False, 1)  # the edit was parsed: the signature is gone
+    expected = reference(example)
+    watch = set(edited.settings.watch)
+    for marked in (edited, load_marked(example, ON)):
+        assert [m for m in marked.marks if m.country in watch] == [
+            m for m in expected if m.country in watch
+        ]
+        assert {m.status for m in marked.marks if m.event_id == victim.stem} == {"reported"}
+    # A removed file and a new one are seen after the snapshot was trusted again.
+    for _ in range(2):
+        load_marked(example, ON)
+    assert stored(example) == (True, 1)
+    gone = files[-1]
+    (gone.parent / "new-one.toml").write_text(gone.read_text("utf-8"), "utf-8")
+    gone.unlink()
+    after = load_marked(example, ON)
+    ids = {m.event_id for m in after.marks}
+    assert "new-one" in ids and gone.stem not in ids

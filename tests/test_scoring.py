@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import re
 
 from hypothesis import assume, given
 from hypothesis import settings as hsettings
@@ -106,6 +107,9 @@ def near(a: float, b: float) -> bool:
     return math.isclose(a, b, rel_tol=1e-9, abs_tol=1e-9)
 
 
+NUMBER = re.compile(r"[-+]?\d+\.\d+")
+
+
 def printed_alike(a: float, b: float) -> bool:
     """Equal as the views print them (.2f and .3f), unless a true rounding tie."""
     for places in (2, 3):
@@ -172,9 +176,12 @@ def test_scores_and_arrows_equal_the_day_by_day_walk(specs, setting, on_offset) 
         assert printed_alike(new_arrow.change, old_arrow.change)
         assert printed_alike(new_arrow.trailing_average, old_arrow.trailing_average)
         delta = old_arrow.change - old_arrow.trailing_average
-        if new_arrow.arrow != old_arrow.arrow or new_arrow.rationale != old_arrow.rationale:
+        if new_arrow.arrow != old_arrow.arrow:
             assume(abs(abs(delta) - settings.arrow_threshold) > 1e-9)
-        assert (new_arrow.arrow, new_arrow.rationale) == (old_arrow.arrow, old_arrow.rationale)
+        assert new_arrow.arrow == old_arrow.arrow
+        # The numbers in the rationale are the ones compared above (a rounding tie, such as
+        # -0.075, may print either way); the words must be the same.
+        assert NUMBER.sub("#", new_arrow.rationale) == NUMBER.sub("#", old_arrow.rationale)
 
 
 @hsettings(max_examples=100, deadline=None)

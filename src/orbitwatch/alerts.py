@@ -10,7 +10,7 @@ import datetime as dt
 import hashlib
 from collections import defaultdict
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from orbitwatch.model import Event, Reading
 from orbitwatch.query import Query, compile_query, resolve_country
@@ -36,13 +36,16 @@ class Alert:
     level: str  # the country's level on that date ('' below every level)
     why: str
     event_ids: tuple[str, ...]
+    # Computed once (a digest compares every alert's with the state, and sorts by it).
+    fingerprint: str = field(init=False, repr=False, compare=False)
 
-    @property
-    def fingerprint(self) -> str:
+    def __post_init__(self) -> None:
         # The analyst's reading was called 'override' when fingerprints were first issued;
         # keeping the old word keeps every digest state valid (no alert is sent twice).
         rule = "override" if self.kind == "signal" and self.rule == "analyst" else self.rule
-        return fingerprint(self.kind, rule, self.country, self.subject)
+        object.__setattr__(
+            self, "fingerprint", fingerprint(self.kind, rule, self.country, self.subject)
+        )
 
 
 KIND_ORDER = {"level-up": 0, "convergence": 1, "upcoming": 2, "signal": 3, "level-down": 4}

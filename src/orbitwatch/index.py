@@ -154,6 +154,7 @@ class Index:
 
     def __init__(self, connection: sqlite3.Connection):
         self.db = connection
+        self._twins: list[tuple[str, str]] | None = None
 
     @classmethod
     def open(cls, root: Path, settings_hash: str) -> Index | None:
@@ -196,7 +197,8 @@ class Index:
             "CREATE TABLE IF NOT EXISTS events (position INTEGER PRIMARY KEY, "
             f"path TEXT UNIQUE NOT NULL, stat TEXT, ok INTEGER, record BLOB, {querysql.COLUMNS})"
         )
-        db.execute("CREATE INDEX IF NOT EXISTS events_id ON events (id)")
+        db.execute("CREATE INDEX IF NOT EXISTS events_id ON events (id, ok)")  # covers twins
+        db.execute("CREATE INDEX IF NOT EXISTS events_failed ON events (path) WHERE ok = 0")
         db.execute(
             "CREATE TABLE IF NOT EXISTS marks (path TEXT, stat TEXT, event_id TEXT, "
             "country TEXT, position INTEGER, first_day INTEGER, middle INTEGER, "
@@ -204,6 +206,7 @@ class Index:
             "rules TEXT, origin TEXT, note TEXT, source TEXT)"
         )
         db.execute("CREATE INDEX IF NOT EXISTS marks_path ON marks (path)")
+        db.execute("CREATE TABLE IF NOT EXISTS snapshot (key TEXT PRIMARY KEY, marks BLOB)")
         meta = dict(db.execute("SELECT key, value FROM meta").fetchall())
         current = schema()
         if meta.get("schema") not in (None, current) or meta.get("root") not in (None, root):
@@ -211,6 +214,7 @@ class Index:
         if meta.get("settings") != settings_hash:
             db.execute("BEGIN IMMEDIATE")
             db.execute("DELETE FROM events")
+            db.execute("DELETE FROM meta WHERE key = 'tree'")
             db.execute("DELETE FROM marks")
             db.executemany(
                 "INSERT OR REPLACE INTO meta VALUES (?, ?)",
@@ -218,6 +222,27 @@ class Index:
             )
             db.execute("COMMIT")
         return True
+
+    def signature(self) -> str | None:
+        """The tree signature (load.tree_signature) stored when the entries last matched the
+        timeline's files one for one; any change to the entries removes it."""
+        row = self.db.execute("SELECT value FROM meta WHERE key = 'tree'").fetchone()
+        return None if row is None else str(row[0])
+
+    def set_signature(self, signature: str) -> None:
+        self._best_effort(("INSERT OR REPLACE INTO meta VALUES ('tree', ?)", [(signature,)]))
+
+    def snapshot(self, key: str) -> bytes | None:
+        """The marks of the whole timeline stored under this key (markload.py), or None."""
+        row = self.db.execute("SELECT marks FROM snapshot WHERE key = ?", (key,)).fetchone()
+        return None if row is None else bytes(row[0])
+
+    def put_snapshot(self, key: str, blob: bytes) -> None:
+        """Keep one snapshot: the newest."""
+        self._best_effort(
+            ("DELETE FROM snapshot", [()]),
+            ("INSERT INTO snapshot VALUES (?, ?)", [(key, blob)]),
+        )
 
     def keys(self) -> dict[str, StatKey]:
         return dict(self.db.execute("SELECT path, stat FROM events"))
@@ -281,7 +306,13 @@ class Index:
         )
 
     def duplicate_ids(self) -> list[tuple[str, str]]:
-        """(id, path) of every entry whose id another entry shares, in path order."""
+        """(id, path) of every entry whose id another entry shares, in path order (asked
+        once per run: the loader and the mark reader both need it)."""
+        if self._twins is None:
+            self._twins = self._duplicate_ids()
+        return list(self._twins)
+
+    def _duplicate_ids(self) -> list[tuple[str, str]]:
         return self.db.execute(
             "SELECT id, path FROM events WHERE id IN (SELECT id FROM events WHERE ok = 1 "
             "GROUP BY id HAVING COUNT(*) > 1) AND ok = 1 ORDER BY path"
@@ -290,12 +321,14 @@ class Index:
     def update(self, changed: Iterable[tuple[object, ...]], removed: Iterable[str]) -> None:
         """Best effort: a busy or broken database just keeps what it had."""
         self._best_effort(
+            ("DELETE FROM meta WHERE key = 'tree'", [()]),
             ("DELETE FROM events WHERE path = ?", ((p,) for p in removed)),
             (_INSERT, changed),
         )
 
     def _best_effort(self, *steps: tuple[str, Iterable[Sequence[object]]]) -> None:
         """Run the statements in one transaction; a busy or broken database rolls back."""
+        self._twins = None
         try:
             self.db.execute("BEGIN IMMEDIATE")
             for statement, rows in steps:
@@ -334,6 +367,8 @@ def row_for(path: str, key: StatKey, event: Event | None, blob: bytes) -> tuple[
 def _where(prefilter: Prefilter | None) -> tuple[str, list[object]]:
     if prefilter is None:
         return "1 = 1", []
+    if prefilter.ids is not None and not prefilter.ids:
+        return "ok = 0", []  # no event: the problems only
     clauses: list[str] = []
     params: list[object] = []
     if prefilter.ids is not None:

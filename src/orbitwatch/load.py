@@ -180,7 +180,9 @@ def load_timeline(
         problems.sort(key=lambda p: (p.path, p.line, p.col))
         return Timeline(root, settings, sort_events(events), problems, len(files))
     try:
-        events, more, parsed = _load_indexed(root, settings, index, show_rel, progress, prefilter)
+        events, more, parsed, _ = _load_indexed(
+            root, settings, index, show_rel, progress, prefilter
+        )
     finally:
         index.close()
     problems.extend(more)
@@ -277,6 +279,36 @@ def _stat_keys(paths: list[str]) -> list[tuple[str, int] | None]:
     return found
 
 
+def tree_signature(rels: Sequence[str], keys: Sequence[tuple[str, int] | None]) -> str | None:
+    """One hash of every (path, stat key) of the walk; None when a file could not be stat-ed.
+    Equal to the one stored when the index last matched the tree file for file, it proves the
+    index still does, without a lookup per file."""
+    import hashlib
+
+    if any(key is None for key in keys):
+        return None
+    text = "\n".join(f"{rel}\t{key[0]}" for rel, key in zip(rels, keys, strict=True) if key)
+    return hashlib.sha256(text.encode("utf-8", "surrogateescape")).hexdigest()
+
+
+def _freshness(
+    db: Index, rels: list[str], keys: list[tuple[str, int] | None], signature: str | None
+) -> tuple[set[str], list[int], dict[str, str]]:
+    """(paths whose entry is fresh, positions to parse, the index's stat keys; {} when the
+    tree signature proves every entry fresh without asking)."""
+    if signature is not None and db.signature() == signature:
+        return set(rels), [], {}  # the index holds exactly these files, each as it is now
+    fresh: set[str] = set()
+    todo: list[int] = []
+    known = db.keys()
+    for position, (rel, key) in enumerate(zip(rels, keys, strict=True)):
+        if key is not None and known.get(rel) == key[0]:
+            fresh.add(rel)
+        else:
+            todo.append(position)
+    return fresh, todo, known
+
+
 def load_indexed(
     root: Path,
     settings: Settings,
@@ -285,10 +317,14 @@ def load_indexed(
     prefilter: Prefilter,
     fresh_out: set[str],
     progress: Callable[[int, int], None] | None = None,
-) -> tuple[list[Event], list[Problem], int]:
-    """For a loader of its own (markload.py): the files parsed now and the index's fresh
-    entries that pass the prefilter; `fresh_out` gets every fresh path."""
-    return _load_indexed(root, settings, index, show_rel, progress, prefilter, fresh_out)
+) -> tuple[list[Event], list[Problem], str | None]:
+    """For a loader of its own (markload.py): the files parsed now, the index's fresh
+    entries that pass the prefilter, and the tree signature when nothing had to be parsed
+    (the index matched the tree file for file); `fresh_out` gets every fresh path."""
+    events, problems, _, clean = _load_indexed(
+        root, settings, index, show_rel, progress, prefilter, fresh_out
+    )
+    return events, problems, clean
 
 
 def _load_indexed(
@@ -299,7 +335,7 @@ def _load_indexed(
     progress: Callable[[int, int], None] | None,
     prefilter: Prefilter | None,
     fresh_out: set[str] | None = None,
-) -> tuple[list[Event], list[Problem], int]:
+) -> tuple[list[Event], list[Problem], int, str | None]:
     import gc
     import time
 
@@ -314,15 +350,9 @@ def _load_indexed(
     gc.disable()  # bulk work makes many objects; the collector would only slow it down
     try:
         now_ns = time.time_ns()
-        known = db.keys()
         keys = _stat_keys(files)
-        fresh: set[str] = set()
-        todo: list[int] = []
-        for position, (rel, key) in enumerate(zip(rels, keys, strict=True)):
-            if key is not None and known.get(rel) == key[0]:
-                fresh.add(rel)
-            else:
-                todo.append(position)
+        signature = tree_signature(rels, keys)
+        fresh, todo, known = _freshness(db, rels, keys, signature)
         parsed = _parse_all(
             [files[i] for i in todo],
             [show_rel(rels[i]) for i in todo],
@@ -351,6 +381,8 @@ def _load_indexed(
         removed = [rel for rel in known.keys() - set(rels)]
         if changed or removed:
             db.update(changed, removed)
+        elif not todo and signature is not None and known:
+            db.set_signature(signature)  # nothing to parse, nothing removed: next run trusts it
         for rel, blob in db.records(fresh, prefilter):
             event, file_problems = cache.from_record(cache.load(blob), "")
             if file_problems:
@@ -367,7 +399,8 @@ def _load_indexed(
         events, duplicates = check_duplicates(events, show_rel)
     else:  # only part of the timeline is loaded: ask the index (and the new parses) for twins
         events, duplicates = _duplicates_indexed(db, events, show_rel)
-    return events, problems + duplicates, len(todo)
+    clean = signature if not todo and not removed else None
+    return events, problems + duplicates, len(todo), clean
 
 
 def _duplicates_indexed(

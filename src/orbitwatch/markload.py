@@ -13,6 +13,7 @@ import hashlib
 import os
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from itertools import repeat
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -96,15 +97,41 @@ def from_timeline(timeline: Timeline, on: dt.date) -> Marked:
 def _from_index(
     root: Path, index: Index, on: dt.date, progress: Callable[[int, int], None] | None
 ) -> Marked:
-    from orbitwatch.index import from_record, load
-
     settings, problems = load_settings(root)
     show_rel = shown_relative(root)
-    index.use_readings(readings_key(settings, settings_hash(root), on))
+    key = readings_key(settings, settings_hash(root), on)
+    index.use_readings(key)
     fresh: set[str] = set()
-    parsed, more, _ = load_indexed(root, settings, index, show_rel, NOTHING, fresh, progress)
+    parsed, more, clean = load_indexed(root, settings, index, show_rel, NOTHING, fresh, progress)
     problems.extend(more)
     first_path, dropped = _duplicates(index, fresh, parsed, show_rel, problems)
+    problems.sort(key=lambda p: (p.path, p.line, p.col))
+    events = IndexedEvents(index, {e.id: e for e in parsed}, fresh, dropped, first_path)
+    snapshot = None
+    if clean is not None:  # nothing changed since the index last matched the tree
+        text = f"{key}:{clean}:{','.join(settings.watch)}"
+        snapshot = hashlib.sha256(text.encode()).hexdigest()
+        blob = index.snapshot(snapshot)
+        if blob is not None:
+            return Marked(root, settings, unpack_marks(blob), events, problems)
+    marks = _marks_now(index, settings, on, parsed, fresh, dropped)
+    if snapshot is not None:
+        index.put_snapshot(snapshot, pack_marks(marks))
+    return Marked(root, settings, marks, events, problems)
+
+
+def _marks_now(
+    index: Index,
+    settings: Settings,
+    on: dt.date,
+    parsed: Sequence[Event],
+    fresh: set[str],
+    dropped: set[str],
+) -> list[Mark]:
+    """Every mark of the timeline in its order: stored marks of the fresh files, new ones read
+    now (and stored) for the files parsed now or stored without marks."""
+    from orbitwatch.index import from_record, load
+
     watch = settings.watch  # other countries' marks are never read then
     rows = [row for row in index.marks(watch) if row[0] in fresh and row[0] not in dropped]
     have = {row[0] for row in rows}
@@ -119,9 +146,7 @@ def _from_index(
     if new:
         keyed.extend(_read(new, settings, on, stats, index))
     keyed.sort(key=lambda item: item[0])
-    events = IndexedEvents(index, {e.id: e for e in parsed}, fresh, dropped, first_path)
-    problems.sort(key=lambda p: (p.path, p.line, p.col))
-    return Marked(root, settings, [mark for _, mark in keyed], events, problems)
+    return [mark for _, mark in keyed]
 
 
 def _duplicates(
@@ -215,6 +240,56 @@ def _marks(rows: Sequence[tuple[Any, ...]]) -> Iterator[Mark]:
         first_day = days.get(first) or days.setdefault(first, dt.date.fromordinal(first))
         middle_day = days.get(middle) or days.setdefault(middle, dt.date.fromordinal(middle))
         yield Mark(event_id, country, first_day, middle_day, status, reading, warns[warn])
+
+
+def pack_marks(marks: Sequence[Mark]) -> bytes:
+    """Marks as one marshal blob: columns, with each distinct reading and warn stored once."""
+    import marshal
+
+    readings: dict[Reading | None, int] = {None: 0}
+    warns: dict[tuple[int, ...] | None, int] = {None: 0}
+    columns: tuple[list[Any], ...] = ([], [], [], [], [], [], [])
+    ids, countries, firsts, middles, statuses, reading_at, warn_at = columns
+    for mark in marks:
+        ids.append(mark.event_id)
+        countries.append(mark.country)
+        firsts.append(mark.first_day.toordinal())
+        middles.append(mark.middle.toordinal())
+        statuses.append(mark.status)
+        reading_at.append(readings.setdefault(mark.reading, len(readings)))
+        warn_at.append(warns.setdefault(mark.warn, len(warns)))
+    shared = [
+        (r.stance, r.weight, r.rules, r.origin, r.note, r.source) for r in readings if r is not None
+    ]
+    return marshal.dumps((columns, shared, [w for w in warns if w is not None]))
+
+
+def unpack_marks(blob: bytes) -> list[Mark]:
+    """The marks of pack_marks, with equal days and readings shared (built by C loops)."""
+    import marshal
+
+    (ids, countries, firsts, middles, statuses, reading_at, warn_at), shared, warns = marshal.loads(
+        blob
+    )
+    day = {n: dt.date.fromordinal(n) for n in {*firsts, *middles}}.__getitem__
+    readings = [None, *(Reading(*fields) for fields in shared)].__getitem__
+    warn = [None, *warns].__getitem__
+    return list(
+        map(
+            tuple.__new__,
+            repeat(Mark),
+            zip(
+                ids,
+                countries,
+                map(day, firsts),
+                map(day, middles),
+                statuses,
+                map(readings, reading_at),
+                map(warn, warn_at),
+                strict=True,
+            ),
+        )
+    )
 
 
 class IndexedEvents(Mapping[str, Event]):
