@@ -29,7 +29,12 @@ from orbitwatch.schema import ACT_KEYS as ACT_KEYS
 from orbitwatch.schema import EVENT_KEYS as EVENT_KEYS
 from orbitwatch.schema import SIGNAL_KEYS as SIGNAL_KEYS
 from orbitwatch.schema import SOURCE_KEYS as SOURCE_KEYS
-from orbitwatch.tomlpos import bad_character, find_key_line, first_content_line
+from orbitwatch.tomlpos import (
+    bad_character,
+    find_key_line,
+    first_content_line,
+    refused_anywhere,
+)
 
 ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,199}$")
 MAX_TEXT = 100_000
@@ -47,6 +52,19 @@ class EventChecker:
     event_path: str = ""  # the path an Event records (relative to the root); default: path
     blocs: Collection[str] = ()  # the bloc names orbit.toml declares, for acts
     declared: Mapping[str, str] = field(default_factory=dict)  # orbit.toml's [countries]
+    clean: bool = field(init=False, default=False)
+
+    def __post_init__(self) -> None:
+        # A parsed string holds only the file's own characters unless an escape (a backslash)
+        # makes others: a file with neither refused characters nor backslashes needs no scan
+        # per value, only the newline test of single-line fields.
+        self.clean = "\\" not in self.text and not refused_anywhere(self.text)
+
+    def bad(self, value: str, single_line: bool) -> str:
+        """bad_character, skipped where the whole file's text was clean."""
+        if self.clean and not (single_line and "\n" in value):
+            return ""
+        return bad_character(value, allow_newlines=not single_line)
 
     def problem(self, key: str, message: str, table: str | None = None, index: int = 0) -> None:
         line, col = find_key_line(self.text, key, table, index)
@@ -160,7 +178,7 @@ class EventChecker:
         if not isinstance(value, str):
             self.problem(key, f"'{key}' must be a string, not {_type_name(value)}", table, index)
             return ""
-        bad = bad_character(value, allow_newlines=not single_line)
+        bad = self.bad(value, single_line)
         if bad:
             self.problem(key, f"'{key}' contains {bad}", table, index)
             return ""
@@ -175,7 +193,7 @@ class EventChecker:
             return ()
         items: list[str] = []
         for item in value:
-            bad = bad_character(item, allow_newlines=False)
+            bad = self.bad(item, single_line=True)
             if bad:
                 self.problem(key, f"'{key}' item {item!r} contains {bad}")
             elif not item.strip():

@@ -109,17 +109,14 @@ def load_settings(
 
 
 def parse_event_file(
-    path: Path, shown: str, settings: Settings, data: bytes | None = None, rel: str = ""
+    path: Path | str, shown: str, settings: Settings, data: bytes | None = None, rel: str = ""
 ) -> tuple[Event | None, list[Problem]]:
     """One event file: the Event (its path is `rel`, relative to the root) or its problems."""
     text, raw, problems = read_toml(path, shown, data)
     if raw is None:
         return None, problems
-    stem = (
-        os.path.basename(str(path))[: -len(".toml")]
-        if str(path).endswith(".toml")
-        else os.path.basename(str(path))
-    )
+    name = os.path.basename(path)
+    stem = name[: -len(".toml")] if name.endswith(".toml") else name
     return check_event(
         shown,
         text,
@@ -227,7 +224,7 @@ Parsed = tuple["Event | None", list[Problem], "bytes | None"]
 
 def _parse_one(settings: Settings, job: ParseJob) -> Parsed:
     path, shown, rel = job
-    return (*parse_event_file(Path(path), shown, settings, rel=rel), None)
+    return (*parse_event_file(path, shown, settings, rel=rel), None)
 
 
 def _parse_blobs(settings: Settings, jobs: Sequence[ParseJob]) -> list[bytes]:
@@ -236,7 +233,7 @@ def _parse_blobs(settings: Settings, jobs: Sequence[ParseJob]) -> list[bytes]:
     from orbitwatch.index import dump, to_record
 
     return [
-        dump(to_record(*parse_event_file(Path(path), shown, settings, rel=rel)))
+        dump(to_record(*parse_event_file(path, shown, settings, rel=rel)))
         for path, shown, rel in jobs
     ]
 

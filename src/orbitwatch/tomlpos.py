@@ -32,7 +32,7 @@ def _toml_parser() -> types.ModuleType:
 
 
 def read_toml(
-    path: Path, shown: str, data: bytes | None = None
+    path: Path | str, shown: str, data: bytes | None = None
 ) -> tuple[str, dict[str, object] | None, list[Problem]]:
     """(text, table, problems) for one TOML file; table is None when it cannot be used.
 
@@ -97,7 +97,7 @@ class NotRegularFile(Exception):
     """A path that names a folder, FIFO, socket or device where a file was expected."""
 
 
-def _read_regular(path: Path) -> bytes:
+def _read_regular(path: Path | str) -> bytes:
     flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0)
     fd = os.open(path, flags)
     try:
@@ -181,6 +181,11 @@ def first_content_line(text: str) -> int:
 
 _REFUSED_ANYWHERE = re.compile(REFUSED_SINGLE_LINE)
 _REFUSED_MULTILINE = re.compile(REFUSED_MULTILINE)
+
+
+def refused_anywhere(text: str) -> bool:
+    """Whether the text holds a character refused even in multi-line fields."""
+    return _REFUSED_MULTILINE.search(text) is not None
 
 
 def bad_character(text: str, allow_newlines: bool) -> str:

@@ -151,8 +151,11 @@ def as_of(text: str | None, today: dt.date) -> dt.date:
         raise UsageError(f"--as-of: {exc}") from None
 
 
-def select(timeline: Timeline, query: Query, on: dt.date) -> tuple[list[Event], dict[str, Reading]]:
-    """The events matching the query on a day, and the readings of the events chosen."""
+def select(
+    timeline: Timeline, query: Query, on: dt.date, read: bool = True
+) -> tuple[list[Event], dict[str, Reading]]:
+    """The events matching the query on a day, and the readings of the events chosen (none
+    unless `read` or the query needs them)."""
     from orbitwatch.query import compile_query
     from orbitwatch.signals import readings
 
@@ -161,7 +164,7 @@ def select(timeline: Timeline, query: Query, on: dt.date) -> tuple[list[Event], 
         reading_of = readings(timeline.events, timeline.settings, on)
         return [e for e in timeline.events if predicate(e, reading_of.get(e.id))], reading_of
     chosen = [e for e in timeline.events if predicate(e, None)]
-    return chosen, readings(chosen, timeline.settings, on)
+    return chosen, readings(chosen, timeline.settings, on) if read else {}
 
 
 @dataclass(frozen=True)

@@ -66,13 +66,19 @@ class EventList:
 
 
 def list_events(
-    workspace: Workspace, query: Query, on: dt.date, newest_first: bool, limit: int | None
+    workspace: Workspace,
+    query: Query,
+    on: dt.date,
+    newest_first: bool,
+    limit: int | None,
+    read: bool = True,
 ) -> EventList:
+    """The events the query selects; their readings only if `read` (a list of ids needs none)."""
     from orbitwatch.querysql import prefilter
 
     timeline = workspace.load(prefilter=prefilter(query, on))
     workspace.check_query(query, timeline)
-    events, reading_of = select(timeline, query, on)
+    events, reading_of = select(timeline, query, on, read)
     if newest_first:
         events.reverse()
     total = len(events)

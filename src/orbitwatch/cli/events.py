@@ -172,7 +172,7 @@ def list_cmd(
     extra += [f"actor:{','.join(actor)}"] if actor else []
     query = parse_query(terms, extra)  # a bad term is a usage error before any file is read
     on = scoring_day(state, known_at)
-    found = list_events(state.workspace, query, on, order == "-date", limit)
+    found = list_events(state.workspace, query, on, order == "-date", limit, fmt != "ids")
     events = found.events
     if use_table(fmt):
         from orbitwatch.render.terminal import events_table
