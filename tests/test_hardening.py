@@ -7,6 +7,7 @@ import os
 import signal
 import socket
 import subprocess
+import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -515,3 +516,45 @@ def test_clicks_own_usage_errors_show_control_characters_visibly(tmp_path: Path)
     assert result.returncode == 2
     assert b"\x1b" not in result.stderr
     assert b"No such option '--\\x1b[31m'" in result.stderr
+
+
+def test_the_fast_parser_and_tomli_read_every_case_alike() -> None:
+    """toml-rs reads valid files (tomli reports the errors): equal tables on every case and on
+    the shipped events; an invalid case is refused by both."""
+    import toml_rs
+    import tomli
+
+    shipped = Path(__file__).parent.parent / "src" / "orbitwatch" / "examples"
+    valid = [*(CASES / "valid").iterdir(), *shipped.rglob("*.toml")]
+    assert len(valid) > 100
+    for path in valid:
+        text = path.read_bytes().removeprefix(b"\xef\xbb\xbf").decode("utf-8")
+        assert toml_rs.loads(text) == tomli.loads(text), path
+    for path in (CASES / "invalid").iterdir():
+        try:
+            text = path.read_bytes().decode("utf-8")
+        except UnicodeDecodeError:
+            continue  # refused before any parser sees it
+        refused = []
+        for parser in (toml_rs, tomli):
+            try:
+                parser.loads(text)
+            except Exception:  # noqa: BLE001 - each parser has its own error type
+                refused.append(parser.__name__)
+        assert refused in ([], ["toml_rs", "tomli"]), (path, refused)
+
+
+def test_nesting_that_would_crash_the_fast_parser_is_a_located_error(tmp_path: Path) -> None:
+    (tmp_path / "events").mkdir()
+    deep = 30_000  # toml-rs alone ends the process with a segfault at this depth (seen)
+    (tmp_path / "events" / "deep.toml").write_text(
+        "x = " + "[\n" * deep + "]\n" * deep, encoding="utf-8"
+    )
+    result = subprocess.run(
+        [sys.executable, "-m", "orbitwatch", "--root", str(tmp_path), "check"],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "ORBIT_NO_CACHE": "1"},
+    )
+    assert result.returncode == 1, result.stderr  # check found a problem; no crash
+    assert "deep.toml:1:1: error: invalid TOML: nested too deeply" in result.stderr

@@ -284,8 +284,10 @@ def tree_signature(rels: Sequence[str], keys: Sequence[tuple[str, int] | None]) 
 
     if any(key is None for key in keys):
         return None
-    text = "\n".join(f"{rel}\t{key[0]}" for rel, key in zip(rels, keys, strict=True) if key)
-    return hashlib.sha256(text.encode("utf-8", "surrogateescape")).hexdigest()
+    digest = hashlib.sha256("\0".join(rels).encode("utf-8", "surrogateescape"))  # no name has NUL
+    digest.update(b"\0\0")
+    digest.update("\0".join([key[0] for key in keys if key]).encode())
+    return digest.hexdigest()
 
 
 def _freshness(

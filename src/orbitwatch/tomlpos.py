@@ -70,7 +70,30 @@ def read_toml(
     return _parse(text, shown)
 
 
+# toml-rs recurses on the machine stack: input nested some 10,000 deep crashes the process
+# (seen). Nesting is at most the number of brackets, so a text with more goes to tomli, which
+# fails cleanly (RecursionError, below).
+FAST_BRACKETS = 1000
+
+
+def _fast_parser() -> types.ModuleType | None:
+    """toml-rs (compiled Rust, several times faster than tomli, the same tables on our TOML
+    cases and events; benchmarks/toml_parsers.py), or None where it is not installed."""
+    try:
+        import toml_rs
+
+        return toml_rs
+    except ImportError:  # pragma: no cover - a dependency; tomli alone is as correct, slower
+        return None
+
+
 def _parse(text: str, shown: str) -> tuple[str, dict[str, object] | None, list[Problem]]:
+    fast = _fast_parser()
+    if fast is not None and text.count("[") + text.count("{") <= FAST_BRACKETS:
+        try:
+            return text, fast.loads(text), []
+        except Exception:  # noqa: BLE001, S110 - tomli below says what is wrong, and where
+            pass
     toml_parser = _toml_parser()
     try:
         table: dict[str, object] = toml_parser.loads(text)

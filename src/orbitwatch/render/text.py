@@ -49,6 +49,8 @@ _JSON_UNSAFE = re.compile(JSON_ESCAPED)
 
 def visible(text: str, keep_newlines: bool = False) -> str:
     """Text safe to print: controls shown as \\x1b or \\u202e; newlines and tabs too unless kept."""
+    if text.isascii() and text.isprintable():  # the common case: nothing to escape
+        return text
     text = _CONTROL.sub(_escape, text)
     if not keep_newlines:
         text = text.replace("\n", "\\n").replace("\t", "\\t").replace("\r", "\\r")
