@@ -5,6 +5,7 @@ benchmarks/RESULTS.md, not in tests)."""
 from __future__ import annotations
 
 import os
+import re
 import sqlite3
 import subprocess
 import sys
@@ -269,6 +270,30 @@ def test_benchmark_smoke_run(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr
     text = out.read_text(encoding="utf-8")
     assert "| orbit check, cold, 0k |" in text and "## Goals" in text
+    for target in (
+        r"warm `orbit signals` vs `rg -lF '\"KZ\"'`, 0k \| <= 3x",
+        r"warm `orbit digest --dry-run` vs bare tomllib loop, 0k \| <= 0.25x",
+        r"warm `orbit list country:KZ --format ids` vs `rg -lF`, 0k \| <= 1.5x",
+        r"cold `orbit check` vs bare tomllib loop, 0k \| <= 0.4x",
+    ):  # every target of issue 18 reported with its measured ratio
+        assert re.search(target + r" \| (\d+\.\d\dx|rg not installed) \|", text), target
+    assert re.search(r"peak memory, warm signals, 0k \| < 150 MiB \| \d+ MiB", text)
+    for case in ("orbit signals, warm, one file touched, 0k", "floor: walk + stat every file"):
+        assert f"| {case}" in text
+
+
+def test_the_benchmark_keeps_the_hand_written_section(tmp_path: Path) -> None:
+    sys.path.insert(0, str(REPO / "benchmarks"))
+    try:
+        import bench
+    finally:
+        sys.path.remove(str(REPO / "benchmarks"))
+    out = tmp_path / "RESULTS.md"
+    out.write_text("# old\n| x | 9 |\n## Where the targets are missed\n\nBy hand.\n", "utf-8")
+    bench.write_results(out, [("python -c pass", 0.01, 15.0)], 1000, 1, False)
+    text = out.read_text(encoding="utf-8")
+    assert "| x | 9 |" not in text and "| python -c pass | 0.010 | 15.0 |" in text
+    assert text.endswith("## Where the targets are missed\n\nBy hand.\n")
 
 
 def test_a_progress_bar_on_a_terminal_stderr_only(tmp_path: Path) -> None:
