@@ -10,8 +10,9 @@ files in tests/data/toml-cases, the packaged examples' events, /tmp/bench/timeli
 if present, and one-line probes of the types our events lack. Speed: all parsers over EVENTS_DIR
 in one process, in chunks of 1,000 files, the order rotated per chunk (background load falls on
 all alike), median of 3 rounds; "read only" is read + decode alone. Candidates not installed are
-skipped; none is an orbitwatch dependency. Left out: pytoml11 0.0.5 (toml11 bindings) returns
-wrappers (Integer(1), Table(...)), and its loads alone took about 8.6 ms a file here.
+skipped; of them only toml-rs became an orbitwatch dependency (after this measurement). Left
+out: pytoml11 0.0.5 (toml11 bindings) returns wrappers (Integer(1), Table(...)), and its loads
+alone took about 8.6 ms a file here.
 """
 
 from __future__ import annotations

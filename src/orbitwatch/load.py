@@ -261,37 +261,44 @@ def _parse_all(
     )
 
 
-def _stat_keys(paths: list[str]) -> list[tuple[str, int] | None]:
+StatTuple = tuple[int, int, int, int]  # (size, mtime_ns, ctime_ns, inode)
+
+
+def _stat_keys(paths: list[str]) -> list[StatTuple | None]:
     """stat every file. Serial on purpose: measured, threads were slower (the GIL is taken
     back after every short system call), 0.37 s with 2 threads against 0.34 s for 100,000."""
-    found: list[tuple[str, int] | None] = []
+    found: list[StatTuple | None] = []
     stat_of = os.stat  # follows the symbolic links the walker accepted, so target edits count
     for path in paths:
         try:
             st = stat_of(path)
-            mtime = st.st_mtime_ns
-            found.append((f"{st.st_size}:{mtime}:{st.st_ctime_ns}:{st.st_ino}", mtime))
+            found.append((st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino))
         except OSError:
             found.append(None)
     return found
 
 
-def tree_signature(rels: Sequence[str], keys: Sequence[tuple[str, int] | None]) -> str | None:
-    """One hash of every (path, stat key) of the walk; None when a file could not be stat-ed.
+def stat_key(found: StatTuple) -> str:
+    """The index's text form of a file's stat: 'size:mtime_ns:ctime_ns:inode'."""
+    return f"{found[0]}:{found[1]}:{found[2]}:{found[3]}"
+
+
+def tree_signature(rels: Sequence[str], keys: Sequence[StatTuple | None]) -> str | None:
+    """One hash of every (path, stat) of the walk; None when a file could not be stat-ed.
     Equal to the one stored when the index last matched the tree file for file, it proves the
     index still does, without a lookup per file."""
     import hashlib
+    import marshal
 
     if any(key is None for key in keys):
         return None
     digest = hashlib.sha256("\0".join(rels).encode("utf-8", "surrogateescape"))  # no name has NUL
-    digest.update(b"\0\0")
-    digest.update("\0".join([key[0] for key in keys if key]).encode())
+    digest.update(marshal.dumps(list(keys)))
     return digest.hexdigest()
 
 
 def _freshness(
-    db: Index, rels: list[str], keys: list[tuple[str, int] | None], signature: str | None
+    db: Index, rels: list[str], keys: list[StatTuple | None], signature: str | None
 ) -> tuple[set[str], list[int], dict[str, str]]:
     """(paths whose entry is fresh, positions to parse, the index's stat keys; {} when the
     tree signature proves every entry fresh without asking)."""
@@ -301,7 +308,7 @@ def _freshness(
     todo: list[int] = []
     known = db.keys()
     for position, (rel, key) in enumerate(zip(rels, keys, strict=True)):
-        if key is not None and known.get(rel) == key[0]:
+        if key is not None and known.get(rel) == stat_key(key):
             fresh.add(rel)
         else:
             todo.append(position)
@@ -344,7 +351,9 @@ def _load_indexed(
     base = os.path.abspath(root)
     files, odd = event_files(os.path.join(base, EVENTS_DIR), base)
     cut = len(base.rstrip(os.sep)) + 1  # a root of '/' keeps the 'e' of /events
-    rels = [f[cut:].replace(os.sep, "/") for f in files]
+    rels = (
+        [f[cut:] for f in files] if os.sep == "/" else [f[cut:].replace(os.sep, "/") for f in files]
+    )
     gc_was_enabled = gc.isenabled()
     gc.disable()  # bulk work makes many objects; the collector would only slow it down
     try:
@@ -367,7 +376,7 @@ def _load_indexed(
             if key is not None and key[1] < now_ns - RACY_NS:
                 if blob is None:
                     blob = cache.dump(cache.to_record(event, file_problems))
-                changed.append(cache.row_for(rels[position], key[0], event, blob))
+                changed.append(cache.row_for(rels[position], stat_key(key), event, blob))
                 if len(changed) >= 5000:  # written in batches: the blobs need not all wait
                     db.update(changed, ())
                     changed = []

@@ -198,6 +198,7 @@ class Event:
 
 
 _SIGNS = {"away": 1, "toward": -1}
+SIGNED_STANCES = frozenset(_SIGNS)  # the stances whose reading has a sign
 
 
 @dataclass(frozen=True, slots=True)

@@ -16,7 +16,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import NamedTuple
 
-from orbitwatch.model import Event, Reading, Status
+from orbitwatch.model import SIGNED_STANCES, Event, Reading, Status
 from orbitwatch.settings import Level, Settings
 
 CERTAINTY: dict[Status, float] = {
@@ -105,7 +105,7 @@ def per_country(marks: Sequence[Mark]) -> dict[str, list[Mark]]:
 
 
 def signed(marks: Iterable[Mark]) -> list[Mark]:
-    return [m for m in marks if m.reading is not None and m.reading.sign != 0]
+    return [m for m in marks if m.reading is not None and m.reading.stance in SIGNED_STANCES]
 
 
 # -- the running sum -------------------------------------------------------------------------
