@@ -129,3 +129,16 @@ def test_the_snapshot_is_never_served_for_a_changed_tree(example: Path) -> None:
     after = load_marked(example, ON)
     ids = {m.event_id for m in after.marks}
     assert "new-one" in ids and gone.stem not in ids
+
+
+@pytest.mark.parametrize("terms", [("stance:away",), ("origin:act", "country:KZ,TJ")])
+def test_list_with_reading_terms_after_signals_prints_what_uncached_runs_print(
+    example: Path, terms: tuple[str, ...], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    before = run("list", *terms, "--format", "plain", root=example)
+    run("signals", root=example)  # stores every event's reading in the index
+    after = run("list", *terms, "--format", "plain", root=example)
+    monkeypatch.setenv("ORBIT_NO_CACHE", "1")
+    uncached = run("list", *terms, "--format", "plain", root=example)
+    assert after.stdout == before.stdout == uncached.stdout
+    assert after.stdout.count("\n") >= 2

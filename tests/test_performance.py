@@ -4,6 +4,7 @@ benchmarks/RESULTS.md, not in tests)."""
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import re
 import sqlite3
@@ -388,3 +389,51 @@ def test_a_locked_index_is_left_alone_and_the_load_still_right(cached: Path) -> 
     db = sqlite3.connect(path)
     assert db.execute("PRAGMA integrity_check").fetchone() == ("ok",)
     assert db.execute("SELECT COUNT(*) FROM events").fetchone()[0] == 5
+
+
+@pytest.mark.parametrize(
+    ("text", "narrows"),
+    [
+        ("stance:away", True),
+        ("not:stance:none", True),
+        ("origin:act,analyst", True),
+        ("country:KZ stance:toward,neutral", True),
+        ("rule:language-*", False),  # a rule glob: left to Python
+        ("not:origin:rule tag:drones", False),  # no drones event is read by a rule
+    ],
+)
+def test_reading_terms_are_answered_by_the_index_once_it_holds_readings(
+    text: str, narrows: bool, tmp_path: Path
+) -> None:
+    """A signals run stores each event's reading beside it; a list with reading terms then
+    pre-selects on them in SQL (never losing an event), and only for the readings key it means."""
+    import shutil
+
+    from orbitwatch.load import load_settings, settings_hash
+    from orbitwatch.markload import load_marked, readings_key
+    from orbitwatch.query import compile_query
+    from orbitwatch.signals import readings
+
+    root = tmp_path / "timeline"
+    shutil.copytree(REPO / "src" / "orbitwatch" / "examples" / "central-asia", root)
+    for path in root.rglob("*.toml"):
+        os.utime(path, (time.time() - 3600,) * 2)
+    on = dt.date(2022, 5, 31)
+    query = parse(text)
+    everything = load_timeline(root, use_cache=False)
+    reading_of = readings(everything.events, everything.settings, on)
+    predicate = compile_query(query, on)
+    full = [e.id for e in everything.events if predicate(e, reading_of.get(e.id))]
+    assert full
+    load_marked(root, on)  # the index now holds every event's reading
+    settings, _ = load_settings(root)
+    key = readings_key(settings, settings_hash(root), on)
+    partial = load_timeline(root, prefilter=prefilter(query, on, key))
+    assert partial.parsed == 0
+    assert [e.id for e in partial.events if predicate(e, reading_of.get(e.id))] == full
+    other = load_timeline(root, prefilter=prefilter(query, on, "another key"))
+    assert [e.id for e in other.events if predicate(e, reading_of.get(e.id))] == full
+    if "*" not in text:  # compiled: every event has its reading stored, so SQL alone selects
+        assert [e.id for e in partial.events] == full
+    if narrows:  # the readings narrow the selection; without them (another key) SQL cannot
+        assert len(other.events) > len(partial.events)

@@ -249,18 +249,23 @@ class Index:
 
     def records(self, paths: set[str], prefilter: Prefilter | None) -> list[tuple[str, bytes]]:
         """(path, record) of the fresh entries that may pass the prefilter (problems always)."""
-        where, params = _where(prefilter)
+        where, params = _where(prefilter, self.readings_key())
         rows = self.db.execute(f"SELECT path, record FROM events WHERE {where}", params)
         return [(path, blob) for path, blob in rows if path in paths]
 
+    def readings_key(self) -> str | None:
+        row = self.db.execute("SELECT value FROM meta WHERE key = 'readings'").fetchone()
+        return None if row is None else str(row[0])
+
     def use_readings(self, readings_key: str) -> None:
-        """Marks are kept for one readings key (the settings that produce readings, and the
-        day when a rule's dates are relative); another key empties them."""
-        meta = dict(self.db.execute("SELECT key, value FROM meta").fetchall())
-        if meta.get("readings") != readings_key:
+        """Marks and the events' reading columns are kept for one readings key (the settings
+        that produce readings, and the day when a rule's dates are relative); another key
+        empties them."""
+        if self.readings_key() != readings_key:
             try:
                 self.db.execute("BEGIN IMMEDIATE")
                 self.db.execute("DELETE FROM marks")
+                self.db.execute("UPDATE events SET stances = NULL, origins = NULL, rules = NULL")
                 self.db.execute(
                     "INSERT OR REPLACE INTO meta VALUES ('readings', ?)", (readings_key,)
                 )
@@ -298,11 +303,21 @@ class Index:
             "SELECT path, record FROM events WHERE id = ? AND ok = 1 ORDER BY path", (event_id,)
         ).fetchall()
 
-    def put_marks(self, paths: Iterable[str], rows: Iterable[tuple[object, ...]]) -> None:
-        """Replace the marks of these paths (best effort, like update)."""
+    def put_marks(
+        self,
+        paths: Iterable[str],
+        rows: Iterable[tuple[object, ...]],
+        readings: Iterable[tuple[object, ...]] = (),
+    ) -> None:
+        """Replace the marks of these paths, and set events' reading columns from
+        (stances, origins, rules, path, stat) rows (best effort, like update)."""
         self._best_effort(
             ("DELETE FROM marks WHERE path = ?", ((p,) for p in paths)),
             ("INSERT INTO marks VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows),
+            (
+                "UPDATE events SET stances = ?, origins = ?, rules = ? WHERE path = ? AND stat = ?",
+                readings,
+            ),
         )
 
     def duplicate_ids(self) -> list[tuple[str, str]]:
@@ -364,7 +379,7 @@ def row_for(path: str, key: StatKey, event: Event | None, blob: bytes) -> tuple[
     return (path, key, 1, blob, *querysql.event_row(event))
 
 
-def _where(prefilter: Prefilter | None) -> tuple[str, list[object]]:
+def _where(prefilter: Prefilter | None, readings_key: str | None) -> tuple[str, list[object]]:
     if prefilter is None:
         return "1 = 1", []
     if prefilter.ids is not None and not prefilter.ids:
@@ -374,7 +389,10 @@ def _where(prefilter: Prefilter | None) -> tuple[str, list[object]]:
     if prefilter.ids is not None:
         clauses.append("id IN (" + ",".join("?" for _ in prefilter.ids) + ")")
         params.extend(sorted(prefilter.ids))
-    if prefilter.where is not None:
+    if prefilter.read is not None and prefilter.read[0] == readings_key:
+        clauses.append(prefilter.read[1])  # the readings held are the ones the query means
+        params.extend(prefilter.read[2])
+    elif prefilter.where is not None:
         clauses.append(prefilter.where[0])
         params.extend(prefilter.where[1])
     if not clauses:

@@ -190,11 +190,13 @@ def _read(
     index: Index,
 ) -> list[tuple[tuple[int, int, str, int], Mark]]:
     """Read events now, and store their marks for the next run."""
+    from orbitwatch.querysql import reading_columns
     from orbitwatch.signals import readings
 
     reading_of = readings(events, settings, on)
     keyed = []
     rows: list[tuple[object, ...]] = []
+    read: list[tuple[object, ...]] = []  # the event's own reading, for queries (querysql)
     for event in events:
         marks = marks_of([event], reading_of, settings)
         precision = int(event.date.precision)
@@ -203,7 +205,9 @@ def _read(
             keyed.append(((mark.first_day.toordinal(), precision, mark.event_id, position), mark))
             if stat is not None:
                 rows.append(_row(event.path, stat, mark, position, precision))
-    index.put_marks([e.path for e in events if e.path in stats], rows)
+        if stat is not None:
+            read.append((*reading_columns(reading_of.get(event.id)), event.path, stat))
+    index.put_marks([e.path for e in events if e.path in stats], rows, read)
     return keyed
 
 

@@ -273,3 +273,6 @@ class Prefilter:
     ids: frozenset[str] | None = None  # exact ids (no globs)
     # A standard-SQL WHERE clause over querysql's `events` table, with its parameters.
     where: tuple[str, tuple[object, ...]] | None = None
+    # (readings key, clause, parameters): the clause to use instead where the index holds
+    # readings made under that key (it reads them; rows without one pass).
+    read: tuple[str, str, tuple[object, ...]] | None = None

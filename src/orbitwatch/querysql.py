@@ -47,9 +47,18 @@ def to_sql(query: Query, today: dt.date, readings: bool = True) -> Clause | None
     return clause if exact else None
 
 
-def to_sql_partial(query: Query, today: dt.date, readings: bool = True) -> tuple[Clause, bool]:
+READING_COLUMNS = {"stance": "stances", "origin": "origins", "rule": "rules"}
+
+
+def to_sql_partial(
+    query: Query, today: dt.date, readings: bool = True, guarded: bool = False
+) -> tuple[Clause, bool]:
     """The compilable terms as one clause, and whether that is every term. Leaving out a term
-    of an AND only widens the selection, so the clause is a safe pre-selection either way."""
+    of an AND only widens the selection, so the clause is a safe pre-selection either way.
+
+    `guarded` reading terms pass every row whose reading is unknown (NULL): for a table where
+    only some rows hold readings (the index), the clause is then a pre-selection, not exact.
+    """
     parts: list[str] = []
     params: list[object] = []
     exact = True
@@ -61,15 +70,32 @@ def to_sql_partial(query: Query, today: dt.date, readings: bool = True) -> tuple
             exact = False
             continue
         sql, term_params = compiled
-        parts.append(f"NOT ({sql})" if term.negated else f"({sql})")
+        clause = f"NOT ({sql})" if term.negated else f"({sql})"
+        if guarded and term.field in READING_COLUMNS:
+            clause = f"(events.{READING_COLUMNS[term.field]} IS NULL OR {clause})"
+            exact = False
+        parts.append(clause)
         params.extend(term_params)
     return ((" AND ".join(parts) if parts else ALWAYS), params), exact
 
 
-def prefilter(query: Query, today: dt.date) -> Prefilter:
-    """What an indexed load may pre-select with: the compilable part of the query."""
+def prefilter(query: Query, today: dt.date, readings_key: str | None = None) -> Prefilter:
+    """What an indexed load may pre-select with: the compilable part of the query, and, for a
+    query with reading terms, the clause that also reads the readings the index holds when
+    they were made under `readings_key`."""
     (sql, params), _ = to_sql_partial(query, today, readings=False)
-    return Prefilter(where=None if sql == ALWAYS else (sql, tuple(params)))
+    read = None
+    if readings_key is not None and query.uses_reading:
+        (read_sql, read_params), _ = to_sql_partial(query, today, guarded=True)
+        read = (readings_key, read_sql, tuple(read_params))
+    return Prefilter(where=None if sql == ALWAYS else (sql, tuple(params)), read=read)
+
+
+def reading_columns(reading: Reading | None) -> tuple[str, str, str]:
+    """The stances, origins and rules columns of an event's reading (None: no reading)."""
+    if reading is None:
+        return joined(("none",)), joined(("none",)), joined(())
+    return joined(sorted(reading.stances)), joined(sorted(reading.origins)), joined(reading.rules)
 
 
 def like_escape(text: str) -> str:
@@ -172,9 +198,7 @@ def event_row(
     sources = SEP.join(f"{s.publisher.casefold()}{SEP}{s.url.casefold()}" for s in event.sources)
     stances = origins = rules = None
     if read:
-        stances = joined(sorted(reading.stances) if reading else ("none",))
-        origins = joined(sorted(reading.origins) if reading else ("none",))
-        rules = joined(reading.rules if reading else ())
+        stances, origins, rules = reading_columns(reading)
     return (
         event.id,
         event.first_day.toordinal(),

@@ -76,7 +76,7 @@ def list_events(
     """The events the query selects; their readings only if `read` (a list of ids needs none)."""
     from orbitwatch.querysql import prefilter
 
-    timeline = workspace.load(prefilter=prefilter(query, on))
+    timeline = workspace.load(prefilter=prefilter(query, on, _readings_key(workspace, query, on)))
     workspace.check_query(query, timeline)
     events, reading_of = select(timeline, query, on, read)
     if newest_first:
@@ -85,6 +85,23 @@ def list_events(
     if limit:
         events = events[:limit]
     return EventList(events, reading_of, total)
+
+
+def _readings_key(workspace: Workspace, query: Query, on: dt.date) -> str | None:
+    """The key of the readings a query with reading terms means (markload.readings_key), so
+    the index can answer them where it holds those readings; None for other queries."""
+    if not query.uses_reading or workspace.known() is not None:
+        return None
+    from orbitwatch.errors import OrbitError
+    from orbitwatch.load import load_settings, settings_hash
+    from orbitwatch.markload import readings_key
+
+    root = workspace.root()
+    try:
+        settings, _ = load_settings(root)  # its problems are reported by the load
+    except (OrbitError, OSError):
+        return None
+    return readings_key(settings, settings_hash(root), on)
 
 
 @dataclass(frozen=True)
