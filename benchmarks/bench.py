@@ -29,10 +29,10 @@ from generate import generate  # noqa: E402
 
 FLOOR = """
 import os, sys
-from orbitwatch.load import _stat_keys
+from orbitwatch.freshness import stat_all
 from orbitwatch.walk import event_files
 files, _ = event_files(sys.argv[1], os.path.dirname(sys.argv[1]))
-print(len(_stat_keys(files)))
+print(len(stat_all(files)))
 """
 
 BARE_TOMLLIB = """

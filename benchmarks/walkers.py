@@ -122,8 +122,8 @@ with os.scandir(D) as entries:  # a cached list of folders would spare even this
 n = len(keys)"""
 
 TODAY = "from orbitwatch.walk import event_files"
-TODAY_STAT_IMPORT = "\nfrom orbitwatch.load import _stat_keys"
-TODAY_STAT = "files = event_files(D)[0]\nn = len(_stat_keys(files))"
+TODAY_STAT_IMPORT = "\nfrom orbitwatch.freshness import stat_all"
+TODAY_STAT = "files = event_files(D)[0]\nn = len(stat_all(files))"
 DIR_FD = "os.stat(name, dir_fd=fd)"
 CASES = [  # (approach, module it needs or '', imports, body)
     ("python -c pass", "", "", "n = 0"),
@@ -132,7 +132,7 @@ CASES = [  # (approach, module it needs or '', imports, body)
     ("import subprocess", "", "import subprocess", "n = 0"),
     ("import scandir_rs", "scandir_rs", "import scandir_rs", "n = 0"),
     ("today: event_files", "orbitwatch", TODAY, "n = len(event_files(D)[0])"),
-    ("today: event_files + _stat_keys", "orbitwatch", TODAY + TODAY_STAT_IMPORT, TODAY_STAT),
+    ("today: event_files + stat_all", "orbitwatch", TODAY + TODAY_STAT_IMPORT, TODAY_STAT),
     ("one pass: scandir + entry.stat()", "", "", one_pass("entry.stat()")),
     ("one pass: scandir + os.stat(path)", "", "", one_pass("os.stat(path)")),
     ("one pass: scandir + os.lstat(path)", "", "", one_pass("os.lstat(path)")),
@@ -152,7 +152,7 @@ import orbitwatch.load | - | import
 import subprocess | - | import (for find)
 import scandir_rs | - | import
 today: event_files | paths | walk.py, walk only
-today: event_files + _stat_keys | ALL4 | walk, then os.stat(path) per file (load.py)
+today: event_files + stat_all | ALL4 | walk, then os.stat(path) per file (freshness.py)
 one pass: scandir + entry.stat() | ALL4 | stat(full path), cached on the entry
 one pass: scandir + os.stat(path) | ALL4 | stat(full path)
 one pass: scandir + os.lstat(path) | ALL4 | lstat(full path): a link's own data

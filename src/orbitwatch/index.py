@@ -206,7 +206,9 @@ class Index:
             "rules TEXT, origin TEXT, note TEXT, source TEXT)"
         )
         db.execute("CREATE INDEX IF NOT EXISTS marks_path ON marks (path)")
-        db.execute("CREATE TABLE IF NOT EXISTS snapshot (key TEXT PRIMARY KEY, marks BLOB)")
+        db.execute(
+            "CREATE TABLE IF NOT EXISTS snapshot (key TEXT PRIMARY KEY, base TEXT, marks BLOB)"
+        )
         meta = dict(db.execute("SELECT key, value FROM meta").fetchall())
         current = schema()
         if meta.get("schema") not in (None, current) or meta.get("root") not in (None, root):
@@ -224,7 +226,7 @@ class Index:
         return True
 
     def signature(self) -> str | None:
-        """The tree signature (load.tree_signature) stored when the entries last matched the
+        """The tree signature (freshness.tree_signature) stored when the entries last matched the
         timeline's files one for one; any change to the entries removes it."""
         row = self.db.execute("SELECT value FROM meta WHERE key = 'tree'").fetchone()
         return None if row is None else str(row[0])
@@ -237,11 +239,16 @@ class Index:
         row = self.db.execute("SELECT marks FROM snapshot WHERE key = ?", (key,)).fetchone()
         return None if row is None else bytes(row[0])
 
-    def put_snapshot(self, key: str, blob: bytes) -> None:
+    def snapshot_of(self, base: str) -> bytes | None:
+        """The newest snapshot made for these settings (`base`), whatever tree it was of."""
+        row = self.db.execute("SELECT marks FROM snapshot WHERE base = ?", (base,)).fetchone()
+        return None if row is None else bytes(row[0])
+
+    def put_snapshot(self, key: str, base: str, blob: bytes) -> None:
         """Keep one snapshot: the newest."""
         self._best_effort(
             ("DELETE FROM snapshot", [()]),
-            ("INSERT INTO snapshot VALUES (?, ?)", [(key, blob)]),
+            ("INSERT INTO snapshot VALUES (?, ?, ?)", [(key, base, blob)]),
         )
 
     def keys(self) -> dict[str, StatKey]:
@@ -273,19 +280,28 @@ class Index:
             except sqlite3.DatabaseError:
                 self.db.execute("ROLLBACK")
 
-    def marks(self, countries: Sequence[str] = ()) -> list[tuple[Any, ...]]:
-        """The stored marks of every entry whose marks were made from its current parse; with
-        countries, only theirs and each event's first mark."""
+    def marks(
+        self, countries: Sequence[str] = (), paths: Sequence[str] | None = None
+    ) -> list[tuple[Any, ...]]:
+        """The stored marks of every entry (or of these paths) whose marks were made from its
+        current parse; with countries, only theirs and each event's first mark."""
         where, params = "", list(countries)
         if countries:
             where = f" AND (m.position = 0 OR m.country IN ({','.join('?' for _ in params)}))"
-        return self.db.execute(
+        query = (
             "SELECT m.path, m.event_id, m.country, m.position, m.first_day, m.middle, "
             "m.date_precision, m.status, m.warn, m.stance, m.weight, m.rules, m.origin, "
             "m.note, m.source FROM marks m JOIN events f ON f.path = m.path AND f.stat = m.stat "
-            "WHERE f.ok = 1" + where,
-            params,
-        ).fetchall()
+            "WHERE f.ok = 1" + where
+        )
+        if paths is None:
+            return self.db.execute(query, params).fetchall()
+        found: list[tuple[Any, ...]] = []
+        for start in range(0, len(paths), 500):  # SQLite's limit on parameters is 999 here
+            chunk = paths[start : start + 500]
+            marks = ",".join("?" for _ in chunk)
+            found += self.db.execute(f"{query} AND m.path IN ({marks})", [*params, *chunk])
+        return found
 
     def ok_paths(self) -> dict[str, str]:
         """path -> stat of the entries that hold an event."""
@@ -333,27 +349,37 @@ class Index:
             "GROUP BY id HAVING COUNT(*) > 1) AND ok = 1 ORDER BY path"
         ).fetchall()
 
-    def update(self, changed: Iterable[tuple[object, ...]], removed: Iterable[str]) -> None:
-        """Best effort: a busy or broken database just keeps what it had."""
-        self._best_effort(
+    def update(
+        self,
+        changed: Iterable[tuple[object, ...]],
+        removed: Iterable[str],
+        signature: str | None = None,
+    ) -> bool:
+        """Best effort: a busy or broken database just keeps what it had (False). The tree
+        signature, when given, is stored with the entries: they match the tree then."""
+        return self._best_effort(
             ("DELETE FROM meta WHERE key = 'tree'", [()]),
             ("DELETE FROM events WHERE path = ?", ((p,) for p in removed)),
             (_INSERT, changed),
+            ("INSERT INTO meta VALUES ('tree', ?)", [(signature,)] if signature else []),
         )
 
-    def _best_effort(self, *steps: tuple[str, Iterable[Sequence[object]]]) -> None:
-        """Run the statements in one transaction; a busy or broken database rolls back."""
+    def _best_effort(self, *steps: tuple[str, Iterable[Sequence[object]]]) -> bool:
+        """Run the statements in one transaction; a busy or broken database rolls back
+        (False)."""
         self._twins = None
         try:
             self.db.execute("BEGIN IMMEDIATE")
             for statement, rows in steps:
                 self.db.executemany(statement, rows)
             self.db.execute("COMMIT")
+            return True
         except sqlite3.DatabaseError:
             try:
                 self.db.execute("ROLLBACK")
             except sqlite3.DatabaseError:
                 pass
+            return False
 
     def close(self) -> None:
         try:

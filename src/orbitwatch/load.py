@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 
 from orbitwatch.check import check_duplicates, check_event
 from orbitwatch.errors import OrbitError, Problem
+from orbitwatch.freshness import freshness, settle, stat_all, stat_key, tree_signature
 from orbitwatch.gitrev import forget_revisions, read_revision, resolve_revision
 from orbitwatch.model import Event, Prefilter, sort_events
 from orbitwatch.pool import map_pooled
@@ -261,60 +262,6 @@ def _parse_all(
     )
 
 
-StatTuple = tuple[int, int, int, int]  # (size, mtime_ns, ctime_ns, inode)
-
-
-def _stat_keys(paths: list[str]) -> list[StatTuple | None]:
-    """stat every file. Serial on purpose: measured, threads were slower (the GIL is taken
-    back after every short system call), 0.37 s with 2 threads against 0.34 s for 100,000."""
-    found: list[StatTuple | None] = []
-    stat_of = os.stat  # follows the symbolic links the walker accepted, so target edits count
-    for path in paths:
-        try:
-            st = stat_of(path)
-            found.append((st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino))
-        except OSError:
-            found.append(None)
-    return found
-
-
-def stat_key(found: StatTuple) -> str:
-    """The index's text form of a file's stat: 'size:mtime_ns:ctime_ns:inode'."""
-    return f"{found[0]}:{found[1]}:{found[2]}:{found[3]}"
-
-
-def tree_signature(rels: Sequence[str], keys: Sequence[StatTuple | None]) -> str | None:
-    """One hash of every (path, stat) of the walk; None when a file could not be stat-ed.
-    Equal to the one stored when the index last matched the tree file for file, it proves the
-    index still does, without a lookup per file."""
-    import hashlib
-    import marshal
-
-    if any(key is None for key in keys):
-        return None
-    digest = hashlib.sha256("\0".join(rels).encode("utf-8", "surrogateescape"))  # no name has NUL
-    digest.update(marshal.dumps(list(keys)))
-    return digest.hexdigest()
-
-
-def _freshness(
-    db: Index, rels: list[str], keys: list[StatTuple | None], signature: str | None
-) -> tuple[set[str], list[int], dict[str, str]]:
-    """(paths whose entry is fresh, positions to parse, the index's stat keys; {} when the
-    tree signature proves every entry fresh without asking)."""
-    if signature is not None and db.signature() == signature:
-        return set(rels), [], {}  # the index holds exactly these files, each as it is now
-    fresh: set[str] = set()
-    todo: list[int] = []
-    known = db.keys()
-    for position, (rel, key) in enumerate(zip(rels, keys, strict=True)):
-        if key is not None and known.get(rel) == stat_key(key):
-            fresh.add(rel)
-        else:
-            todo.append(position)
-    return fresh, todo, known
-
-
 def load_indexed(
     root: Path,
     settings: Settings,
@@ -325,8 +272,8 @@ def load_indexed(
     progress: Callable[[int, int], None] | None = None,
 ) -> tuple[list[Event], list[Problem], str | None]:
     """For a loader of its own (markload.py): the files parsed now, the index's fresh
-    entries that pass the prefilter, and the tree signature when nothing had to be parsed
-    (the index matched the tree file for file); `fresh_out` gets every fresh path."""
+    entries that pass the prefilter, and the tree signature when the index now holds every
+    file as it is (None when not); `fresh_out` gets every fresh path."""
     events, problems, _, clean = _load_indexed(
         root, settings, index, show_rel, progress, prefilter, fresh_out
     )
@@ -358,9 +305,9 @@ def _load_indexed(
     gc.disable()  # bulk work makes many objects; the collector would only slow it down
     try:
         now_ns = time.time_ns()
-        keys = _stat_keys(files)
+        keys = stat_all(files)
         signature = tree_signature(rels, keys)
-        fresh, todo, known = _freshness(db, rels, keys, signature)
+        fresh, todo, known = freshness(db, rels, keys, signature)
         parsed = _parse_all(
             [files[i] for i in todo],
             [show_rel(rels[i]) for i in todo],
@@ -371,6 +318,7 @@ def _load_indexed(
         changed: list[tuple[object, ...]] = []
         events: list[Event] = []
         problems: list[Problem] = []
+        stored = True  # every file parsed now has its entry written
         for position, (event, file_problems, blob) in zip(todo, parsed, strict=True):
             key = keys[position]
             if key is not None and key[1] < now_ns - RACY_NS:
@@ -378,8 +326,10 @@ def _load_indexed(
                     blob = cache.dump(cache.to_record(event, file_problems))
                 changed.append(cache.row_for(rels[position], stat_key(key), event, blob))
                 if len(changed) >= 5000:  # written in batches: the blobs need not all wait
-                    db.update(changed, ())
+                    stored = db.update(changed, ()) and stored
                     changed = []
+            else:
+                stored = False  # too recent to trust: parsed again next time
             if event is not None:
                 events.append(event)
             problems.extend(file_problems)
@@ -387,10 +337,7 @@ def _load_indexed(
         if fresh_out is not None:
             fresh_out.update(fresh)
         removed = [rel for rel in known.keys() - set(rels)]
-        if changed or removed:
-            db.update(changed, removed)
-        elif not todo and signature is not None and known:
-            db.set_signature(signature)  # nothing to parse, nothing removed: next run trusts it
+        clean = settle(db, signature if stored else None, changed, removed, bool(todo), known)
         for rel, blob in db.records(fresh, prefilter):
             event, file_problems = cache.from_record(cache.load(blob), "")
             if file_problems:
@@ -407,7 +354,6 @@ def _load_indexed(
         events, duplicates = check_duplicates(events, show_rel)
     else:  # only part of the timeline is loaded: ask the index (and the new parses) for twins
         events, duplicates = _duplicates_indexed(db, events, show_rel)
-    clean = signature if not todo and not removed else None
     return events, problems + duplicates, len(todo), clean
 
 

@@ -13,9 +13,8 @@ import hashlib
 import os
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from itertools import repeat
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from orbitwatch.errors import Problem
 from orbitwatch.load import (
@@ -26,6 +25,7 @@ from orbitwatch.load import (
     settings_hash,
     shown_relative,
 )
+from orbitwatch.marksnap import Keyed, merged, pack, unpack_keyed, unpack_marks
 from orbitwatch.model import Event, Prefilter, Reading
 from orbitwatch.scoring import Mark, marks_of
 from orbitwatch.settings import Settings
@@ -35,8 +35,17 @@ if TYPE_CHECKING:
 
 DATE_TERMS = frozenset({"since", "until", "date", "within"})
 # The code that turns a parse into marks: a change to it makes every stored mark stale.
-READING_MODULES = ("acts.py", "signals.py", "scoring.py", "markload.py", "settings.py", "query.py")
+READING_MODULES = (
+    "acts.py",
+    "signals.py",
+    "scoring.py",
+    "markload.py",
+    "marksnap.py",
+    "settings.py",
+    "query.py",
+)
 NOTHING = Prefilter(ids=frozenset())  # build no fresh event (problems still come back)
+T = TypeVar("T")
 
 
 @dataclass
@@ -107,17 +116,26 @@ def _from_index(
     first_path, dropped = _duplicates(index, fresh, parsed, show_rel, problems)
     problems.sort(key=lambda p: (p.path, p.line, p.col))
     events = IndexedEvents(index, {e.id: e for e in parsed}, fresh, dropped, first_path)
-    snapshot = None
+    base = hashlib.sha256(f"{key}:{','.join(settings.watch)}".encode()).hexdigest()[:32]
+    exact = f"{base}:{clean}" if clean is not None else f"{base}:"
     if clean is not None:  # nothing changed since the index last matched the tree
-        text = f"{key}:{clean}:{','.join(settings.watch)}"
-        snapshot = hashlib.sha256(text.encode()).hexdigest()
-        blob = index.snapshot(snapshot)
-        if blob is not None:
-            return Marked(root, settings, unpack_marks(blob), events, problems)
-    marks = _marks_now(index, settings, on, parsed, fresh, dropped)
-    if snapshot is not None:
-        index.put_snapshot(snapshot, pack_marks(marks))
-    return Marked(root, settings, marks, events, problems)
+        marks = _snapshot(index.snapshot(exact), unpack_marks)
+        if marks is not None:
+            return Marked(root, settings, marks, events, problems)
+    earlier = _snapshot(index.snapshot_of(base), unpack_keyed)
+    keyed, stats = _marks_now(index, settings, on, parsed, fresh, dropped, earlier)
+    index.put_snapshot(exact, base, pack(keyed, stats))
+    return Marked(root, settings, [mark for _, mark, _ in keyed], events, problems)
+
+
+def _snapshot(blob: bytes | None, unpack: Callable[[bytes], T]) -> T | None:
+    """An unpacked snapshot; None for none, another format or a damaged blob."""
+    if blob is None:
+        return None
+    try:
+        return unpack(blob)
+    except (ValueError, EOFError, TypeError, IndexError, KeyError):
+        return None
 
 
 def _marks_now(
@@ -127,26 +145,42 @@ def _marks_now(
     parsed: Sequence[Event],
     fresh: set[str],
     dropped: set[str],
-) -> list[Mark]:
-    """Every mark of the timeline in its order: stored marks of the fresh files, new ones read
-    now (and stored) for the files parsed now or stored without marks."""
+    earlier: tuple[list[Keyed], dict[str, str | None]] | None,
+) -> tuple[list[Keyed], dict[str, str]]:
+    """Every mark of the timeline in its order, and the stat keys of the stored files: the
+    earlier snapshot's marks of the files unchanged since, stored marks of the other fresh
+    files, and marks read now (and stored) for the files parsed now or stored without marks."""
     from orbitwatch.index import from_record, load
 
-    watch = settings.watch  # other countries' marks are never read then
-    rows = [row for row in index.marks(watch) if row[0] in fresh and row[0] not in dropped]
-    have = {row[0] for row in rows}
     stats = index.ok_paths()
-    missing = [p for p in stats if p in fresh and p not in have and p not in dropped]
+    kept: list[Keyed] = []
+    covered: set[str] = set()
+    if earlier is not None:
+        kept, was = earlier
+        covered = {p for p, st in was.items() if st is not None and stats.get(p) == st}
+        covered -= dropped
+        covered &= fresh
+        if len(covered) != len(was):
+            kept = [item for item in kept if item[2] in covered]
+    uncovered = [p for p in stats if p in fresh and p not in dropped and p not in covered]
+    rows = index.marks(settings.watch, uncovered if earlier is not None else None)
+    rows = [row for row in rows if row[0] in fresh and row[0] not in dropped]
+    have = {row[0] for row in rows}
+    missing = [p for p in uncovered if p not in have]
     built = [e for _, blob in index.records_at(missing) if (e := from_record(load(blob), "")[0])]
     new = [*parsed, *built]
-    keyed: list[tuple[tuple[int, int, str, int], Mark]] = [
-        ((row[4], row[6], row[1], row[3]), mark)
+    more: list[Keyed] = [
+        ((row[4], row[6], row[1], row[3]), mark, row[0])
         for row, mark in zip(rows, _marks(rows), strict=True)
     ]
     if new:
-        keyed.extend(_read(new, settings, on, stats, index))
-    keyed.sort(key=lambda item: item[0])
-    return [mark for _, mark in keyed]
+        watch = set(settings.watch)  # as index.marks: other countries' marks are never read
+        more.extend(
+            item
+            for item in _read(new, settings, on, stats, index)
+            if not watch or item[1].country in watch or item[0][3] == 0
+        )
+    return merged(kept, more), stats
 
 
 def _duplicates(
@@ -188,7 +222,7 @@ def _read(
     on: dt.date,
     stats: Mapping[str, str],
     index: Index,
-) -> list[tuple[tuple[int, int, str, int], Mark]]:
+) -> list[Keyed]:
     """Read events now, and store their marks for the next run."""
     from orbitwatch.querysql import reading_columns
     from orbitwatch.signals import readings
@@ -202,7 +236,8 @@ def _read(
         precision = int(event.date.precision)
         stat = stats.get(event.path)
         for position, mark in enumerate(marks):
-            keyed.append(((mark.first_day.toordinal(), precision, mark.event_id, position), mark))
+            sort_key = (mark.first_day.toordinal(), precision, mark.event_id, position)
+            keyed.append((sort_key, mark, event.path))
             if stat is not None:
                 rows.append(_row(event.path, stat, mark, position, precision))
         if stat is not None:
@@ -244,56 +279,6 @@ def _marks(rows: Sequence[tuple[Any, ...]]) -> Iterator[Mark]:
         first_day = days.get(first) or days.setdefault(first, dt.date.fromordinal(first))
         middle_day = days.get(middle) or days.setdefault(middle, dt.date.fromordinal(middle))
         yield Mark(event_id, country, first_day, middle_day, status, reading, warns[warn])
-
-
-def pack_marks(marks: Sequence[Mark]) -> bytes:
-    """Marks as one marshal blob: columns, with each distinct reading and warn stored once."""
-    import marshal
-
-    readings: dict[Reading | None, int] = {None: 0}
-    warns: dict[tuple[int, ...] | None, int] = {None: 0}
-    columns: tuple[list[Any], ...] = ([], [], [], [], [], [], [])
-    ids, countries, firsts, middles, statuses, reading_at, warn_at = columns
-    for mark in marks:
-        ids.append(mark.event_id)
-        countries.append(mark.country)
-        firsts.append(mark.first_day.toordinal())
-        middles.append(mark.middle.toordinal())
-        statuses.append(mark.status)
-        reading_at.append(readings.setdefault(mark.reading, len(readings)))
-        warn_at.append(warns.setdefault(mark.warn, len(warns)))
-    shared = [
-        (r.stance, r.weight, r.rules, r.origin, r.note, r.source) for r in readings if r is not None
-    ]
-    return marshal.dumps((columns, shared, [w for w in warns if w is not None]))
-
-
-def unpack_marks(blob: bytes) -> list[Mark]:
-    """The marks of pack_marks, with equal days and readings shared (built by C loops)."""
-    import marshal
-
-    (ids, countries, firsts, middles, statuses, reading_at, warn_at), shared, warns = marshal.loads(
-        blob
-    )
-    day = {n: dt.date.fromordinal(n) for n in {*firsts, *middles}}.__getitem__
-    readings = [None, *(Reading(*fields) for fields in shared)].__getitem__
-    warn = [None, *warns].__getitem__
-    return list(
-        map(
-            tuple.__new__,
-            repeat(Mark),
-            zip(
-                ids,
-                countries,
-                map(day, firsts),
-                map(day, middles),
-                statuses,
-                map(readings, reading_at),
-                map(warn, warn_at),
-                strict=True,
-            ),
-        )
-    )
 
 
 class IndexedEvents(Mapping[str, Event]):
