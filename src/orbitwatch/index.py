@@ -207,7 +207,8 @@ class Index:
         )
         db.execute("CREATE INDEX IF NOT EXISTS marks_path ON marks (path)")
         db.execute(
-            "CREATE TABLE IF NOT EXISTS snapshot (key TEXT PRIMARY KEY, base TEXT, marks BLOB)"
+            "CREATE TABLE IF NOT EXISTS snapshot "
+            "(key TEXT PRIMARY KEY, base TEXT, marks BLOB, files BLOB)"
         )
         meta = dict(db.execute("SELECT key, value FROM meta").fetchall())
         current = schema()
@@ -239,16 +240,19 @@ class Index:
         row = self.db.execute("SELECT marks FROM snapshot WHERE key = ?", (key,)).fetchone()
         return None if row is None else bytes(row[0])
 
-    def snapshot_of(self, base: str) -> bytes | None:
-        """The newest snapshot made for these settings (`base`), whatever tree it was of."""
-        row = self.db.execute("SELECT marks FROM snapshot WHERE base = ?", (base,)).fetchone()
-        return None if row is None else bytes(row[0])
+    def snapshot_of(self, base: str) -> tuple[bytes, bytes] | None:
+        """Both blobs of the newest snapshot made for these settings (`base`), whatever tree
+        it was of."""
+        row = self.db.execute(
+            "SELECT marks, files FROM snapshot WHERE base = ?", (base,)
+        ).fetchone()
+        return None if row is None else (bytes(row[0]), bytes(row[1]))
 
-    def put_snapshot(self, key: str, base: str, blob: bytes) -> None:
+    def put_snapshot(self, key: str, base: str, blobs: tuple[bytes, bytes]) -> None:
         """Keep one snapshot: the newest."""
         self._best_effort(
             ("DELETE FROM snapshot", [()]),
-            ("INSERT INTO snapshot VALUES (?, ?, ?)", [(key, base, blob)]),
+            ("INSERT INTO snapshot VALUES (?, ?, ?, ?)", [(key, base, *blobs)]),
         )
 
     def keys(self) -> dict[str, StatKey]:

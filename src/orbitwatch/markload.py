@@ -46,6 +46,7 @@ READING_MODULES = (
 )
 NOTHING = Prefilter(ids=frozenset())  # build no fresh event (problems still come back)
 T = TypeVar("T")
+B = TypeVar("B")
 
 
 @dataclass
@@ -128,7 +129,7 @@ def _from_index(
     return Marked(root, settings, [mark for _, mark, _ in keyed], events, problems)
 
 
-def _snapshot(blob: bytes | None, unpack: Callable[[bytes], T]) -> T | None:
+def _snapshot(blob: B | None, unpack: Callable[[B], T]) -> T | None:
     """An unpacked snapshot; None for none, another format or a damaged blob."""
     if blob is None:
         return None

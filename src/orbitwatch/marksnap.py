@@ -24,16 +24,18 @@ FORMAT = 1
 by_key = itemgetter(0)
 
 
-def pack(keyed: Sequence[Keyed], stats: Mapping[str, str]) -> bytes:
-    """Marks in their order, each with its sort key and file; a file's stat key when it has one
-    in `stats` (a file without one, parsed but not stored, is never taken as unchanged)."""
+def pack(keyed: Sequence[Keyed], stats: Mapping[str, str]) -> tuple[bytes, bytes]:
+    """(marks, files): the marks in their order; then each mark's sort key parts and file, and
+    each file's stat key when it has one in `stats` (a file without one, parsed but not
+    stored, is never taken as unchanged). A run of an unchanged timeline reads the first only."""
     readings: dict[Reading | None, int] = {None: 0}
     warns: dict[tuple[int, ...] | None, int] = {None: 0}
     files: dict[str, int] = {}
-    columns: tuple[list[Any], ...] = ([], [], [], [], [], [], [], [], [], [])
-    ids, countries, firsts, middles, statuses, reading_at, warn_at, precisions, positions, at = (
-        columns
-    )
+    columns: tuple[list[Any], ...] = ([], [], [], [], [], [], [])
+    ids, countries, firsts, middles, statuses, reading_at, warn_at = columns
+    precisions: list[int] = []
+    positions: list[int] = []
+    at: list[int] = []
     for (_, precision, _, position), mark, path in keyed:
         ids.append(mark.event_id)
         countries.append(mark.country)
@@ -48,17 +50,16 @@ def pack(keyed: Sequence[Keyed], stats: Mapping[str, str]) -> bytes:
     shared = [
         (r.stance, r.weight, r.rules, r.origin, r.note, r.source) for r in readings if r is not None
     ]
+    marks = marshal.dumps((FORMAT, columns, shared, [w for w in warns if w is not None]))
     file_stats = [stats.get(path) for path in files]
-    return marshal.dumps(
-        (FORMAT, columns, shared, [w for w in warns if w is not None], list(files), file_stats)
-    )
+    return marks, marshal.dumps((FORMAT, precisions, positions, at, list(files), file_stats))
 
 
-def _columns(blob: bytes) -> tuple[tuple[list[Any], ...], list[Mark], list[str], list[str | None]]:
-    version, columns, shared, warns, files, file_stats = marshal.loads(blob)
+def _columns(blob: bytes) -> tuple[tuple[list[Any], ...], list[Mark]]:
+    version, columns, shared, warns = marshal.loads(blob)
     if version != FORMAT:
         raise ValueError("another snapshot format")
-    ids, countries, firsts, middles, statuses, reading_at, warn_at = columns[:7]
+    ids, countries, firsts, middles, statuses, reading_at, warn_at = columns
     day = {n: dt.date.fromordinal(n) for n in {*firsts, *middles}}.__getitem__
     reading = [None, *(Reading(*fields) for fields in shared)].__getitem__
     warn = [None, *warns].__getitem__
@@ -78,19 +79,21 @@ def _columns(blob: bytes) -> tuple[tuple[list[Any], ...], list[Mark], list[str],
             ),
         )
     )
-    return columns, marks, files, file_stats
+    return columns, marks
 
 
 def unpack_marks(blob: bytes) -> list[Mark]:
-    """The marks alone, in their order."""
+    """The marks alone, in their order (from the first blob of pack)."""
     return _columns(blob)[1]
 
 
-def unpack_keyed(blob: bytes) -> tuple[list[Keyed], dict[str, str | None]]:
-    """(sort key, mark, path) in order, and the stat key each file had."""
-    columns, marks, files, file_stats = _columns(blob)
-    ids, firsts, precisions, positions, at = (columns[i] for i in (0, 2, 7, 8, 9))
-    keys = zip(firsts, precisions, ids, positions, strict=True)
+def unpack_keyed(blobs: tuple[bytes, bytes]) -> tuple[list[Keyed], dict[str, str | None]]:
+    """(sort key, mark, path) in order, and the stat key each file had (both blobs of pack)."""
+    columns, marks = _columns(blobs[0])
+    version, precisions, positions, at, files, file_stats = marshal.loads(blobs[1])
+    if version != FORMAT or len(at) != len(marks):
+        raise ValueError("another snapshot format")
+    keys = zip(columns[2], precisions, columns[0], positions, strict=True)
     paths = map(files.__getitem__, at)
     return list(zip(keys, marks, paths, strict=True)), dict(zip(files, file_stats, strict=True))
 
