@@ -61,7 +61,8 @@ def freshness(
     todo: list[int] = []
     known = db.keys()
     for position, (rel, key) in enumerate(zip(rels, keys, strict=True)):
-        if key is not None and known.get(rel) == stat_key(key):
+        have = known.get(rel)
+        if have is not None and key is not None and have == stat_key(key):
             fresh.add(rel)
         else:
             todo.append(position)
