@@ -203,3 +203,28 @@ def test_marks_stay_right_through_any_sequence_of_edits(
         watch = set(marked.settings.watch)
         expected = [m for m in reference(example) if m.country in watch]
         assert [m for m in marked.marks if m.country in watch] == expected
+
+
+def test_a_deleted_files_entry_and_marks_leave_the_index(example: Path) -> None:
+    import sqlite3
+
+    from orbitwatch.index import index_path
+
+    load_marked(example, ON)
+    gone = sorted((example / "events").rglob("*.toml"))[0]
+    rel = gone.relative_to(example).as_posix()
+
+    def rows() -> tuple[int, int]:
+        db = sqlite3.connect(index_path(example))
+        try:
+            return (
+                db.execute("SELECT COUNT(*) FROM events WHERE path = ?", (rel,)).fetchone()[0],
+                db.execute("SELECT COUNT(*) FROM marks WHERE path = ?", (rel,)).fetchone()[0],
+            )
+        finally:
+            db.close()
+
+    assert rows()[0] == 1 and rows()[1] >= 1
+    gone.unlink()
+    load_timeline(example)  # any indexed load notices the removal
+    assert rows() == (0, 0)

@@ -361,9 +361,11 @@ class Index:
     ) -> bool:
         """Best effort: a busy or broken database just keeps what it had (False). The tree
         signature, when given, is stored with the entries: they match the tree then."""
+        gone = [(p,) for p in removed]
         return self._best_effort(
             ("DELETE FROM meta WHERE key = 'tree'", [()]),
-            ("DELETE FROM events WHERE path = ?", ((p,) for p in removed)),
+            ("DELETE FROM events WHERE path = ?", gone),
+            ("DELETE FROM marks WHERE path = ?", gone),  # a deleted file's marks go with it
             (_INSERT, changed),
             ("INSERT INTO meta VALUES ('tree', ?)", [(signature,)] if signature else []),
         )
