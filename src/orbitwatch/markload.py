@@ -119,7 +119,7 @@ def _from_index(
     events = IndexedEvents(index, {e.id: e for e in parsed}, fresh, dropped, first_path)
     base = hashlib.sha256(f"{key}:{','.join(settings.watch)}".encode()).hexdigest()[:32]
     exact = f"{base}:{clean}" if clean is not None else f"{base}:"
-    if clean is not None:  # nothing changed since the index last matched the tree
+    if clean is not None:  # the index holds every file as it is: a snapshot may be exact
         marks = _snapshot(index.snapshot(exact), unpack_marks)
         if marks is not None:
             return Marked(root, settings, marks, events, problems)
