@@ -186,6 +186,11 @@ def test_the_built_in_alpha2_set_is_pycountrys() -> None:
     from orbitwatch.countries import ALPHA_2, lookup, name
 
     assert ALPHA_2 == {country.alpha_2 for country in pycountry.countries}
+    from orbitwatch.countries import NAMES
+
+    assert dict(NAMES) == {
+        c.alpha_2: getattr(c, "common_name", None) or c.name for c in pycountry.countries
+    }
     assert (lookup("kz"), lookup("KAZ"), lookup("Kyrgyzstan"), lookup("Narnia")) == (
         "KZ",
         "KZ",

@@ -48,6 +48,12 @@ def test_plain_list_needs_no_rich_dateutil_or_pycountry() -> None:
     assert imported(["list", "country:KZ", "since:2022-05", "--format", "plain"]) == {"toml_rs"}
 
 
+def test_country_names_need_no_pycountry() -> None:
+    """Signals and digests name every country they print: from the built-in table."""
+    assert "pycountry" not in imported(["signals", "--as-of", "2022-05-31"])
+    assert "pycountry" not in imported(["digest", "--dry-run", "--as-of", "2022-05-31"])
+
+
 def test_heavy_modules_load_only_when_needed() -> None:
     assert "pycountry" in imported(["list", "country:Kazakhstan", "--format", "ids"])
     assert "dateutil" in imported(["list", "since:May 2022", "--format", "ids"])
