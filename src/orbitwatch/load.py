@@ -347,6 +347,7 @@ def _load_indexed(
                 events.append(event)
             problems.extend(file_problems)
     finally:
+        gc.freeze()  # what the load made lives as long as the command: never walk it again
         if gc_was_enabled:
             gc.enable()
     problems.extend(odd_problems(odd, lambda p: show_rel(p[cut:].replace(os.sep, "/"))))
