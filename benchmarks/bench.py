@@ -273,7 +273,7 @@ def write_results(
         previous = out.read_text(encoding="utf-8")
         if HAND_WRITTEN in previous:
             kept = previous[previous.index(HAND_WRITTEN) :]
-    out.write_text("\n".join(lines) + kept, encoding="utf-8")
+    out.write_text("\n".join(lines) + ("\n" + kept if kept else ""), encoding="utf-8")
 
 
 HAND_WRITTEN = "## Where the targets are missed"
