@@ -73,6 +73,10 @@ def test_edits_renames_and_duplicates_are_seen(example: Path) -> None:
         ("alerts", "--as-of", "2022-05-31"),
         ("digest", "--dry-run", "--as-of", "2022-05-31"),
         ("signals", "--monthly", "--as-of", "2022-05-31"),
+        ("list", "country:KZ,TJ", "not:tag:summit", "--format", "plain"),
+        ("timeline", "country:KG", "since:2022-05"),
+        ("render", "--format", "md", "tag:drones,language"),
+        ("render", "--format", "json", "drones", "not:status:denied"),
     ],
 )
 def test_warm_runs_print_what_uncached_runs_print(

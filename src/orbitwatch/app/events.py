@@ -16,7 +16,7 @@ from orbitwatch.errors import Problem, UsageError
 
 if TYPE_CHECKING:
     from orbitwatch.load import Timeline
-    from orbitwatch.model import Event, Reading
+    from orbitwatch.model import Event, Prefilter, Reading
     from orbitwatch.query import Query
 
 
@@ -74,9 +74,7 @@ def list_events(
     read: bool = True,
 ) -> EventList:
     """The events the query selects; their readings only if `read` (a list of ids needs none)."""
-    from orbitwatch.querysql import prefilter
-
-    timeline = workspace.load(prefilter=prefilter(query, on, _readings_key(workspace, query, on)))
+    timeline = workspace.load(prefilter=selection(workspace, query, on))
     workspace.check_query(query, timeline)
     events, reading_of = select(timeline, query, on, read)
     if newest_first:
@@ -85,6 +83,13 @@ def list_events(
     if limit:
         events = events[:limit]
     return EventList(events, reading_of, total)
+
+
+def selection(workspace: Workspace, query: Query, on: dt.date) -> Prefilter:
+    """What an indexed load of the events a query selects may leave out (querysql.py)."""
+    from orbitwatch.querysql import prefilter
+
+    return prefilter(query, on, _readings_key(workspace, query, on))
 
 
 def _readings_key(workspace: Workspace, query: Query, on: dt.date) -> str | None:

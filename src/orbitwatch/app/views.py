@@ -32,9 +32,10 @@ class TimelineView:
 def timeline_view(
     workspace: Workspace, query: Query, on: dt.date, by_country: bool, max_lanes: int
 ) -> TimelineView:
+    from orbitwatch.app.events import selection
     from orbitwatch.signals import watched_countries
 
-    timeline = workspace.load()
+    timeline = workspace.load(prefilter=selection(workspace, query, on))
     workspace.check_query(query, timeline)
     events, reading_of = select(timeline, query, on)
     lanes: list[str] = []
@@ -67,9 +68,11 @@ def render_input(
     workspace: Workspace, query: Query, on: dt.date, fmt: str, exact_only: bool, title: str
 ) -> RenderInput:
     """What an export format is given; only html draws charts, so only html pays for scores."""
+    from orbitwatch.app.events import selection
     from orbitwatch.render import RenderInput
 
-    timeline = workspace.load()
+    # html scores every event for its charts; the other formats need only what the query selects
+    timeline = workspace.load(prefilter=None if fmt == "html" else selection(workspace, query, on))
     workspace.check_query(query, timeline)
     events, reading_of = select(timeline, query, on)
     monthly: dict[str, Sequence[tuple[dt.date, float]]] = {}
