@@ -259,3 +259,37 @@ def test_id_globs_are_case_sensitive_as_fnmatchcase() -> None:
     clause = to_sql(parse("id:k*"), TODAY)
     assert clause is not None
     assert select_ids(db, clause) == ["kz-2"]
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(read_timelines(), st.lists(terms(), max_size=5), st.data())
+def test_a_guarded_clause_keeps_every_event_not_yet_read(
+    read: tuple[list[Event], dict[str, Reading]], found: list[Term], data: st.DataObject
+) -> None:
+    """The index holds readings for some events only (those a signals run has read): guarded
+    reading terms never drop an event without one, and decide exactly for those with one."""
+    import sqlite3
+
+    from orbitwatch.querysql import SCHEMA, event_row
+
+    timeline, reading_of = read
+    stored = [data.draw(st.booleans()) for _ in timeline]
+    db = sqlite3.connect(":memory:")
+    db.execute("PRAGMA case_sensitive_like = ON")
+    db.execute(SCHEMA)
+    db.executemany(
+        f"INSERT INTO events VALUES ({', '.join('?' for _ in range(15))})",
+        [
+            (position, *event_row(event, reading_of.get(event.id), read))
+            for position, (event, read) in enumerate(zip(timeline, stored, strict=True))
+        ],
+    )
+    query = Query(tuple(found))
+    clause, _ = to_sql_partial(query, TODAY, guarded=True)
+    selected = set(select_ids(db, clause))
+    db.close()
+    wanted = set(python_ids(timeline, query, reading_of))
+    assert wanted <= selected
+    # where every event's reading is stored, nothing more than Python's answer passes
+    known = {e.id for e, read in zip(timeline, stored, strict=True) if read}
+    assert selected & known == wanted & known
