@@ -232,3 +232,16 @@ def test_a_deleted_files_entry_and_marks_leave_the_index(example: Path) -> None:
     gone.unlink()
     load_timeline(example)  # any indexed load notices the removal
     assert rows() == (0, 0)
+
+
+def test_a_signals_run_leaves_no_write_ahead_log_behind(example: Path) -> None:
+    """The index stays open while a view may ask for events; it is closed at the end, so
+    SQLite folds its log back in (left open, the log of a first 100k run stayed at 250 MB)."""
+    from orbitwatch.index import index_path
+    from tests.conftest import run_process
+
+    result = run_process("--root", str(example), "signals", "--as-of", "2022-05-31")
+    assert result.returncode == 0, result.stderr
+    database = index_path(example)
+    assert database.exists()
+    assert not Path(f"{database}-wal").exists()

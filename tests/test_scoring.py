@@ -14,6 +14,7 @@ import datetime as dt
 import math
 import re
 
+import pytest
 from hypothesis import assume, given
 from hypothesis import settings as hsettings
 from hypothesis import strategies as st
@@ -23,6 +24,7 @@ from orbitwatch.query import parse
 from orbitwatch.scoring import ScoreSeries, marks_of
 from orbitwatch.settings import Level, Rule, Settings
 from orbitwatch.signals import alerts, country_signals, monthly_arrows, readings
+from orbitwatch.words import signed_number
 from tests import reference_scores as reference
 
 D0 = dt.date(2019, 1, 1)
@@ -113,7 +115,7 @@ NUMBER = re.compile(r"[-+]?\d+\.\d+")
 def printed_alike(a: float, b: float) -> bool:
     """Equal as the views print them (.2f and .3f), unless a true rounding tie."""
     for places in (2, 3):
-        if f"{a:+.{places}f}" != f"{b:+.{places}f}":
+        if signed_number(a, places) != signed_number(b, places):
             scaled = a * 10**places
             if abs(abs(scaled - math.floor(scaled)) - 0.5) > 1e-6:
                 return False
@@ -210,3 +212,20 @@ def test_a_downward_crossing_between_events_is_found_in_closed_form() -> None:
     kinds = [(a.kind, a.date) for a in alerts([event], reading_of, settings, on) if a.level != "x"]
     assert ("level-down", D0 + dt.timedelta(days=42)) in kinds
     assert ("level-up", D0) in kinds
+
+
+@pytest.mark.parametrize(
+    ("value", "places", "text"),
+    [
+        (-1.6653345369377348e-16, 2, "+0.00"),
+        (-0.0, 3, "+0.000"),
+        (-0.004, 2, "+0.00"),
+        (-0.005001, 2, "-0.01"),
+        (0.0, 2, "+0.00"),
+        (1.25, 2, "+1.25"),
+        (-0.4, 2, "-0.40"),
+        (-12.3456, 3, "-12.346"),
+    ],
+)
+def test_signed_numbers_never_print_minus_zero(value: float, places: int, text: str) -> None:
+    assert signed_number(value, places) == text

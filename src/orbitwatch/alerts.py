@@ -16,6 +16,7 @@ from orbitwatch.model import Event, Reading
 from orbitwatch.query import Query, compile_query, resolve_country
 from orbitwatch.scoring import Mark, ScoreSeries, by_event, marks_of, per_country, watched
 from orbitwatch.settings import Settings
+from orbitwatch.words import signed_number
 
 FINGERPRINT_VERSION = "v1"
 
@@ -156,7 +157,7 @@ def digits_below(score: float, threshold: float) -> str:
 def fall_cause(pullers: Sequence[tuple[str, float]], last_push: dt.date | None) -> str:
     """What made a score fall: the toward readings entering that day, else decay."""
     if pullers:
-        names = ", ".join(f"{event_id} ({value:+.2f})" for event_id, value in pullers[:3])
+        names = ", ".join(f"{event_id} ({signed_number(value)})" for event_id, value in pullers[:3])
         return f"toward reading of {names}"
     since = f" since {last_push.isoformat()}" if last_push else ""
     return f"decay, no new away reading{since}"

@@ -15,6 +15,7 @@ import hashlib
 import marshal
 import os
 import sqlite3
+import weakref
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
@@ -155,6 +156,10 @@ class Index:
     def __init__(self, connection: sqlite3.Connection):
         self.db = connection
         self._twins: list[tuple[str, str]] | None = None
+        # Closed when closed, when dropped, or at the latest when the program ends (an index
+        # a view keeps for later is never closed by hand): SQLite then folds its write-ahead
+        # log back in, which an unclosed connection leaves behind (250 MB after a 100k run).
+        self._closer = weakref.finalize(self, _close, connection)
 
     @classmethod
     def open(cls, root: Path, settings_hash: str) -> Index | None:
@@ -191,6 +196,7 @@ class Index:
         db = self.db
         db.execute("PRAGMA journal_mode=WAL")
         db.execute("PRAGMA synchronous=NORMAL")
+        db.execute("PRAGMA journal_size_limit = 67108864")  # a log left behind: at most 64 MiB
         db.execute("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT)")
         db.execute("PRAGMA case_sensitive_like = ON")  # standard LIKE (id globs are exact)
         db.execute(
@@ -388,10 +394,14 @@ class Index:
             return False
 
     def close(self) -> None:
-        try:
-            self.db.close()
-        except sqlite3.DatabaseError:
-            pass
+        self._closer()
+
+
+def _close(db: sqlite3.Connection) -> None:
+    try:
+        db.close()
+    except sqlite3.DatabaseError:
+        pass
 
 
 _INSERT = (

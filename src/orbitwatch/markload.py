@@ -89,6 +89,8 @@ def load_marked(
         index = Index.open(root, settings_hash(root))
     if index is None:
         return from_timeline(load_timeline(root, use_cache=use_cache, progress=progress), on)
+    # The index stays open for the events a view asks for later (IndexedEvents); it closes
+    # itself when dropped or when the program ends (index.py).
     # Bulk work that makes hundreds of thousands of objects, all of which live as long as the
     # command: the collector would walk them again and again for nothing (0.1-0.2 s of a warm
     # 100k run, and as much variation), so it is off here and never walks them afterwards.
@@ -185,12 +187,7 @@ def _marks_now(
         for row, mark in zip(rows, _marks(rows), strict=True)
     ]
     if new:
-        watch = set(settings.watch)  # as index.marks: other countries' marks are never read
-        more.extend(
-            item
-            for item in _read(new, settings, on, stats, index)
-            if not watch or item[1].country in watch or item[0][3] == 0
-        )
+        more.extend(_read(new, settings, on, stats, index))
     return merged(kept, more), stats
 
 
@@ -234,11 +231,13 @@ def _read(
     stats: Mapping[str, str],
     index: Index,
 ) -> list[Keyed]:
-    """Read events now, and store their marks for the next run."""
+    """Read events now, and store their marks for the next run (with a watch list, only the
+    watched countries' and each event's first: the only ones ever read)."""
     from orbitwatch.querysql import reading_columns
     from orbitwatch.signals import readings
 
     reading_of = readings(events, settings, on)
+    watch = frozenset(settings.watch)
     keyed = []
     rows: list[tuple[object, ...]] = []
     read: list[tuple[object, ...]] = []  # the event's own reading, for queries (querysql)
@@ -247,6 +246,8 @@ def _read(
         precision = int(event.date.precision)
         stat = stats.get(event.path)
         for position, mark in enumerate(marks):
+            if watch and mark.country not in watch and position:
+                continue  # with a watch list, other countries' marks are never read
             sort_key = (mark.first_day.toordinal(), precision, mark.event_id, position)
             keyed.append((sort_key, mark, event.path))
             if stat is not None:

@@ -33,6 +33,7 @@ from orbitwatch.scoring import (
     watched,
 )
 from orbitwatch.settings import Rule, Settings
+from orbitwatch.words import signed_number
 
 # -- readings -------------------------------------------------------------------------------
 
@@ -393,7 +394,7 @@ def arrows_of(
 
 
 def _rationale(behind: Sequence[Mark], change: float, average: float) -> str:
-    numbers = f"change {change:+.2f} vs 12-month mean {average:+.2f}"
+    numbers = f"change {signed_number(change)} vs 12-month mean {signed_number(average)}"
     if not behind:
         return f"no new readings; decay only ({numbers})"
     named = "; ".join(

@@ -11,6 +11,7 @@ from collections.abc import Callable, Iterable, Iterator
 from orbitwatch.diff import EventChange, FieldChange, TimelineDiff
 from orbitwatch.render.data import SCHEMA_VERSION
 from orbitwatch.render.text import json_safe, md, one_line
+from orbitwatch.words import signed_number
 
 MARK = {"added": "+", "removed": "-", "changed": "~", "renamed": ">"}
 
@@ -60,8 +61,9 @@ def diff_text(diff: TimelineDiff, old: str, new: str) -> Iterator[str]:
         yield f"\nsignal impact on {diff.as_of.isoformat()}:\n"
         for impact in diff.impact:
             yield (
-                f"  {impact.country}  {impact.old_score:+.2f} ({impact.old_level or 'none'}) -> "
-                f"{impact.new_score:+.2f} ({impact.new_level or 'none'})  because: "
+                f"  {impact.country}  {signed_number(impact.old_score)} "
+                f"({impact.old_level or 'none'}) -> "
+                f"{signed_number(impact.new_score)} ({impact.new_level or 'none'})  because: "
                 f"{one_line(', '.join(impact.causes) or 'decay')}\n"
             )
 
@@ -117,8 +119,9 @@ def diff_md(diff: TimelineDiff, old: str, new: str) -> Iterator[str]:
         yield "| country | old | new | because |\n|---|---|---|---|\n"
         for impact in diff.impact:
             yield (
-                f"| {impact.country} | {impact.old_score:+.2f} ({impact.old_level or 'none'}) | "
-                f"{impact.new_score:+.2f} ({impact.new_level or 'none'}) | "
+                f"| {impact.country} | {signed_number(impact.old_score)} "
+                f"({impact.old_level or 'none'}) | "
+                f"{signed_number(impact.new_score)} ({impact.new_level or 'none'}) | "
                 f"{md(', '.join(impact.causes) or 'decay')} |\n"
             )
 

@@ -14,7 +14,7 @@ from orbitwatch.digest import Digest, short_id
 from orbitwatch.render.data import SCHEMA_VERSION
 from orbitwatch.render.signals import ARROW_MARK, alert_dict
 from orbitwatch.render.text import json_safe, md, one_line
-from orbitwatch.words import plural
+from orbitwatch.words import plural, signed_number
 
 
 def _headline(digest: Digest) -> str:
@@ -72,7 +72,7 @@ def digest_text(digest: Digest, limit_name: str = "max items") -> Iterator[str]:
     for line in digest.countries:
         yield (
             f"{line.country} {one_line(countries.name(line.country))}: "
-            f"{ARROW_MARK[line.arrow]}, score {line.score:+.2f}, "
+            f"{ARROW_MARK[line.arrow]}, score {signed_number(line.score)}, "
             f"level now {line.level or 'none'}\n"
         )
     current = None
@@ -109,7 +109,7 @@ def digest_md(digest: Digest) -> Iterator[str]:
         for line in digest.countries:
             yield (
                 f"| {line.country} {md(countries.name(line.country))} | {ARROW_MARK[line.arrow]} "
-                f"| {line.score:+.2f} | {line.level or 'none'} |\n"
+                f"| {signed_number(line.score)} | {line.level or 'none'} |\n"
             )
     current = None
     for index, alert in enumerate(digest.alerts):

@@ -16,7 +16,7 @@ from orbitwatch.model import MONTH_NAMES, Precision
 from orbitwatch.render import RenderInput
 from orbitwatch.render.markdown import safe_url
 from orbitwatch.render.text import visible
-from orbitwatch.words import plural
+from orbitwatch.words import plural, signed_number
 
 CSS = """
 :root { --away: #b3261e; --toward: #1f5fa8; --neutral: #6b6b6b; --ink: #1b1b1b; }
@@ -135,7 +135,7 @@ def chart(code: str, points: Sequence[tuple[dt.date, float]], scale: Scale) -> s
         f'<text x="{width - pad}" y="{height - 3}" font-size="9" fill="#666" '
         f'text-anchor="end">{text(last_label)}</text>',
         f'<text x="{width - pad}" y="11" font-size="11" text-anchor="end" '
-        f'fill="{colour}">{last:+.2f}</text>',
+        f'fill="{colour}">{signed_number(last)}</text>',
         "</svg>",
     ]
     return "".join(parts)

@@ -17,7 +17,7 @@ from orbitwatch.render.data import SCHEMA_VERSION
 from orbitwatch.render.marks import marked
 from orbitwatch.render.text import json_safe, one_line
 from orbitwatch.signals import Arrow, Contribution, CountrySignal, Coverage
-from orbitwatch.words import plural
+from orbitwatch.words import plural, signed_number
 
 if TYPE_CHECKING:
     from orbitwatch.silences import Silence
@@ -44,12 +44,12 @@ def signal_rows(rows: Sequence[CountrySignal]) -> list[list[str]]:
         [
             row.country,
             countries.name(row.country),
-            f"{row.score:+.2f}",
+            f"{signed_number(row.score)}",
             row.level or "-",
-            f"{row.change_30d:+.2f}",
-            f"{row.change_90d:+.2f}",
+            f"{signed_number(row.change_30d)}",
+            f"{signed_number(row.change_90d)}",
             sparkline([score for _, score in row.monthly[-12:]]),
-            "\n".join(f"{rule} {value:+.2f}" for rule, value in row.top_rules) or "-",
+            "\n".join(f"{rule} {signed_number(value)}" for rule, value in row.top_rules) or "-",
         ]  # fmt: skip
         for row in rows
     ]
@@ -113,7 +113,7 @@ def explain_rows(parts: Sequence[Contribution]) -> list[list[str]]:
             p.event.status,
             f"{p.certainty:.1f}",
             f"{p.decay:.3f}",
-            f"{p.value:+.3f}",
+            f"{signed_number(p.value, 3)}",
             f"{abs(p.value) / total:.0%}",
         ]  # fmt: skip
         for p in ordered
@@ -127,10 +127,12 @@ def explain_summary(
     away = sum(p.value for p in parts if p.value > 0)
     toward = sum(p.value for p in parts if p.value < 0)
     return [
-        f"{country} {name}: drift score {score:+.3f} on {on}"
+        f"{country} {name}: drift score {signed_number(score, 3)} on {on}"
         + (f", level {level}" if level else ", below every level"),
-        f"away {away:+.3f} from {plural(sum(1 for p in parts if p.value > 0), 'event')}, "
-        f"toward {toward:+.3f} from {plural(sum(1 for p in parts if p.value < 0), 'event')}",
+        f"away {signed_number(away, 3)} from "
+        f"{plural(sum(1 for p in parts if p.value > 0), 'event')}, "
+        f"toward {signed_number(toward, 3)} from "
+        f"{plural(sum(1 for p in parts if p.value < 0), 'event')}",
         "contribution = sign(stance) x weight x certainty(status) x decay; "
         f"decay = 0.5^(age / {half_life}); share = |contribution| / sum of |contributions|",
     ]
@@ -173,8 +175,8 @@ def arrow_rows(arrows: Sequence[Arrow]) -> list[list[str]]:
             a.month.isoformat()[:7],
             a.country,
             ARROW_MARK[a.arrow],
-            f"{a.score:+.2f}",
-            f"{a.change:+.2f}",
+            f"{signed_number(a.score)}",
+            f"{signed_number(a.change)}",
             a.rationale,
         ]
         for a in ordered
@@ -305,7 +307,7 @@ def explain_cards(parts: Sequence[Contribution], half_life: str, on: str) -> lis
         age = max(0, (day - p.event.date.middle).days)
         cards.append(
             [
-                f"{p.value:+.3f}",
+                f"{signed_number(p.value, 3)}",
                 f"{abs(p.value) / total:.0%}",
                 p.event.date.human(),
                 p.event.title,
