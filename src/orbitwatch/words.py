@@ -1,4 +1,5 @@
-"""English for counts: '1 event', '2 events', '1 problem', never '1 problem(s)'.
+"""English for counts: '1 event', '2 events', '1 problem', never '1 problem(s)'; and signed
+numbers as every view prints scores: '+1.25', '-0.40', never '-0.00'.
 
 Only wording; no output is printed here.
 """
