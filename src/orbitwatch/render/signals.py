@@ -44,10 +44,10 @@ def signal_rows(rows: Sequence[CountrySignal]) -> list[list[str]]:
         [
             row.country,
             countries.name(row.country),
-            f"{signed_number(row.score)}",
+            signed_number(row.score),
             row.level or "-",
-            f"{signed_number(row.change_30d)}",
-            f"{signed_number(row.change_90d)}",
+            signed_number(row.change_30d),
+            signed_number(row.change_90d),
             sparkline([score for _, score in row.monthly[-12:]]),
             "\n".join(f"{rule} {signed_number(value)}" for rule, value in row.top_rules) or "-",
         ]  # fmt: skip
@@ -113,7 +113,7 @@ def explain_rows(parts: Sequence[Contribution]) -> list[list[str]]:
             p.event.status,
             f"{p.certainty:.1f}",
             f"{p.decay:.3f}",
-            f"{signed_number(p.value, 3)}",
+            signed_number(p.value, 3),
             f"{abs(p.value) / total:.0%}",
         ]  # fmt: skip
         for p in ordered
@@ -175,8 +175,8 @@ def arrow_rows(arrows: Sequence[Arrow]) -> list[list[str]]:
             a.month.isoformat()[:7],
             a.country,
             ARROW_MARK[a.arrow],
-            f"{signed_number(a.score)}",
-            f"{signed_number(a.change)}",
+            signed_number(a.score),
+            signed_number(a.change),
             a.rationale,
         ]
         for a in ordered
@@ -307,7 +307,7 @@ def explain_cards(parts: Sequence[Contribution], half_life: str, on: str) -> lis
         age = max(0, (day - p.event.date.middle).days)
         cards.append(
             [
-                f"{signed_number(p.value, 3)}",
+                signed_number(p.value, 3),
                 f"{abs(p.value) / total:.0%}",
                 p.event.date.human(),
                 p.event.title,
