@@ -29,8 +29,8 @@ from generate import generate  # noqa: E402
 
 FLOOR = """
 import os, sys
-from orbitwatch.freshness import stat_all
-from orbitwatch.walk import event_files
+from orbitwatch.timeline.freshness import stat_all
+from orbitwatch.files.walk import event_files
 files, _ = event_files(sys.argv[1], os.path.dirname(sys.argv[1]))
 print(len(stat_all(files)))
 """

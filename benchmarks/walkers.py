@@ -121,14 +121,14 @@ with os.scandir(D) as entries:  # a cached list of folders would spare even this
             keys.append((entry.path, st.st_mtime_ns, st.st_ctime_ns, st.st_ino))
 n = len(keys)"""
 
-TODAY = "from orbitwatch.walk import event_files"
-TODAY_STAT_IMPORT = "\nfrom orbitwatch.freshness import stat_all"
+TODAY = "from orbitwatch.files.walk import event_files"
+TODAY_STAT_IMPORT = "\nfrom orbitwatch.timeline.freshness import stat_all"
 TODAY_STAT = "files = event_files(D)[0]\nn = len(stat_all(files))"
 DIR_FD = "os.stat(name, dir_fd=fd)"
 CASES = [  # (approach, module it needs or '', imports, body)
     ("python -c pass", "", "", "n = 0"),
-    ("import orbitwatch.walk", "orbitwatch", "import orbitwatch.walk", "n = 0"),
-    ("import orbitwatch.load", "orbitwatch", "import orbitwatch.load", "n = 0"),
+    ("import orbitwatch.files.walk", "orbitwatch", "import orbitwatch.files.walk", "n = 0"),
+    ("import orbitwatch.timeline.load", "orbitwatch", "import orbitwatch.timeline.load", "n = 0"),
     ("import subprocess", "", "import subprocess", "n = 0"),
     ("import scandir_rs", "scandir_rs", "import scandir_rs", "n = 0"),
     ("today: event_files", "orbitwatch", TODAY, "n = len(event_files(D)[0])"),
@@ -147,8 +147,8 @@ CASES = [  # (approach, module it needs or '', imports, body)
 ALL4 = "size, mtime_ns, ctime_ns, inode"
 INFO_TEXT = """\
 python -c pass | - | interpreter start
-import orbitwatch.walk | - | import
-import orbitwatch.load | - | import
+import orbitwatch.files.walk | - | import
+import orbitwatch.timeline.load | - | import
 import subprocess | - | import (for find)
 import scandir_rs | - | import
 today: event_files | paths | walk.py, walk only

@@ -10,10 +10,10 @@ import datetime as dt
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 
-from orbitwatch.alerts import KIND_ORDER, Alert
-from orbitwatch.model import Event, Reading
-from orbitwatch.settings import Settings
-from orbitwatch.signals import (
+from orbitwatch.config.settings import Settings
+from orbitwatch.model.event import Event, Reading
+from orbitwatch.signals.alerts import KIND_ORDER, Alert
+from orbitwatch.signals.readings import (
     CERTAINTY,
     Arrow,
     CountrySignal,

@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from orbitwatch.acts import ACT_KINDS, act_kind, weight_of
-from orbitwatch.evaluate import cohen_kappa, evaluate
-from orbitwatch.load import load_timeline
-from orbitwatch.signals import alerts, readings
+from orbitwatch.model.acts import ACT_KINDS, act_kind, weight_of
+from orbitwatch.signals.evaluate import cohen_kappa, evaluate
+from orbitwatch.signals.readings import alerts, readings
+from orbitwatch.timeline.load import load_timeline
 from tests.conftest import run
 
 TODAY = dt.date(2022, 5, 31)

@@ -20,11 +20,11 @@ from orbitwatch.app.digest import DigestRequest, run_digest
 from orbitwatch.app.events import show_event
 from orbitwatch.app.signals import explain, stale_since
 from orbitwatch.app.views import chart_day
-from orbitwatch.dates import as_of_day, default_as_of
-from orbitwatch.delivery import DeliveryFailed
-from orbitwatch.errors import ExitStatus, OrbitError, Problem, UsageError
-from orbitwatch.query import parse
-from orbitwatch.state import StateLock, load_state
+from orbitwatch.digest.delivery import DeliveryFailed
+from orbitwatch.digest.state import StateLock, load_state
+from orbitwatch.model.dates import as_of_day, default_as_of
+from orbitwatch.model.errors import ExitStatus, OrbitError, Problem, UsageError
+from orbitwatch.query.language import parse
 from tests.conftest import write_files
 
 ON = dt.date(2022, 5, 31)
@@ -298,9 +298,9 @@ def test_problems_go_to_the_report_callback(write_events: Callable[..., Path]) -
 def test_the_core_words_its_errors_without_options_and_the_app_names_them(
     example: Path, tmp_path: Path
 ) -> None:
-    from orbitwatch.delivery import deliver
-    from orbitwatch.load import find_root
-    from orbitwatch.state import StateUnusable
+    from orbitwatch.digest.delivery import deliver
+    from orbitwatch.digest.state import StateUnusable
+    from orbitwatch.timeline.load import find_root
 
     with pytest.raises(OrbitError) as core:
         find_root(str(tmp_path / "nope"), {}, tmp_path)

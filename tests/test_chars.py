@@ -8,9 +8,9 @@ from hypothesis import example, given
 from hypothesis import settings as hsettings
 from hypothesis import strategies as st
 
-from orbitwatch.chars import ESCAPED, REFUSED_MULTILINE, REFUSED_SINGLE_LINE, SURROGATES
 from orbitwatch.render.text import json_safe, md, one_line, visible
-from orbitwatch.tomlpos import bad_character
+from orbitwatch.text.chars import ESCAPED, REFUSED_MULTILINE, REFUSED_SINGLE_LINE, SURROGATES
+from orbitwatch.text.tomlpos import bad_character
 
 
 def chars_of(pattern: str) -> list[str]:
@@ -43,11 +43,11 @@ ODD = "aé \t\n\r\x07\x1b\x7f\u0085\u200e\u202e\u00ad\ufff0\\\"'"
 def _checked(text: str, scan_every_value: bool) -> list[str]:
     import tomllib
 
-    from orbitwatch.check import EventChecker
+    from orbitwatch.timeline.check import EventChecker
 
     class Scanning(EventChecker):
         def bad(self, value: str, single_line: bool) -> str:
-            from orbitwatch.tomlpos import bad_character
+            from orbitwatch.text.tomlpos import bad_character
 
             return bad_character(value, allow_newlines=not single_line)
 

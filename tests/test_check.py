@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from orbitwatch.load import load_timeline
+from orbitwatch.timeline.load import load_timeline
 
 GOOD = """
 date = 2022-05-16
@@ -183,10 +183,10 @@ def test_editor_debris_and_dotfiles_are_skipped(tmp_path: Path) -> None:
 def test_the_built_in_alpha2_set_is_pycountrys() -> None:
     import pycountry
 
-    from orbitwatch.countries import ALPHA_2, lookup, name
+    from orbitwatch.model.countries import ALPHA_2, lookup, name
 
     assert ALPHA_2 == {country.alpha_2 for country in pycountry.countries}
-    from orbitwatch.countries import NAMES
+    from orbitwatch.model.countries import NAMES
 
     assert dict(NAMES) == {
         c.alpha_2: getattr(c, "common_name", None) or c.name for c in pycountry.countries

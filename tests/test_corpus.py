@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from orbitwatch.load import parse_event_file
+from orbitwatch.authoring.write import to_toml
+from orbitwatch.config.settings import Settings
 from orbitwatch.render import RenderInput, builtin
-from orbitwatch.settings import Settings
-from orbitwatch.write import to_toml
+from orbitwatch.timeline.load import parse_event_file
 
 CORPUS = Path(__file__).parent / "corpus"
 RAW_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")

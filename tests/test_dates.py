@@ -4,7 +4,7 @@ import datetime as dt
 
 import pytest
 
-from orbitwatch.dates import (
+from orbitwatch.model.dates import (
     DateError,
     Period,
     parse_duration_days,
@@ -12,7 +12,7 @@ from orbitwatch.dates import (
     parse_period,
     relative_day,
 )
-from orbitwatch.model import PartialDate, Precision
+from orbitwatch.model.event import PartialDate, Precision
 
 TODAY = dt.date(2022, 5, 31)
 

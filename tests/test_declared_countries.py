@@ -114,7 +114,7 @@ def test_a_declaration_change_is_not_served_stale_from_the_index(
 
 
 def test_user_assigned_ranges() -> None:
-    from orbitwatch.countries import ALPHA_2, is_user_assigned
+    from orbitwatch.model.countries import ALPHA_2, is_user_assigned
 
     assigned = {a + b for a in "ABCDEFGHIJKLMNOPQRSTUVWXYZ" for b in "ABCDEFGHIJKLMNOPQRSTUVWXYZ"}
     user = {c for c in assigned if is_user_assigned(c)}
@@ -127,9 +127,9 @@ def test_a_rule_naming_a_declared_country_reads_events_outside_the_cli(
 ) -> None:
     import datetime as dt
 
-    from orbitwatch.countries import declared
-    from orbitwatch.load import load_timeline
-    from orbitwatch.signals import readings
+    from orbitwatch.model.countries import declared
+    from orbitwatch.signals.readings import readings
+    from orbitwatch.timeline.load import load_timeline
 
     root = write_events(
         {

@@ -211,8 +211,8 @@ def test_a_hanging_or_failing_git_is_a_clean_error(repo: Path, tmp_path: Path) -
 def test_a_mass_rename_pairs_every_event_by_date() -> None:
     import datetime as dt
 
-    from orbitwatch.diff import compare_events
-    from orbitwatch.model import Event, PartialDate
+    from orbitwatch.diff.compare import compare_events
+    from orbitwatch.model.event import Event, PartialDate
 
     def event(event_id: str, day: int, title: str) -> Event:
         date = PartialDate.day(2022, 1, 1)

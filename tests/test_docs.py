@@ -16,9 +16,9 @@ import pytest
 from click.testing import CliRunner
 
 from orbitwatch.cli import cli
-from orbitwatch.query import FIELDS
+from orbitwatch.model.schema import EVENT_SCHEMA
+from orbitwatch.query.language import FIELDS
 from orbitwatch.render.data import LIST_FORMATS
-from orbitwatch.schema import EVENT_SCHEMA
 from tests.conftest import REPO
 
 README = REPO / "README.md"

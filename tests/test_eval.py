@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from orbitwatch.dates import parse_iso
-from orbitwatch.load import load_timeline
+from orbitwatch.model.dates import parse_iso
+from orbitwatch.timeline.load import load_timeline
 from tests.conftest import REPO, run
 
 EVAL = REPO / "src" / "orbitwatch" / "examples" / "eval"

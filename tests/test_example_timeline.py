@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from orbitwatch.load import load_timeline
-from orbitwatch.model import Event, Precision
+from orbitwatch.model.event import Event, Precision
+from orbitwatch.timeline.load import load_timeline
 from tests.conftest import REPO, run
 
 NAME = re.compile(r"^\d{4}(-\d{2}(-\d{2})?)?-[a-z0-9]+(-[a-z0-9]+)*\.toml$")

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from orbitwatch.load import load_timeline
+from orbitwatch.timeline.load import load_timeline
 from tests.conftest import (
     DIGEST_EVENTS,
     DIGEST_SETTINGS,

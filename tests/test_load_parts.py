@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from orbitwatch.load import load_revision, load_timeline
-from orbitwatch.pool import map_pooled
-from orbitwatch.tomlpos import first_content_line
-from orbitwatch.walk import is_event_path
+from orbitwatch.files.walk import is_event_path
+from orbitwatch.text.tomlpos import first_content_line
+from orbitwatch.timeline.load import load_revision, load_timeline
+from orbitwatch.timeline.pool import map_pooled
 
 EVENT = 'date = 2022-05-16\ntitle = "A summit"\n'
 # Every kind of name the walk meets: only the first two are event files.

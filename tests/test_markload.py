@@ -14,8 +14,8 @@ from hypothesis import HealthCheck, given
 from hypothesis import settings as hsettings
 from hypothesis import strategies as st
 
-from orbitwatch.load import load_timeline
-from orbitwatch.markload import from_timeline, load_marked
+from orbitwatch.timeline.load import load_timeline
+from orbitwatch.timeline.marks import from_timeline, load_marked
 from tests.conftest import REPO, run
 
 ON = dt.date(2022, 5, 31)
@@ -95,7 +95,7 @@ def stored(root: Path) -> tuple[bool, int]:
     """(whether the index trusts its tree signature, how many snapshots it keeps)."""
     import sqlite3
 
-    from orbitwatch.index import index_path
+    from orbitwatch.timeline.index import index_path
 
     db = sqlite3.connect(index_path(root))
     try:
@@ -212,7 +212,7 @@ def test_marks_stay_right_through_any_sequence_of_edits(
 def test_a_deleted_files_entry_and_marks_leave_the_index(example: Path) -> None:
     import sqlite3
 
-    from orbitwatch.index import index_path
+    from orbitwatch.timeline.index import index_path
 
     load_marked(example, ON)
     gone = sorted((example / "events").rglob("*.toml"))[0]
@@ -237,7 +237,7 @@ def test_a_deleted_files_entry_and_marks_leave_the_index(example: Path) -> None:
 def test_a_signals_run_leaves_no_write_ahead_log_behind(example: Path) -> None:
     """The index stays open while a view may ask for events; it is closed at the end, so
     SQLite folds its log back in (left open, the log of a first 100k run stayed at 250 MB)."""
-    from orbitwatch.index import index_path
+    from orbitwatch.timeline.index import index_path
     from tests.conftest import run_process
 
     result = run_process("--root", str(example), "signals", "--as-of", "2022-05-31")

@@ -459,8 +459,8 @@ def test_diff_blames_only_changes_that_moved_the_score(example: Path, tmp_path: 
     import datetime as dt
     import shutil
 
-    from orbitwatch.diff import diff_timelines
-    from orbitwatch.load import load_timeline
+    from orbitwatch.diff.compare import diff_timelines
+    from orbitwatch.timeline.load import load_timeline
 
     new = tmp_path / "new"
     shutil.copytree(example, new)

@@ -16,9 +16,9 @@ from pathlib import Path
 
 import pytest
 
-from orbitwatch.load import load_timeline
-from orbitwatch.query import parse
-from orbitwatch.querysql import prefilter, to_sql
+from orbitwatch.query.language import parse
+from orbitwatch.query.sql import prefilter, to_sql
+from orbitwatch.timeline.load import load_timeline
 from tests.conftest import REPO, run
 
 HEAVY = ("rich", "dateutil", "pycountry", "tomli", "tomllib", "toml_rs", "sqlite3", "platformdirs")
@@ -107,7 +107,7 @@ def test_a_replacement_by_rename_and_a_deletion_are_seen(cached: Path, tmp_path:
 
 
 def index_file(root: Path) -> Path:
-    from orbitwatch.index import index_path
+    from orbitwatch.timeline.index import index_path
 
     return index_path(root)
 
@@ -198,7 +198,7 @@ QUERIES = [
 
 @pytest.mark.parametrize("text", QUERIES)
 def test_prefiltered_loads_select_the_same_events(text: str, tmp_path: Path) -> None:
-    from orbitwatch.query import compile_query
+    from orbitwatch.query.language import compile_query
     from tests.conftest import write_files
     from tests.test_query import FIXTURE, TODAY
 
@@ -367,7 +367,7 @@ def test_worker_processes_give_the_same_results(
     git(root, "init", "-q")
     git(root, "add", "-A")
     git(root, "commit", "-qm", "x")
-    from orbitwatch.load import load_revision
+    from orbitwatch.timeline.load import load_revision
 
     pooled = load_revision(root, "HEAD")
     monkeypatch.setenv("ORBIT_POOL_THRESHOLD", "100000")
@@ -415,10 +415,10 @@ def test_reading_terms_are_answered_by_the_index_once_it_holds_readings(
     pre-selects on them in SQL (never losing an event), and only for the readings key it means."""
     import shutil
 
-    from orbitwatch.load import load_settings, settings_hash
-    from orbitwatch.markload import load_marked, readings_key
-    from orbitwatch.query import compile_query
-    from orbitwatch.signals import readings
+    from orbitwatch.query.language import compile_query
+    from orbitwatch.signals.readings import readings
+    from orbitwatch.timeline.load import load_settings, settings_hash
+    from orbitwatch.timeline.marks import load_marked, readings_key
 
     root = tmp_path / "timeline"
     shutil.copytree(REPO / "src" / "orbitwatch" / "examples" / "central-asia", root)

@@ -13,13 +13,13 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, rule
 
-from orbitwatch.chars import INVISIBLE, SELECTORS
-from orbitwatch.model import Event, PartialDate, Source
+from orbitwatch.config.settings import Settings
+from orbitwatch.model.event import Event, PartialDate, Source
 from orbitwatch.render import RenderInput, builtin
 from orbitwatch.render.data import events_plain
 from orbitwatch.render.ics import escape_text, fold
 from orbitwatch.render.timeline import plain, timeline_lines
-from orbitwatch.settings import Settings
+from orbitwatch.text.chars import INVISIBLE, SELECTORS
 from tests.conftest import TEMPLATE_TAGS
 
 RAW_CONTROL = re.compile(
@@ -122,7 +122,7 @@ def test_icalendar_escaping_and_folding_round_trip(value: str) -> None:
 @settings(max_examples=300, deadline=None)
 @given(any_text)
 def test_slugs_stay_inside_events(title: str) -> None:
-    from orbitwatch.write import MAX_SLUG, event_path, slugify
+    from orbitwatch.authoring.write import MAX_SLUG, event_path, slugify
 
     root = Path("/srv/timeline")
     slug = slugify(title)
@@ -134,7 +134,7 @@ def test_slugs_stay_inside_events(title: str) -> None:
 @settings(max_examples=300, deadline=2000, suppress_health_check=[HealthCheck.too_slow])
 @given(st.binary(max_size=400) | st.text(max_size=300).map(lambda t: t.encode("utf-8", "replace")))
 def test_the_loader_is_total_over_arbitrary_bytes(data: bytes) -> None:
-    from orbitwatch.load import parse_event_file
+    from orbitwatch.timeline.load import parse_event_file
 
     event, problems = parse_event_file(Path("events/x.toml"), "events/x.toml", Settings(), data)
     assert (event is None) != (problems == []) or (event is not None and problems == [])
@@ -166,9 +166,9 @@ class DigestRuns(RuleBasedStateMachine):
         shutil.rmtree(self.folder, ignore_errors=True)
 
     def _run(self, crash: bool) -> None:
-        from orbitwatch.digest import commit_delivery, plan, start_delivery
-        from orbitwatch.errors import OrbitError
-        from orbitwatch.state import load_state, save_state
+        from orbitwatch.digest.compose import commit_delivery, plan, start_delivery
+        from orbitwatch.digest.state import load_state, save_state
+        from orbitwatch.model.errors import OrbitError
 
         try:
             previous = load_state(self.path)
@@ -195,7 +195,7 @@ class DigestRuns(RuleBasedStateMachine):
 
     @rule(number=st.integers(0, 30))
     def new_alert(self, number: int) -> None:
-        from orbitwatch.signals import Alert
+        from orbitwatch.signals.readings import Alert
 
         alert = Alert(
             "signal",
@@ -241,7 +241,7 @@ class DigestRuns(RuleBasedStateMachine):
     def a_clean_run_leaves_nothing_unsent(self) -> None:
         if self.corrupted:
             return
-        from orbitwatch.state import load_state
+        from orbitwatch.digest.state import load_state
 
         self._run(crash=False)
         sent = load_state(self.path).sent if self.path.exists() else {}

@@ -8,10 +8,10 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from orbitwatch.errors import UsageError
-from orbitwatch.load import load_timeline
-from orbitwatch.model import Reading
-from orbitwatch.query import FIELDS, Query, Term, compile_query, parse
+from orbitwatch.model.errors import UsageError
+from orbitwatch.model.event import Reading
+from orbitwatch.query.language import FIELDS, Query, Term, compile_query, parse
+from orbitwatch.timeline.load import load_timeline
 from tests.conftest import write_files
 
 TODAY = dt.date(2022, 5, 31)

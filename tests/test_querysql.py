@@ -8,10 +8,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from orbitwatch.load import load_timeline
-from orbitwatch.model import ORIGINS, STANCES, STATUSES, Event, PartialDate, Reading, Source
-from orbitwatch.query import Query, Term, compile_query, parse
-from orbitwatch.querysql import (
+from orbitwatch.model.event import ORIGINS, STANCES, STATUSES, Event, PartialDate, Reading, Source
+from orbitwatch.query.language import Query, Term, compile_query, parse
+from orbitwatch.query.sql import (
     glob_to_like,
     load_events,
     matching_ids,
@@ -19,6 +18,7 @@ from orbitwatch.querysql import (
     to_sql,
     to_sql_partial,
 )
+from orbitwatch.timeline.load import load_timeline
 from tests.conftest import write_files
 from tests.test_query import CASES, FIXTURE, TODAY
 
@@ -270,7 +270,7 @@ def test_a_guarded_clause_keeps_every_event_not_yet_read(
     reading terms never drop an event without one, and decide exactly for those with one."""
     import sqlite3
 
-    from orbitwatch.querysql import SCHEMA, event_row
+    from orbitwatch.query.sql import SCHEMA, event_row
 
     timeline, reading_of = read
     stored = [data.draw(st.booleans()) for _ in timeline]

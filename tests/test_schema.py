@@ -9,12 +9,15 @@ from typing import get_args, get_type_hints
 
 import click
 
-from orbitwatch import check, importing, model, schema, write
+from orbitwatch.authoring import importing, write
 from orbitwatch.cli import cli
+from orbitwatch.model import event as model
+from orbitwatch.model import schema
+from orbitwatch.model.schema import EVENT_SCHEMA
 from orbitwatch.render.data import CSV_FIELDS
 from orbitwatch.render.ics import STATUS as ICS_STATUS
-from orbitwatch.schema import EVENT_SCHEMA
-from orbitwatch.signals import CERTAINTY
+from orbitwatch.signals.readings import CERTAINTY
+from orbitwatch.timeline import check
 
 
 def test_every_key_is_named_once_and_documented_in_one_line() -> None:

@@ -19,12 +19,12 @@ from hypothesis import assume, given
 from hypothesis import settings as hsettings
 from hypothesis import strategies as st
 
-from orbitwatch.model import Event, PartialDate, Precision, SignalOverride
-from orbitwatch.query import parse
-from orbitwatch.scoring import ScoreSeries, marks_of
-from orbitwatch.settings import Level, Rule, Settings
-from orbitwatch.signals import alerts, country_signals, monthly_arrows, readings
-from orbitwatch.words import signed_number
+from orbitwatch.config.settings import Level, Rule, Settings
+from orbitwatch.model.event import Event, PartialDate, Precision, SignalOverride
+from orbitwatch.query.language import parse
+from orbitwatch.signals.readings import alerts, country_signals, monthly_arrows, readings
+from orbitwatch.signals.scoring import ScoreSeries, marks_of
+from orbitwatch.text.words import signed_number
 from tests import reference_scores as reference
 
 D0 = dt.date(2019, 1, 1)

@@ -13,16 +13,16 @@ from hypothesis import given
 from hypothesis import settings as hsettings
 from hypothesis import strategies as st
 
-from orbitwatch.load import load_timeline
-from orbitwatch.model import Event, PartialDate, Precision
-from orbitwatch.settings import Settings
-from orbitwatch.signals import (
+from orbitwatch.config.settings import Settings
+from orbitwatch.model.event import Event, PartialDate, Precision
+from orbitwatch.signals.readings import (
     alerts,
     country_signals,
     drift_score,
     monthly_arrows,
     readings,
 )
+from orbitwatch.timeline.load import load_timeline
 from tests.conftest import REPO, rule_toml, run, settings_toml
 
 SETTINGS = settings_toml(
@@ -320,7 +320,7 @@ stance_events = st.lists(
 def make_event(
     index: int, offset: int, stance: str, weight: int, status: str, precision: Precision
 ) -> Event:
-    from orbitwatch.model import SignalOverride
+    from orbitwatch.model.event import SignalOverride
 
     day = dt.date(2021, 1, 1) + dt.timedelta(days=offset)
     start = {
@@ -360,7 +360,7 @@ def test_adding_an_away_event_never_lowers_the_score(existing, extra, later) -> 
 @hsettings(max_examples=30, deadline=None)
 @given(stance_events)
 def test_daily_series_agrees_with_direct_scores(existing) -> None:
-    from orbitwatch.signals import daily_scores
+    from orbitwatch.signals.readings import daily_scores
 
     settings = Settings(half_life_days=90, watch=("KZ",))
     events = [make_event(i, *spec) for i, spec in enumerate(existing)]

@@ -24,7 +24,7 @@ import pytest
 
 from orbitwatch.app.backtest import replay
 from orbitwatch.app.context import Workspace
-from orbitwatch.query import parse
+from orbitwatch.query.language import parse
 from tests.conftest import AID_RULE, run, settings_toml, write_files
 
 SETTINGS = settings_toml(["KZ", "KG"], [AID_RULE.replace("= 2", "= 3")], "180d", {"watch": 2.5})

@@ -13,8 +13,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from orbitwatch.load import load_timeline
-from orbitwatch.write import slugify, to_toml
+from orbitwatch.authoring.write import slugify, to_toml
+from orbitwatch.timeline.load import load_timeline
 from tests.conftest import REPO, run
 
 SETTINGS = (

@@ -12,13 +12,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from orbitwatch.app.context import Workspace
-from orbitwatch.errors import OrbitError, Problem, UsageError
-from orbitwatch.words import plural
+from orbitwatch.model.errors import OrbitError, Problem, UsageError
+from orbitwatch.text.words import plural
 
 if TYPE_CHECKING:
-    from orbitwatch.importing import ImportPlan
-    from orbitwatch.model import Event
-    from orbitwatch.write import NewEvent
+    from orbitwatch.authoring.importing import ImportPlan
+    from orbitwatch.authoring.write import NewEvent
+    from orbitwatch.model.event import Event
 
 IMPORT_SUFFIXES = {".csv": "csv", ".json": "json", ".jsonl": "jsonl", ".ndjson": "jsonl"}
 EXAMPLES = ("central-asia", "eval")
@@ -60,9 +60,9 @@ def add_event(
 ) -> Added:
     """Write one new event file (never over an existing one); with `edit`, hand it to the
     editor and check it again. Problems in the new event are reported, then refused."""
-    from orbitwatch.fsio import create_new
-    from orbitwatch.load import display_path, load_timeline
-    from orbitwatch.write import plan_add
+    from orbitwatch.authoring.write import plan_add
+    from orbitwatch.files.atomic import create_new
+    from orbitwatch.timeline.load import display_path, load_timeline
 
     root = workspace.root()
     timeline = load_timeline(root)
@@ -91,7 +91,7 @@ def recheck(workspace: Workspace, added: Added) -> Added:
     """Check an added file again after an edit; its problems are reported and kept."""
     from dataclasses import replace
 
-    from orbitwatch.load import load_timeline
+    from orbitwatch.timeline.load import load_timeline
 
     again = load_timeline(workspace.root(), [added.path])
     if again.problems:
@@ -120,8 +120,8 @@ def plan_import_file(
     workspace: Workspace, file: Path, fmt: str | None, maps: Sequence[str], today: dt.date
 ) -> ImportOutcome:
     """Read and check every row of a CSV/JSON/JSON Lines file; nothing is written here."""
-    from orbitwatch.importing import parse_mapping, plan_import, read_rows
-    from orbitwatch.load import display_path, load_timeline
+    from orbitwatch.authoring.importing import parse_mapping, plan_import, read_rows
+    from orbitwatch.timeline.load import display_path, load_timeline
 
     try:
         mapping = parse_mapping(maps, MAP_OPTION)
@@ -144,7 +144,7 @@ def plan_import_file(
 
 def write_import(outcome: ImportOutcome) -> None:
     """Write every planned file, all or nothing; refuses a plan that has problems."""
-    from orbitwatch.fsio import import_files
+    from orbitwatch.files.atomic import import_files
 
     if outcome.plan.problems:
         raise UsageError(f"nothing imported: {plural(len(outcome.plan.problems), 'problem')}")
@@ -194,7 +194,7 @@ def init_timeline(folder: Path, example: str | None = None, empty: bool = False)
     """A new timeline folder: orbit.toml, events/ (the example's or empty) and a .gitignore."""
     import importlib.resources
 
-    from orbitwatch.fsio import Place, create_new
+    from orbitwatch.files.atomic import Place, create_new
 
     if example and empty:
         raise UsageError("--example and --empty exclude each other")

@@ -12,15 +12,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from orbitwatch.dates import DateError, as_of_day
-from orbitwatch.errors import Problem, UsageError
-from orbitwatch.load import Timeline, find_root, load_timeline
+from orbitwatch.model.dates import DateError, as_of_day
+from orbitwatch.model.errors import Problem, UsageError
+from orbitwatch.timeline.load import Timeline, find_root, load_timeline
 
 if TYPE_CHECKING:
-    from orbitwatch.history import KnownAt
-    from orbitwatch.markload import Marked
-    from orbitwatch.model import Event, Prefilter, Reading
-    from orbitwatch.query import Query
+    from orbitwatch.git.commits import KnownAt
+    from orbitwatch.model.event import Event, Prefilter, Reading
+    from orbitwatch.query.language import Query
+    from orbitwatch.timeline.marks import Marked
 
 ProgressCallback = Callable[[int, int], None]
 # The core names no command-line option; the CLI's global --root is worded here.
@@ -77,7 +77,7 @@ class Workspace:
         `known_at`, the timeline as committed then (never the working tree)."""
         known = self.known()
         if known is not None:
-            from orbitwatch.load import load_revision
+            from orbitwatch.timeline.load import load_revision
 
             timeline = load_revision(root or self.root(), known.commit.hash, known.commit.short)
             if note:
@@ -99,8 +99,8 @@ class Workspace:
         """orbit.toml's [countries] (read before any event file, so that a query can name
         them); empty without a timeline or with an unreadable orbit.toml, whose problems the
         load reports."""
-        from orbitwatch.errors import OrbitError
-        from orbitwatch.load import load_settings
+        from orbitwatch.model.errors import OrbitError
+        from orbitwatch.timeline.load import load_settings
 
         try:
             settings, _ = load_settings(self.root())
@@ -117,7 +117,7 @@ class Workspace:
     def marked(self, on: dt.date) -> Marked:
         """Every (event, country) mark of the timeline on a day, from the index when one can be
         had (events are then built only when asked for); its problems reported."""
-        from orbitwatch.markload import from_timeline, load_marked
+        from orbitwatch.timeline.marks import from_timeline, load_marked
 
         if self.known() is not None:
             marked = from_timeline(self.load(note=False), on)
@@ -132,9 +132,9 @@ class Workspace:
         if self.known_at is None:
             return None
         if self._known is None:
-            from orbitwatch.dates import today
-            from orbitwatch.errors import OrbitError
-            from orbitwatch.history import known_at
+            from orbitwatch.git.commits import known_at
+            from orbitwatch.model.dates import today
+            from orbitwatch.model.errors import OrbitError
 
             try:
                 self._known = known_at(self.root(), self.known_at, today(self.environ))
@@ -156,8 +156,8 @@ def select(
 ) -> tuple[list[Event], dict[str, Reading]]:
     """The events matching the query on a day, and the readings of the events chosen (none
     unless `read` or the query needs them)."""
-    from orbitwatch.query import compile_query
-    from orbitwatch.signals import readings
+    from orbitwatch.query.language import compile_query
+    from orbitwatch.signals.readings import readings
 
     predicate = compile_query(query, on)
     if query.uses_reading:
@@ -186,7 +186,7 @@ class CountryScope:
 
 
 def country_scope(query: Query) -> CountryScope:
-    from orbitwatch.query import Query, resolve_country
+    from orbitwatch.query.language import Query, resolve_country
 
     chosen = tuple(
         (frozenset(resolve_country(v, str(t)) for v in t.values), t.negated)
@@ -199,7 +199,7 @@ def country_scope(query: Query) -> CountryScope:
 
 def unknown_tags(query: Query, timeline: Timeline) -> list[str]:
     """'no event has tag 'drone' (did you mean 'drones'?)' per unknown tag of the query."""
-    from orbitwatch.errors import did_you_mean
+    from orbitwatch.model.errors import did_you_mean
 
     known = {t.casefold() for e in timeline.events for t in e.tags}
     known |= {t.casefold() for t in timeline.settings.tags or {}}

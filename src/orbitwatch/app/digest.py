@@ -12,15 +12,15 @@ from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO
 
 from orbitwatch.app.context import Workspace
-from orbitwatch.errors import OrbitError, Problem, UsageError
+from orbitwatch.model.errors import OrbitError, Problem, UsageError
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
 
-    from orbitwatch.digest import Digest
-    from orbitwatch.model import Event
-    from orbitwatch.query import Query
-    from orbitwatch.state import DigestState
+    from orbitwatch.digest.compose import Digest
+    from orbitwatch.digest.state import DigestState
+    from orbitwatch.model.event import Event
+    from orbitwatch.query.language import Query
 
 FORMATS = ("text", "md", "json", "email")
 
@@ -56,7 +56,7 @@ class DigestOutcome:
 def state_path(workspace: Workspace, option: str | None) -> Path | None:
     """The state file: the option's path; '' for ORBIT_STATE or the user's state folder; None
     (no option) for ORBIT_STATE if set, else no state at all."""
-    from orbitwatch.state import default_state_path
+    from orbitwatch.digest.state import default_state_path
 
     root = workspace.root()
     environ = workspace.environ
@@ -80,7 +80,7 @@ def fresh_start_command(path: Path) -> str:
 def run_digest(workspace: Workspace, request: DigestRequest, stream: BinaryIO) -> DigestOutcome:
     """Deliver the alerts not yet in the state (to `stream` or the deliver command), then
     record them; a failed delivery leaves the state as it was, so nothing is lost."""
-    from orbitwatch.state import StateUnusable, recovery_hint
+    from orbitwatch.digest.state import StateUnusable, recovery_hint
 
     path = request.state_path
     new_state = path is not None and not (request.dry_run or request.baseline or path.exists())
@@ -93,10 +93,10 @@ def run_digest(workspace: Workspace, request: DigestRequest, stream: BinaryIO) -
 
 
 def _transaction(workspace: Workspace, request: DigestRequest, stream: BinaryIO) -> DigestOutcome:
-    from orbitwatch.delivery import deliver
-    from orbitwatch.digest import commit_delivery, start_delivery
-    from orbitwatch.fsio import fault_point
-    from orbitwatch.state import StateLock, load_state, save_state
+    from orbitwatch.digest.compose import commit_delivery, start_delivery
+    from orbitwatch.digest.delivery import deliver
+    from orbitwatch.digest.state import StateLock, load_state, save_state
+    from orbitwatch.files.atomic import fault_point
 
     path = request.state_path
     if path is None or request.dry_run:
@@ -139,7 +139,7 @@ def _transaction(workspace: Workspace, request: DigestRequest, stream: BinaryIO)
 def leftovers(path: Path) -> list[Problem]:
     """Temporary files of a killed run beside the state: removed when their process is gone
     (under the lock no orbit can be writing them), reported as warnings otherwise."""
-    from orbitwatch.fsio import stale_temporaries
+    from orbitwatch.files.atomic import stale_temporaries
 
     return [
         Problem(
@@ -157,17 +157,17 @@ def plan_digest(
     workspace: Workspace, request: DigestRequest, previous: DigestState | None
 ) -> Digest | None:
     """The digest to send given the previous state (None: a stateless preview)."""
-    from orbitwatch.alerts import alerts, alerts_of, filter_alerts
     from orbitwatch.app.silences import load_silences
-    from orbitwatch.dates import today
-    from orbitwatch.digest import country_lines, country_lines_of, plan, select_alerts
-    from orbitwatch.signals import coverage, coverage_of, readings
+    from orbitwatch.digest.compose import country_lines, country_lines_of, plan, select_alerts
+    from orbitwatch.model.dates import today
+    from orbitwatch.signals.alerts import alerts, alerts_of, filter_alerts
+    from orbitwatch.signals.readings import coverage, coverage_of, readings
 
     if request.query.terms:
         timeline = workspace.load()
         settings = timeline.settings
     else:
-        from orbitwatch.load import load_settings
+        from orbitwatch.timeline.load import load_settings
 
         settings = load_settings(workspace.root())[0]
     for name, option in ((request.min_level, "--min-level"), (request.fail_on, "--fail-on")):

@@ -11,13 +11,13 @@ from typing import TYPE_CHECKING
 from orbitwatch.app.context import Workspace, select
 
 if TYPE_CHECKING:
-    from orbitwatch.evaluate import Evaluation
-    from orbitwatch.query import Query
+    from orbitwatch.query.language import Query
+    from orbitwatch.signals.evaluate import Evaluation
 
 
 def evaluate_timeline(workspace: Workspace, query: Query, on: dt.date) -> Evaluation:
     """Agreement between the analyst's readings and what acts and rules derive without them."""
-    from orbitwatch.evaluate import evaluate
+    from orbitwatch.signals.evaluate import evaluate
 
     timeline = workspace.load()
     events, _ = select(timeline, query, on)

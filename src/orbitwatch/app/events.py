@@ -12,12 +12,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from orbitwatch.app.context import Workspace, select
-from orbitwatch.errors import Problem, UsageError
+from orbitwatch.model.errors import Problem, UsageError
 
 if TYPE_CHECKING:
-    from orbitwatch.load import Timeline
-    from orbitwatch.model import Event, Prefilter, Reading
-    from orbitwatch.query import Query
+    from orbitwatch.model.event import Event, Prefilter, Reading
+    from orbitwatch.query.language import Query
+    from orbitwatch.timeline.load import Timeline
 
 
 @dataclass(frozen=True)
@@ -87,7 +87,7 @@ def list_events(
 
 def selection(workspace: Workspace, query: Query, on: dt.date) -> Prefilter:
     """What an indexed load of the events a query selects may leave out (querysql.py)."""
-    from orbitwatch.querysql import prefilter
+    from orbitwatch.query.sql import prefilter
 
     return prefilter(query, on, _readings_key(workspace, query, on))
 
@@ -97,9 +97,9 @@ def _readings_key(workspace: Workspace, query: Query, on: dt.date) -> str | None
     the index can answer them where it holds those readings; None for other queries."""
     if not query.uses_reading or workspace.known() is not None:
         return None
-    from orbitwatch.errors import OrbitError
-    from orbitwatch.load import load_settings, settings_hash
-    from orbitwatch.markload import readings_key
+    from orbitwatch.model.errors import OrbitError
+    from orbitwatch.timeline.load import load_settings, settings_hash
+    from orbitwatch.timeline.marks import readings_key
 
     root = workspace.root()
     try:
@@ -118,8 +118,8 @@ class ShownEvent:
 
 def show_event(workspace: Workspace, event_id: str, on: dt.date) -> ShownEvent:
     """One event by id; an unknown id is a usage error naming the closest id."""
-    from orbitwatch.model import Prefilter
-    from orbitwatch.signals import readings
+    from orbitwatch.model.event import Prefilter
+    from orbitwatch.signals.readings import readings
 
     timeline = workspace.load(prefilter=Prefilter(ids=frozenset([event_id])))
     event = next((e for e in timeline.events if e.id == event_id), None)
@@ -153,7 +153,7 @@ def unique_match(events: Sequence[Event], text: str) -> Event | None:
 
 def suggest_id(workspace: Workspace, event_id: str) -> str:
     """' (did you mean 'x'?)' naming the closest id in the whole timeline, or ''."""
-    from orbitwatch.errors import did_you_mean
+    from orbitwatch.model.errors import did_you_mean
 
     everything = load_all(workspace)
     return did_you_mean(event_id, [e.id for e in everything.events])
@@ -161,7 +161,7 @@ def suggest_id(workspace: Workspace, event_id: str) -> str:
 
 def load_all(workspace: Workspace) -> Timeline:
     """The whole timeline, quietly: its problems were reported by the load that came first."""
-    from orbitwatch.load import load_timeline
+    from orbitwatch.timeline.load import load_timeline
 
     if workspace.known_at is not None:
         return workspace.load(note=False)

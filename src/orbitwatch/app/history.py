@@ -11,14 +11,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from orbitwatch.app.context import Workspace
-from orbitwatch.errors import UsageError
+from orbitwatch.model.errors import UsageError
 
 if TYPE_CHECKING:
-    from orbitwatch.diff import FieldChange
-    from orbitwatch.errors import Problem
-    from orbitwatch.history import Change, Commit, FileRevision
-    from orbitwatch.model import Event
-    from orbitwatch.settings import Settings
+    from orbitwatch.config.settings import Settings
+    from orbitwatch.diff.compare import FieldChange
+    from orbitwatch.git.commits import Change, Commit, FileRevision
+    from orbitwatch.model.errors import Problem
+    from orbitwatch.model.event import Event
 
 
 @dataclass(frozen=True)
@@ -41,7 +41,7 @@ class EventHistory:
 def event_history(workspace: Workspace, event_id: str) -> EventHistory:
     """The history of the event with this id (in the working tree, else at HEAD); an unknown
     id is a usage error naming the closest one."""
-    from orbitwatch.history import file_history
+    from orbitwatch.git.commits import file_history
 
     root = workspace.root()
     path = _event_path(workspace, root, event_id)
@@ -55,8 +55,8 @@ def event_history(workspace: Workspace, event_id: str) -> EventHistory:
 
 def _event_path(workspace: Workspace, root: Path, event_id: str) -> str:
     from orbitwatch.app.events import suggest_id
-    from orbitwatch.load import load_revision
-    from orbitwatch.model import Prefilter
+    from orbitwatch.model.event import Prefilter
+    from orbitwatch.timeline.load import load_revision
 
     timeline = workspace.load(prefilter=Prefilter(ids=frozenset([event_id])))
     found = [e.path for e in timeline.events if e.id == event_id]
@@ -72,8 +72,8 @@ def _event_path(workspace: Workspace, root: Path, event_id: str) -> str:
 
 
 def _versions(root: Path, revisions: list[FileRevision]) -> list[Version]:
-    from orbitwatch.diff import FieldChange, field_changes
-    from orbitwatch.load import parse_event_file
+    from orbitwatch.diff.compare import FieldChange, field_changes
+    from orbitwatch.timeline.load import parse_event_file
 
     settings_of: dict[bytes | None, Settings] = {}
     versions: list[Version] = []
@@ -101,8 +101,8 @@ def _versions(root: Path, revisions: list[FileRevision]) -> list[Version]:
 
 def _settings(root: Path, data: bytes | None) -> Settings:
     """orbit.toml at a revision (its tag vocabulary decides what an event may say)."""
-    from orbitwatch.settings import Settings, parse_settings
-    from orbitwatch.tomlpos import read_toml
+    from orbitwatch.config.settings import Settings, parse_settings
+    from orbitwatch.text.tomlpos import read_toml
 
     if data is None:
         return Settings()

@@ -14,10 +14,10 @@ from typing import TYPE_CHECKING
 from orbitwatch.app.context import Workspace, country_scope, select
 
 if TYPE_CHECKING:
-    from orbitwatch.model import Event, Reading
-    from orbitwatch.query import Query
+    from orbitwatch.config.settings import Settings
+    from orbitwatch.model.event import Event, Reading
+    from orbitwatch.query.language import Query
     from orbitwatch.render import RenderInput
-    from orbitwatch.settings import Settings
 
 CHART_MONTHS = 36  # months of score history drawn per country in the html page
 
@@ -33,7 +33,7 @@ def timeline_view(
     workspace: Workspace, query: Query, on: dt.date, by_country: bool, max_lanes: int
 ) -> TimelineView:
     from orbitwatch.app.events import selection
-    from orbitwatch.signals import watched_countries
+    from orbitwatch.signals.readings import watched_countries
 
     timeline = workspace.load(prefilter=selection(workspace, query, on))
     workspace.check_query(query, timeline)
@@ -56,7 +56,7 @@ def monthly_scores(
     events: Sequence[Event], reading_of: Mapping[str, Reading], settings: Settings, on: dt.date
 ) -> dict[str, Sequence[tuple[dt.date, float]]]:
     """Each scored country's month-end drift scores, the last CHART_MONTHS of them."""
-    from orbitwatch.signals import country_signals
+    from orbitwatch.signals.readings import country_signals
 
     return {
         row.country: row.monthly[-CHART_MONTHS:]
@@ -100,6 +100,6 @@ def render_input(
 def save(path: Path, chunks: Iterable[str]) -> None:
     """Write rendered output to a file: a regular file atomically (a temporary file, then
     rename), a device or FIFO directly (see fsio.save_output)."""
-    from orbitwatch.fsio import save_output
+    from orbitwatch.files.atomic import save_output
 
     save_output(path, "".join(chunks).encode("utf-8"))

@@ -30,7 +30,7 @@ from orbitwatch.cli import diff as diff_commands
 from orbitwatch.cli.common import State, say_error, silence_stdout
 from orbitwatch.cli.help import OrderedGroup
 from orbitwatch.cli.pager import PAGED, paging
-from orbitwatch.errors import ExitStatus, OrbitError
+from orbitwatch.model.errors import ExitStatus, OrbitError
 
 __all__ = ["cli", "main"]
 
@@ -39,8 +39,8 @@ class OrbitGroup(OrderedGroup):
     """The one place mapping failures to exit statuses and one-line messages."""
 
     def invoke(self, ctx: click.Context) -> Any:
-        from orbitwatch.fsio import reset_faults
-        from orbitwatch.load import forget_revisions
+        from orbitwatch.files.atomic import reset_faults
+        from orbitwatch.timeline.load import forget_revisions
 
         reset_faults()
         forget_revisions()

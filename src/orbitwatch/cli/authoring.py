@@ -14,9 +14,9 @@ import click
 from orbitwatch.cli.common import State, SuggestingChoice, as_path, today, write
 from orbitwatch.cli.completion import complete_values
 from orbitwatch.cli.help import command
-from orbitwatch.errors import ExitStatus, UsageError
-from orbitwatch.schema import choices_of
-from orbitwatch.words import plural
+from orbitwatch.model.errors import ExitStatus, UsageError
+from orbitwatch.model.schema import choices_of
+from orbitwatch.text.words import plural
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -119,7 +119,7 @@ def add_cmd(
                 --act "AM reduce CSTO"
     """
     from orbitwatch.app.authoring import add_event, recheck
-    from orbitwatch.write import NewEvent
+    from orbitwatch.authoring.write import NewEvent
 
     new = NewEvent(
         date_text, title, end_text, summary, countries_, actors, tags, status,
@@ -152,7 +152,7 @@ def run_editor(path: Path) -> None:
     import shlex
     import subprocess
 
-    from orbitwatch.errors import UsageError
+    from orbitwatch.model.errors import UsageError
 
     editor = os.environ.get("VISUAL") or os.environ.get("EDITOR") or "vi"
     try:
@@ -205,7 +205,7 @@ def import_cmd(
       orbit import sheet.csv --map Headline=title --map Notes=summary --map Remarks=ignore
     """
     from orbitwatch.app.authoring import plan_import_file, write_import
-    from orbitwatch.load import display_path
+    from orbitwatch.timeline.load import display_path
 
     outcome = plan_import_file(state.workspace, as_path(file), fmt, maps, today())
     _report_import(outcome)

@@ -15,7 +15,7 @@ from orbitwatch.cli.completion import complete_ids
 from orbitwatch.cli.help import command
 
 if TYPE_CHECKING:
-    from orbitwatch.query import Query
+    from orbitwatch.query.language import Query
 
 
 def lead_out(state: State, query: Query, on: dt.date, since: str | None, fmt: str | None) -> None:

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from orbitwatch.errors import ExitStatus, Problem
+from orbitwatch.model.errors import ExitStatus, Problem
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -22,7 +22,7 @@ if TYPE_CHECKING:
     from rich.progress import TaskID
 
     from orbitwatch.app.context import Workspace
-    from orbitwatch.query import Query
+    from orbitwatch.query.language import Query
 
 
 def as_path(value: object) -> Path:
@@ -56,7 +56,7 @@ class State:
         self._declared = True
         table = self.workspace.declared_countries()
         if table:
-            from orbitwatch.countries import declaring
+            from orbitwatch.model.countries import declaring
 
             ctx.with_resource(declaring(table))
 
@@ -84,7 +84,7 @@ class State:
 
 
 def today() -> dt.date:
-    from orbitwatch.dates import today
+    from orbitwatch.model.dates import today
 
     return today(os.environ)
 
@@ -119,7 +119,7 @@ def scoring_day(state: State, known_at: str | None, as_of: str | None = None) ->
 
 def parse_query(terms: Sequence[str], extra: Sequence[str] = ()) -> Query:
     """The query, once the timeline's declared country codes are in effect."""
-    from orbitwatch.query import parse
+    from orbitwatch.query.language import parse
 
     ctx = click.get_current_context(silent=True)
     state = ctx.find_object(State) if ctx is not None else None
@@ -259,7 +259,7 @@ class SuggestingChoice(click.Choice):  # type: ignore[type-arg]
         try:
             return super().convert(value, param, ctx)
         except click.BadParameter:
-            from orbitwatch.errors import UsageError, did_you_mean
+            from orbitwatch.model.errors import UsageError, did_you_mean
 
             hint = did_you_mean(str(value).lower(), [str(c) for c in self.choices])
             raise UsageError(

@@ -16,11 +16,11 @@ from orbitwatch.cli.common import cwd
 if TYPE_CHECKING:
     from click.shell_completion import CompletionItem
 
-    from orbitwatch.load import Timeline
+    from orbitwatch.timeline.load import Timeline
 
 
 def _completion_timeline(ctx: click.Context) -> Timeline:
-    from orbitwatch.load import find_root, load_timeline
+    from orbitwatch.timeline.load import find_root, load_timeline
 
     root_option = ctx.find_root().params.get("root")
     root = find_root(root_option, os.environ, cwd())
@@ -28,7 +28,7 @@ def _completion_timeline(ctx: click.Context) -> Timeline:
 
 
 def _values_for(field: str, timeline: Timeline) -> list[str]:
-    from orbitwatch.schema import choices_of
+    from orbitwatch.model.schema import choices_of
 
     events = timeline.events
     if field == "country":
@@ -68,7 +68,7 @@ def complete_terms(
     """`country:K` -> codes in the timeline; `tag:` -> tags; a bare prefix -> field names."""
     from click.shell_completion import CompletionItem
 
-    from orbitwatch.query import FIELDS
+    from orbitwatch.query.language import FIELDS
 
     try:
         negation = ""
@@ -133,7 +133,7 @@ def complete_revisions(
 
     found: list[CompletionItem] = []
     try:
-        from orbitwatch.load import find_root
+        from orbitwatch.timeline.load import find_root
 
         root = find_root(ctx.find_root().params.get("root"), os.environ, cwd())
         result = subprocess.run(

@@ -13,7 +13,7 @@ import click
 from orbitwatch.cli.common import State, known_at_option, parse_query, scoring_day
 from orbitwatch.cli.completion import complete_terms
 from orbitwatch.cli.help import command
-from orbitwatch.errors import ExitStatus, UsageError
+from orbitwatch.model.errors import ExitStatus, UsageError
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -160,7 +160,7 @@ def digest_cmd(
 
 def _notes(outcome: DigestOutcome, path: Path | None) -> None:
     """What a run tells its operator on stderr: a baseline's count, a first run's history."""
-    from orbitwatch.words import plural
+    from orbitwatch.text.words import plural
 
     if outcome.recorded:
         recorded = plural(outcome.recorded, "alert")
@@ -190,7 +190,7 @@ def _state_path(state: State, state_file: str | None) -> Path | None:
     from orbitwatch.app.digest import state_path
 
     if state_file:
-        from orbitwatch.query import FIELD_RE, FIELDS
+        from orbitwatch.query.language import FIELD_RE, FIELDS
 
         term = FIELD_RE.match(state_file)
         if (term and term.group(1) in FIELDS) or state_file.startswith("not:"):

@@ -28,8 +28,8 @@ from orbitwatch.cli.completion import (
     complete_values,
 )
 from orbitwatch.cli.help import command
-from orbitwatch.errors import ExitStatus
-from orbitwatch.words import plural
+from orbitwatch.model.errors import ExitStatus
+from orbitwatch.text.words import plural
 
 if TYPE_CHECKING:
     from pathlib import Path

@@ -22,13 +22,13 @@ from orbitwatch.cli.common import (
 )
 from orbitwatch.cli.completion import complete_terms, complete_values
 from orbitwatch.cli.help import command
-from orbitwatch.errors import UsageError
+from orbitwatch.model.errors import UsageError
 
 if TYPE_CHECKING:
     import datetime as dt
 
     from orbitwatch.app.signals import Explanation, Scores
-    from orbitwatch.query import Query
+    from orbitwatch.query.language import Query
 
 
 @command("signals")

@@ -9,7 +9,7 @@ import click
 
 from orbitwatch.cli.common import State, finish, rows_out, write
 from orbitwatch.cli.help import command
-from orbitwatch.errors import UsageError
+from orbitwatch.model.errors import UsageError
 
 
 def complete_silence_ids(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[str]:
@@ -36,7 +36,7 @@ def complete_fingerprints(ctx: click.Context, param: click.Parameter, incomplete
         from orbitwatch.app.context import Workspace
         from orbitwatch.app.signals import alerts_in_force
         from orbitwatch.cli.common import cwd, today
-        from orbitwatch.query import Query
+        from orbitwatch.query.language import Query
 
         workspace = Workspace(ctx.find_root().params.get("root"), os.environ, cwd())
         found = alerts_in_force(workspace, Query(), today(), None)

@@ -23,7 +23,7 @@ from orbitwatch.cli.common import (
 )
 from orbitwatch.cli.completion import complete_terms
 from orbitwatch.cli.help import command
-from orbitwatch.errors import UsageError
+from orbitwatch.model.errors import UsageError
 
 if TYPE_CHECKING:
     from pathlib import Path

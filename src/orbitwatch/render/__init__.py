@@ -10,8 +10,8 @@ import datetime as dt
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 
-from orbitwatch.model import Event, Reading
-from orbitwatch.settings import Settings
+from orbitwatch.config.settings import Settings
+from orbitwatch.model.event import Event, Reading
 
 
 @dataclass(frozen=True)

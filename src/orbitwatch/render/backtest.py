@@ -18,8 +18,8 @@ from orbitwatch.render.text import json_safe, one_line
 if TYPE_CHECKING:
     from orbitwatch.app.backtest import LeadTimes, Replay
     from orbitwatch.app.history import EventHistory
-    from orbitwatch.backtest import Delivery, LeadSummary, LeadTime
-    from orbitwatch.history import Commit
+    from orbitwatch.digest.backtest import Delivery, LeadSummary, LeadTime
+    from orbitwatch.git.commits import Commit
 
 LEAD_HEADERS = ("date", "kind", "country", "rule", "event", "happened", "entered", "commit", "lead")
 SUMMARY_HEADERS = ("by", "name", "alerts", "median lead")

@@ -10,7 +10,7 @@ import io
 import json
 from collections.abc import Iterable, Iterator, Mapping
 
-from orbitwatch.model import Event, Reading
+from orbitwatch.model.event import Event, Reading
 from orbitwatch.render.text import escape_controls, json_safe, one_line
 
 SCHEMA_VERSION = 2  # 2: readings per country, acts, origin analyst|act|rule

@@ -8,10 +8,10 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterable, Iterator
 
-from orbitwatch.diff import EventChange, FieldChange, TimelineDiff
+from orbitwatch.diff.compare import EventChange, FieldChange, TimelineDiff
 from orbitwatch.render.data import SCHEMA_VERSION
 from orbitwatch.render.text import json_safe, md, one_line
-from orbitwatch.words import signed_number
+from orbitwatch.text.words import signed_number
 
 MARK = {"added": "+", "removed": "-", "changed": "~", "renamed": ">"}
 

@@ -8,13 +8,13 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 
-from orbitwatch import countries
-from orbitwatch.alerts import Alert
-from orbitwatch.digest import Digest, short_id
+from orbitwatch.digest.compose import Digest, short_id
+from orbitwatch.model import countries
 from orbitwatch.render.data import SCHEMA_VERSION
 from orbitwatch.render.signals import ARROW_MARK, alert_dict
 from orbitwatch.render.text import json_safe, md, one_line
-from orbitwatch.words import plural, signed_number
+from orbitwatch.signals.alerts import Alert
+from orbitwatch.text.words import plural, signed_number
 
 
 def _headline(digest: Digest) -> str:

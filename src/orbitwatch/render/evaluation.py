@@ -8,9 +8,9 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 
-from orbitwatch.evaluate import LABELS, Evaluation
 from orbitwatch.render.data import SCHEMA_VERSION
 from orbitwatch.render.text import json_safe, one_line
+from orbitwatch.signals.evaluate import LABELS, Evaluation
 
 
 def evaluation_text(result: Evaluation) -> Iterator[str]:

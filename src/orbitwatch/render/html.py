@@ -11,12 +11,12 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from html import escape
 
-from orbitwatch import countries
-from orbitwatch.model import MONTH_NAMES, Precision
+from orbitwatch.model import countries
+from orbitwatch.model.event import MONTH_NAMES, Precision
 from orbitwatch.render import RenderInput
 from orbitwatch.render.markdown import safe_url
 from orbitwatch.render.text import visible
-from orbitwatch.words import plural, signed_number
+from orbitwatch.text.words import plural, signed_number
 
 CSS = """
 :root { --away: #b3261e; --toward: #1f5fa8; --neutral: #6b6b6b; --ink: #1b1b1b; }

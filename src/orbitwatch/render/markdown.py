@@ -9,7 +9,7 @@ import re
 from collections.abc import Iterator
 from urllib.parse import quote
 
-from orbitwatch.model import MONTH_NAMES, Precision
+from orbitwatch.model.event import MONTH_NAMES, Precision
 from orbitwatch.render import RenderInput
 from orbitwatch.render.text import md
 

@@ -10,17 +10,17 @@ import json
 from collections.abc import Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING
 
-from orbitwatch import countries
-from orbitwatch.alerts import Alert
-from orbitwatch.model import Event
+from orbitwatch.model import countries
+from orbitwatch.model.event import Event
 from orbitwatch.render.data import SCHEMA_VERSION
-from orbitwatch.render.marks import marked
+from orbitwatch.render.glyphs import marked
 from orbitwatch.render.text import json_safe, one_line
-from orbitwatch.signals import Arrow, Contribution, CountrySignal, Coverage
-from orbitwatch.words import plural, signed_number
+from orbitwatch.signals.alerts import Alert
+from orbitwatch.signals.readings import Arrow, Contribution, CountrySignal, Coverage
+from orbitwatch.text.words import plural, signed_number
 
 if TYPE_CHECKING:
-    from orbitwatch.silences import Silence
+    from orbitwatch.signals.silences import Silence
 
 ARROW_MARK = {word: marked(word) for word in ("away", "toward", "steady")}
 

@@ -9,13 +9,13 @@ import json
 from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING
 
-from orbitwatch.digest import short_id
+from orbitwatch.digest.compose import short_id
 from orbitwatch.render.data import SCHEMA_VERSION
 from orbitwatch.render.text import json_safe
 
 if TYPE_CHECKING:
     from orbitwatch.app.silences import SilenceList, SuppressedAlert
-    from orbitwatch.silences import Silence
+    from orbitwatch.signals.silences import Silence
 
 SILENCE_HEADERS = ("id", "status", "until", "matcher", "by", "reason", "suppresses")
 SUPPRESSED_HEADERS = ("fingerprint", "date", "kind", "country", "about", "caught by", "since")

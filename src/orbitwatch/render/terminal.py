@@ -13,9 +13,9 @@ from rich.padding import Padding
 from rich.table import Table
 from rich.text import Text
 
-from orbitwatch import countries
-from orbitwatch.model import Event, Reading
-from orbitwatch.render.marks import marked
+from orbitwatch.model import countries
+from orbitwatch.model.event import Event, Reading
+from orbitwatch.render.glyphs import marked
 from orbitwatch.render.text import one_line, visible
 
 STANCE_STYLE = {"away": "bold red", "toward": "bold blue", "neutral": "dim", "none": "dim"}

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 
-from orbitwatch.chars import ESCAPED, JSON_ESCAPED, SURROGATES
+from orbitwatch.text.chars import ESCAPED, JSON_ESCAPED, SURROGATES
 
 _CONTROL = re.compile(ESCAPED)
 

@@ -7,8 +7,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
 
-from orbitwatch.model import MONTH_ABBR, MONTH_NAMES, Event, Precision, Reading
-from orbitwatch.render.marks import MARK
+from orbitwatch.model.event import MONTH_ABBR, MONTH_NAMES, Event, Precision, Reading
+from orbitwatch.render.glyphs import MARK
 from orbitwatch.render.text import one_line
 
 Segment = tuple[str, str]  # (text, style name)

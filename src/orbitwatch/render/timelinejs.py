@@ -10,12 +10,12 @@ import html
 import json
 from collections.abc import Iterator
 
-from orbitwatch import countries
-from orbitwatch.model import Event, PartialDate, Precision
+from orbitwatch.model import countries
+from orbitwatch.model.event import Event, PartialDate, Precision
 from orbitwatch.render import RenderInput
 from orbitwatch.render.markdown import safe_url
 from orbitwatch.render.text import json_safe, visible
-from orbitwatch.words import plural
+from orbitwatch.text.words import plural
 
 
 def tl_date(date: PartialDate) -> dict[str, str]:

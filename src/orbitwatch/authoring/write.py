@@ -1,0 +1,287 @@
+"""New event files: fields -> a stable TOML document (tomli-w), slugs, paths (import: importing.py).
+
+Builds and validates text; the file system work goes through fsio.py. Never prints.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+import unicodedata
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+# The import half lives in importing.py; these names stay importable from here for callers.
+from orbitwatch.authoring.importing import ACLED_MAP as ACLED_MAP
+from orbitwatch.authoring.importing import IGNORED as IGNORED
+from orbitwatch.authoring.importing import OWN_MAP as OWN_MAP
+from orbitwatch.authoring.importing import TARGETS as TARGETS
+from orbitwatch.authoring.importing import ImportPlan as ImportPlan
+from orbitwatch.authoring.importing import ImportProblem as ImportProblem
+from orbitwatch.authoring.importing import Row as Row
+from orbitwatch.authoring.importing import _acts as _acts
+from orbitwatch.authoring.importing import _json_cell as _json_cell
+from orbitwatch.authoring.importing import _parties as _parties
+from orbitwatch.authoring.importing import _sources as _sources
+from orbitwatch.authoring.importing import _split as _split
+from orbitwatch.authoring.importing import _unformula as _unformula
+from orbitwatch.authoring.importing import parse_mapping as parse_mapping
+from orbitwatch.authoring.importing import plan_import as plan_import
+from orbitwatch.authoring.importing import read_rows as read_rows
+from orbitwatch.authoring.importing import row_fields as row_fields
+from orbitwatch.authoring.importing import unknown_columns as unknown_columns
+from orbitwatch.config.settings import Settings
+from orbitwatch.model.dates import DateError, parse_partial
+from orbitwatch.model.errors import Problem
+from orbitwatch.model.event import Event, PartialDate, Precision
+from orbitwatch.model.schema import EVENT_KEYS
+from orbitwatch.timeline.check import check_event
+
+KEY_ORDER = EVENT_KEYS  # the schema's order: scalars first, then the tables
+MAX_SLUG = 60
+
+
+def transliterate(text: str) -> str:
+    """ASCII for any script (anyascii); each CJK ideograph is a syllable of its own, so Chinese
+    titles become words ('zhong-guo'), not one run of letters."""
+    from anyascii import anyascii
+
+    return "".join(
+        f" {anyascii(ch)} " if unicodedata.name(ch, "").startswith("CJK") else anyascii(ch)
+        for ch in text
+    )
+
+
+def slugify(title: str) -> str:
+    """ASCII, lower-case, words joined by '-', at most 60 characters; 'event' if nothing is left."""
+    words = re.findall(r"[a-z0-9]+", transliterate(title).lower())
+    slug = ""
+    for word in words:
+        candidate = f"{slug}-{word}" if slug else word
+        if len(candidate) > MAX_SLUG:
+            if not slug:
+                slug = word[:MAX_SLUG]
+            break
+        slug = candidate
+    return slug or "event"
+
+
+def toml_date(date: PartialDate) -> object:
+    return date.start if date.precision is Precision.DAY else date.iso()
+
+
+def document(fields: Mapping[str, object]) -> dict[str, object]:
+    """Fields in the stable key order, empties dropped."""
+    ordered: dict[str, object] = {}
+    for key in KEY_ORDER:
+        value = fields.get(key)
+        if value in (None, "", [], {}, ()):
+            continue
+        ordered[key] = value
+    return ordered
+
+
+def _has_cr(value: object) -> bool:
+    if isinstance(value, str):
+        return "\r" in value
+    if isinstance(value, dict):
+        return any(_has_cr(v) for v in value.values())
+    if isinstance(value, list):
+        return any(_has_cr(v) for v in value)
+    return False
+
+
+def to_toml(fields: Mapping[str, object]) -> str:
+    """Stable TOML. Multi-line strings read best, but TOML folds CR LF into LF inside them, so
+    a document holding a carriage return is written with escaped single-line strings instead."""
+    import tomli_w
+
+    doc = document(fields)
+    return tomli_w.dumps(doc, multiline_strings=not _has_cr(doc))
+
+
+def event_path(root: Path, date: PartialDate, slug: str) -> Path:
+    """events/YYYY/<date>-<slug>.toml, always under the timeline's events/ folder."""
+    name = f"{date.iso()}-{slug}.toml"
+    # the write seam (fsio) checks that it stays inside: a planted link is refused there
+    return root / "events" / f"{date.start.year:04d}" / name
+
+
+def free_path(path: Path) -> Path:
+    """The path itself, or the first numbered sibling (-2, -3, ...) that does not exist."""
+    if not path.exists():
+        return path
+    for number in range(2, 10_000):
+        candidate = path.with_name(f"{path.stem}-{number}{path.suffix}")
+        if not candidate.exists():
+            return candidate
+    raise FileExistsError(path)
+
+
+def validate(
+    path_shown: str, text: str, default_id: str, settings: Settings
+) -> tuple[Event | None, list[Problem]]:
+    """The same checks as `orbit check`, on text not yet written."""
+    import tomllib
+
+    raw = tomllib.loads(text)
+    return check_event(
+        path_shown,
+        text,
+        raw,
+        default_id,
+        settings.tags,
+        blocs=settings.blocs or (),
+        declared=settings.countries,
+    )
+
+
+def near_duplicate(event: Event, existing: Iterable[Event]) -> Event | None:
+    """An existing event on the same date with a near-identical title (ratio >= 0.9)."""
+    title = event.title.casefold()
+    for other in existing:
+        if (
+            other.date == event.date
+            and difflib.SequenceMatcher(None, title, other.title.casefold()).ratio() >= 0.9
+        ):
+            return other
+    return None
+
+
+@dataclass
+class PlannedFile:
+    path: Path
+    text: str
+    event: Event
+
+
+@dataclass(frozen=True)
+class NewEvent:
+    """What `orbit add` was given, before any checking."""
+
+    date: str
+    title: str
+    end: str | None = None
+    summary: str = ""
+    countries: Sequence[str] = ()
+    actors: Sequence[str] = ()
+    tags: Sequence[str] = ()
+    status: str = "occurred"
+    source_url: str | None = None
+    source_title: str | None = None
+    publisher: str | None = None
+    stance: str | None = None
+    weight: int | None = None
+    acts: Sequence[str] = ()  # "AM reduce CSTO": by, act, to; '+' joins several parties
+
+
+def act_fields(text: str, settings: Settings) -> tuple[dict[str, object], list[str]]:
+    """One `--act "BY ACT TO"` as an [[acts]] table, and the country codes it names."""
+    from orbitwatch.model.acts import act_kind
+    from orbitwatch.model.countries import lookup
+    from orbitwatch.model.errors import UsageError
+
+    words = text.split()
+    if len(words) != 3:
+        raise UsageError(
+            f"act {text!r}: write BY ACT TO, e.g. 'AM reduce CSTO' ('+' joins parties: KZ+KG)"
+        )
+    if act_kind(words[1]) is None:
+        from orbitwatch.model.acts import ACT_NAMES
+        from orbitwatch.model.errors import did_you_mean
+
+        raise UsageError(
+            f"act {text!r}: unknown act '{words[1]}'{did_you_mean(words[1].lower(), ACT_NAMES)}"
+        )
+    blocs = settings.blocs or {}
+    countries: list[str] = []
+
+    def parties(side: str) -> object:
+        found: list[str] = []
+        for name in side.split("+"):
+            if name in blocs:
+                found.append(name)
+                continue
+            code = lookup(name, settings.countries)
+            if code is None:
+                raise UsageError(
+                    f"act {text!r}: '{name}' is neither a country nor a bloc declared in orbit.toml"
+                )
+            found.append(code)
+            countries.append(code)
+        return found[0] if len(found) == 1 else found
+
+    by, to = parties(words[0]), parties(words[2])
+    return {"by": by, "act": words[1], "to": to}, countries
+
+
+def plan_add(
+    new: NewEvent, root: Path, existing: Sequence[Event], settings: Settings, show: object = str
+) -> tuple[PlannedFile | None, list[Problem]]:
+    """The file `orbit add` would write, checked like `orbit check`, or why it cannot be.
+
+    Raises UsageError for input that never reaches a file (dates, countries, duplicates).
+    """
+    from orbitwatch.model.countries import lookup, suggest
+    from orbitwatch.model.errors import UsageError
+
+    # Messages name the event's fields, never a command's options: the CLI may reword them.
+    if (new.stance is None) != (new.weight is None):
+        raise UsageError("a signal needs both a stance and a weight (or neither)")
+    try:
+        date = parse_partial(new.date)
+    except DateError as exc:
+        raise UsageError(f"date: {exc}") from None
+    try:
+        end = parse_partial(new.end) if new.end else None
+    except DateError as exc:
+        raise UsageError(f"end: {exc}") from None
+    codes = []
+    for name in new.countries:
+        code = lookup(name, settings.countries)
+        if code is None:
+            raise UsageError(
+                f"country {name!r}: unknown country{suggest(name, settings.countries)}; use an "
+                "ISO code, a name, or a code declared under [countries] in orbit.toml"
+            )
+        codes.append(code)
+    acts = []
+    for text in new.acts:
+        act, named = act_fields(text, settings)
+        acts.append(act)
+        codes.extend(named)  # every country an act names is one the event involves
+    fields: dict[str, object] = {
+        "date": toml_date(date), "end": toml_date(end) if end else None, "title": new.title,
+        "summary": new.summary, "countries": list(dict.fromkeys(codes)),
+        "actors": list(new.actors), "tags": list(new.tags), "status": new.status,
+    }  # fmt: skip
+    if acts:
+        fields["acts"] = acts
+    source = {
+        key: value
+        for key, value in (
+            ("title", new.source_title),
+            ("publisher", new.publisher),
+            ("url", new.source_url),
+        )
+        if value
+    }
+    if source:
+        fields["sources"] = [source]
+    if new.stance is not None:
+        fields["signal"] = {"stance": new.stance, "weight": new.weight}
+    try:
+        text = to_toml(fields)
+    except (TypeError, ValueError) as exc:
+        raise UsageError(f"cannot write this event: {exc}") from None
+    path = free_path(event_path(root, date, slugify(new.title)))
+    event, problems = validate(show(path), text, path.stem, settings)  # type: ignore[operator]
+    if problems or event is None:
+        return None, problems
+    twin = near_duplicate(event, existing)
+    if twin is not None:
+        raise UsageError(
+            f"not written: a duplicate of {twin.id} ({twin.path}): same date, near-identical title"
+        )
+    return PlannedFile(path, text, event), []

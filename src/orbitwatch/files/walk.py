@@ -1,0 +1,124 @@
+"""The layout of a timeline folder and the walk of its events/: which files are event files.
+
+One filter (`is_event_path`) decides for a folder on disk and for a git revision alike; this
+module lists paths and never reads or parses a file.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+
+from orbitwatch.model.errors import Problem
+from orbitwatch.text.tomlpos import file_kind
+
+SETTINGS_FILE = "orbit.toml"
+SILENCES_FILE = "silences.toml"  # versioned beside orbit.toml (silences.py reads it)
+EVENTS_DIR = "events"
+EVENT_SUFFIX = ".toml"
+# Names starting with these are skipped, files and folders alike: hidden files and folders,
+# and editor debris (emacs '#x.toml#', vim '.x.toml.swp', backups 'x.toml~' never end in .toml).
+SKIPPED_FIRST = ".#"
+LEFTOVER = "warning: leftover temporary file from an interrupted write; not read (safe to delete)"
+
+
+def is_skipped(name: str) -> bool:
+    """A file or folder name the walk never enters or reads."""
+    return not name or name[0] in SKIPPED_FIRST
+
+
+def is_event_file_name(name: str) -> bool:
+    return name.endswith(EVENT_SUFFIX) and not is_skipped(name)
+
+
+def is_event_path(rel: str) -> bool:
+    """Whether a '/'-separated path below the timeline root (events/2022/a.toml) is an event
+    file: inside events/, no skipped folder on the way, an event file name at the end."""
+    parts = rel.split("/")
+    return (
+        len(parts) >= 2
+        and parts[0] == EVENTS_DIR
+        and is_event_file_name(parts[-1])
+        and not any(is_skipped(part) for part in parts[1:-1])
+    )
+
+
+def _is_leftover(name: str) -> bool:
+    """Our own temporaries (write.py): reported, so an interrupted write does not go unseen."""
+    return name.startswith(".import-") or (name[0] == "." and name.endswith(".tmp"))
+
+
+def event_files(base: str, root: str | None = None) -> tuple[list[str], list[tuple[str, str]]]:
+    """(paths of event files under base, [(path, why it was not read)]).
+
+    Skipped names (is_skipped) are passed over, except that our own leftover temporaries are
+    reported. Only regular files are read; a symbolic link only when it resolves to a regular
+    file inside the timeline. Unsorted walk, sorted result: sorting per folder costs more than
+    the walk.
+    """
+    found: list[str] = []
+    odd: list[tuple[str, str]] = []
+    inside = os.path.realpath(root or os.path.dirname(base)) + os.sep
+    pending = [base]
+    while pending:
+        folder = pending.pop()
+        try:
+            with os.scandir(folder) as entries:
+                for entry in entries:  # the hot loop of every warm run: tests inlined
+                    name = entry.name
+                    if name[0] in SKIPPED_FIRST:  # is_skipped (scandir never yields '')
+                        if _is_leftover(name):
+                            odd.append((entry.path, LEFTOVER))
+                    elif name.endswith(EVENT_SUFFIX):  # is_event_file_name
+                        if entry.is_file(follow_symlinks=False):
+                            found.append(entry.path)
+                        elif entry.is_dir(follow_symlinks=False):
+                            odd.append((entry.path, "a folder named like an event file; not read"))
+                        else:
+                            why = _why_not_read(entry, inside)
+                            if why:
+                                odd.append((entry.path, why))
+                            else:
+                                found.append(entry.path)
+                    elif entry.is_dir(follow_symlinks=False):
+                        pending.append(entry.path)
+        except OSError as exc:
+            odd.append((folder, f"cannot read folder: {exc.strerror}"))
+    found.sort()
+    return found, odd
+
+
+def _why_not_read(entry: os.DirEntry[str], inside: str) -> str:
+    """'' for a file the walk reads, else the reason it does not."""
+    if entry.is_file(follow_symlinks=False):
+        return ""
+    if entry.is_symlink():
+        target = os.path.realpath(entry.path)
+        if not target.startswith(inside):
+            return "a symbolic link that leaves the timeline; not read"
+        if not os.path.isfile(target):
+            return "a symbolic link to something that is not a regular file; not read"
+        return ""
+    kind = "a special file"
+    try:
+        kind = file_kind(entry.stat(follow_symlinks=False).st_mode)
+    except OSError:
+        pass
+    return f"not a regular file ({kind}); not read"
+
+
+def odd_problems(odd: list[tuple[str, str]], show: Callable[[str], str]) -> list[Problem]:
+    """The walk's findings as Problems (leftover temporaries are warnings)."""
+    problems = []
+    for path, why in odd:
+        if why.startswith("warning: "):
+            problems.append(Problem(show(path), 1, 1, why[len("warning: ") :], severity="warning"))
+        else:
+            problems.append(Problem(show(path), 1, 1, why))
+    return problems
+
+
+def relative_to_root(root: str | os.PathLike[str], path: str | os.PathLike[str]) -> str:
+    """The path relative to the timeline root, with '/' (as events record it)."""
+    rel = os.path.relpath(os.path.abspath(path), os.path.abspath(root))
+    return rel.replace(os.sep, "/")

@@ -1,0 +1,130 @@
+"""`orbit eval`: how well acts and rules agree with the analyst's own readings.
+
+Pure: events + settings -> an Evaluation (confusion matrix, agreement, Cohen's kappa,
+precision per rule and per act, every disagreement). Nothing here reads files or prints.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from orbitwatch.config.settings import Settings
+from orbitwatch.model.event import Event, Reading
+from orbitwatch.signals.readings import readings, watched_countries
+
+LABELS = ("away", "toward", "none")
+
+
+@dataclass(frozen=True, slots=True)
+class Disagreement:
+    event_id: str
+    country: str
+    analyst: str  # away | toward | none
+    derived: str  # away | toward | none
+    source: str  # what derived it ('act AM reduce CSTO', 'rule X'), '' for none
+
+
+@dataclass(frozen=True, slots=True)
+class Precision:
+    source: str  # 'rule ID' or 'act NAME'
+    agreeing: int
+    total: int
+
+    @property
+    def value(self) -> float:
+        return self.agreeing / self.total if self.total else 0.0
+
+
+@dataclass(frozen=True, slots=True)
+class Evaluation:
+    n: int
+    agreement: float
+    kappa: float
+    confusion: tuple[tuple[int, ...], ...]  # rows: analyst label, columns: derived label
+    precision: tuple[Precision, ...]
+    disagreements: tuple[Disagreement, ...]
+    events: int  # labelled events behind the n readings
+
+    def count(self, analyst: str, derived: str) -> int:
+        return self.confusion[LABELS.index(analyst)][LABELS.index(derived)]
+
+
+def label(reading: Reading | None) -> str:
+    if reading is None or reading.stance not in ("away", "toward"):
+        return "none"
+    return reading.stance
+
+
+def cohen_kappa(confusion: Sequence[Sequence[int]]) -> float:
+    """Cohen's kappa of a square confusion matrix; 1.0 for perfect agreement, 0 for chance."""
+    total = sum(sum(row) for row in confusion)
+    if total == 0:
+        return 0.0
+    observed = sum(confusion[i][i] for i in range(len(confusion))) / total
+    expected = sum(
+        sum(confusion[i]) * sum(row[i] for row in confusion) for i in range(len(confusion))
+    ) / (total * total)
+    if expected == 1.0:
+        return 1.0 if observed == 1.0 else 0.0
+    return (observed - expected) / (1 - expected)
+
+
+def _precision_key(reading: Reading) -> str:
+    if reading.origin == "act":
+        parts = reading.rule.split(" ")
+        return f"act {parts[1] if len(parts) > 1 else reading.rule}"
+    return f"rule {reading.rule}"
+
+
+def evaluate(events: Sequence[Event], settings: Settings, today: dt.date) -> Evaluation:
+    """Compare, for every (event, watched country) the analyst read, the analyst's stance with
+    what the acts and rules derive when the analyst's reading is set aside. Neutral counts as
+    none: the analyst says the event does not move the country either way."""
+    derived_of = readings(events, settings, today, analyst=False)
+    watched = set(watched_countries(events, settings))
+    confusion = [[0] * len(LABELS) for _ in LABELS]
+    tally: dict[str, list[int]] = {}
+    disagreements: list[Disagreement] = []
+    labelled_events = 0
+    for event in events:
+        labelled = False
+        for country in event.countries:
+            if country not in watched:
+                continue
+            own = event.analyst_reading(country)
+            if own is None:
+                continue
+            labelled = True
+            analyst = own.stance if own.stance in ("away", "toward") else "none"
+            whole = derived_of.get(event.id)
+            derived_reading = whole.for_country(country) if whole is not None else None
+            derived = label(derived_reading)
+            confusion[LABELS.index(analyst)][LABELS.index(derived)] += 1
+            if derived_reading is not None and derived != "none":
+                counts = tally.setdefault(_precision_key(derived_reading), [0, 0])
+                counts[0] += analyst == derived
+                counts[1] += 1
+            if analyst != derived:
+                disagreements.append(
+                    Disagreement(
+                        event.id,
+                        country,
+                        analyst,
+                        derived,
+                        derived_reading.origin_text if derived_reading is not None else "",
+                    )
+                )
+        labelled_events += labelled
+    n = sum(sum(row) for row in confusion)
+    agreeing = sum(confusion[i][i] for i in range(len(LABELS)))
+    return Evaluation(
+        n,
+        agreeing / n if n else 0.0,
+        cohen_kappa(confusion),
+        tuple(tuple(row) for row in confusion),
+        tuple(Precision(key, good, total) for key, (good, total) in sorted(tally.items())),
+        tuple(disagreements),
+        labelled_events,
+    )

@@ -1,0 +1,406 @@
+"""Rules -> readings -> drift scores -> monthly arrows, as pure functions (alerts: alerts.py).
+
+Nothing here reads files or prints; every number it returns can be explained event by event.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+
+from orbitwatch.config.settings import Rule, Settings
+from orbitwatch.model.acts import Sides, act_readings
+from orbitwatch.model.event import Event, Reading
+from orbitwatch.query.language import Predicate, compile_query
+
+# Alerts live in alerts.py; these names stay importable from here for existing callers.
+from orbitwatch.signals.alerts import FINGERPRINT_VERSION as FINGERPRINT_VERSION
+from orbitwatch.signals.alerts import KIND_ORDER as KIND_ORDER
+from orbitwatch.signals.alerts import Alert as Alert
+from orbitwatch.signals.alerts import alerts as alerts
+from orbitwatch.signals.alerts import filter_alerts as filter_alerts
+from orbitwatch.signals.alerts import fingerprint as fingerprint
+from orbitwatch.signals.scoring import CERTAINTY as CERTAINTY
+from orbitwatch.signals.scoring import (
+    Mark,
+    ScoreSeries,
+    contribution,
+    marks_of,
+    month_ends,
+    per_country,
+    signed,
+    watched,
+)
+from orbitwatch.text.words import signed_number
+
+# -- readings -------------------------------------------------------------------------------
+
+
+def readings(
+    events: Iterable[Event], settings: Settings, today: dt.date, analyst: bool = True
+) -> dict[str, Reading]:
+    """Each event's reading, per country where it differs between countries.
+
+    Precedence for each (event, country): the analyst's own reading ([signal.XX], then
+    [signal]), then the event's acts, then the tag rules (strongest weight wins; all matched
+    ids are kept). An event with acts is read from its acts alone: a country no act concerns
+    (the host of a summit where another state spoke) gets no reading, and no rule reads it.
+    `analyst=False` sets the analyst's readings aside (what `orbit eval` compares with).
+    """
+    compiled = [(rule, compile_query(rule.query, today)) for rule in settings.rules]
+    sides = settings.sides()
+    result: dict[str, Reading] = {}
+    for event in events:
+        reading = _event_reading(event, settings.pole, compiled, sides, analyst)
+        if reading is not None:
+            result[event.id] = reading
+    return result
+
+
+def _event_reading(
+    event: Event,
+    pole: str,
+    compiled: Sequence[tuple[Rule, Predicate]],
+    sides: Sides,
+    analyst: bool,
+) -> Reading | None:
+    shared: Reading | None = None
+    per_country: dict[str, Reading] | None = None
+    if event.acts:
+        per_country = act_readings(event, sides)
+    else:
+        matched = [rule for rule, predicate in compiled if predicate(event, None)]
+        if matched:
+            # Strongest weight wins; ties go to the rule written first in orbit.toml.
+            ordered = sorted(matched, key=lambda rule: -rule.weight)
+            strongest = ordered[0]
+            shared = Reading(
+                strongest.stance,
+                strongest.weight,
+                tuple(rule.id for rule in ordered),
+                "rule",
+                source=strongest.id,
+            )
+    if analyst and event.signal is not None:
+        own = event.signal
+        shared = Reading(own.stance, own.weight, (), "analyst", own.note, "analyst")
+        per_country = None
+    if analyst and event.country_signals:
+        if per_country is None:
+            listed = (c for c in event.countries if c != pole)
+            per_country = {c: shared for c in listed} if shared is not None else {}
+        for own in event.country_signals:
+            per_country[own.country] = Reading(
+                own.stance, own.weight, (), "analyst", own.note, "analyst"
+            )
+    if per_country is None:
+        return shared
+    return _per_country(event, per_country)
+
+
+def _per_country(event: Event, found: Mapping[str, Reading]) -> Reading | None:
+    """A per-country reading whose own fields summarise its parts for the views."""
+    parts = tuple((c, found[c]) for c in event.countries if c in found)
+    if not parts:
+        return None
+    stances = {reading.stance for _, reading in parts}
+    strongest = max((reading for _, reading in parts), key=lambda reading: reading.weight)
+    rules = tuple(dict.fromkeys(rule for _, reading in parts for rule in reading.rules))
+    sources = list(dict.fromkeys(reading.rule for _, reading in parts))
+    sources.remove(strongest.rule)
+    more = f" and {len(sources)} more" if sources else ""
+    return Reading(
+        stances.pop() if len(stances) == 1 else "mixed",
+        strongest.weight,
+        rules,
+        strongest.origin,
+        strongest.note,
+        strongest.rule + more,
+        parts,
+    )
+
+
+def country_reading(
+    reading_of: Mapping[str, Reading], event: Event, country: str
+) -> Reading | None:
+    """The reading that scores `country` for `event`, or None."""
+    reading = reading_of.get(event.id)
+    if reading is None or country not in event.countries:
+        return None
+    return reading.for_country(country)
+
+
+def watched_countries(events: Iterable[Event], settings: Settings) -> list[str]:
+    """The watch list, or every country in the timeline; never the pole."""
+    if settings.watch:
+        return [c for c in settings.watch if c != settings.pole]
+    seen = dict.fromkeys(c for e in events for c in e.countries)
+    return sorted(c for c in seen if c != settings.pole)
+
+
+@dataclass(frozen=True, slots=True)
+class Coverage:
+    """How much of the scored period the readings cover: silence made visible."""
+
+    events: int  # events up to the day that involve a watched country
+    unread: int  # of those, events that give no watched country a reading
+
+    @property
+    def read(self) -> int:
+        return self.events - self.unread
+
+    def sentence(self, on: dt.date) -> str:
+        events = f"{self.events} event{'s' if self.events != 1 else ''}"
+        return (
+            f"{self.unread} of {events} up to {on.isoformat()} gave no watched country a "
+            "reading (orbit list stance:none)"
+        )
+
+
+def coverage(
+    events: Iterable[Event], reading_of: Mapping[str, Reading], settings: Settings, on: dt.date
+) -> Coverage:
+    return coverage_of(marks_of(events, reading_of, settings), settings, on)
+
+
+def coverage_of(marks: Sequence[Mark], settings: Settings, on: dt.date) -> Coverage:
+    countries = set(watched(marks, settings))
+    total = unread = 0
+    current = ""
+    involved = read = False
+    for mark in marks:  # an event's marks are consecutive
+        if mark.event_id != current:
+            if involved:
+                total += 1
+                unread += not read
+            current, involved, read = mark.event_id, False, False
+        if mark.country in countries and mark.first_day <= on:
+            involved = True
+            read = read or mark.reading is not None
+    if involved:
+        total += 1
+        unread += not read
+    return Coverage(total, unread)
+
+
+# -- scores ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Contribution:
+    event: Event
+    reading: Reading
+    certainty: float
+    decay: float
+    value: float  # sign x weight x certainty x decay
+
+
+def contributions(
+    events: Iterable[Event],
+    reading_of: Mapping[str, Reading],
+    settings: Settings,
+    country: str,
+    on: dt.date,
+) -> list[Contribution]:
+    """Every event of `country` up to `on` that carries a non-neutral reading, with its share."""
+    result: list[Contribution] = []
+    for event in events:
+        reading = country_reading(reading_of, event, country)
+        if reading is None or reading.sign == 0:
+            continue
+        if event.first_day > on:
+            continue
+        # A partial date counts from the first day it covers; its age runs from the middle
+        # of its period and is never negative.
+        age = max(0, (on - event.date.middle).days)
+        certainty = CERTAINTY[event.status]
+        decay = 0.5 ** (age / settings.half_life_days)
+        value = reading.sign * reading.weight * certainty * decay
+        result.append(Contribution(event, reading, certainty, decay, value))
+    return result
+
+
+def drift_score(
+    events: Iterable[Event],
+    reading_of: Mapping[str, Reading],
+    settings: Settings,
+    country: str,
+    on: dt.date,
+) -> float:
+    return sum(c.value for c in contributions(events, reading_of, settings, country, on))
+
+
+def daily_scores(
+    events: Sequence[Event],
+    reading_of: Mapping[str, Reading],
+    settings: Settings,
+    country: str,
+    first: dt.date,
+    last: dt.date,
+) -> list[tuple[dt.date, float, list[tuple[Event, float]]]]:
+    """(day, score, [(event, value entering that day)]) for every day from first to last.
+
+    Kept for callers that want every day; scores and alerts ask the running sum
+    (scoring.ScoreSeries) only for the days they need.
+    """
+    own = [e for e in events if country in e.countries]
+    marks = [m for m in marks_of(own, reading_of, settings) if m.country == country]
+    series = ScoreSeries(marks, settings.half_life_days, first, last)
+    event_of = {e.id: e for e in own}
+    days = []
+    day = first
+    while day <= last:
+        todays = [(event_of[m.event_id], value) for m, value in series.entering.get(day, [])]
+        days.append((day, series.at(day), todays))
+        day += dt.timedelta(days=1)
+    return days
+
+
+@dataclass(frozen=True, slots=True)
+class CountrySignal:
+    country: str
+    score: float
+    level: str
+    change_30d: float
+    change_90d: float
+    monthly: tuple[tuple[dt.date, float], ...]  # (month end, score)
+    top_rules: tuple[tuple[str, float], ...]  # (rule id, summed contribution), largest first
+    events: int
+
+
+def country_signals(
+    events: Sequence[Event],
+    reading_of: Mapping[str, Reading],
+    settings: Settings,
+    on: dt.date,
+) -> list[CountrySignal]:
+    """One row per watched country: score, level, changes, monthly scores, top rules."""
+    return country_rows(marks_of(events, reading_of, settings), settings, on)
+
+
+def country_rows(marks: Sequence[Mark], settings: Settings, on: dt.date) -> list[CountrySignal]:
+    """country_signals from marks: the score sums every contribution; month ends and the 30
+    and 90-day changes come from the running sum."""
+    rows = []
+    start = min((m.first_day for m in marks), default=on)
+    start = min(start, on - dt.timedelta(days=90))
+    ends = month_ends(start, on)
+    of_country = per_country(marks)
+    half_life = settings.half_life_days
+    for country in watched(marks, settings):
+        own = of_country.get(country, [])
+        parts = [m for m in signed(own) if m.first_day <= on]
+        values = [contribution(m, half_life, on) for m in parts]
+        score = sum(values)
+        series = ScoreSeries(own, half_life, start, on)
+        by_rule: dict[str, float] = defaultdict(float)
+        for mark, value in zip(parts, values, strict=True):
+            assert mark.reading is not None
+            by_rule[mark.reading.rule] += value
+        top = sorted(by_rule.items(), key=lambda item: (-abs(item[1]), item[0]))[:3]
+        monthly = tuple((end, series.at(end)) for end in ends)
+        rows.append(
+            CountrySignal(
+                country,
+                score,
+                settings.level_of(score),
+                score - series.at(on - dt.timedelta(days=30)),
+                score - series.at(on - dt.timedelta(days=90)),
+                monthly,
+                tuple(top),
+                len(parts),
+            )
+        )
+    return rows
+
+
+# -- monthly arrows -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Arrow:
+    country: str
+    month: dt.date  # first day of the month
+    arrow: str  # away | toward | steady
+    score: float
+    change: float
+    trailing_average: float
+    rationale: str
+    event_ids: tuple[str, ...]
+
+
+def monthly_arrows(
+    events: Sequence[Event],
+    reading_of: Mapping[str, Reading],
+    settings: Settings,
+    on: dt.date,
+    countries: Sequence[str] | None = None,
+) -> list[Arrow]:
+    """An arrow a country a month: the month's score change against the trailing 12-month mean."""
+    return arrows_of(marks_of(events, reading_of, settings), settings, on, countries)
+
+
+def arrows_of(
+    marks: Sequence[Mark], settings: Settings, on: dt.date, countries: Sequence[str] | None = None
+) -> list[Arrow]:
+    """monthly_arrows from marks: the scores of month ends only, from the running sum."""
+    result: list[Arrow] = []
+    of_country = per_country(marks)
+    for country in countries or watched(marks, settings):
+        own = of_country.get(country, [])
+        if not own:
+            continue
+        ends = month_ends(min(min(m.first_day for m in own), on), on)
+        before_first = ends[0].replace(day=1) - dt.timedelta(days=1)
+        series = ScoreSeries(own, settings.half_life_days, before_first, on)
+        behind_in: dict[tuple[int, int], list[Mark]] = defaultdict(list)
+        for mark in signed(own):
+            behind_in[(mark.first_day.year, mark.first_day.month)].append(mark)
+        previous = series.at(before_first)
+        changes: list[float] = []
+        for end in ends:
+            score = series.at(end)
+            change = score - previous
+            window = changes[-12:]
+            average = sum(window) / len(window) if window else 0.0
+            delta = change - average
+            month = end.replace(day=1)
+            behind = [m for m in behind_in.get((end.year, end.month), []) if m.first_day <= end]
+            signs = {m.reading.sign for m in behind if m.reading is not None}
+            # An arrow needs events behind it: decay alone never makes one.
+            if delta > settings.arrow_threshold and 1 in signs:
+                arrow = "away"
+            elif delta < -settings.arrow_threshold and -1 in signs:
+                arrow = "toward"
+            else:
+                arrow = "steady"
+            result.append(
+                Arrow(
+                    country,
+                    month,
+                    arrow,
+                    score,
+                    change,
+                    average,
+                    _rationale(behind, change, average),
+                    tuple(m.event_id for m in behind),
+                )
+            )
+            changes.append(change)
+            previous = score
+    return result
+
+
+def _rationale(behind: Sequence[Mark], change: float, average: float) -> str:
+    numbers = f"change {signed_number(change)} vs 12-month mean {signed_number(average)}"
+    if not behind:
+        return f"no new readings; decay only ({numbers})"
+    named = "; ".join(
+        f"{'+' if m.reading.sign > 0 else '-'}{m.event_id} ({m.reading.rule})"
+        for m in behind[:3]
+        if m.reading is not None
+    )
+    more = f" and {len(behind) - 3} more" if len(behind) > 3 else ""
+    return f"{named}{more} ({numbers})"

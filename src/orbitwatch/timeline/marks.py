@@ -1,0 +1,327 @@
+"""The timeline as marks: each (event, country) reading read from the index, events built only
+for the files parsed now and for what a view prints or explains.
+
+Marks in the index are kept per file (valid while the file's entry is) and per readings key
+(the settings that produce readings). Without a usable index, the whole timeline is loaded and
+read as before. Reads files and the cache; never prints.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import gc
+import hashlib
+import os
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from orbitwatch.config.settings import Settings
+from orbitwatch.model.errors import Problem
+from orbitwatch.model.event import Event, Prefilter, Reading
+from orbitwatch.signals.scoring import Mark, marks_of
+from orbitwatch.timeline.load import (
+    Timeline,
+    load_indexed,
+    load_settings,
+    load_timeline,
+    settings_hash,
+    shown_relative,
+)
+from orbitwatch.timeline.snapshot import Keyed, merged, pack, unpack_keyed, unpack_marks
+
+if TYPE_CHECKING:
+    from orbitwatch.timeline.index import Index
+
+DATE_TERMS = frozenset({"since", "until", "date", "within"})
+# The code that turns a parse into marks: a change to it makes every stored mark stale.
+READING_MODULES = (
+    "acts.py",
+    "signals.py",
+    "scoring.py",
+    "markload.py",
+    "marksnap.py",
+    "settings.py",
+    "query.py",
+)
+NOTHING = Prefilter(ids=frozenset())  # build no fresh event (problems still come back)
+T = TypeVar("T")
+B = TypeVar("B")
+
+
+@dataclass
+class Marked:
+    """Marks of the whole timeline in its sort order; `events` finds an event by id."""
+
+    root: Path
+    settings: Settings
+    marks: list[Mark]
+    events: Mapping[str, Event]
+    problems: list[Problem] = field(default_factory=list)
+
+
+def readings_key(settings: Settings, file_hash: str, on: dt.date) -> str:
+    """What readings depend on: orbit.toml, and the day when a rule's `when` names dates
+    (relative ones such as 30d move with it)."""
+    dated = any(term.field in DATE_TERMS for rule in settings.rules for term in rule.query.terms)
+    digest = hashlib.sha256(f"{file_hash}:{on.isoformat() if dated else ''}".encode())
+    folder = Path(__file__).parent
+    for name in READING_MODULES:
+        try:
+            digest.update((folder / name).read_bytes())
+        except OSError:
+            digest.update(name.encode())
+    return digest.hexdigest()[:24]
+
+
+def load_marked(
+    root: Path,
+    on: dt.date,
+    use_cache: bool = True,
+    progress: Callable[[int, int], None] | None = None,
+) -> Marked:
+    """Every mark of the timeline on a day, through the index when one can be had."""
+    index = None
+    if use_cache and os.environ.get("ORBIT_NO_CACHE", "") in ("", "0"):
+        from orbitwatch.timeline.index import Index
+
+        index = Index.open(root, settings_hash(root))
+    if index is None:
+        return from_timeline(load_timeline(root, use_cache=use_cache, progress=progress), on)
+    # The index stays open for the events a view asks for later (IndexedEvents); it closes
+    # itself when dropped or when the program ends (index.py).
+    # Bulk work that makes hundreds of thousands of objects, all of which live as long as the
+    # command: the collector would walk them again and again for nothing (0.1-0.2 s of a warm
+    # 100k run, and as much variation), so it is off here and never walks them afterwards.
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        return _from_index(root, index, on, progress)
+    except BaseException:
+        index.close()
+        raise
+    finally:
+        gc.freeze()
+        if was_enabled:
+            gc.enable()
+
+
+def from_timeline(timeline: Timeline, on: dt.date) -> Marked:
+    from orbitwatch.signals.readings import readings
+
+    reading_of = readings(timeline.events, timeline.settings, on)
+    marks = marks_of(timeline.events, reading_of, timeline.settings)
+    by_id = {e.id: e for e in timeline.events}
+    return Marked(timeline.root, timeline.settings, marks, by_id, timeline.problems)
+
+
+def _from_index(
+    root: Path, index: Index, on: dt.date, progress: Callable[[int, int], None] | None
+) -> Marked:
+    settings, problems = load_settings(root)
+    show_rel = shown_relative(root)
+    key = readings_key(settings, settings_hash(root), on)
+    index.use_readings(key)
+    fresh: set[str] = set()
+    parsed, more, clean = load_indexed(root, settings, index, show_rel, NOTHING, fresh, progress)
+    problems.extend(more)
+    first_path, dropped = _duplicates(index, fresh, parsed, show_rel, problems)
+    problems.sort(key=lambda p: (p.path, p.line, p.col))
+    events = IndexedEvents(index, {e.id: e for e in parsed}, fresh, dropped, first_path)
+    base = hashlib.sha256(f"{key}:{','.join(settings.watch)}".encode()).hexdigest()[:32]
+    exact = f"{base}:{clean}" if clean is not None else f"{base}:"
+    if clean is not None:  # the index holds every file as it is: a snapshot may be exact
+        marks = _snapshot(index.snapshot(exact), unpack_marks)
+        if marks is not None:
+            return Marked(root, settings, marks, events, problems)
+    earlier = _snapshot(index.snapshot_of(base), unpack_keyed)
+    keyed, stats = _marks_now(index, settings, on, parsed, fresh, dropped, earlier)
+    index.put_snapshot(exact, base, pack(keyed, stats))
+    return Marked(root, settings, [mark for _, mark, _ in keyed], events, problems)
+
+
+def _snapshot(blob: B | None, unpack: Callable[[B], T]) -> T | None:
+    """An unpacked snapshot; None for none, another format or a damaged blob."""
+    if blob is None:
+        return None
+    try:
+        return unpack(blob)
+    except (ValueError, EOFError, TypeError, IndexError, KeyError):
+        return None
+
+
+def _marks_now(
+    index: Index,
+    settings: Settings,
+    on: dt.date,
+    parsed: Sequence[Event],
+    fresh: set[str],
+    dropped: set[str],
+    earlier: tuple[list[Keyed], dict[str, str | None]] | None,
+) -> tuple[list[Keyed], dict[str, str]]:
+    """Every mark of the timeline in its order, and the stat keys of the stored files: the
+    earlier snapshot's marks of the files unchanged since, stored marks of the other fresh
+    files, and marks read now (and stored) for the files parsed now or stored without marks."""
+    from orbitwatch.timeline.index import from_record, load
+
+    stats = index.ok_paths()
+    kept: list[Keyed] = []
+    covered: set[str] = set()
+    if earlier is not None:
+        kept, was = earlier
+        covered = {p for p, st in was.items() if st is not None and stats.get(p) == st}
+        covered -= dropped
+        covered &= fresh
+        if len(covered) != len(was):
+            kept = [item for item in kept if item[2] in covered]
+    uncovered = [p for p in stats if p in fresh and p not in dropped and p not in covered]
+    rows = index.marks(settings.watch, uncovered if earlier is not None else None)
+    rows = [row for row in rows if row[0] in fresh and row[0] not in dropped]
+    have = {row[0] for row in rows}
+    missing = [p for p in uncovered if p not in have]
+    built = [e for _, blob in index.records_at(missing) if (e := from_record(load(blob), "")[0])]
+    new = [*parsed, *built]
+    more: list[Keyed] = [
+        ((row[4], row[6], row[1], row[3]), mark, row[0])
+        for row, mark in zip(rows, _marks(rows), strict=True)
+    ]
+    if new:
+        more.extend(_read(new, settings, on, stats, index))
+    return merged(kept, more), stats
+
+
+def _duplicates(
+    index: Index,
+    fresh: set[str],
+    parsed: Sequence[Event],
+    show_rel: Callable[[str], str],
+    problems: list[Problem],
+) -> tuple[dict[str, str], set[str]]:
+    """The first path of each duplicated id, and the fresh paths that lose to it (their
+    problems added; the parsed ones were reported by the loader)."""
+    first_path: dict[str, str] = {}
+    twins = index.duplicate_ids()
+    for event_id, path in twins:
+        first_path.setdefault(event_id, path)
+    for event in parsed:
+        if event.id in first_path:
+            first_path[event.id] = min(first_path[event.id], event.path)
+    dropped: set[str] = set()
+    for event_id, path in twins:
+        first = first_path[event_id]
+        if path in fresh and path != first:
+            dropped.add(path)
+            problems.append(
+                Problem(
+                    show_rel(path),
+                    1,
+                    1,
+                    f"duplicate id '{event_id}': also used by {show_rel(first)}",
+                    field="id",
+                )
+            )
+    return first_path, dropped
+
+
+def _read(
+    events: Sequence[Event],
+    settings: Settings,
+    on: dt.date,
+    stats: Mapping[str, str],
+    index: Index,
+) -> list[Keyed]:
+    """Read events now, and store their marks for the next run (with a watch list, only the
+    watched countries' and each event's first: the only ones ever read)."""
+    from orbitwatch.query.sql import reading_columns
+    from orbitwatch.signals.readings import readings
+
+    reading_of = readings(events, settings, on)
+    watch = frozenset(settings.watch)
+    keyed = []
+    rows: list[tuple[object, ...]] = []
+    read: list[tuple[object, ...]] = []  # the event's own reading, for queries (querysql)
+    for event in events:
+        marks = marks_of([event], reading_of, settings)
+        precision = int(event.date.precision)
+        stat = stats.get(event.path)
+        for position, mark in enumerate(marks):
+            if watch and mark.country not in watch and position:
+                continue  # with a watch list, other countries' marks are never read
+            sort_key = (mark.first_day.toordinal(), precision, mark.event_id, position)
+            keyed.append((sort_key, mark, event.path))
+            if stat is not None:
+                rows.append(_row(event.path, stat, mark, position, precision))
+        if stat is not None:
+            read.append((*reading_columns(reading_of.get(event.id)), event.path, stat))
+    index.put_marks([e.path for e in events if e.path in stats], rows, read)
+    return keyed
+
+
+def _row(path: str, stat: str, mark: Mark, position: int, precision: int) -> tuple[object, ...]:
+    reading = mark.reading
+    warn = None if mark.warn is None else ",".join(str(w) for w in mark.warn)
+    first, middle = mark.first_day.toordinal(), mark.middle.toordinal()
+    head: tuple[object, ...] = (path, stat, mark.event_id, mark.country, position, first)
+    head += (middle, precision, mark.status, warn)
+    if reading is None:
+        return (*head, None, None, None, None, None, None)
+    rules = "\x1f".join(reading.rules)
+    return (*head, reading.stance, reading.weight, rules, reading.origin, reading.note,
+            reading.source)  # fmt: skip
+
+
+def _marks(rows: Sequence[tuple[Any, ...]]) -> Iterator[Mark]:
+    """Marks from stored rows; equal days and readings are shared, not rebuilt."""
+    days: dict[int, dt.date] = {}
+    shared: dict[tuple[Any, ...], Reading] = {}
+    warns: dict[str | None, tuple[int, ...] | None] = {None: None}
+    for row in rows:
+        (_, event_id, country, _, first, middle, _, status, warn, stance, weight, rules,
+         origin, note, source) = row  # fmt: skip
+        reading = None
+        if stance is not None:
+            key = (stance, weight, rules, origin, note, source)
+            reading = shared.get(key)
+            if reading is None:
+                ids = tuple(rules.split("\x1f")) if rules else ()
+                reading = shared[key] = Reading(stance, weight, ids, origin, note, source)
+        if warn not in warns:
+            warns[warn] = tuple(int(w) for w in warn.split(",")) if warn else ()
+        first_day = days.get(first) or days.setdefault(first, dt.date.fromordinal(first))
+        middle_day = days.get(middle) or days.setdefault(middle, dt.date.fromordinal(middle))
+        yield Mark(event_id, country, first_day, middle_day, status, reading, warns[warn])
+
+
+class IndexedEvents(Mapping[str, Event]):
+    """Events by id, built from the index only when asked for (what is printed)."""
+
+    def __init__(
+        self,
+        index: Index,
+        loaded: dict[str, Event],
+        fresh: set[str],
+        dropped: set[str],
+        first_path: Mapping[str, str],
+    ):
+        self.index, self.loaded, self.fresh, self.dropped = index, loaded, fresh, dropped
+        self.first_path = first_path
+
+    def __getitem__(self, event_id: str) -> Event:
+        from orbitwatch.timeline.index import from_record, load
+
+        if event_id in self.loaded:
+            return self.loaded[event_id]
+        for path, blob in self.index.records_of(event_id):
+            if path in self.fresh and path not in self.dropped:
+                event = from_record(load(blob), "")[0]
+                if event is not None:
+                    self.loaded[event_id] = event
+                    return event
+        raise KeyError(event_id)
+
+    def __iter__(self) -> Iterator[str]:
+        raise TypeError("IndexedEvents builds events one id at a time")
+
+    def __len__(self) -> int:
+        raise TypeError("IndexedEvents builds events one id at a time")
