@@ -22,6 +22,7 @@ from orbitwatch.cli import (
     digest,
     evaluation,
     events,
+    feed,
     signals,
     silences,
     views,
@@ -179,6 +180,7 @@ for _command in (
     *backtest.COMMANDS,
     *silences.COMMANDS,
     *authoring.COMMANDS,
+    *feed.COMMANDS,
 ):
     cli.add_command(_command)
 
