@@ -14,7 +14,6 @@ from orbitwatch.config.settings import Settings
 from orbitwatch.model.event import Event, Reading
 from orbitwatch.signals.alerts import KIND_ORDER, Alert
 from orbitwatch.signals.readings import (
-    CERTAINTY,
     Arrow,
     CountrySignal,
     contributions,
@@ -22,6 +21,7 @@ from orbitwatch.signals.readings import (
     month_ends,
     watched_countries,
 )
+from orbitwatch.signals.scoring import CERTAINTY
 
 
 def daily_scores(

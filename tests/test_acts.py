@@ -10,8 +10,9 @@ from pathlib import Path
 import pytest
 
 from orbitwatch.model.acts import ACT_KINDS, act_kind, weight_of
+from orbitwatch.signals.alerts import alerts
 from orbitwatch.signals.evaluate import cohen_kappa, evaluate
-from orbitwatch.signals.readings import alerts, readings
+from orbitwatch.signals.readings import readings
 from orbitwatch.timeline.load import load_timeline
 from tests.conftest import run
 

@@ -195,7 +195,7 @@ class DigestRuns(RuleBasedStateMachine):
 
     @rule(number=st.integers(0, 30))
     def new_alert(self, number: int) -> None:
-        from orbitwatch.signals.readings import Alert
+        from orbitwatch.signals.alerts import Alert
 
         alert = Alert(
             "signal",

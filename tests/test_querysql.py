@@ -8,7 +8,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from orbitwatch.model.event import ORIGINS, STANCES, STATUSES, Event, PartialDate, Reading, Source
+from orbitwatch.model.event import Event, PartialDate, Reading, Source
+from orbitwatch.model.schema import ORIGINS, STANCES, STATUSES
 from orbitwatch.query.language import Query, Term, compile_query, parse
 from orbitwatch.query.sql import (
     glob_to_like,

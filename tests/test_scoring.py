@@ -22,7 +22,8 @@ from hypothesis import strategies as st
 from orbitwatch.config.settings import Level, Rule, Settings
 from orbitwatch.model.event import Event, PartialDate, Precision, SignalOverride
 from orbitwatch.query.language import parse
-from orbitwatch.signals.readings import alerts, country_signals, monthly_arrows, readings
+from orbitwatch.signals.alerts import alerts
+from orbitwatch.signals.readings import country_signals, monthly_arrows, readings
 from orbitwatch.signals.scoring import ScoreSeries, marks_of
 from orbitwatch.text.words import signed_number
 from tests import reference_scores as reference

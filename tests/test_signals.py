@@ -15,13 +15,8 @@ from hypothesis import strategies as st
 
 from orbitwatch.config.settings import Settings
 from orbitwatch.model.event import Event, PartialDate, Precision
-from orbitwatch.signals.readings import (
-    alerts,
-    country_signals,
-    drift_score,
-    monthly_arrows,
-    readings,
-)
+from orbitwatch.signals.alerts import alerts
+from orbitwatch.signals.readings import country_signals, drift_score, monthly_arrows, readings
 from orbitwatch.timeline.load import load_timeline
 from tests.conftest import REPO, rule_toml, run, settings_toml
 

@@ -13,7 +13,7 @@ import pytest
 
 from orbitwatch.model.errors import UsageError
 from orbitwatch.query.alerts import parse_matcher
-from orbitwatch.signals.readings import Alert
+from orbitwatch.signals.alerts import Alert
 from tests.conftest import DIGEST_EVENTS, DIGEST_SETTINGS, rule_toml, run, settings_toml
 
 ALERT = Alert(

@@ -22,14 +22,14 @@ from orbitwatch.model.errors import OrbitError, UsageError
 if TYPE_CHECKING:
     from orbitwatch.model.errors import Problem
     from orbitwatch.model.event import Event
-    from orbitwatch.signals.readings import Alert
+    from orbitwatch.signals.alerts import Alert
     from orbitwatch.signals.silences import Silence, SilenceFile
 
 FINGERPRINT_LEN = 23  # "v1-" + 20 hex digits
 
 
 def silences_path(workspace: Workspace) -> Path:
-    from orbitwatch.signals.silences import SILENCES_FILE
+    from orbitwatch.files.walk import SILENCES_FILE
 
     return workspace.root() / SILENCES_FILE
 
@@ -244,7 +244,8 @@ def ack(workspace: Workspace, fingerprint: str, reason: str, by: str | None) -> 
 
 
 def _alerts_today(workspace: Workspace) -> tuple[list[Alert], dict[str, Event]]:
-    from orbitwatch.signals.readings import alerts, readings
+    from orbitwatch.signals.alerts import alerts
+    from orbitwatch.signals.readings import readings
 
     timeline = workspace.load()
     on = today_of(workspace)

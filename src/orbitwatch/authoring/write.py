@@ -13,24 +13,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 # The import half lives in importing.py; these names stay importable from here for callers.
-from orbitwatch.authoring.importing import ACLED_MAP as ACLED_MAP
-from orbitwatch.authoring.importing import IGNORED as IGNORED
-from orbitwatch.authoring.importing import OWN_MAP as OWN_MAP
-from orbitwatch.authoring.importing import TARGETS as TARGETS
-from orbitwatch.authoring.importing import ImportPlan as ImportPlan
-from orbitwatch.authoring.importing import ImportProblem as ImportProblem
-from orbitwatch.authoring.importing import Row as Row
-from orbitwatch.authoring.importing import _acts as _acts
-from orbitwatch.authoring.importing import _json_cell as _json_cell
-from orbitwatch.authoring.importing import _parties as _parties
-from orbitwatch.authoring.importing import _sources as _sources
-from orbitwatch.authoring.importing import _split as _split
-from orbitwatch.authoring.importing import _unformula as _unformula
-from orbitwatch.authoring.importing import parse_mapping as parse_mapping
-from orbitwatch.authoring.importing import plan_import as plan_import
-from orbitwatch.authoring.importing import read_rows as read_rows
-from orbitwatch.authoring.importing import row_fields as row_fields
-from orbitwatch.authoring.importing import unknown_columns as unknown_columns
 from orbitwatch.config.settings import Settings
 from orbitwatch.model.dates import DateError, parse_partial
 from orbitwatch.model.errors import Problem

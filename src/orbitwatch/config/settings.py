@@ -14,7 +14,7 @@ from orbitwatch.model import countries
 from orbitwatch.model.acts import Sides, sides
 from orbitwatch.model.dates import DateError, parse_duration_days
 from orbitwatch.model.errors import Problem, UsageError, did_you_mean
-from orbitwatch.model.event import Stance, is_stance
+from orbitwatch.model.schema import Stance, is_stance
 from orbitwatch.query.language import READING_FIELDS, Query, parse
 from orbitwatch.text.tomlpos import bad_character, find_key_line
 

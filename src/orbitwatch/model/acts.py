@@ -10,7 +10,8 @@ import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
-from orbitwatch.model.event import Act, Event, Reading, Stance
+from orbitwatch.model.event import Act, Event, Reading
+from orbitwatch.model.schema import Stance
 
 
 @dataclass(frozen=True, slots=True)

@@ -12,15 +12,12 @@ from dataclasses import dataclass
 
 # The closed vocabularies are defined with the event schema (schema.py, import-light for the
 # CLI's start-up) and are part of the model: Event, SignalOverride and Reading use them.
-from orbitwatch.model.schema import ORIGINS as ORIGINS
-from orbitwatch.model.schema import STANCES as STANCES
-from orbitwatch.model.schema import STATUSES as STATUSES
-from orbitwatch.model.schema import Origin as Origin
-from orbitwatch.model.schema import ReadingStance as ReadingStance
-from orbitwatch.model.schema import Stance as Stance
-from orbitwatch.model.schema import Status as Status
-from orbitwatch.model.schema import is_stance as is_stance
-from orbitwatch.model.schema import is_status as is_status
+from orbitwatch.model.schema import (
+    Origin,
+    ReadingStance,
+    Stance,
+    Status,
+)
 
 # fmt: off
 MONTH_NAMES = ("", "January", "February", "March", "April", "May", "June", "July", "August",

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from orbitwatch.model.errors import UsageError, did_you_mean
 from orbitwatch.query.language import FIELD_RE, resolve_country, split_text, term_period
-from orbitwatch.signals.readings import KIND_ORDER, Alert
+from orbitwatch.signals.alerts import KIND_ORDER, Alert
 
 ALERT_FIELDS = ("country", "kind", "rule", "event", "level", "fingerprint", "date")
 KINDS = tuple(KIND_ORDER)

@@ -16,7 +16,8 @@ from dataclasses import dataclass
 
 from orbitwatch.model.dates import DateError, Period, parse_partial, parse_period, relative_day
 from orbitwatch.model.errors import UsageError, did_you_mean
-from orbitwatch.model.event import ORIGINS, STANCES, STATUSES, Event, Reading
+from orbitwatch.model.event import Event, Reading
+from orbitwatch.model.schema import ORIGINS, STANCES, STATUSES
 
 LIST_FIELDS = ("country", "actor", "tag", "status", "id", "stance", "origin", "rule", "source")
 DATE_FIELDS = ("since", "until", "date", "within")

@@ -9,7 +9,8 @@ import datetime as dt
 from collections.abc import Iterator
 
 from orbitwatch import __version__
-from orbitwatch.model.event import Precision, Status
+from orbitwatch.model.event import Precision
+from orbitwatch.model.schema import Status
 from orbitwatch.render import RenderInput
 from orbitwatch.render.markdown import safe_url
 from orbitwatch.render.text import visible

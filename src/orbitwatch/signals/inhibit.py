@@ -15,7 +15,7 @@ from orbitwatch.model.errors import UsageError, did_you_mean
 if TYPE_CHECKING:
     from orbitwatch.config.settings import Settings
     from orbitwatch.query.alerts import AlertMatcher
-    from orbitwatch.signals.readings import Alert
+    from orbitwatch.signals.alerts import Alert
 
 INHIBIT_KEYS = ("source", "target", "equal", "lower")
 EQUAL_FIELDS = ("country", "kind", "rule", "event", "level")
@@ -97,7 +97,7 @@ def inhibited(
 
     The most severe alerts are judged first and only an alert not itself inhibited inhibits
     others, so two alerts can never inhibit each other and one of every chain is delivered."""
-    from orbitwatch.signals.readings import KIND_ORDER
+    from orbitwatch.signals.alerts import KIND_ORDER
 
     prints = {id(a): a.fingerprint for a in alerts}  # a fingerprint is a hash: made once
     ranks = {id(a): rank(a, settings) for a in alerts}

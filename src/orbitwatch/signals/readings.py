@@ -16,14 +16,8 @@ from orbitwatch.model.event import Event, Reading
 from orbitwatch.query.language import Predicate, compile_query
 
 # Alerts live in alerts.py; these names stay importable from here for existing callers.
-from orbitwatch.signals.alerts import FINGERPRINT_VERSION as FINGERPRINT_VERSION
-from orbitwatch.signals.alerts import KIND_ORDER as KIND_ORDER
-from orbitwatch.signals.alerts import Alert as Alert
-from orbitwatch.signals.alerts import alerts as alerts
-from orbitwatch.signals.alerts import filter_alerts as filter_alerts
-from orbitwatch.signals.alerts import fingerprint as fingerprint
-from orbitwatch.signals.scoring import CERTAINTY as CERTAINTY
 from orbitwatch.signals.scoring import (
+    CERTAINTY,
     Mark,
     ScoreSeries,
     contribution,

@@ -17,7 +17,8 @@ from dataclasses import dataclass
 from typing import NamedTuple
 
 from orbitwatch.config.settings import Level, Settings
-from orbitwatch.model.event import SIGNED_STANCES, Event, Reading, Status
+from orbitwatch.model.event import SIGNED_STANCES, Event, Reading
+from orbitwatch.model.schema import Status
 
 CERTAINTY: dict[Status, float] = {
     "occurred": 1.0,

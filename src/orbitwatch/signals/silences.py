@@ -15,10 +15,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from orbitwatch.config.settings import Settings
-from orbitwatch.files.walk import SILENCES_FILE as SILENCES_FILE
 from orbitwatch.model.errors import OrbitError, Problem, UsageError, did_you_mean
 from orbitwatch.query.alerts import AlertMatcher, parse_matcher
-from orbitwatch.signals.readings import Alert
+from orbitwatch.signals.alerts import Alert
 from orbitwatch.text.tomlpos import bad_character, find_key_line
 
 TABLE = "silence"

@@ -12,23 +12,19 @@ from dataclasses import dataclass, field
 
 from orbitwatch.model.dates import DateError, parse_iso
 from orbitwatch.model.errors import Problem, did_you_mean
-from orbitwatch.model.event import (
+from orbitwatch.model.event import Act, Event, PartialDate, SignalOverride, Source
+
+# The known keys come from the one event schema; these names stay importable from here.
+from orbitwatch.model.schema import (
+    ACT_KEYS,
+    EVENT_KEYS,
+    SIGNAL_KEYS,
+    SOURCE_KEYS,
     STANCES,
     STATUSES,
-    Act,
-    Event,
-    PartialDate,
-    SignalOverride,
-    Source,
     is_stance,
     is_status,
 )
-
-# The known keys come from the one event schema; these names stay importable from here.
-from orbitwatch.model.schema import ACT_KEYS as ACT_KEYS
-from orbitwatch.model.schema import EVENT_KEYS as EVENT_KEYS
-from orbitwatch.model.schema import SIGNAL_KEYS as SIGNAL_KEYS
-from orbitwatch.model.schema import SOURCE_KEYS as SOURCE_KEYS
 from orbitwatch.text.tomlpos import (
     bad_character,
     find_key_line,
