@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from orbitwatch.cli.common import State, write
+from orbitwatch.cli.feed_scoring import SCORING_COMMANDS
 from orbitwatch.model.errors import ExitStatus
 
 if TYPE_CHECKING:
@@ -126,6 +127,8 @@ def update_cmd(
     return int(ExitStatus.TROUBLE if report.trouble else ExitStatus.OK)
 
 
+for _command in SCORING_COMMANDS:  # signals and sql: cli/feed_scoring.py
+    feed_group.add_command(_command)
 COMMANDS = (feed_group,)
 
 

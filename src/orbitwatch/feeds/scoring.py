@@ -1,0 +1,280 @@
+"""The feed's reading as SQL: the curated act table as a small relation, and the aggregate query.
+
+The relation is derived from model.acts.act_stances (never copied by hand); the query is written
+once in DuckDB's dialect and transpiled by sqlglot for Spark and BigQuery. Runs nothing.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Literal
+
+from orbitwatch.model.acts import ACT_KINDS, Sides, act_stances
+from orbitwatch.model.errors import UsageError
+from orbitwatch.model.event import Act
+
+Unit = Literal["month", "week"]
+Weighting = Literal["rows", "mentions", "sources"]
+Dialect = Literal["duckdb", "spark", "bigquery"]
+UNITS: tuple[Unit, ...] = ("month", "week")
+WEIGHTINGS: tuple[Weighting, ...] = ("rows", "mentions", "sources")
+DIALECTS: tuple[Dialect, ...] = ("duckdb", "spark", "bigquery")
+ROLES = ("by", "to")  # the country acts (actor 1) or is acted on (actor 2)
+SIDE_CLASSES = ("pole", "counterweight", "other")
+VIEW = "feed_rows"  # the store's rows as the engines name them
+BIGQUERY_TABLE = "gdelt-bq.gdeltv2.events"
+_CODE = re.compile(r"^[A-Z][A-Z0-9_-]{1,39}$")
+# Stand-ins for act_stances: only membership of a side matters to it, so one code per class
+# stands for the whole class.
+_COUNTRY, _OTHER = "~country", "~other"
+
+
+@dataclass(frozen=True, slots=True)
+class ActRow:
+    """One line of the act relation: a root read from one role against one class of party."""
+
+    root: str  # CAMEO root code, "01".."20"
+    role: str  # by | to
+    side: str  # pole | counterweight | other
+    stance: str  # away | toward
+    weight: int
+
+
+def act_relation(sides: Sides) -> tuple[ActRow, ...]:
+    """The act table as rows, by asking act_stances about one synthetic act per
+    (root, role, class of the other party); combinations that read nothing are left out."""
+    stand_in = {
+        "pole": sides.pole,
+        "counterweight": min(sides.counterweights) if sides.counterweights else "",
+        "other": _OTHER,
+    }
+    rows = []
+    for kind in ACT_KINDS:
+        for role in ROLES:
+            for side in SIDE_CLASSES:
+                other = stand_in[side]
+                if not other:
+                    continue
+                act = (
+                    Act((_COUNTRY,), kind.name, (other,))
+                    if role == "by"
+                    else Act((other,), kind.name, (_COUNTRY,))
+                )
+                for stance, weight in act_stances(act, _COUNTRY, sides):
+                    rows.append(ActRow(kind.code, role, side, stance, weight))
+    return tuple(rows)
+
+
+def side_relation(sides: Sides) -> tuple[tuple[str, str], ...]:
+    """(code, class) for every party on a side: the pole, the blocs it leads, counterweights."""
+    return tuple(
+        sorted(
+            [(code, "pole") for code in sides.pole_side]
+            + [(code, "counterweight") for code in sides.counterweights]
+        )
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class Scope:
+    """What to read: the countries (empty: every party off the pole side), the days, the
+    period unit and what one row counts for."""
+
+    countries: tuple[str, ...] = ()
+    since: dt.date | None = None
+    until: dt.date | None = None
+    unit: Unit = "month"
+    weighting: Weighting = "rows"
+
+
+def _literal(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def _codes(codes: Sequence[str]) -> str:
+    for code in codes:
+        if not _CODE.match(code):
+            raise UsageError(f"'{code}' is not a country or bloc code")
+    return "(" + ", ".join(_literal(code) for code in codes) + ")"
+
+
+def _union(rows: Sequence[Sequence[str | int]], names: Sequence[str]) -> str:
+    """A small constant relation as SELECT ... UNION ALL (the one form all three dialects take
+    with its column names intact; BigQuery has no VALUES table)."""
+    selects = []
+    for index, row in enumerate(rows):
+        cells = [_literal(v) if isinstance(v, str) else str(v) for v in row]
+        if index == 0:
+            cells = [f"{cell} AS {name}" for cell, name in zip(cells, names, strict=True)]
+        selects.append("SELECT " + ", ".join(cells))
+    return "\n    UNION ALL ".join(selects)
+
+
+PERIOD_SQL: Mapping[Unit, str] = {
+    # yyyymm: 202205
+    "month": "year(day) * 100 + month(day)",
+    # weeks since the Monday 1969-12-29, so that a week runs Monday to Sunday on every engine
+    "week": "(date_diff('day', DATE '1970-01-01', day) + 3) // 7",
+}
+WEIGHT_SQL: Mapping[Weighting, str] = {
+    "rows": "1",
+    "mentions": "CAST(coalesce(mentions, 1) AS BIGINT)",
+    "sources": "CAST(coalesce(sources, 1) AS BIGINT)",
+}
+
+
+def _reads(column: str, scope: Scope, sides: Sides) -> str:
+    if scope.countries:
+        return f"{column} IN {_codes(scope.countries)}"
+    return f"{column} IS NOT NULL AND {column} NOT IN {_codes(sorted(sides.pole_side))}"
+
+
+def store_source(scope: Scope, table: str = VIEW) -> str:
+    """The `feed` CTE over the store's rows: the days asked for (the month partition too, so
+    that an engine reads only those months' files)."""
+    where = []
+    if scope.since is not None:
+        where += [f"day >= DATE '{scope.since}'", f"month >= '{scope.since:%Y-%m}'"]
+    if scope.until is not None:
+        where += [f"day <= DATE '{scope.until}'", f"month <= '{scope.until:%Y-%m}'"]
+    condition = f"\n  WHERE {' AND '.join(where)}" if where else ""
+    return (
+        "feed AS (\n  SELECT actor1, actor2, root, day, mentions, sources, url\n"
+        f"  FROM {table}{condition}\n)"
+    )
+
+
+def bigquery_source(
+    scope: Scope, countries: Mapping[str, str], groups: Mapping[str, str], wanted: Sequence[str]
+) -> str:
+    """The `codes` and `feed` CTEs over GDELT's public table, giving the store's columns: each
+    actor is its CAMEO country code mapped to alpha-2, else its known group mapped to a bloc
+    (feeds/codes.py). Only codes in `wanted` are inlined (an empty `wanted`: every code); any
+    other actor reads as no country, which changes no count (a row reads only against a side)."""
+    keep = set(wanted)
+    mapping = sorted(
+        [("country", cameo, code) for cameo, code in countries.items() if not keep or code in keep]
+        + [("group", cameo, code) for cameo, code in groups.items() if not keep or code in keep]
+    )
+    if not mapping:
+        mapping = [("country", "", "")]
+    where = []
+    if scope.since is not None:
+        where.append(f"e.SQLDATE >= {scope.since:%Y%m%d}")
+    if scope.until is not None:
+        where.append(f"e.SQLDATE <= {scope.until:%Y%m%d}")
+    condition = f"\n  WHERE {' AND '.join(where)}" if where else ""
+    actor = (
+        "coalesce(c{n}.code, g{n}.code) AS actor{n}",
+        "LEFT JOIN codes AS c{n}\n"
+        "    ON c{n}.kind = 'country' AND c{n}.cameo = e.Actor{n}CountryCode\n"
+        "  LEFT JOIN codes AS g{n}\n"
+        "    ON g{n}.kind = 'group' AND g{n}.cameo = e.Actor{n}KnownGroupCode",
+    )
+    return (
+        f"codes AS (\n    {_union(mapping, ('kind', 'cameo', 'code'))}\n),\n"
+        "feed AS (\n  SELECT "
+        + ", ".join(actor[0].format(n=n) for n in (1, 2))
+        + ",\n    substr(lpad(CAST(e.EventRootCode AS VARCHAR), 2, '0'), 1, 2) AS root,"
+        "\n    CAST(strptime(CAST(e.SQLDATE AS VARCHAR), '%Y%m%d') AS DATE) AS day,"
+        "\n    e.NumMentions AS mentions, e.NumSources AS sources, e.SOURCEURL AS url"
+        '\n  FROM "gdelt-bq"."gdeltv2"."events" AS e\n  '
+        + "\n  ".join(actor[1].format(n=n) for n in (1, 2))
+        + f"{condition}\n)"
+    )
+
+
+def scoring_sql(sides: Sides, scope: Scope, source: str, detail: bool = False) -> str:
+    """The aggregate query (DuckDB dialect) after the `feed` source CTE(s) given.
+
+    Rows are aggregated per (actor 1, actor 2, root, period) first, and only these dyads meet
+    the act relation: each dyad is seen from each side (the country acting, or acted on), its
+    other party classed by the sides relation. A dyad whose two actors are one country is seen
+    once and reads nothing. `detail`: one line per dyad and side, with an example URL (the
+    smallest, so that every engine names the same), for explaining one country-period."""
+    period, weight = PERIOD_SQL[scope.unit], WEIGHT_SQL[scope.weighting]
+    acts = [(r.root, r.role, r.side, r.stance, r.weight) for r in act_relation(sides)]
+    side_rows = side_relation(sides) or (("", "none"),)
+    url = ", min(url) AS url" if detail else ""
+    carried = ", url" if detail else ""
+    body = f"""WITH {source},
+dyads AS (
+  SELECT actor1, actor2, root, {period} AS period, count(*) AS n, sum({weight}) AS w{url}
+  FROM feed
+  WHERE ({_reads("actor1", scope, sides)}) OR ({_reads("actor2", scope, sides)})
+  GROUP BY actor1, actor2, root, {period}
+),
+acts AS (
+    {_union(acts, ("root", "role", "side", "stance", "weight"))}
+),
+sides AS (
+    {_union(side_rows, ("code", "side"))}
+),
+seen AS (
+  SELECT actor1 AS country, 'by' AS role, actor2 AS other, root, period, n, w{carried}
+  FROM dyads WHERE {_reads("actor1", scope, sides)}
+  UNION ALL
+  SELECT actor2 AS country, 'to' AS role, actor1 AS other, root, period, n, w{carried}
+  FROM dyads WHERE {_reads("actor2", scope, sides)} AND actor1 IS DISTINCT FROM actor2
+),
+readings AS (
+  SELECT seen.country, seen.period, seen.role, seen.other, seen.root, seen.n, seen.w,
+    acts.stance, acts.weight{", seen.url" if detail else ""}
+  FROM seen
+  LEFT JOIN sides ON sides.code = seen.other
+  LEFT JOIN acts ON acts.root = seen.root AND acts.role = seen.role
+    AND acts.side = coalesce(sides.side, 'other') AND seen.other <> seen.country
+)
+"""
+    if detail:
+        return body + (
+            "SELECT country, period, role, other, root, stance, weight, n, w, url\n"
+            "FROM readings\nORDER BY w DESC, n DESC, role, other, root"
+        )
+    return body + (
+        f"SELECT country, period, {_literal(scope.unit)} AS unit, "
+        f"{_literal(scope.weighting)} AS weighting,\n"
+        "  sum(n) AS row_count, sum(w) AS volume,\n"
+        "  sum(CASE WHEN stance = 'away' THEN w ELSE 0 END) AS away,\n"
+        "  sum(CASE WHEN stance = 'toward' THEN w ELSE 0 END) AS toward,\n"
+        "  sum(CASE WHEN stance = 'away' THEN w * weight ELSE 0 END) AS away_weight,\n"
+        "  sum(CASE WHEN stance = 'toward' THEN w * weight ELSE 0 END) AS toward_weight\n"
+        "FROM readings\nGROUP BY country, period\nORDER BY country, period"
+    )
+
+
+def bigquery_query(
+    sides: Sides, scope: Scope, countries: Mapping[str, str], groups: Mapping[str, str]
+) -> str:
+    """The aggregate over GDELT's BigQuery table, still in DuckDB's dialect (transpile it): the
+    codes of the countries read and of every side are inlined (all codes when reading all)."""
+    wanted: Sequence[str] = ()
+    if scope.countries:
+        wanted = sorted({*scope.countries, *sides.pole_side, *sides.counterweights})
+    return scoring_sql(sides, scope, bigquery_source(scope, countries, groups, wanted))
+
+
+def transpile(sql: str, dialect: Dialect, pretty: bool = False) -> str:
+    """The DuckDB-dialect query in another engine's dialect (sqlglot)."""
+    if dialect == "duckdb" and not pretty:
+        return sql
+    import sqlglot
+
+    return str(sqlglot.transpile(sql, read="duckdb", write=dialect, pretty=pretty)[0])
+
+
+def store_statements(path: str, dialect: Dialect) -> list[str]:
+    """The statement that names the store's Parquet rows as the view the query reads."""
+    if dialect == "spark":
+        location = path.rstrip("/")
+        return [
+            f"CREATE OR REPLACE TEMPORARY VIEW {VIEW} USING parquet "
+            f"OPTIONS (path {_literal(location)}, basePath {_literal(location)})"
+        ]
+    return [
+        f"CREATE OR REPLACE TEMP VIEW {VIEW} AS SELECT * FROM "
+        f"read_parquet({_literal(path)}, hive_partitioning = true)"
+    ]
