@@ -11,8 +11,8 @@ from collections import defaultdict
 from collections.abc import Mapping, Sequence
 
 from orbitwatch.config.settings import Settings
+from orbitwatch.model.alert import KIND_ORDER, Alert
 from orbitwatch.model.event import Event, Reading
-from orbitwatch.signals.alerts import KIND_ORDER, Alert
 from orbitwatch.signals.readings import (
     Arrow,
     CountrySignal,

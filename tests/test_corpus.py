@@ -11,7 +11,8 @@ import pytest
 
 from orbitwatch.authoring.write import to_toml
 from orbitwatch.config.settings import Settings
-from orbitwatch.render import RenderInput, builtin
+from orbitwatch.render.exports import RenderInput
+from orbitwatch.render.registry import builtin
 from orbitwatch.timeline.load import parse_event_file
 
 CORPUS = Path(__file__).parent / "corpus"

@@ -149,7 +149,7 @@ def test_every_event_key_is_documented() -> None:
 
 
 def test_every_output_format_is_documented() -> None:
-    from orbitwatch.render import builtin
+    from orbitwatch.render.registry import builtin
 
     docs = all_docs()
     for fmt in [*LIST_FORMATS, "table", *builtin(), "text", "md", "json", "email"]:

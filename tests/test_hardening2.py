@@ -561,7 +561,8 @@ def test_check_refuses_invisible_characters_in_event_text(
 
 
 def test_every_renderer_escapes_invisible_characters(write_events: Callable[..., Path]) -> None:
-    from orbitwatch.render import RenderInput, builtin
+    from orbitwatch.render.exports import RenderInput
+    from orbitwatch.render.registry import builtin
 
     root = write_events({"events/a.toml": GOOD})
     timeline = load_timeline(root, use_cache=False)

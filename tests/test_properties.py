@@ -15,9 +15,10 @@ from hypothesis.stateful import RuleBasedStateMachine, invariant, rule
 
 from orbitwatch.config.settings import Settings
 from orbitwatch.model.event import Event, PartialDate, Source
-from orbitwatch.render import RenderInput, builtin
 from orbitwatch.render.data import events_plain
+from orbitwatch.render.exports import RenderInput
 from orbitwatch.render.ics import escape_text, fold
+from orbitwatch.render.registry import builtin
 from orbitwatch.render.timeline import plain, timeline_lines
 from orbitwatch.text.chars import INVISIBLE, SELECTORS
 from tests.conftest import TEMPLATE_TAGS
@@ -195,7 +196,7 @@ class DigestRuns(RuleBasedStateMachine):
 
     @rule(number=st.integers(0, 30))
     def new_alert(self, number: int) -> None:
-        from orbitwatch.signals.alerts import Alert
+        from orbitwatch.model.alert import Alert
 
         alert = Alert(
             "signal",

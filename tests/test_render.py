@@ -251,7 +251,7 @@ def test_render_formats_are_the_registry_and_help_lists_them() -> None:
     import click
 
     from orbitwatch.cli import cli
-    from orbitwatch.render import builtin
+    from orbitwatch.render.registry import builtin
 
     command = cli.commands["render"]
     choice = next(p for p in command.params if p.name == "fmt")

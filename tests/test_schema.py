@@ -17,7 +17,6 @@ from orbitwatch.model.schema import EVENT_SCHEMA
 from orbitwatch.render.data import CSV_FIELDS
 from orbitwatch.render.ics import STATUS as ICS_STATUS
 from orbitwatch.signals.scoring import CERTAINTY
-from orbitwatch.timeline import check
 
 
 def test_every_key_is_named_once_and_documented_in_one_line() -> None:
@@ -40,7 +39,7 @@ def test_the_known_keys_the_key_order_and_the_import_columns_come_from_the_schem
     assert schema.ACT_KEYS == ("by", "act", "to", "note")
     assert schema.SIGNAL_KEYS == ("stance", "weight", "note")
     assert set(importing.OWN_MAP) == set(schema.IMPORT_COLUMNS)
-    
+
 
 def test_every_export_column_imports_back() -> None:
     """Our CSV export's columns are schema columns, whole tables, or outputs import ignores."""

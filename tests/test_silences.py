@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
+from orbitwatch.model.alert import Alert
 from orbitwatch.model.errors import UsageError
 from orbitwatch.query.alerts import parse_matcher
-from orbitwatch.signals.alerts import Alert
 from tests.conftest import DIGEST_EVENTS, DIGEST_SETTINGS, rule_toml, run, settings_toml
 
 ALERT = Alert(

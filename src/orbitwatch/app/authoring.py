@@ -12,8 +12,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from orbitwatch.app.context import Workspace
+from orbitwatch.authoring.importing import parse_mapping, plan_import, read_rows
+from orbitwatch.authoring.write import plan_add
+from orbitwatch.files.atomic import Place, create_new, import_files
 from orbitwatch.model.errors import OrbitError, Problem, UsageError
 from orbitwatch.text.words import plural
+from orbitwatch.timeline.load import display_path, load_timeline
 
 if TYPE_CHECKING:
     from orbitwatch.authoring.importing import ImportPlan
@@ -60,9 +64,6 @@ def add_event(
 ) -> Added:
     """Write one new event file (never over an existing one); with `edit`, hand it to the
     editor and check it again. Problems in the new event are reported, then refused."""
-    from orbitwatch.authoring.write import plan_add
-    from orbitwatch.files.atomic import create_new
-    from orbitwatch.timeline.load import display_path, load_timeline
 
     root = workspace.root()
     timeline = load_timeline(root)
@@ -91,8 +92,6 @@ def recheck(workspace: Workspace, added: Added) -> Added:
     """Check an added file again after an edit; its problems are reported and kept."""
     from dataclasses import replace
 
-    from orbitwatch.timeline.load import load_timeline
-
     again = load_timeline(workspace.root(), [added.path])
     if again.problems:
         workspace.report(again.problems)
@@ -120,8 +119,6 @@ def plan_import_file(
     workspace: Workspace, file: Path, fmt: str | None, maps: Sequence[str], today: dt.date
 ) -> ImportOutcome:
     """Read and check every row of a CSV/JSON/JSON Lines file; nothing is written here."""
-    from orbitwatch.authoring.importing import parse_mapping, plan_import, read_rows
-    from orbitwatch.timeline.load import display_path, load_timeline
 
     try:
         mapping = parse_mapping(maps, MAP_OPTION)
@@ -144,7 +141,6 @@ def plan_import_file(
 
 def write_import(outcome: ImportOutcome) -> None:
     """Write every planned file, all or nothing; refuses a plan that has problems."""
-    from orbitwatch.files.atomic import import_files
 
     if outcome.plan.problems:
         raise UsageError(f"nothing imported: {plural(len(outcome.plan.problems), 'problem')}")
@@ -193,8 +189,6 @@ def template(name: str) -> bytes:
 def init_timeline(folder: Path, example: str | None = None, empty: bool = False) -> Initialised:
     """A new timeline folder: orbit.toml, events/ (the example's or empty) and a .gitignore."""
     import importlib.resources
-
-    from orbitwatch.files.atomic import Place, create_new
 
     if example and empty:
         raise UsageError("--example and --empty exclude each other")

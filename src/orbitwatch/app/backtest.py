@@ -13,7 +13,11 @@ from typing import TYPE_CHECKING
 
 from orbitwatch.app.context import Workspace
 from orbitwatch.app.signals import alerts_in_force
+from orbitwatch.digest.backtest import cron_days, deliveries, lead_times, summarize
+from orbitwatch.git.commits import branch_commits, entered
 from orbitwatch.model.errors import UsageError
+from orbitwatch.query.language import term_period
+from orbitwatch.timeline.revwalk import RevisionWalk
 
 if TYPE_CHECKING:
     from orbitwatch.digest.backtest import Delivery, LeadSummary, LeadTime
@@ -35,8 +39,6 @@ class LeadTimes:
 def lead_time(workspace: Workspace, query: Query, on: dt.date, since: str | None) -> LeadTimes:
     """The alerts in force on a day, each with the day its event entered the timeline (the
     first commit of the branch adding its file, following renames) and the difference."""
-    from orbitwatch.digest.backtest import lead_times, summarize
-    from orbitwatch.git.commits import entered
 
     found = alerts_in_force(workspace, query, on, since)
     known = workspace.known()
@@ -57,9 +59,6 @@ class Replay:
 def replay(workspace: Workspace, query: Query, period: str, today: dt.date) -> Replay:
     """What a daily `orbit digest --state FILE`, running since the branch's first commit,
     would have sent each day of the period (its end defaults to the last commit's day)."""
-    from orbitwatch.digest.backtest import cron_days, deliveries
-    from orbitwatch.git.commits import branch_commits
-    from orbitwatch.query.language import term_period
 
     root = workspace.root()
     commits = branch_commits(root)
@@ -90,7 +89,6 @@ class _Steps:
         self.parsed = 0
 
     def __iter__(self) -> Iterator[tuple[dt.date, Commit, Timeline, tuple[Silence, ...]]]:
-        from orbitwatch.timeline.revwalk import RevisionWalk
 
         walk = RevisionWalk(self.workspace.root())
         loaded = ""

@@ -12,9 +12,20 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from orbitwatch.model.dates import DateError, as_of_day
-from orbitwatch.model.errors import Problem, UsageError
-from orbitwatch.timeline.load import Timeline, find_root, load_timeline
+from orbitwatch.digest.state import default_state_path
+from orbitwatch.git.commits import known_at
+from orbitwatch.model.dates import DateError, as_of_day, today
+from orbitwatch.model.errors import OrbitError, Problem, UsageError, did_you_mean
+from orbitwatch.query.language import Query, compile_query, resolve_country
+from orbitwatch.signals.readings import readings
+from orbitwatch.timeline.load import (
+    Timeline,
+    find_root,
+    load_revision,
+    load_settings,
+    load_timeline,
+)
+from orbitwatch.timeline.marks import from_timeline, load_marked
 
 if TYPE_CHECKING:
     from orbitwatch.git.commits import KnownAt
@@ -77,8 +88,6 @@ class Workspace:
         `known_at`, the timeline as committed then (never the working tree)."""
         known = self.known()
         if known is not None:
-            from orbitwatch.timeline.load import load_revision
-
             timeline = load_revision(root or self.root(), known.commit.hash, known.commit.short)
             if note:
                 self.note(timeline.problems)
@@ -99,8 +108,6 @@ class Workspace:
         """orbit.toml's [countries] (read before any event file, so that a query can name
         them); empty without a timeline or with an unreadable orbit.toml, whose problems the
         load reports."""
-        from orbitwatch.model.errors import OrbitError
-        from orbitwatch.timeline.load import load_settings
 
         try:
             settings, _ = load_settings(self.root())
@@ -117,7 +124,6 @@ class Workspace:
     def marked(self, on: dt.date) -> Marked:
         """Every (event, country) mark of the timeline on a day, from the index when one can be
         had (events are then built only when asked for); its problems reported."""
-        from orbitwatch.timeline.marks import from_timeline, load_marked
 
         if self.known() is not None:
             marked = from_timeline(self.load(note=False), on)
@@ -132,10 +138,6 @@ class Workspace:
         if self.known_at is None:
             return None
         if self._known is None:
-            from orbitwatch.git.commits import known_at
-            from orbitwatch.model.dates import today
-            from orbitwatch.model.errors import OrbitError
-
             try:
                 self._known = known_at(self.root(), self.known_at, today(self.environ))
             except OrbitError as exc:
@@ -156,8 +158,6 @@ def select(
 ) -> tuple[list[Event], dict[str, Reading]]:
     """The events matching the query on a day, and the readings of the events chosen (none
     unless `read` or the query needs them)."""
-    from orbitwatch.query.language import compile_query
-    from orbitwatch.signals.readings import readings
 
     predicate = compile_query(query, on)
     if query.uses_reading:
@@ -186,7 +186,6 @@ class CountryScope:
 
 
 def country_scope(query: Query) -> CountryScope:
-    from orbitwatch.query.language import Query, resolve_country
 
     chosen = tuple(
         (frozenset(resolve_country(v, str(t)) for v in t.values), t.negated)
@@ -199,7 +198,6 @@ def country_scope(query: Query) -> CountryScope:
 
 def unknown_tags(query: Query, timeline: Timeline) -> list[str]:
     """'no event has tag 'drone' (did you mean 'drones'?)' per unknown tag of the query."""
-    from orbitwatch.model.errors import did_you_mean
 
     known = {t.casefold() for e in timeline.events for t in e.tags}
     known |= {t.casefold() for t in timeline.settings.tags or {}}
@@ -212,3 +210,16 @@ def unknown_tags(query: Query, timeline: Timeline) -> list[str]:
                 hint = did_you_mean(value.casefold(), sorted(known))
                 messages.append(f"no event has tag '{value}'{hint}")
     return messages
+
+
+def state_path(workspace: Workspace, option: str | None) -> Path | None:
+    """The state file: the option's path; '' for ORBIT_STATE or the user's state folder; None
+    (no option) for ORBIT_STATE if set, else no state at all."""
+
+    root = workspace.root()
+    environ = workspace.environ
+    if option is not None:
+        return Path(option or environ.get("ORBIT_STATE") or default_state_path(root))
+    if environ.get("ORBIT_STATE"):
+        return Path(environ["ORBIT_STATE"])
+    return None

@@ -13,7 +13,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from orbitwatch.app.context import Workspace
+from orbitwatch.app.context import as_of as as_of_day
+from orbitwatch.diff.compare import diff_timelines
+from orbitwatch.model.dates import default_as_of
 from orbitwatch.model.errors import OrbitError
+from orbitwatch.query.language import FIELD_RE, FIELDS, compile_query
+from orbitwatch.signals.readings import readings
+from orbitwatch.timeline.load import load_revision, load_timeline, resolve_revision
 
 if TYPE_CHECKING:
     from orbitwatch.diff.compare import TimelineDiff
@@ -41,8 +47,6 @@ class DiffOutcome:
 
 def looks_like_side(root: Path, spec: str) -> bool:
     """True when spec names a folder or a revision, and is not a query term."""
-    from orbitwatch.query.language import FIELD_RE, FIELDS
-    from orbitwatch.timeline.load import resolve_revision
 
     term = FIELD_RE.match(spec)
     if spec.startswith("not:") or (term and term.group(1) in FIELDS):
@@ -65,7 +69,6 @@ def split_arguments(root: Path, rest: Sequence[str]) -> tuple[str | None, list[s
 
 def resolve_side(workspace: Workspace, root: Path, spec: str | None) -> Side:
     """A side of the diff: None is the working tree; an existing folder; else a git revision."""
-    from orbitwatch.timeline.load import load_revision, load_timeline
 
     if spec is None:
         side = Side(load_timeline(root), WORKING_TREE, "working-tree")
@@ -86,9 +89,6 @@ def compare(
     as_of: str | None = None,
 ) -> DiffOutcome:
     """What changed between two sides among the events the query matches on either side."""
-    from orbitwatch.app.context import as_of as as_of_day
-    from orbitwatch.diff.compare import diff_timelines
-    from orbitwatch.model.dates import default_as_of
 
     root = workspace.root()
     old = resolve_side(workspace, root, old_spec)
@@ -110,8 +110,6 @@ def compare(
 
 
 def _matching(timeline: Timeline, query: Query, on: dt.date) -> set[str]:
-    from orbitwatch.query.language import compile_query
-    from orbitwatch.signals.readings import readings
 
     predicate = compile_query(query, on)
     reading_of = readings(timeline.events, timeline.settings, on)

@@ -12,7 +12,30 @@ from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO
 
 from orbitwatch.app.context import Workspace
+from orbitwatch.app.silences import load_silences
+from orbitwatch.digest.compose import (
+    commit_delivery,
+    country_lines,
+    country_lines_of,
+    plan,
+    select_alerts,
+    start_delivery,
+)
+from orbitwatch.digest.delivery import deliver
+from orbitwatch.digest.state import (
+    StateLock,
+    StateUnusable,
+    load_state,
+    recovery_hint,
+    save_state,
+)
+from orbitwatch.files.atomic import fault_point, stale_temporaries
+from orbitwatch.model.dates import today
 from orbitwatch.model.errors import OrbitError, Problem, UsageError
+from orbitwatch.render import digest as out
+from orbitwatch.signals.alerts import alerts, alerts_of, filter_alerts
+from orbitwatch.signals.readings import coverage, coverage_of, readings
+from orbitwatch.timeline.load import load_settings
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -53,20 +76,6 @@ class DigestOutcome:
     first_run: bool = False  # delivered on a new state file: the timeline's whole history
 
 
-def state_path(workspace: Workspace, option: str | None) -> Path | None:
-    """The state file: the option's path; '' for ORBIT_STATE or the user's state folder; None
-    (no option) for ORBIT_STATE if set, else no state at all."""
-    from orbitwatch.digest.state import default_state_path
-
-    root = workspace.root()
-    environ = workspace.environ
-    if option is not None:
-        return Path(option or environ.get("ORBIT_STATE") or default_state_path(root))
-    if environ.get("ORBIT_STATE"):
-        return Path(environ["ORBIT_STATE"])
-    return None
-
-
 # The core names no command-line option; the digest command's are worded here.
 DELIVER_OPTION = "--deliver-cmd"
 BUSY_HINT = "or give --wait SECONDS"
@@ -80,7 +89,6 @@ def fresh_start_command(path: Path) -> str:
 def run_digest(workspace: Workspace, request: DigestRequest, stream: BinaryIO) -> DigestOutcome:
     """Deliver the alerts not yet in the state (to `stream` or the deliver command), then
     record them; a failed delivery leaves the state as it was, so nothing is lost."""
-    from orbitwatch.digest.state import StateUnusable, recovery_hint
 
     path = request.state_path
     new_state = path is not None and not (request.dry_run or request.baseline or path.exists())
@@ -93,10 +101,6 @@ def run_digest(workspace: Workspace, request: DigestRequest, stream: BinaryIO) -
 
 
 def _transaction(workspace: Workspace, request: DigestRequest, stream: BinaryIO) -> DigestOutcome:
-    from orbitwatch.digest.compose import commit_delivery, start_delivery
-    from orbitwatch.digest.delivery import deliver
-    from orbitwatch.digest.state import StateLock, load_state, save_state
-    from orbitwatch.files.atomic import fault_point
 
     path = request.state_path
     if path is None or request.dry_run:
@@ -139,7 +143,6 @@ def _transaction(workspace: Workspace, request: DigestRequest, stream: BinaryIO)
 def leftovers(path: Path) -> list[Problem]:
     """Temporary files of a killed run beside the state: removed when their process is gone
     (under the lock no orbit can be writing them), reported as warnings otherwise."""
-    from orbitwatch.files.atomic import stale_temporaries
 
     return [
         Problem(
@@ -157,18 +160,11 @@ def plan_digest(
     workspace: Workspace, request: DigestRequest, previous: DigestState | None
 ) -> Digest | None:
     """The digest to send given the previous state (None: a stateless preview)."""
-    from orbitwatch.app.silences import load_silences
-    from orbitwatch.digest.compose import country_lines, country_lines_of, plan, select_alerts
-    from orbitwatch.model.dates import today
-    from orbitwatch.signals.alerts import alerts, alerts_of, filter_alerts
-    from orbitwatch.signals.readings import coverage, coverage_of, readings
 
     if request.query.terms:
         timeline = workspace.load()
         settings = timeline.settings
     else:
-        from orbitwatch.timeline.load import load_settings
-
         settings = load_settings(workspace.root())[0]
     for name, option in ((request.min_level, "--min-level"), (request.fail_on, "--fail-on")):
         if name and settings.level_rank(name) < 0:
@@ -219,7 +215,6 @@ def default_sender() -> str:
 
 def render_digest(digest: Digest, request: DigestRequest) -> bytes:
     """The digest as the bytes to deliver, in the requested format."""
-    from orbitwatch.render import digest as out
 
     if request.fmt == "email":
         from email.utils import format_datetime

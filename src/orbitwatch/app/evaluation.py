@@ -9,6 +9,7 @@ import datetime as dt
 from typing import TYPE_CHECKING
 
 from orbitwatch.app.context import Workspace, select
+from orbitwatch.signals.evaluate import evaluate
 
 if TYPE_CHECKING:
     from orbitwatch.query.language import Query
@@ -17,7 +18,6 @@ if TYPE_CHECKING:
 
 def evaluate_timeline(workspace: Workspace, query: Query, on: dt.date) -> Evaluation:
     """Agreement between the analyst's readings and what acts and rules derive without them."""
-    from orbitwatch.signals.evaluate import evaluate
 
     timeline = workspace.load()
     events, _ = select(timeline, query, on)

@@ -12,7 +12,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from orbitwatch.app.context import Workspace, select
-from orbitwatch.model.errors import Problem, UsageError
+from orbitwatch.app.silences import check_silences, silences_path
+from orbitwatch.model.errors import OrbitError, Problem, UsageError, did_you_mean
+from orbitwatch.model.event import Prefilter
+from orbitwatch.query.sql import prefilter
+from orbitwatch.signals.readings import readings
+from orbitwatch.timeline.load import load_settings, load_timeline, settings_hash
+from orbitwatch.timeline.marks import readings_key
 
 if TYPE_CHECKING:
     from orbitwatch.model.event import Event, Prefilter, Reading
@@ -41,7 +47,6 @@ class CheckResult:
 
 def check(workspace: Workspace, paths: Sequence[Path] = ()) -> CheckResult:
     """Validate the whole timeline, or only the given files and folders (searched for *.toml)."""
-    from orbitwatch.app.silences import check_silences, silences_path
 
     root = workspace.root()
     only: list[Path] | None = None
@@ -87,7 +92,6 @@ def list_events(
 
 def selection(workspace: Workspace, query: Query, on: dt.date) -> Prefilter:
     """What an indexed load of the events a query selects may leave out (querysql.py)."""
-    from orbitwatch.query.sql import prefilter
 
     return prefilter(query, on, _readings_key(workspace, query, on))
 
@@ -97,9 +101,6 @@ def _readings_key(workspace: Workspace, query: Query, on: dt.date) -> str | None
     the index can answer them where it holds those readings; None for other queries."""
     if not query.uses_reading or workspace.known() is not None:
         return None
-    from orbitwatch.model.errors import OrbitError
-    from orbitwatch.timeline.load import load_settings, settings_hash
-    from orbitwatch.timeline.marks import readings_key
 
     root = workspace.root()
     try:
@@ -118,8 +119,6 @@ class ShownEvent:
 
 def show_event(workspace: Workspace, event_id: str, on: dt.date) -> ShownEvent:
     """One event by id; an unknown id is a usage error naming the closest id."""
-    from orbitwatch.model.event import Prefilter
-    from orbitwatch.signals.readings import readings
 
     timeline = workspace.load(prefilter=Prefilter(ids=frozenset([event_id])))
     event = next((e for e in timeline.events if e.id == event_id), None)
@@ -153,7 +152,6 @@ def unique_match(events: Sequence[Event], text: str) -> Event | None:
 
 def suggest_id(workspace: Workspace, event_id: str) -> str:
     """' (did you mean 'x'?)' naming the closest id in the whole timeline, or ''."""
-    from orbitwatch.model.errors import did_you_mean
 
     everything = load_all(workspace)
     return did_you_mean(event_id, [e.id for e in everything.events])
@@ -161,7 +159,6 @@ def suggest_id(workspace: Workspace, event_id: str) -> str:
 
 def load_all(workspace: Workspace) -> Timeline:
     """The whole timeline, quietly: its problems were reported by the load that came first."""
-    from orbitwatch.timeline.load import load_timeline
 
     if workspace.known_at is not None:
         return workspace.load(note=False)

@@ -11,7 +11,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from orbitwatch.feeds.ingest import import_paths
+from orbitwatch.feeds.store import default_store
+from orbitwatch.feeds.update import DEFAULT_BASE_URL, update
 from orbitwatch.model.errors import OrbitError, UsageError
+from orbitwatch.timeline.load import load_settings
 
 if TYPE_CHECKING:
     from orbitwatch.app.context import Workspace
@@ -36,14 +40,10 @@ def feed_place(
 ) -> FeedPlace:
     """--store, else orbit.toml's [feeds.NAME] store (relative to the timeline root), else
     the user's data folder/orbitwatch/feeds/NAME. A timeline is optional."""
-    from orbitwatch.feeds.store import default_store
-    from orbitwatch.feeds.update import DEFAULT_BASE_URL
 
     configured_store: Path | None = None
     configured_url = ""
     try:
-        from orbitwatch.timeline.load import load_settings
-
         root = workspace.root()
         settings, _ = load_settings(root)
         feeds = getattr(settings, "feeds", {})
@@ -68,7 +68,6 @@ def import_feed(
     place: FeedPlace, paths: Sequence[str], progress: Progress | None = None
 ) -> ImportReport:
     """Import each file (GDELT 2.0/1.0 exports, zipped or not; ICEWS .tab) into the store."""
-    from orbitwatch.feeds.ingest import import_paths
 
     if not paths:
         raise UsageError("nothing to import: name one or more files")
@@ -79,7 +78,6 @@ def update_feed(
     place: FeedPlace, since: str | None = None, progress: Progress | None = None
 ) -> UpdateReport:
     """Fetch and import the GDELT 2.0 exports newer than the last one imported."""
-    from orbitwatch.feeds.update import update
 
     return update(place.store, place.base_url, _since(since), progress)
 

@@ -11,7 +11,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from orbitwatch.app.context import Workspace
+from orbitwatch.app.events import suggest_id
+from orbitwatch.config.settings import Settings, parse_settings
+from orbitwatch.diff.compare import FieldChange, field_changes
+from orbitwatch.git.commits import file_history
 from orbitwatch.model.errors import UsageError
+from orbitwatch.model.event import Prefilter
+from orbitwatch.text.tomlpos import read_toml
+from orbitwatch.timeline.load import load_revision, parse_event_file
 
 if TYPE_CHECKING:
     from orbitwatch.config.settings import Settings
@@ -41,7 +48,6 @@ class EventHistory:
 def event_history(workspace: Workspace, event_id: str) -> EventHistory:
     """The history of the event with this id (in the working tree, else at HEAD); an unknown
     id is a usage error naming the closest one."""
-    from orbitwatch.git.commits import file_history
 
     root = workspace.root()
     path = _event_path(workspace, root, event_id)
@@ -54,9 +60,6 @@ def event_history(workspace: Workspace, event_id: str) -> EventHistory:
 
 
 def _event_path(workspace: Workspace, root: Path, event_id: str) -> str:
-    from orbitwatch.app.events import suggest_id
-    from orbitwatch.model.event import Prefilter
-    from orbitwatch.timeline.load import load_revision
 
     timeline = workspace.load(prefilter=Prefilter(ids=frozenset([event_id])))
     found = [e.path for e in timeline.events if e.id == event_id]
@@ -72,8 +75,6 @@ def _event_path(workspace: Workspace, root: Path, event_id: str) -> str:
 
 
 def _versions(root: Path, revisions: list[FileRevision]) -> list[Version]:
-    from orbitwatch.diff.compare import FieldChange, field_changes
-    from orbitwatch.timeline.load import parse_event_file
 
     settings_of: dict[bytes | None, Settings] = {}
     versions: list[Version] = []
@@ -101,8 +102,6 @@ def _versions(root: Path, revisions: list[FileRevision]) -> list[Version]:
 
 def _settings(root: Path, data: bytes | None) -> Settings:
     """orbit.toml at a revision (its tag vocabulary decides what an event may say)."""
-    from orbitwatch.config.settings import Settings, parse_settings
-    from orbitwatch.text.tomlpos import read_toml
 
     if data is None:
         return Settings()

@@ -11,13 +11,27 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from orbitwatch.app.context import Workspace, country_scope, select
+from orbitwatch.app.silences import silence_marks
 from orbitwatch.model.errors import UsageError
+from orbitwatch.query.language import resolve_country, term_period
+from orbitwatch.signals.alerts import alerts, alerts_of, filter_alerts
+from orbitwatch.signals.readings import (
+    contributions,
+    country_rows,
+    country_signals,
+    coverage,
+    coverage_of,
+    monthly_arrows,
+    readings,
+    watched_countries,
+)
+from orbitwatch.signals.scoring import per_country, score_on
 
 if TYPE_CHECKING:
     from orbitwatch.config.settings import Settings
+    from orbitwatch.model.alert import Alert
     from orbitwatch.model.event import Event, Reading
     from orbitwatch.query.language import Query
-    from orbitwatch.signals.alerts import Alert
     from orbitwatch.signals.readings import Arrow, Contribution, CountrySignal, Coverage
     from orbitwatch.signals.silences import Silence
     from orbitwatch.timeline.load import Timeline
@@ -36,8 +50,6 @@ class Explanation:
 
 def explain(workspace: Workspace, query: Query, on: dt.date, country_text: str) -> Explanation:
     """Every event behind one country's score on a day, with the total and its level."""
-    from orbitwatch.query.language import resolve_country
-    from orbitwatch.signals.readings import contributions
 
     timeline = workspace.load()
     scope = country_scope(query)
@@ -64,8 +76,6 @@ def monthly(
 ) -> MonthlyArrows:
     """Monthly arrows per country: the countries the query's country terms (and `countries`)
     choose, scored from every event unless other terms restrict them."""
-    from orbitwatch.query.language import resolve_country
-    from orbitwatch.signals.readings import monthly_arrows, watched_countries
 
     timeline = workspace.load()
     scope = country_scope(query)
@@ -91,7 +101,6 @@ def scores(workspace: Workspace, query: Query, on: dt.date, as_of_given: bool) -
     """Each country's drift score on a day; notes when the timeline is too old to score today.
 
     Country terms choose the rows (scored from every event); other terms restrict the events."""
-    from orbitwatch.signals.readings import country_rows, country_signals, coverage, coverage_of
 
     if not query.terms:  # the whole timeline: read from its marks, no event built
         marked = workspace.marked(on)
@@ -149,20 +158,11 @@ def alerts_in_force(
     workspace: Workspace, query: Query, on: dt.date, since: str | None
 ) -> AlertList:
     """The alerts in force on a day that the query asks for, dated on or after `since`."""
-    from orbitwatch.app.silences import silence_marks
-    from orbitwatch.signals.alerts import alerts, filter_alerts
-    from orbitwatch.signals.readings import coverage, readings
 
     start = None
     if since:
-        from orbitwatch.query.language import term_period
-
         start = term_period("since", since, on, f"--raised-since {since}").first
     if not query.terms:  # every alert in force: from the marks, events built when shown
-        from orbitwatch.signals.alerts import alerts_of
-        from orbitwatch.signals.readings import coverage_of
-        from orbitwatch.signals.scoring import per_country, score_on
-
         marked = workspace.marked(on)
         found = alerts_of(marked.marks, marked.settings, on)
         found = [a for a in found if start is None or a.date >= start]
@@ -195,7 +195,6 @@ def levels_now(
     timeline: Timeline, reading_of: Mapping[str, Reading], found: Sequence[Alert], on: dt.date
 ) -> dict[str, str]:
     """The level on `on` of each country the alerts are about, in their order."""
-    from orbitwatch.signals.readings import contributions
 
     result: dict[str, str] = {}
     for alert in found:

@@ -16,26 +16,42 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from orbitwatch.app.context import Workspace
-from orbitwatch.model.errors import OrbitError, UsageError
+from orbitwatch.app.context import Workspace, state_path
+from orbitwatch.digest.state import load_state
+from orbitwatch.files.atomic import atomic_write
+from orbitwatch.files.walk import SILENCES_FILE
+from orbitwatch.model.dates import RELATIVE, DateError, parse_partial, shift_months, today
+from orbitwatch.model.errors import OrbitError, UsageError, did_you_mean
+from orbitwatch.query.alerts import parse_matcher
+from orbitwatch.signals.alerts import alerts
+from orbitwatch.signals.readings import readings
+from orbitwatch.signals.silences import (
+    SilenceFile,
+    ack_id,
+    append_silence,
+    new_id,
+    parse_silences,
+    set_until,
+    silenced_by,
+)
+from orbitwatch.text.tomlpos import read_toml
+from orbitwatch.timeline.load import display_path
 
 if TYPE_CHECKING:
+    from orbitwatch.model.alert import Alert
     from orbitwatch.model.errors import Problem
     from orbitwatch.model.event import Event
-    from orbitwatch.signals.alerts import Alert
     from orbitwatch.signals.silences import Silence, SilenceFile
 
 FINGERPRINT_LEN = 23  # "v1-" + 20 hex digits
 
 
 def silences_path(workspace: Workspace) -> Path:
-    from orbitwatch.files.walk import SILENCES_FILE
 
     return workspace.root() / SILENCES_FILE
 
 
 def today_of(workspace: Workspace) -> dt.date:
-    from orbitwatch.model.dates import today
 
     return today(workspace.environ)
 
@@ -43,9 +59,6 @@ def today_of(workspace: Workspace) -> dt.date:
 def load_silences(workspace: Workspace, note: bool = True) -> SilenceFile:
     """silences.toml (empty when absent); its problems reported. Invalid silences are left
     out: the alerts they meant to catch are delivered rather than lost."""
-    from orbitwatch.signals.silences import SilenceFile, parse_silences
-    from orbitwatch.text.tomlpos import read_toml
-    from orbitwatch.timeline.load import display_path
 
     path = silences_path(workspace)
     shown = display_path(path, workspace.cwd)
@@ -62,9 +75,6 @@ def load_silences(workspace: Workspace, note: bool = True) -> SilenceFile:
 
 def check_silences(workspace: Workspace) -> list[Problem]:
     """The problems of silences.toml (none when it does not exist), for `orbit check`."""
-    from orbitwatch.signals.silences import parse_silences
-    from orbitwatch.text.tomlpos import read_toml
-    from orbitwatch.timeline.load import display_path
 
     path = silences_path(workspace)
     if not path.exists():
@@ -94,8 +104,6 @@ def _editing(workspace: Workspace, wait: float = 10) -> Iterator[SilenceFile]:
                 time.sleep(0.05)
         current = load_silences(workspace, note=False)
         if current.text:
-            from orbitwatch.signals.silences import parse_silences
-
             _, problems = parse_silences(current.path, current.text, today_of(workspace))
             errors = [p for p in problems if p.severity == "error"]
             if errors:
@@ -110,8 +118,6 @@ def _editing(workspace: Workspace, wait: float = 10) -> Iterator[SilenceFile]:
 
 def _save(workspace: Workspace, text: str, silence_id: str) -> Silence:
     """Write the new text after checking that it parses and holds the silence."""
-    from orbitwatch.files.atomic import atomic_write
-    from orbitwatch.signals.silences import parse_silences
 
     path = silences_path(workspace)
     checked, problems = parse_silences(str(path), text, today_of(workspace))
@@ -150,7 +156,6 @@ def who(workspace: Workspace, by: str | None) -> str:
 
 def until_day(text: str, today: dt.date) -> dt.date:
     """A relative date forward from today (30d, 2w, 6m, 1y) or an ISO date after today."""
-    from orbitwatch.model.dates import RELATIVE, DateError, parse_partial, shift_months
 
     lowered = text.strip().lower()
     m = RELATIVE.match(lowered)
@@ -174,8 +179,6 @@ def add_silence(
     workspace: Workspace, matcher: str, until: str, reason: str, by: str | None
 ) -> Silence:
     """A new silence in silences.toml; returns it (with its new id)."""
-    from orbitwatch.query.alerts import parse_matcher
-    from orbitwatch.signals.silences import append_silence, new_id
 
     parsed = parse_matcher(matcher)
     today = today_of(workspace)
@@ -198,8 +201,6 @@ def add_silence(
 
 def expire_silence(workspace: Workspace, silence_id: str) -> Silence:
     """End a silence (or an acknowledgement) today: `until` becomes today."""
-    from orbitwatch.model.errors import did_you_mean
-    from orbitwatch.signals.silences import set_until
 
     today = today_of(workspace)
     with _editing(workspace) as current:
@@ -217,7 +218,6 @@ def expire_silence(workspace: Workspace, silence_id: str) -> Silence:
 
 def ack(workspace: Workspace, fingerprint: str, reason: str, by: str | None) -> Silence:
     """Acknowledge one alert: a silence of its fingerprint without expiry."""
-    from orbitwatch.signals.silences import ack_id, append_silence
 
     full = resolve_fingerprint(workspace, fingerprint)
     if not reason.strip():
@@ -244,8 +244,6 @@ def ack(workspace: Workspace, fingerprint: str, reason: str, by: str | None) -> 
 
 
 def _alerts_today(workspace: Workspace) -> tuple[list[Alert], dict[str, Event]]:
-    from orbitwatch.signals.alerts import alerts
-    from orbitwatch.signals.readings import readings
 
     timeline = workspace.load()
     on = today_of(workspace)
@@ -308,7 +306,6 @@ def list_silences(workspace: Workspace, only_active: bool = False) -> SilenceLis
 
 def silence_marks(workspace: Workspace, alerts: list[Alert]) -> dict[str, Silence]:
     """fingerprint -> the silence or acknowledgement active today that matches it."""
-    from orbitwatch.signals.silences import silenced_by
 
     silences = load_silences(workspace).silences
     today = today_of(workspace)
@@ -341,8 +338,6 @@ class SuppressedList:
 def suppressed_alerts(workspace: Workspace, state_option: str | None) -> SuppressedList:
     """The alerts the digest recorded as suppressed in its state file (--state, else
     ORBIT_STATE, else the user's default state file), with what caught them."""
-    from orbitwatch.app.digest import state_path
-    from orbitwatch.digest.state import load_state
 
     path = state_path(workspace, state_option if state_option is not None else "")
     assert path is not None  # an option of '' always names a file

@@ -12,12 +12,16 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from orbitwatch.app.context import Workspace, country_scope, select
+from orbitwatch.app.events import selection
+from orbitwatch.files.atomic import save_output
+from orbitwatch.render.exports import RenderInput
+from orbitwatch.signals.readings import country_signals, watched_countries
 
 if TYPE_CHECKING:
     from orbitwatch.config.settings import Settings
     from orbitwatch.model.event import Event, Reading
     from orbitwatch.query.language import Query
-    from orbitwatch.render import RenderInput
+    from orbitwatch.render.exports import RenderInput
 
 CHART_MONTHS = 36  # months of score history drawn per country in the html page
 
@@ -32,8 +36,6 @@ class TimelineView:
 def timeline_view(
     workspace: Workspace, query: Query, on: dt.date, by_country: bool, max_lanes: int
 ) -> TimelineView:
-    from orbitwatch.app.events import selection
-    from orbitwatch.signals.readings import watched_countries
 
     timeline = workspace.load(prefilter=selection(workspace, query, on))
     workspace.check_query(query, timeline)
@@ -56,7 +58,6 @@ def monthly_scores(
     events: Sequence[Event], reading_of: Mapping[str, Reading], settings: Settings, on: dt.date
 ) -> dict[str, Sequence[tuple[dt.date, float]]]:
     """Each scored country's month-end drift scores, the last CHART_MONTHS of them."""
-    from orbitwatch.signals.readings import country_signals
 
     return {
         row.country: row.monthly[-CHART_MONTHS:]
@@ -68,8 +69,6 @@ def render_input(
     workspace: Workspace, query: Query, on: dt.date, fmt: str, exact_only: bool, title: str
 ) -> RenderInput:
     """What an export format is given; only html draws charts, so only html pays for scores."""
-    from orbitwatch.app.events import selection
-    from orbitwatch.render import RenderInput
 
     # html scores every event for its charts; the other formats need only what the query selects
     timeline = workspace.load(prefilter=None if fmt == "html" else selection(workspace, query, on))
@@ -100,6 +99,5 @@ def render_input(
 def save(path: Path, chunks: Iterable[str]) -> None:
     """Write rendered output to a file: a regular file atomically (a temporary file, then
     rename), a device or FIFO directly (see fsio.save_output)."""
-    from orbitwatch.files.atomic import save_output
 
     save_output(path, "".join(chunks).encode("utf-8"))

@@ -16,11 +16,22 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from orbitwatch.authoring.write import (
+    PlannedFile,
+    event_path,
+    near_duplicate,
+    slugify,
+    to_toml,
+    toml_date,
+    validate,
+)
 from orbitwatch.config.settings import Settings
+from orbitwatch.model.countries import lookup
 from orbitwatch.model.dates import DateError, parse_partial
 from orbitwatch.model.event import Event, PartialDate
 from orbitwatch.model.schema import IMPORT_COLUMNS
 from orbitwatch.text import strictjson
+from orbitwatch.timeline.check import ID_RE
 
 if TYPE_CHECKING:
     from orbitwatch.authoring.write import PlannedFile
@@ -176,7 +187,6 @@ def _dates(
     fields: dict[str, object],
     problems: list[ImportProblem],
 ) -> None:
-    from orbitwatch.authoring.write import toml_date  # write.py re-exports this module
 
     raw_date = first("date")
     date: PartialDate | None = None
@@ -202,8 +212,6 @@ def _lists(
     problems: list[ImportProblem],
 ) -> None:
     """countries (as ISO codes), actors and tags (slugged when written as prose)."""
-    from orbitwatch.authoring.write import slugify
-    from orbitwatch.model.countries import lookup
 
     codes: list[str] = []
     for value in gathered.get("countries", []):
@@ -306,7 +314,6 @@ SOURCES_SHAPE = 'expected a list of tables ([{"title": ..., "url": ...}])'
 
 def _sources(gathered: Mapping[str, list[object]], first: object) -> list[dict[str, object]] | None:
     """The row's sources; None when a sources value is not a list of tables."""
-    from orbitwatch.authoring.write import toml_date
 
     def as_list(value: object) -> object:
         # our CSV export carries the sources whole as JSON too: a ';' in a title survives
@@ -443,15 +450,6 @@ def plan_import(
     map_option: str = "a mapping",
 ) -> ImportPlan:
     """Every row checked like `orbit check`, paths chosen, duplicates set aside; writes nothing."""
-    from orbitwatch.authoring.write import (
-        PlannedFile,
-        event_path,
-        near_duplicate,
-        slugify,
-        to_toml,
-        validate,
-    )
-    from orbitwatch.timeline.check import ID_RE
 
     plan = ImportPlan(problems=unknown_columns(rows, mapping, map_option))
     taken: set[Path] = set()

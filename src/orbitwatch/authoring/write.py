@@ -14,8 +14,10 @@ from pathlib import Path
 
 # The import half lives in importing.py; these names stay importable from here for callers.
 from orbitwatch.config.settings import Settings
+from orbitwatch.model.acts import ACT_NAMES, act_kind
+from orbitwatch.model.countries import lookup, suggest
 from orbitwatch.model.dates import DateError, parse_partial
-from orbitwatch.model.errors import Problem
+from orbitwatch.model.errors import Problem, UsageError, did_you_mean
 from orbitwatch.model.event import Event, PartialDate, Precision
 from orbitwatch.model.schema import EVENT_KEYS
 from orbitwatch.timeline.check import check_event
@@ -160,9 +162,6 @@ class NewEvent:
 
 def act_fields(text: str, settings: Settings) -> tuple[dict[str, object], list[str]]:
     """One `--act "BY ACT TO"` as an [[acts]] table, and the country codes it names."""
-    from orbitwatch.model.acts import act_kind
-    from orbitwatch.model.countries import lookup
-    from orbitwatch.model.errors import UsageError
 
     words = text.split()
     if len(words) != 3:
@@ -170,9 +169,6 @@ def act_fields(text: str, settings: Settings) -> tuple[dict[str, object], list[s
             f"act {text!r}: write BY ACT TO, e.g. 'AM reduce CSTO' ('+' joins parties: KZ+KG)"
         )
     if act_kind(words[1]) is None:
-        from orbitwatch.model.acts import ACT_NAMES
-        from orbitwatch.model.errors import did_you_mean
-
         raise UsageError(
             f"act {text!r}: unknown act '{words[1]}'{did_you_mean(words[1].lower(), ACT_NAMES)}"
         )
@@ -205,8 +201,6 @@ def plan_add(
 
     Raises UsageError for input that never reaches a file (dates, countries, duplicates).
     """
-    from orbitwatch.model.countries import lookup, suggest
-    from orbitwatch.model.errors import UsageError
 
     # Messages name the event's fields, never a command's options: the CLI may reword them.
     if (new.stance is None) != (new.weight is None):

@@ -187,7 +187,7 @@ def _check_state_options(
 
 
 def _state_path(state: State, state_file: str | None) -> Path | None:
-    from orbitwatch.app.digest import state_path
+    from orbitwatch.app.context import state_path
 
     if state_file:
         from orbitwatch.query.language import FIELD_RE, FIELDS

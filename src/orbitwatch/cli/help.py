@@ -82,7 +82,7 @@ class SectionedCommand(click.Command):
     def format_help_text(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         super().format_help_text(ctx, formatter)
         if self.name == "render":  # the formats come from the registry, each its first doc line
-            from orbitwatch.render import builtin, describe
+            from orbitwatch.render.registry import builtin, describe
 
             with formatter.section("Formats"):
                 formatter.write_dl([(name, describe(name)) for name in builtin()])

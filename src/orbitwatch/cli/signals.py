@@ -238,7 +238,7 @@ def alerts_cmd(
       orbit alerts --replay 2022-05-01..2022-05-31
       orbit alerts --suppressed --state ~/.local/state/orbit-kz.json
     """
-    from orbitwatch.cli import backtest
+    from orbitwatch.cli.backtest import lead_out, replay_out
 
     if suppressed or state_file:
         from orbitwatch.cli.silences import suppressed_out
@@ -255,11 +255,11 @@ def alerts_cmd(
         given = [name for name, value in alone if value]
         if given:
             raise UsageError(f"--replay replays every day itself; leave out {', '.join(given)}")
-        backtest.replay_out(state, query, replay, fmt)
+        replay_out(state, query, replay, fmt)
         return finish(state)
     on = scoring_day(state, known_at, as_of)
     if lead:
-        backtest.lead_out(state, query, on, since, fmt)
+        lead_out(state, query, on, since, fmt)
         return finish(state)
     _alerts_out(state, query, on, since, fmt)
     return finish(state)

@@ -94,7 +94,7 @@ class RenderFormat(click.Choice):  # type: ignore[type-arg]
 
     @property  # type: ignore[override]
     def choices(self) -> Sequence[Any]:
-        from orbitwatch.render import builtin
+        from orbitwatch.render.registry import builtin
 
         return tuple(builtin())
 
@@ -148,7 +148,7 @@ def render_cmd(
       orbit render --format md --known-at 2022-05-20
     """
     from orbitwatch.app.views import render_input, save
-    from orbitwatch.render import builtin
+    from orbitwatch.render.registry import builtin
 
     fmt = fmt or format_from_suffix(output)
     query = parse_query(terms)
@@ -172,7 +172,7 @@ def format_from_suffix(output: Path | None) -> str:
     """The format an -o file's suffix names; a usage error naming every format otherwise."""
     from pathlib import Path
 
-    from orbitwatch.render import builtin
+    from orbitwatch.render.registry import builtin
 
     suffix = Path(output).suffix.lower() if output is not None else ""
     if suffix in SUFFIX_FORMATS:

@@ -8,8 +8,9 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from orbitwatch.config.inhibit import InhibitRule, default_rules, parse_inhibit
 from orbitwatch.model import countries
 from orbitwatch.model.acts import Sides, sides
 from orbitwatch.model.dates import DateError, parse_duration_days
@@ -17,9 +18,6 @@ from orbitwatch.model.errors import Problem, UsageError, did_you_mean
 from orbitwatch.model.schema import Stance, is_stance
 from orbitwatch.query.language import READING_FIELDS, Query, parse
 from orbitwatch.text.tomlpos import bad_character, find_key_line
-
-if TYPE_CHECKING:
-    from orbitwatch.signals.inhibit import InhibitRule
 
 TOP_KEYS = ("signals", "tags", "countries", "blocs", "rules", "levels", "inhibit")
 SIGNALS_KEYS = (
@@ -81,7 +79,6 @@ class Settings:
     countries: Mapping[str, str] = field(default_factory=dict)  # [countries]: XK = "Kosovo"
 
     def inhibit_rules(self) -> tuple[InhibitRule, ...]:
-        from orbitwatch.signals.inhibit import default_rules
 
         return default_rules() if self.inhibit is None else self.inhibit
 
@@ -262,7 +259,6 @@ def _counterweights(
 
 def _inhibit(reader: _Reader, value: object) -> tuple[InhibitRule, ...]:
     """The [[inhibit]] tables (inhibit.py knows them); problems at their keys' lines."""
-    from orbitwatch.signals.inhibit import parse_inhibit
 
     def problem(key: str, message: str, index: int) -> None:
         reader.problem(key, message, "inhibit" if index >= 0 else None, max(index, 0))

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 from orbitwatch.config.settings import Settings
 from orbitwatch.model.event import Event, PartialDate, Reading
-from orbitwatch.signals.readings import drift_score, readings, watched_countries
+from orbitwatch.signals.readings import contributions, drift_score, readings, watched_countries
 
 SCALARS = ("date", "end", "title", "summary", "status", "signal", "warn")
 LISTS = ("countries", "actors", "tags")
@@ -221,7 +221,6 @@ def part_values(
     on: dt.date,
 ) -> dict[str, float]:
     """Each event's contribution to a country's score on `on`, by event id."""
-    from orbitwatch.signals.readings import contributions
 
     return {p.event.id: p.value for p in contributions(events, reading_of, settings, country, on)}
 

@@ -14,9 +14,10 @@ from dataclasses import dataclass
 
 from orbitwatch.digest.compose import order_alerts
 from orbitwatch.git.commits import Commit
+from orbitwatch.model.alert import Alert
 from orbitwatch.model.event import Event
 from orbitwatch.query.language import Query
-from orbitwatch.signals.alerts import Alert, alerts, filter_alerts
+from orbitwatch.signals.alerts import alerts, filter_alerts
 from orbitwatch.signals.readings import readings
 from orbitwatch.signals.silences import Silence, suppress
 from orbitwatch.timeline.load import Timeline

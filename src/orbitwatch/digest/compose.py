@@ -12,8 +12,8 @@ from dataclasses import dataclass, replace
 
 from orbitwatch.config.settings import Settings
 from orbitwatch.digest.state import DigestState
+from orbitwatch.model.alert import KIND_ORDER, Alert
 from orbitwatch.model.event import Event, Reading
-from orbitwatch.signals.alerts import KIND_ORDER, Alert
 from orbitwatch.signals.readings import Coverage, arrows_of
 from orbitwatch.signals.scoring import Mark, marks_of, per_country, score_on, watched
 from orbitwatch.signals.silences import Silence, Suppression, suppress

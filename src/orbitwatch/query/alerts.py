@@ -11,9 +11,9 @@ import fnmatch
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
+from orbitwatch.model.alert import KIND_ORDER, Alert
 from orbitwatch.model.errors import UsageError, did_you_mean
 from orbitwatch.query.language import FIELD_RE, resolve_country, split_text, term_period
-from orbitwatch.signals.alerts import KIND_ORDER, Alert
 
 ALERT_FIELDS = ("country", "kind", "rule", "event", "level", "fingerprint", "date")
 KINDS = tuple(KIND_ORDER)

@@ -14,7 +14,15 @@ import shlex
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
-from orbitwatch.model.dates import DateError, Period, parse_partial, parse_period, relative_day
+from orbitwatch.model.countries import is_user_assigned, lookup, suggest
+from orbitwatch.model.dates import (
+    DateError,
+    Period,
+    parse_partial,
+    parse_period,
+    relative_day,
+    relative_hint,
+)
 from orbitwatch.model.errors import UsageError, did_you_mean
 from orbitwatch.model.event import Event, Reading
 from orbitwatch.model.schema import ORIGINS, STANCES, STATUSES
@@ -150,7 +158,6 @@ def resolve_country(value: str, original: str = "") -> str:
     """Alpha-2, alpha-3 or an English name (any case), or a code or name orbit.toml declares
     under [countries], to the alpha-2 code. Compiling (no `original`) takes a user-assigned
     code as written: the query was checked against the declaration when it was parsed."""
-    from orbitwatch.model.countries import is_user_assigned, lookup, suggest
 
     code = lookup(value)
     where = f" in {original!r}" if original else ""
@@ -183,8 +190,6 @@ def term_period(field: str, value: str, today: dt.date, original: str) -> Period
             return Period(None, partial.last_day)
         return parse_period(value, today)
     except DateError as exc:
-        from orbitwatch.model.dates import relative_hint
-
         hint = relative_hint(value)
         raise UsageError(f"bad date in {original or field + ':' + value!r}: {exc}{hint}") from None
 

@@ -10,10 +10,10 @@ from collections.abc import Iterator
 
 from orbitwatch.digest.compose import Digest, short_id
 from orbitwatch.model import countries
+from orbitwatch.model.alert import Alert
 from orbitwatch.render.data import SCHEMA_VERSION
 from orbitwatch.render.signals import ARROW_MARK, alert_dict
 from orbitwatch.render.text import json_safe, md, one_line
-from orbitwatch.signals.alerts import Alert
 from orbitwatch.text.words import plural, signed_number
 
 

@@ -7,8 +7,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from orbitwatch.render import RenderInput
 from orbitwatch.render.data import events_csv, events_json, events_jsonl
+from orbitwatch.render.exports import RenderInput
 
 
 def render_json(data: RenderInput) -> Iterator[str]:

@@ -13,7 +13,7 @@ from html import escape
 
 from orbitwatch.model import countries
 from orbitwatch.model.event import MONTH_NAMES, Precision
-from orbitwatch.render import RenderInput
+from orbitwatch.render.exports import RenderInput
 from orbitwatch.render.markdown import safe_url
 from orbitwatch.render.text import visible
 from orbitwatch.text.words import plural, signed_number

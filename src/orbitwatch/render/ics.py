@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from orbitwatch import __version__
 from orbitwatch.model.event import Precision
 from orbitwatch.model.schema import Status
-from orbitwatch.render import RenderInput
+from orbitwatch.render.exports import RenderInput
 from orbitwatch.render.markdown import safe_url
 from orbitwatch.render.text import visible
 

@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from urllib.parse import quote
 
 from orbitwatch.model.event import MONTH_NAMES, Precision
-from orbitwatch.render import RenderInput
+from orbitwatch.render.exports import RenderInput
 from orbitwatch.render.text import md
 
 

@@ -11,11 +11,11 @@ from collections.abc import Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING
 
 from orbitwatch.model import countries
+from orbitwatch.model.alert import Alert
 from orbitwatch.model.event import Event
 from orbitwatch.render.data import SCHEMA_VERSION
 from orbitwatch.render.glyphs import marked
 from orbitwatch.render.text import json_safe, one_line
-from orbitwatch.signals.alerts import Alert
 from orbitwatch.signals.readings import Arrow, Contribution, CountrySignal, Coverage
 from orbitwatch.text.words import plural, signed_number
 

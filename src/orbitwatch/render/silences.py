@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 
 from orbitwatch.digest.compose import short_id
 from orbitwatch.render.data import SCHEMA_VERSION
+from orbitwatch.render.signals import alert_dict
 from orbitwatch.render.text import json_safe
 
 if TYPE_CHECKING:
@@ -84,7 +85,6 @@ def suppressed_rows(rows: Sequence[SuppressedAlert]) -> list[list[str]]:
 
 
 def suppressed_json(rows: Sequence[SuppressedAlert]) -> Iterator[str]:
-    from orbitwatch.render.signals import alert_dict
 
     document = {
         "schema_version": SCHEMA_VERSION,

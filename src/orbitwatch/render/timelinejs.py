@@ -12,7 +12,7 @@ from collections.abc import Iterator
 
 from orbitwatch.model import countries
 from orbitwatch.model.event import Event, PartialDate, Precision
-from orbitwatch.render import RenderInput
+from orbitwatch.render.exports import RenderInput
 from orbitwatch.render.markdown import safe_url
 from orbitwatch.render.text import json_safe, visible
 from orbitwatch.text.words import plural

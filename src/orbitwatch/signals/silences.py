@@ -10,15 +10,19 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import re
-import tomllib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from orbitwatch.config.settings import Settings
+from orbitwatch.model.alert import Alert
 from orbitwatch.model.errors import OrbitError, Problem, UsageError, did_you_mean
 from orbitwatch.query.alerts import AlertMatcher, parse_matcher
-from orbitwatch.signals.alerts import Alert
+from orbitwatch.signals.inhibit import inhibited
 from orbitwatch.text.tomlpos import bad_character, find_key_line
+
+if TYPE_CHECKING:
+    pass
 
 TABLE = "silence"
 SILENCE_KEYS = ("id", "matcher", "until", "reason", "by", "created")
@@ -75,6 +79,8 @@ class _Reader:
 def parse_silences(path: str, text: str, today: dt.date) -> tuple[SilenceFile, list[Problem]]:
     """The valid silences of the file and a located problem for everything else; an expired
     silence is a warning (harmless, but clutter)."""
+    import tomllib
+
     reader = _Reader(path, text, [])
     try:
         raw = tomllib.loads(text)
@@ -200,6 +206,8 @@ def append_silence(text: str, fields: Mapping[str, object]) -> str:
 def set_until(text: str, silence_id: str, day: dt.date) -> str:
     """The file's text with the silence's `until` set to `day`, in place; OrbitError when the
     table cannot be found in the text (written in an unusual form)."""
+    import tomllib
+
     lines = text.splitlines(keepends=True)
     starts = [i for i, line in enumerate(lines) if HEADER_RE.match(line)] + [len(lines)]
     for start, end in zip(starts, starts[1:], strict=False):
@@ -240,7 +248,6 @@ def suppress(
     """(to deliver, suppressed) among the alerts of one digest: silenced first (an active
     silence matches), then inhibited (a more severe alert of the same digest, silenced or not,
     makes it noise)."""
-    from orbitwatch.signals.inhibit import inhibited
 
     active = [s for s in silences if s.active(on)]
     caught = {}

@@ -10,6 +10,9 @@ import re
 from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 
+from orbitwatch.model import countries
+from orbitwatch.model import countries as iso
+from orbitwatch.model.acts import ACT_NAMES, act_kind
 from orbitwatch.model.dates import DateError, parse_iso
 from orbitwatch.model.errors import Problem, did_you_mean
 from orbitwatch.model.event import Act, Event, PartialDate, SignalOverride, Source
@@ -199,7 +202,6 @@ class EventChecker:
         return tuple(items)
 
     def countries(self, value: object) -> tuple[str, ...]:
-        from orbitwatch.model import countries
 
         codes = self.string_list("countries", value)
         good: list[str] = []
@@ -277,7 +279,6 @@ class EventChecker:
         if not isinstance(value, dict):
             self.problem("signal", "'signal' must be a table: [signal]")
             return None, ()
-        from orbitwatch.model import countries as iso
 
         shared = {k: v for k, v in value.items() if not isinstance(v, dict)}
         own: list[SignalOverride] = []
@@ -329,7 +330,6 @@ class EventChecker:
         return SignalOverride(stance, weight, note, country)
 
     def acts(self, value: object, countries: tuple[str, ...]) -> tuple[Act, ...]:
-        from orbitwatch.model.acts import ACT_NAMES, act_kind
 
         if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
             self.problem("acts", "'acts' must be [[acts]] tables")
@@ -381,7 +381,6 @@ class EventChecker:
         self, key: str, value: object, index: int, countries: tuple[str, ...]
     ) -> tuple[str, ...]:
         """`by` or `to` of an act: a code or a list of codes; each a country or a bloc."""
-        from orbitwatch.model import countries as iso
 
         items = [value] if isinstance(value, str) else value
         if not isinstance(items, list) or not items or not all(isinstance(v, str) for v in items):

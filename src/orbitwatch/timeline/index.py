@@ -14,11 +14,10 @@ import datetime as dt
 import hashlib
 import marshal
 import os
-import sqlite3
 import weakref
 from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from orbitwatch import __version__
 from orbitwatch.model.errors import Problem
@@ -33,29 +32,34 @@ from orbitwatch.model.event import (
 )
 from orbitwatch.query import sql as querysql
 
+if TYPE_CHECKING:
+    import sqlite3
+
 SCHEMA_BASE = f"orbitwatch-index-4-{__version__}"
 # The modules whose code decides what a parse result is: any change to them (even without a
 # version bump, as in a development checkout) makes a new schema, so no old result is served.
 PARSING_MODULES = (
-    "acts.py",
-    "chars.py",
-    "check.py",
-    "countries.py",
-    "dates.py",
-    "index.py",
-    "load.py",
-    "model.py",
-    "settings.py",
-    "query.py",
-    "querysql.py",
-    "schema.py",
-    "tomlpos.py",
+    "model/acts.py",
+    "model/alert.py",
+    "text/chars.py",
+    "timeline/check.py",
+    "model/countries.py",
+    "model/dates.py",
+    "timeline/index.py",
+    "timeline/load.py",
+    "model/event.py",
+    "model/schema.py",
+    "config/settings.py",
+    "config/inhibit.py",
+    "query/language.py",
+    "query/sql.py",
+    "text/tomlpos.py",
 )
 
 
 def schema() -> str:
     digest = hashlib.sha256(SCHEMA_BASE.encode())
-    folder = Path(__file__).parent
+    folder = Path(__file__).parent.parent  # the orbitwatch package
     for name in PARSING_MODULES:
         try:
             digest.update((folder / name).read_bytes())
@@ -164,6 +168,8 @@ class Index:
 
     @classmethod
     def open(cls, root: Path, settings_hash: str) -> Index | None:
+        import sqlite3
+
         try:
             path = index_path(root)
             path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
@@ -279,6 +285,8 @@ class Index:
         """Marks and the events' reading columns are kept for one readings key (the settings
         that produce readings, and the day when a rule's dates are relative); another key
         empties them."""
+        import sqlite3
+
         if self.readings_key() != readings_key:
             try:
                 self.db.execute("BEGIN IMMEDIATE")
@@ -380,6 +388,8 @@ class Index:
     def _best_effort(self, *steps: tuple[str, Iterable[Sequence[object]]]) -> bool:
         """Run the statements in one transaction; a busy or broken database rolls back
         (False)."""
+        import sqlite3
+
         self._twins = None
         try:
             self.db.execute("BEGIN IMMEDIATE")
@@ -399,6 +409,8 @@ class Index:
 
 
 def _close(db: sqlite3.Connection) -> None:
+    import sqlite3
+
     try:
         db.close()
     except sqlite3.DatabaseError:

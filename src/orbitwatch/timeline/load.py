@@ -26,8 +26,10 @@ from orbitwatch.git.revisions import forget_revisions, read_revision, resolve_re
 from orbitwatch.model.errors import OrbitError, Problem
 from orbitwatch.model.event import Event, Prefilter, sort_events
 from orbitwatch.text.tomlpos import read_toml
+from orbitwatch.timeline import index as cache
 from orbitwatch.timeline.check import check_duplicates, check_event
 from orbitwatch.timeline.freshness import freshness, settle, stat_all, stat_key, tree_signature
+from orbitwatch.timeline.index import dump, from_record, load, to_record
 from orbitwatch.timeline.pool import map_pooled
 
 if TYPE_CHECKING:
@@ -149,8 +151,6 @@ def load_timeline(
     show_rel = shown_relative(root, show)
     index = None
     if only is None and use_cache and os.environ.get("ORBIT_NO_CACHE", "") in ("", "0"):
-        from orbitwatch.timeline import index as cache
-
         index = cache.Index.open(root, settings_hash(root))
     if index is None:
         odd: list[tuple[str, str]] = []
@@ -231,7 +231,6 @@ def _parse_one(settings: Settings, job: ParseJob) -> Parsed:
 def _parse_blobs(settings: Settings, jobs: Sequence[ParseJob]) -> list[bytes]:
     """In a worker: parse and check, and hand back each result as one compact blob (the same
     bytes the index stores, so the parent neither re-encodes nor unpickles nested objects)."""
-    from orbitwatch.timeline.index import dump, to_record
 
     return [
         dump(to_record(*parse_event_file(path, shown, settings, rel=rel)))
@@ -240,7 +239,6 @@ def _parse_blobs(settings: Settings, jobs: Sequence[ParseJob]) -> list[bytes]:
 
 
 def _rebuild(blob: bytes, job: ParseJob) -> Parsed:
-    from orbitwatch.timeline.index import from_record, load
 
     return (*from_record(load(blob), job[1]), blob)
 
@@ -291,8 +289,6 @@ def _load_indexed(
 ) -> tuple[list[Event], list[Problem], int, str | None]:
     import gc
     import time
-
-    from orbitwatch.timeline import index as cache
 
     db = index
     base = os.path.abspath(root)
@@ -423,13 +419,11 @@ def _parse_content_blobs(
     label: str, root: Path, settings: Settings, items: Sequence[Content]
 ) -> list[bytes]:
     """In a worker: parse file contents read from git, handing back record blobs."""
-    from orbitwatch.timeline.index import dump, to_record
 
     return [dump(to_record(*_parse_content(label, root, settings, item))) for item in items]
 
 
 def _rebuild_content(label: str, blob: bytes, item: Content) -> ParsedContent:
-    from orbitwatch.timeline.index import from_record, load
 
     return from_record(load(blob), f"{label}:{item[0]}")
 

@@ -20,7 +20,10 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from orbitwatch.config.settings import Settings
 from orbitwatch.model.errors import Problem
 from orbitwatch.model.event import Event, Prefilter, Reading
+from orbitwatch.query.sql import reading_columns
+from orbitwatch.signals.readings import readings
 from orbitwatch.signals.scoring import Mark, marks_of
+from orbitwatch.timeline.index import Index, from_record, load
 from orbitwatch.timeline.load import (
     Timeline,
     load_indexed,
@@ -84,8 +87,6 @@ def load_marked(
     """Every mark of the timeline on a day, through the index when one can be had."""
     index = None
     if use_cache and os.environ.get("ORBIT_NO_CACHE", "") in ("", "0"):
-        from orbitwatch.timeline.index import Index
-
         index = Index.open(root, settings_hash(root))
     if index is None:
         return from_timeline(load_timeline(root, use_cache=use_cache, progress=progress), on)
@@ -108,7 +109,6 @@ def load_marked(
 
 
 def from_timeline(timeline: Timeline, on: dt.date) -> Marked:
-    from orbitwatch.signals.readings import readings
 
     reading_of = readings(timeline.events, timeline.settings, on)
     marks = marks_of(timeline.events, reading_of, timeline.settings)
@@ -163,7 +163,6 @@ def _marks_now(
     """Every mark of the timeline in its order, and the stat keys of the stored files: the
     earlier snapshot's marks of the files unchanged since, stored marks of the other fresh
     files, and marks read now (and stored) for the files parsed now or stored without marks."""
-    from orbitwatch.timeline.index import from_record, load
 
     stats = index.ok_paths()
     kept: list[Keyed] = []
@@ -233,8 +232,6 @@ def _read(
 ) -> list[Keyed]:
     """Read events now, and store their marks for the next run (with a watch list, only the
     watched countries' and each event's first: the only ones ever read)."""
-    from orbitwatch.query.sql import reading_columns
-    from orbitwatch.signals.readings import readings
 
     reading_of = readings(events, settings, on)
     watch = frozenset(settings.watch)
@@ -308,7 +305,6 @@ class IndexedEvents(Mapping[str, Event]):
         self.first_path = first_path
 
     def __getitem__(self, event_id: str) -> Event:
-        from orbitwatch.timeline.index import from_record, load
 
         if event_id in self.loaded:
             return self.loaded[event_id]
