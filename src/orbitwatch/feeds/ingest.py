@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from orbitwatch.feeds import codes, readers, store
+from orbitwatch.feeds import readers, store
 from orbitwatch.files.atomic import fault_point
 from orbitwatch.model.errors import ExitStatus, OrbitError
 
@@ -136,25 +136,7 @@ def connect(work: Path) -> duckdb.DuckDBPyConnection:
             "temp_directory": str(work / "spill"),
         }
     )
-    _mapping_tables(con)
     return con
-
-
-def _values(table: str, pairs: Sequence[tuple[str, str]]) -> str:
-    def quote(text: str) -> str:
-        return "'" + text.replace("'", "''") + "'"
-
-    rows = ", ".join(f"({quote(a)}, {quote(b)})" for a, b in pairs)
-    return (
-        f"CREATE TEMP TABLE {table} (raw VARCHAR, code VARCHAR); INSERT INTO {table} VALUES {rows};"
-    )
-
-
-def _mapping_tables(con: duckdb.DuckDBPyConnection) -> None:
-    con.execute(_values("cameo_countries", sorted(codes.cameo_countries().items())))
-    con.execute(_values("known_groups", sorted(codes.KNOWN_GROUP_BLOCS.items())))
-    con.execute(_values("icews_names", sorted(codes.icews_countries().items())))
-    con.execute(_values("icews_blocs", sorted(codes.ICEWS_BLOC_NAMES.items())))
 
 
 def import_paths(

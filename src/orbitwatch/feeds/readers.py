@@ -12,9 +12,11 @@ number (DuckDB's store_rejects) instead of failing the file.
 from __future__ import annotations
 
 import zipfile
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from orbitwatch.feeds import codes
 from orbitwatch.feeds.codes import ROOTS
 from orbitwatch.model.errors import OrbitError
 
@@ -132,9 +134,11 @@ def gdelt_select(path: Path, source: str, count: int, rejects: str) -> str:
     """Store rows (plus `month`) from a GDELT file read as `count` columns."""
     url = "r.c60" if count == GDELT2_COLUMNS else ("r.c57" if count == 58 else "NULL")
     scan = _csv(path, gdelt_columns(count), rejects, False, "%Y%m%d")
+    countries, groups = _map(codes.cameo_countries()), _map(codes.KNOWN_GROUP_BLOCS)
     return f"""
     SELECT {_quote(source)} AS source, CAST(r.c0 AS VARCHAR) AS event_id, r.c1 AS day,
-        COALESCE(k1.code, g1.code) AS actor1, COALESCE(k2.code, g2.code) AS actor2,
+        COALESCE({countries}[r.c7], {groups}[r.c8]) AS actor1,
+        COALESCE({countries}[r.c17], {groups}[r.c18]) AS actor2,
         COALESCE(r.c7, r.c8, r.c5) AS actor1_raw, COALESCE(r.c17, r.c18, r.c15) AS actor2_raw,
         r.c26 AS cameo,
         CASE WHEN r.c28 IN {_ROOTS_SQL} THEN r.c28 END AS root,
@@ -142,10 +146,6 @@ def gdelt_select(path: Path, source: str, count: int, rejects: str) -> str:
         CAST({url} AS VARCHAR) AS url, CAST(NULL AS VARCHAR) AS story,
         strftime(r.c1, '%Y-%m') AS month
     FROM {scan} AS r
-    LEFT JOIN cameo_countries k1 ON k1.raw = r.c7
-    LEFT JOIN known_groups g1 ON g1.raw = r.c8
-    LEFT JOIN cameo_countries k2 ON k2.raw = r.c17
-    LEFT JOIN known_groups g2 ON g2.raw = r.c18
     """
 
 
@@ -155,10 +155,13 @@ def icews_columns() -> dict[str, str]:
 
 def icews_select(path: Path, rejects: str) -> str:
     scan = _csv(path, icews_columns(), rejects, True, "%Y-%m-%d")
+    names, blocs = _map(codes.icews_countries()), _map(codes.ICEWS_BLOC_NAMES)
     return f"""
     SELECT 'icews' AS source, CAST(r."Event ID" AS VARCHAR) AS event_id, r."Event Date" AS day,
-        CASE WHEN r."Source Country" IS NULL THEN b1.code ELSE n1.code END AS actor1,
-        CASE WHEN r."Target Country" IS NULL THEN b2.code ELSE n2.code END AS actor2,
+        CASE WHEN r."Source Country" IS NULL THEN {blocs}[lower(r."Source Name")]
+            ELSE {names}[lower(r."Source Country")] END AS actor1,
+        CASE WHEN r."Target Country" IS NULL THEN {blocs}[lower(r."Target Name")]
+            ELSE {names}[lower(r."Target Country")] END AS actor2,
         COALESCE(r."Source Country", r."Source Name") AS actor1_raw,
         COALESCE(r."Target Country", r."Target Name") AS actor2_raw,
         r."CAMEO Code" AS cameo,
@@ -169,11 +172,13 @@ def icews_select(path: Path, rejects: str) -> str:
         CAST(NULL AS VARCHAR) AS url, r."Story ID" AS story,
         strftime(r."Event Date", '%Y-%m') AS month
     FROM {scan} AS r
-    LEFT JOIN icews_names n1 ON n1.raw = lower(r."Source Country")
-    LEFT JOIN icews_blocs b1 ON b1.raw = lower(r."Source Name")
-    LEFT JOIN icews_names n2 ON n2.raw = lower(r."Target Country")
-    LEFT JOIN icews_blocs b2 ON b2.raw = lower(r."Target Name")
     """
+
+
+def _map(table: Mapping[str, str]) -> str:
+    """A DuckDB MAP literal: a lookup per row without a join (joins made the partitioned
+    COPY run out of its memory limit)."""
+    return "MAP {" + ", ".join(f"{_quote(k)}: {_quote(v)}" for k, v in sorted(table.items())) + "}"
 
 
 def column_name(source: str, index: int) -> str:
