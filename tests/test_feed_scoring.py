@@ -10,6 +10,8 @@ import datetime as dt
 import json
 import random
 import shutil
+import subprocess
+import sys
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from pathlib import Path
@@ -412,3 +414,21 @@ def test_the_store_read_equals_the_python_path_on_the_fixtures(fixture_store: Pa
     )
     rows = [(r[3], r[4], r[8], r[2], r[10], r[11]) for r in store_rows(gdelt_rows())]
     assert {(r[0], r[1]): tuple(int(n) for n in r[4:]) for r in found} == python_counts(rows, scope)
+
+
+@pytest.mark.parametrize(
+    "args",
+    [["--version"], ["list", "--format", "ids"], ["signals", "--as-of", "2022-05-31"],
+     ["feed", "--help"], ["feed", "signals", "--help"]],
+)  # fmt: skip
+def test_curated_commands_and_feed_help_import_no_engine(args: list[str]) -> None:
+    code = (
+        "import sys\nfrom orbitwatch.cli import main\n"
+        f"try:\n    main({args!r})\nexcept SystemExit:\n    pass\n"
+        "heavy = ('duckdb', 'sqlglot', 'pyspark')\n"
+        "print(','.join(m for m in heavy if m in sys.modules), file=sys.stderr)\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO, check=False
+    )
+    assert result.stderr.strip().splitlines()[-1:] in ([], [""])
