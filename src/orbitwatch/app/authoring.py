@@ -11,7 +11,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from orbitwatch.app.context import Workspace
 from orbitwatch.authoring.importing import parse_mapping, plan_import, read_rows
 from orbitwatch.authoring.write import plan_add
 from orbitwatch.files.atomic import Place, create_new, import_files
@@ -20,6 +19,7 @@ from orbitwatch.text.words import plural
 from orbitwatch.timeline.load import display_path, load_timeline
 
 if TYPE_CHECKING:
+    from orbitwatch.app.context import Workspace
     from orbitwatch.authoring.importing import ImportPlan
     from orbitwatch.authoring.write import NewEvent
     from orbitwatch.model.event import Event

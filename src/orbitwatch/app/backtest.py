@@ -11,7 +11,6 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from orbitwatch.app.context import Workspace
 from orbitwatch.app.signals import alerts_in_force
 from orbitwatch.digest.backtest import cron_days, deliveries, lead_times, summarize
 from orbitwatch.git.commits import branch_commits, entered
@@ -20,6 +19,7 @@ from orbitwatch.query.language import term_period
 from orbitwatch.timeline.revwalk import RevisionWalk
 
 if TYPE_CHECKING:
+    from orbitwatch.app.context import Workspace
     from orbitwatch.digest.backtest import Delivery, LeadSummary, LeadTime
     from orbitwatch.git.commits import Commit
     from orbitwatch.model.event import Event

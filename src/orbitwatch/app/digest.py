@@ -11,7 +11,6 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO
 
-from orbitwatch.app.context import Workspace
 from orbitwatch.app.silences import load_silences
 from orbitwatch.digest.compose import (
     commit_delivery,
@@ -40,6 +39,7 @@ from orbitwatch.timeline.load import load_settings
 if TYPE_CHECKING:
     from collections.abc import Mapping
 
+    from orbitwatch.app.context import Workspace
     from orbitwatch.digest.compose import Digest
     from orbitwatch.digest.state import DigestState
     from orbitwatch.model.event import Event

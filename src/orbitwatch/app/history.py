@@ -10,7 +10,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from orbitwatch.app.context import Workspace
 from orbitwatch.app.events import suggest_id
 from orbitwatch.config.settings import Settings, parse_settings
 from orbitwatch.diff.compare import FieldChange, field_changes
@@ -21,6 +20,7 @@ from orbitwatch.text.tomlpos import read_toml
 from orbitwatch.timeline.load import load_revision, parse_event_file
 
 if TYPE_CHECKING:
+    from orbitwatch.app.context import Workspace
     from orbitwatch.config.settings import Settings
     from orbitwatch.diff.compare import FieldChange
     from orbitwatch.git.commits import Change, Commit, FileRevision

@@ -25,16 +25,16 @@ from orbitwatch.authoring.write import (
     toml_date,
     validate,
 )
-from orbitwatch.config.settings import Settings
 from orbitwatch.model.countries import lookup
 from orbitwatch.model.dates import DateError, parse_partial
-from orbitwatch.model.event import Event, PartialDate
 from orbitwatch.model.schema import IMPORT_COLUMNS
 from orbitwatch.text import strictjson
 from orbitwatch.timeline.check import ID_RE
 
 if TYPE_CHECKING:
     from orbitwatch.authoring.write import PlannedFile
+    from orbitwatch.config.settings import Settings
+    from orbitwatch.model.event import Event, PartialDate
 
 ACLED_MAP = {
     "event_date": "date",

@@ -11,9 +11,9 @@ import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 # The import half lives in importing.py; these names stay importable from here for callers.
-from orbitwatch.config.settings import Settings
 from orbitwatch.model.acts import ACT_NAMES, act_kind
 from orbitwatch.model.countries import lookup, suggest
 from orbitwatch.model.dates import DateError, parse_partial
@@ -21,6 +21,9 @@ from orbitwatch.model.errors import Problem, UsageError, did_you_mean
 from orbitwatch.model.event import Event, PartialDate, Precision
 from orbitwatch.model.schema import EVENT_KEYS
 from orbitwatch.timeline.check import check_event
+
+if TYPE_CHECKING:
+    from orbitwatch.config.settings import Settings
 
 KEY_ORDER = EVENT_KEYS  # the schema's order: scalars first, then the tables
 MAX_SLUG = 60

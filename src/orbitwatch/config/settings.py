@@ -19,7 +19,7 @@ from orbitwatch.model.schema import Stance, is_stance
 from orbitwatch.query.language import READING_FIELDS, Query, parse
 from orbitwatch.text.tomlpos import bad_character, find_key_line
 
-TOP_KEYS = ("signals", "tags", "countries", "blocs", "rules", "levels", "inhibit")
+TOP_KEYS = ("signals", "tags", "countries", "blocs", "rules", "levels", "inhibit", "feeds")
 SIGNALS_KEYS = (
     "pole", "half_life", "watch", "counterweights", "convergence_rules", "convergence_window",
     "arrow_threshold", "warn",
@@ -28,6 +28,8 @@ BLOC_KEYS = ("name", "led_by", "members")
 BLOC_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_-]{1,39}$")
 RULE_KEYS = ("id", "title", "rationale", "when", "stance", "weight", "warn")
 LEVEL_KEYS = ("name", "score")
+FEED_KEYS = ("store", "kind", "base_url")
+FEED_KINDS = ("gdelt2", "gdelt1", "icews")
 Known = Mapping[str, str]  # the user-assigned codes [countries] declares, with their names
 
 
@@ -54,6 +56,17 @@ class Bloc:
 
 
 @dataclass(frozen=True, slots=True)
+class FeedSettings:
+    """A `[feeds.NAME]` table: where a feed's store is (relative to the timeline root) and,
+    for GDELT 2.0, where `orbit feed update` fetches from. Empty strings: the defaults."""
+
+    name: str
+    store: str = ""
+    kind: str = "gdelt2"
+    base_url: str = ""
+
+
+@dataclass(frozen=True, slots=True)
 class Level:
     name: str
     score: float
@@ -77,6 +90,7 @@ class Settings:
     counterweights: tuple[str, ...] = ()
     inhibit: tuple[InhibitRule, ...] | None = None  # None: no [[inhibit]], the default rule
     countries: Mapping[str, str] = field(default_factory=dict)  # [countries]: XK = "Kosovo"
+    feeds: Mapping[str, FeedSettings] = field(default_factory=dict)  # [feeds.NAME]
 
     def inhibit_rules(self) -> tuple[InhibitRule, ...]:
 
@@ -168,6 +182,7 @@ def parse_settings(
     values["levels"] = tuple(_levels(reader, raw.get("levels", [])))
     if "inhibit" in raw:
         values["inhibit"] = _inhibit(reader, raw["inhibit"])
+    values["feeds"] = _feeds(reader, raw.get("feeds", {}))
     return Settings(**values), reader.problems  # type: ignore[arg-type]
 
 
@@ -329,6 +344,40 @@ def _blocs(reader: _Reader, value: object, declared: Known) -> dict[str, Bloc]:
         if len(reader.problems) == before:
             blocs[code] = Bloc(code, str(name).strip(), str(led_by), tuple(members))
     return blocs
+
+
+def _feeds(reader: _Reader, value: object) -> dict[str, FeedSettings]:
+    """[feeds.NAME] tables: store (a path), kind (gdelt2, gdelt1, icews), base_url."""
+    if not isinstance(value, dict) or not all(isinstance(v, dict) for v in value.values()):
+        reader.problem("feeds", "'feeds' must be [feeds.NAME] tables")
+        return {}
+    feeds: dict[str, FeedSettings] = {}
+    for name, table in value.items():
+        where = f"feeds.{name}"
+        before = len(reader.problems)
+        reader.unknown(table, FEED_KEYS, f" in [feeds.{name}]", where)
+        for key in ("store", "base_url"):
+            text = table.get(key, "")
+            if not isinstance(text, str) or bad_character(text, False):
+                reader.problem(key, f"[feeds.{name}] {key} must be one line of text", where)
+        base_url = table.get("base_url", "")
+        if isinstance(base_url, str) and base_url and not re.match(r"^https?://", base_url):
+            reader.problem(
+                "base_url", f"[feeds.{name}] base_url must start with http:// or https://", where
+            )
+        kind = table.get("kind", "gdelt2")
+        if kind not in FEED_KINDS:
+            reader.problem(
+                "kind",
+                f"[feeds.{name}] kind {kind!r} is not one of {', '.join(FEED_KINDS)}"
+                f"{did_you_mean(str(kind), FEED_KINDS)}",
+                where,
+            )
+        if len(reader.problems) == before:
+            feeds[name] = FeedSettings(
+                name, str(table.get("store", "")), str(kind), str(table.get("base_url", ""))
+            )
+    return feeds
 
 
 def _undeclared_tags(query: Query, tags: object) -> list[str]:

@@ -9,10 +9,13 @@ import datetime as dt
 import difflib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
-from orbitwatch.config.settings import Settings
-from orbitwatch.model.event import Event, PartialDate, Reading
 from orbitwatch.signals.readings import contributions, drift_score, readings, watched_countries
+
+if TYPE_CHECKING:
+    from orbitwatch.config.settings import Settings
+    from orbitwatch.model.event import Event, PartialDate, Reading
 
 SCALARS = ("date", "end", "title", "summary", "status", "signal", "warn")
 LISTS = ("countries", "actors", "tags")

@@ -11,16 +11,19 @@ import datetime as dt
 import statistics
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from orbitwatch.digest.compose import order_alerts
-from orbitwatch.git.commits import Commit
-from orbitwatch.model.alert import Alert
-from orbitwatch.model.event import Event
-from orbitwatch.query.language import Query
 from orbitwatch.signals.alerts import alerts, filter_alerts
 from orbitwatch.signals.readings import readings
 from orbitwatch.signals.silences import Silence, suppress
-from orbitwatch.timeline.load import Timeline
+
+if TYPE_CHECKING:
+    from orbitwatch.git.commits import Commit
+    from orbitwatch.model.alert import Alert
+    from orbitwatch.model.event import Event
+    from orbitwatch.query.language import Query
+    from orbitwatch.timeline.load import Timeline
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,14 +9,17 @@ import datetime as dt
 import hashlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
 
-from orbitwatch.config.settings import Settings
 from orbitwatch.digest.state import DigestState
 from orbitwatch.model.alert import KIND_ORDER, Alert
-from orbitwatch.model.event import Event, Reading
 from orbitwatch.signals.readings import Coverage, arrows_of
 from orbitwatch.signals.scoring import Mark, marks_of, per_country, score_on, watched
 from orbitwatch.signals.silences import Silence, Suppression, suppress
+
+if TYPE_CHECKING:
+    from orbitwatch.config.settings import Settings
+    from orbitwatch.model.event import Event, Reading
 
 
 @dataclass(frozen=True, slots=True)

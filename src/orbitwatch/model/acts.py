@@ -9,9 +9,12 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from orbitwatch.model.event import Act, Event, Reading
-from orbitwatch.model.schema import Stance
+
+if TYPE_CHECKING:
+    from orbitwatch.model.schema import Stance
 
 
 @dataclass(frozen=True, slots=True)

@@ -12,12 +12,15 @@ from dataclasses import dataclass
 
 # The closed vocabularies are defined with the event schema (schema.py, import-light for the
 # CLI's start-up) and are part of the model: Event, SignalOverride and Reading use them.
-from orbitwatch.model.schema import (
-    Origin,
-    ReadingStance,
-    Stance,
-    Status,
-)
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from orbitwatch.model.schema import (
+        Origin,
+        ReadingStance,
+        Stance,
+        Status,
+    )
 
 # fmt: off
 MONTH_NAMES = ("", "January", "February", "March", "April", "May", "June", "July", "August",

@@ -9,9 +9,12 @@ import csv
 import io
 import json
 from collections.abc import Iterable, Iterator, Mapping
+from typing import TYPE_CHECKING
 
-from orbitwatch.model.event import Event, Reading
 from orbitwatch.render.text import escape_controls, json_safe, one_line
+
+if TYPE_CHECKING:
+    from orbitwatch.model.event import Event, Reading
 
 SCHEMA_VERSION = 2  # 2: readings per country, acts, origin analyst|act|rule
 CSV_FIELDS = (

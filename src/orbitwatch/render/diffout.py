@@ -7,11 +7,14 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterable, Iterator
+from typing import TYPE_CHECKING
 
-from orbitwatch.diff.compare import EventChange, FieldChange, TimelineDiff
 from orbitwatch.render.data import SCHEMA_VERSION
 from orbitwatch.render.text import json_safe, md, one_line
 from orbitwatch.text.words import signed_number
+
+if TYPE_CHECKING:
+    from orbitwatch.diff.compare import EventChange, FieldChange, TimelineDiff
 
 MARK = {"added": "+", "removed": "-", "changed": "~", "renamed": ">"}
 

@@ -7,14 +7,17 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
 from orbitwatch.digest.compose import Digest, short_id
 from orbitwatch.model import countries
-from orbitwatch.model.alert import Alert
 from orbitwatch.render.data import SCHEMA_VERSION
 from orbitwatch.render.signals import ARROW_MARK, alert_dict
 from orbitwatch.render.text import json_safe, md, one_line
 from orbitwatch.text.words import plural, signed_number
+
+if TYPE_CHECKING:
+    from orbitwatch.model.alert import Alert
 
 
 def _headline(digest: Digest) -> str:

@@ -6,9 +6,12 @@ Thin adapters from RenderInput to render/data.py.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
 from orbitwatch.render.data import events_csv, events_json, events_jsonl
-from orbitwatch.render.exports import RenderInput
+
+if TYPE_CHECKING:
+    from orbitwatch.render.exports import RenderInput
 
 
 def render_json(data: RenderInput) -> Iterator[str]:

@@ -8,9 +8,11 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
-from orbitwatch.config.settings import Settings
-from orbitwatch.model.event import Event, Reading
+if TYPE_CHECKING:
+    from orbitwatch.config.settings import Settings
+    from orbitwatch.model.event import Event, Reading
 
 
 @dataclass(frozen=True)

@@ -10,13 +10,16 @@ import math
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from html import escape
+from typing import TYPE_CHECKING
 
 from orbitwatch.model import countries
 from orbitwatch.model.event import MONTH_NAMES, Precision
-from orbitwatch.render.exports import RenderInput
 from orbitwatch.render.markdown import safe_url
 from orbitwatch.render.text import visible
 from orbitwatch.text.words import plural, signed_number
+
+if TYPE_CHECKING:
+    from orbitwatch.render.exports import RenderInput
 
 CSS = """
 :root { --away: #b3261e; --toward: #1f5fa8; --neutral: #6b6b6b; --ink: #1b1b1b; }

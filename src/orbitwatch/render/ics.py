@@ -7,13 +7,16 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
 from orbitwatch import __version__
 from orbitwatch.model.event import Precision
-from orbitwatch.model.schema import Status
-from orbitwatch.render.exports import RenderInput
 from orbitwatch.render.markdown import safe_url
 from orbitwatch.render.text import visible
+
+if TYPE_CHECKING:
+    from orbitwatch.model.schema import Status
+    from orbitwatch.render.exports import RenderInput
 
 STATUS: dict[Status, str] = {
     "occurred": "CONFIRMED",

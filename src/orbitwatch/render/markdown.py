@@ -7,11 +7,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 from urllib.parse import quote
 
 from orbitwatch.model.event import MONTH_NAMES, Precision
-from orbitwatch.render.exports import RenderInput
 from orbitwatch.render.text import md
+
+if TYPE_CHECKING:
+    from orbitwatch.render.exports import RenderInput
 
 
 def safe_url(url: str) -> str:

@@ -5,8 +5,12 @@ The built-in formats register the same way an extension would; an entry's docstr
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from orbitwatch.render import export_data, html, ics, markdown, timelinejs
-from orbitwatch.render.exports import Renderer
+
+if TYPE_CHECKING:
+    from orbitwatch.render.exports import Renderer
 
 REGISTRY: dict[str, Renderer] = {}
 

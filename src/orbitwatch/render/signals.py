@@ -11,15 +11,15 @@ from collections.abc import Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING
 
 from orbitwatch.model import countries
-from orbitwatch.model.alert import Alert
-from orbitwatch.model.event import Event
 from orbitwatch.render.data import SCHEMA_VERSION
 from orbitwatch.render.glyphs import marked
 from orbitwatch.render.text import json_safe, one_line
-from orbitwatch.signals.readings import Arrow, Contribution, CountrySignal, Coverage
 from orbitwatch.text.words import plural, signed_number
 
 if TYPE_CHECKING:
+    from orbitwatch.model.alert import Alert
+    from orbitwatch.model.event import Event
+    from orbitwatch.signals.readings import Arrow, Contribution, CountrySignal, Coverage
     from orbitwatch.signals.silences import Silence
 
 ARROW_MARK = {word: marked(word) for word in ("away", "toward", "steady")}

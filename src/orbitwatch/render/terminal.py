@@ -6,7 +6,7 @@ The only module besides cli.py that imports rich. It builds renderables; cli.py 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import IO
+from typing import IO, TYPE_CHECKING
 
 from rich.console import Console, ConsoleOptions, Group, RenderResult
 from rich.padding import Padding
@@ -14,9 +14,11 @@ from rich.table import Table
 from rich.text import Text
 
 from orbitwatch.model import countries
-from orbitwatch.model.event import Event, Reading
 from orbitwatch.render.glyphs import marked
 from orbitwatch.render.text import one_line, visible
+
+if TYPE_CHECKING:
+    from orbitwatch.model.event import Event, Reading
 
 STANCE_STYLE = {"away": "bold red", "toward": "bold blue", "neutral": "dim", "none": "dim"}
 

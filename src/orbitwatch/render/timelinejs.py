@@ -9,13 +9,16 @@ from __future__ import annotations
 import html
 import json
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
 from orbitwatch.model import countries
 from orbitwatch.model.event import Event, PartialDate, Precision
-from orbitwatch.render.exports import RenderInput
 from orbitwatch.render.markdown import safe_url
 from orbitwatch.render.text import json_safe, visible
 from orbitwatch.text.words import plural
+
+if TYPE_CHECKING:
+    from orbitwatch.render.exports import RenderInput
 
 
 def tl_date(date: PartialDate) -> dict[str, str]:

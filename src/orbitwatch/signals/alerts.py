@@ -9,13 +9,16 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from collections.abc import Callable, Mapping, Sequence
+from typing import TYPE_CHECKING
 
-from orbitwatch.config.settings import Settings
 from orbitwatch.model.alert import KIND_ORDER, Alert
-from orbitwatch.model.event import Event, Reading
 from orbitwatch.query.language import Query, compile_query, resolve_country
 from orbitwatch.signals.scoring import Mark, ScoreSeries, by_event, marks_of, per_country, watched
 from orbitwatch.text.words import signed_number
+
+if TYPE_CHECKING:
+    from orbitwatch.config.settings import Settings
+    from orbitwatch.model.event import Event, Reading
 
 
 def alerts(

@@ -9,10 +9,13 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from orbitwatch.config.settings import Settings
-from orbitwatch.model.event import Event, Reading
 from orbitwatch.signals.readings import readings, watched_countries
+
+if TYPE_CHECKING:
+    from orbitwatch.config.settings import Settings
+    from orbitwatch.model.event import Event, Reading
 
 LABELS = ("away", "toward", "none")
 

@@ -7,10 +7,13 @@ of silences or state.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING
 
-from orbitwatch.config.inhibit import InhibitRule
-from orbitwatch.config.settings import Settings
 from orbitwatch.model.alert import KIND_ORDER, Alert
+
+if TYPE_CHECKING:
+    from orbitwatch.config.inhibit import InhibitRule
+    from orbitwatch.config.settings import Settings
 
 
 def rank(alert: Alert, settings: Settings) -> int:

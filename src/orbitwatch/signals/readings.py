@@ -9,8 +9,8 @@ import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from orbitwatch.config.settings import Rule, Settings
 from orbitwatch.model.acts import Sides, act_readings
 from orbitwatch.model.event import Event, Reading
 from orbitwatch.query.language import Predicate, compile_query
@@ -28,6 +28,9 @@ from orbitwatch.signals.scoring import (
     watched,
 )
 from orbitwatch.text.words import signed_number
+
+if TYPE_CHECKING:
+    from orbitwatch.config.settings import Rule, Settings
 
 # -- readings -------------------------------------------------------------------------------
 

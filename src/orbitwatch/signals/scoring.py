@@ -14,11 +14,13 @@ from bisect import bisect_right
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
-from orbitwatch.config.settings import Level, Settings
 from orbitwatch.model.event import SIGNED_STANCES, Event, Reading
-from orbitwatch.model.schema import Status
+
+if TYPE_CHECKING:
+    from orbitwatch.config.settings import Level, Settings
+    from orbitwatch.model.schema import Status
 
 CERTAINTY: dict[Status, float] = {
     "occurred": 1.0,

@@ -14,14 +14,15 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from orbitwatch.config.settings import Settings
-from orbitwatch.model.alert import Alert
 from orbitwatch.model.errors import OrbitError, Problem, UsageError, did_you_mean
 from orbitwatch.query.alerts import AlertMatcher, parse_matcher
 from orbitwatch.signals.inhibit import inhibited
 from orbitwatch.text.tomlpos import bad_character, find_key_line
 
 if TYPE_CHECKING:
+    from orbitwatch.config.settings import Settings
+    from orbitwatch.model.alert import Alert
+
     pass
 
 TABLE = "silence"

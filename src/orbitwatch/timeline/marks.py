@@ -17,7 +17,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from orbitwatch.config.settings import Settings
 from orbitwatch.model.errors import Problem
 from orbitwatch.model.event import Event, Prefilter, Reading
 from orbitwatch.query.sql import reading_columns
@@ -35,6 +34,7 @@ from orbitwatch.timeline.load import (
 from orbitwatch.timeline.snapshot import Keyed, merged, pack, unpack_keyed, unpack_marks
 
 if TYPE_CHECKING:
+    from orbitwatch.config.settings import Settings
     from orbitwatch.timeline.index import Index
 
 DATE_TERMS = frozenset({"since", "until", "date", "within"})
