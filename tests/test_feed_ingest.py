@@ -381,3 +381,28 @@ def test_fixtures_hold_no_row_dated_june_to_december_2022() -> None:
         assert dates == [(0,)], path
     icews = (FEEDS / "icews-madeup.tab").read_text().splitlines()[1:]
     assert not [line for line in icews if "2022-06" <= line.split("\t")[1] <= "2022-12-31"]
+
+
+def test_orbit_toml_names_the_store(tmp_path: Path) -> None:
+    root = tmp_path / "timeline"
+    (root / "events").mkdir(parents=True)
+    (root / "orbit.toml").write_text('[feeds.gdelt]\nstore = "../feedstore"\n')
+    code, out, _ = orbit(tmp_path, "--root", str(root), "feed", "import", str(REPO / ICEWS))
+    assert code == 0
+    assert f"to {root / '..' / 'feedstore'} from" in out
+    assert stored(tmp_path / "feedstore") == [("icews", 12)]
+
+
+def test_an_unknown_feeds_key_is_a_located_error(tmp_path: Path) -> None:
+    root = tmp_path / "timeline"
+    (root / "events").mkdir(parents=True)
+    (root / "orbit.toml").write_text('[feeds.gdelt]\nstor = "x"\nkind = "gdelt3"\n')
+    code, out, err = orbit(tmp_path, "--root", str(root), "check")
+    assert code == 1
+    assert "orbit.toml:2:1: error: unknown key 'stor' in [feeds.gdelt] (did you mean 'store'?)" in (
+        out + err
+    )
+    assert (
+        "orbit.toml:3:1: error: [feeds.gdelt] kind 'gdelt3' is not one of gdelt2, gdelt1, icews"
+        in (out + err)
+    )

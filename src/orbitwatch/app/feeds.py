@@ -46,12 +46,11 @@ def feed_place(
     try:
         root = workspace.root()
         settings, _ = load_settings(root)
-        feeds = getattr(settings, "feeds", {})
-        if name in feeds:
-            feed = feeds[name]
-            if getattr(feed, "store", ""):
-                configured_store = root / str(feed.store)
-            configured_url = str(getattr(feed, "base_url", "") or "")
+        feed = settings.feeds.get(name)
+        if feed is not None:
+            if feed.store:
+                configured_store = root / Path(feed.store).expanduser()
+            configured_url = feed.base_url
     except (OrbitError, OSError):
         pass  # no timeline (or an unreadable orbit.toml): the defaults
     store = (
