@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 from orbitwatch.feeds import readers, store
 from orbitwatch.files.atomic import fault_point
-from orbitwatch.model.errors import ExitStatus, OrbitError
+from orbitwatch.model.errors import OutputFailed
 
 if TYPE_CHECKING:
     import duckdb
@@ -155,48 +155,68 @@ def import_paths(
     return ImportReport(store_dir, tuple(reports), tuple(recovered))
 
 
-def import_file(store_dir: Path, path: Path, shown: str, expected_md5: str = "") -> FileReport:
-    """One input file, all or nothing. The caller holds the store's lock."""
+def import_file(store_dir: Path, path: Path, shown: str) -> FileReport:
+    """One input file, all or nothing. The caller holds the store's lock.
+
+    A file already in the manifest (same SHA-256) adds nothing. The hash is taken before
+    anything else only when the manifest holds a file of the same size; otherwise it runs in
+    a thread while DuckDB reads the file (hashlib and DuckDB both release the GIL)."""
+    from concurrent.futures import Future, ThreadPoolExecutor
+
+    manifest = store.load_manifest(store_dir)
     try:
-        size, sha = sha256_of(path)
+        size = path.stat().st_size
+        known_size = any(entry.size == size for entry in manifest.files)
+        early = sha256_of(path)[1] if known_size else ""
     except OSError as exc:
         return FileReport(shown, error=f"{shown}: cannot read: {exc.strerror or exc}")
-    previous = store.load_manifest(store_dir).known(sha)
+    previous = manifest.known(early) if early else None
     if previous is not None:
         return FileReport(
-            shown, previous.source, rows=previous.rows + 0, duplicates=previous.rows, already=True
+            shown, previous.source, rows=previous.rows, duplicates=previous.rows, already=True
         )
     work = store.new_temp(store_dir)
-    try:
-        return _import(store_dir, work, path, shown, size, sha)
-    except readers.FeedFileError as exc:
-        return FileReport(shown, error=exc.message, hint=exc.hint)
-    except OSError as exc:
-        _raise_if_full(shown, exc.errno, str(exc))
-        return FileReport(shown, error=f"{shown}: {exc.strerror or exc}")
-    except Exception as exc:
-        import duckdb
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        digest: Future[tuple[int, str]] | None = None
+        if not early:
+            digest = pool.submit(sha256_of, path)
 
-        if not isinstance(exc, duckdb.Error):
-            raise
-        text = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        _raise_if_full(shown, None, str(exc))
-        return FileReport(shown, error=f"{shown}: cannot import: {text}")
-    finally:
-        shutil.rmtree(work, ignore_errors=True)
+        def sha() -> str:
+            return early or (digest.result()[1] if digest is not None else "")
+
+        try:
+            return _import(store_dir, work, path, shown, size, sha)
+        except readers.FeedFileError as exc:
+            return FileReport(shown, error=exc.message, hint=exc.hint)
+        except OSError as exc:
+            _raise_if_full(shown, exc.errno, str(exc))
+            return FileReport(shown, error=f"{shown}: {exc.strerror or exc}")
+        except Exception as exc:
+            import duckdb
+
+            if not isinstance(exc, duckdb.Error):
+                raise
+            text = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+            _raise_if_full(shown, None, str(exc))
+            return FileReport(shown, error=f"{shown}: cannot import: {text}")
+        finally:
+            if digest is not None:
+                digest.cancel()
+            shutil.rmtree(work, ignore_errors=True)
 
 
 def _raise_if_full(shown: str, errno_value: int | None, text: str) -> None:
     import errno
 
     if errno_value in (errno.ENOSPC, errno.EDQUOT) or "No space left" in text:
-        raise OrbitError(
-            f"{shown}: the disk holding the feed store is full; nothing of this file was imported",
-            ExitStatus.OUTPUT_FAILED,
+        raise OutputFailed(
+            f"{shown}: the disk holding the feed store is full; nothing of this file was imported"
         )
 
 
-def _import(store_dir: Path, work: Path, path: Path, shown: str, size: int, sha: str) -> FileReport:
+def _import(
+    store_dir: Path, work: Path, path: Path, shown: str, size: int, digest: Callable[[], str]
+) -> FileReport:
     plain = path
     if is_zip(path):
         plain = work / "input.tsv"
@@ -206,6 +226,7 @@ def _import(store_dir: Path, work: Path, path: Path, shown: str, size: int, sha:
     try:
         staged = _stage(con, kind, plain, shown, work / "stage")
         fault_point("feed-staged")
+        sha = digest()
         import_id = f"{sha[:12]}-{work.name.rsplit('-', 1)[-1]}"
         moves, added, duplicates, unmapped, touched = _dedupe(
             con, store_dir, work, import_id, staged.rows
