@@ -10,6 +10,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from orbitwatch.config.feeds import FeedSettings, parse_feeds
 from orbitwatch.config.inhibit import InhibitRule, default_rules, parse_inhibit
 from orbitwatch.model import countries
 from orbitwatch.model.acts import Sides, sides
@@ -28,8 +29,6 @@ BLOC_KEYS = ("name", "led_by", "members")
 BLOC_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_-]{1,39}$")
 RULE_KEYS = ("id", "title", "rationale", "when", "stance", "weight", "warn")
 LEVEL_KEYS = ("name", "score")
-FEED_KEYS = ("store", "kind", "base_url")
-FEED_KINDS = ("gdelt2", "gdelt1", "icews")
 Known = Mapping[str, str]  # the user-assigned codes [countries] declares, with their names
 
 
@@ -53,17 +52,6 @@ class Bloc:
     name: str
     led_by: str = ""
     members: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True, slots=True)
-class FeedSettings:
-    """A `[feeds.NAME]` table: where a feed's store is (relative to the timeline root) and,
-    for GDELT 2.0, where `orbit feed update` fetches from. Empty strings: the defaults."""
-
-    name: str
-    store: str = ""
-    kind: str = "gdelt2"
-    base_url: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -347,37 +335,10 @@ def _blocs(reader: _Reader, value: object, declared: Known) -> dict[str, Bloc]:
 
 
 def _feeds(reader: _Reader, value: object) -> dict[str, FeedSettings]:
-    """[feeds.NAME] tables: store (a path), kind (gdelt2, gdelt1, icews), base_url."""
-    if not isinstance(value, dict) or not all(isinstance(v, dict) for v in value.values()):
-        reader.problem("feeds", "'feeds' must be [feeds.NAME] tables")
-        return {}
-    feeds: dict[str, FeedSettings] = {}
-    for name, table in value.items():
-        where = f"feeds.{name}"
-        before = len(reader.problems)
-        reader.unknown(table, FEED_KEYS, f" in [feeds.{name}]", where)
-        for key in ("store", "base_url"):
-            text = table.get(key, "")
-            if not isinstance(text, str) or bad_character(text, False):
-                reader.problem(key, f"[feeds.{name}] {key} must be one line of text", where)
-        base_url = table.get("base_url", "")
-        if isinstance(base_url, str) and base_url and not re.match(r"^https?://", base_url):
-            reader.problem(
-                "base_url", f"[feeds.{name}] base_url must start with http:// or https://", where
-            )
-        kind = table.get("kind", "gdelt2")
-        if kind not in FEED_KINDS:
-            reader.problem(
-                "kind",
-                f"[feeds.{name}] kind {kind!r} is not one of {', '.join(FEED_KINDS)}"
-                f"{did_you_mean(str(kind), FEED_KINDS)}",
-                where,
-            )
-        if len(reader.problems) == before:
-            feeds[name] = FeedSettings(
-                name, str(table.get("store", "")), str(kind), str(table.get("base_url", ""))
-            )
-    return feeds
+    def problem(key: str, message: str, table: str) -> None:
+        reader.problem(key, message, table or None)
+
+    return parse_feeds(value, problem)
 
 
 def _undeclared_tags(query: Query, tags: object) -> list[str]:
