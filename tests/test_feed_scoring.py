@@ -259,8 +259,8 @@ def test_feed_signals_plain_lines_count_each_act_as_the_table_reads_it(tmp_path:
     status, out, err = orbit(root, "feed", "signals", "--store", str(store))
     assert (status, err) == (0, "")
     assert out == (
-        "KG\tKyrgyzstan\t2022-05\t1\t1\t0\t0\t+1.000\t─ steady\t█\n"
-        "KZ\tKazakhstan\t2022-05\t7\t1\t2\t4\t-0.143\t─ steady\t█▁\n"
+        "KG\t2022-05\t1\t1\t0\t0\t+1.000\t─ steady\t█\n"
+        "KZ\t2022-05\t7\t1\t2\t4\t-0.143\t─ steady\t█▁\n"
     )
 
 

@@ -23,7 +23,7 @@ from orbitwatch.render.text import json_safe, one_line
 FEED_SCHEMA_VERSION = 1  # the feed documents' own contract, separate from the timeline's
 ACT_NAME = {kind.code: kind.name for kind in ACT_KINDS}
 TABLE_HEADERS = (
-    "country", "name", "period", "volume", "away", "toward", "none", "index", "arrow", "trend",
+    "country", "period", "volume", "away", "toward", "none", "index", "arrow", "trend 12",
 )  # fmt: skip
 ARROW_HEADERS = ("period", "country", "arrow", "index", "change", "rationale")
 CSV_FIELDS = (
@@ -48,7 +48,6 @@ def table_rows(arrows: Mapping[str, Sequence[FeedArrow]]) -> list[list[str]]:
         rows.append(
             [
                 country,
-                countries.name(country),
                 row.label,
                 str(row.volume),
                 str(row.away),
