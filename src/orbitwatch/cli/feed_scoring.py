@@ -176,8 +176,8 @@ def _explain_out(state: State, found: FeedExplanation, fmt: str | None) -> None:
 def sql_cmd(state: State, terms: tuple[str, ...], dialect: str, **options: Any) -> int:
     """Print the aggregate query that feed signals runs, for an engine of your own.
 
-    For BigQuery: run it with `bq query --use_legacy_sql=false --format=csv < q.sql > r.csv`
-    and read the result back with `orbit feed signals --from r.csv`.
+    For BigQuery: run it with `bq query --use_legacy_sql=false --format=csv "$(cat q.sql)"
+    > r.csv` and read the result back with `orbit feed signals --from r.csv`.
 
     \b
     Examples:
