@@ -20,10 +20,11 @@ from orbitwatch.app.digest import DigestRequest, run_digest
 from orbitwatch.app.events import show_event
 from orbitwatch.app.signals import explain, stale_since
 from orbitwatch.app.views import chart_day
+from orbitwatch.cli.status import ExitStatus, status_of
 from orbitwatch.digest.delivery import DeliveryFailed
 from orbitwatch.digest.state import StateLock, load_state
 from orbitwatch.model.dates import as_of_day, default_as_of
-from orbitwatch.model.errors import ExitStatus, OrbitError, Problem, UsageError
+from orbitwatch.model.errors import OrbitError, Problem, UsageError
 from orbitwatch.query.language import parse
 from tests.conftest import write_files
 
@@ -71,7 +72,7 @@ def test_a_failed_deliver_command_rolls_back_and_leaves_the_state_untouched(
     out = io.BytesIO()
     with pytest.raises(DeliveryFailed) as caught:
         run_digest(workspace(example), digest_request(state, deliver_cmd=failing), out)
-    assert caught.value.status == ExitStatus.OUTPUT_FAILED
+    assert status_of(caught.value) == ExitStatus.OUTPUT_FAILED
     assert "exited 3; the alerts stay unsent and come again next run" in caught.value.message
     assert out.getvalue() == b""
     after = load_state(state)
@@ -96,7 +97,7 @@ def test_a_busy_lock_is_exit_75_and_nothing_is_written(example: Path, tmp_path: 
     with StateLock(state, 0):
         with pytest.raises(OrbitError) as caught:
             run_digest(workspace(example), digest_request(state), io.BytesIO())
-    assert caught.value.status == ExitStatus.BUSY
+    assert status_of(caught.value) == ExitStatus.BUSY
     assert not state.exists()
 
 
@@ -324,4 +325,4 @@ def test_the_core_words_its_errors_without_options_and_the_app_names_them(
     with pytest.raises(StateUnusable) as worded:
         run_digest(workspace(example), digest_request(state), io.BytesIO())
     assert worded.value.hint.endswith(f"orbit digest --state {state} --baseline")
-    assert worded.value.status == ExitStatus.STATE_UNUSABLE
+    assert status_of(worded.value) == ExitStatus.STATE_UNUSABLE

@@ -7,9 +7,7 @@ text, and written through the atomic write seam (fsio). Returns values; never pr
 from __future__ import annotations
 
 import datetime as dt
-import fcntl
 import os
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -19,6 +17,7 @@ from typing import TYPE_CHECKING
 from orbitwatch.app.context import Workspace, state_path
 from orbitwatch.digest.state import load_state
 from orbitwatch.files.atomic import atomic_write
+from orbitwatch.files.lock import lock_exclusive
 from orbitwatch.files.walk import SILENCES_FILE
 from orbitwatch.model.dates import RELATIVE, DateError, parse_partial, shift_months, today
 from orbitwatch.model.errors import OrbitError, UsageError, did_you_mean
@@ -93,15 +92,7 @@ def _editing(workspace: Workspace, wait: float = 10) -> Iterator[SilenceFile]:
     root = workspace.root()
     fd = os.open(root, os.O_RDONLY)
     try:
-        deadline = time.monotonic() + wait
-        while True:
-            try:
-                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                break
-            except BlockingIOError:
-                if time.monotonic() >= deadline:
-                    raise OrbitError(f"another orbit is editing {root}/silences.toml") from None
-                time.sleep(0.05)
+        lock_exclusive(fd, wait, f"another orbit is editing {root}/silences.toml")
         current = load_silences(workspace, note=False)
         if current.text:
             _, problems = parse_silences(current.path, current.text, today_of(workspace))

@@ -31,7 +31,8 @@ from orbitwatch.cli import diff as diff_commands
 from orbitwatch.cli.common import State, say_error, silence_stdout
 from orbitwatch.cli.help import OrderedGroup
 from orbitwatch.cli.pager import PAGED, paging
-from orbitwatch.model.errors import ExitStatus, OrbitError
+from orbitwatch.cli.status import ExitStatus, status_of
+from orbitwatch.model.errors import OrbitError
 
 __all__ = ["cli", "main"]
 
@@ -53,7 +54,7 @@ class OrbitGroup(OrderedGroup):
             if getattr(exc, "stream_gone", False):  # delivery.DeliveryFailed on stdout
                 silence_stdout()
             say_error(exc.message, exc.hint)
-            status = exc.status
+            status = status_of(exc)
         except KeyboardInterrupt:
             click.echo("orbit: interrupted", err=True)
             status = ExitStatus.INTERRUPTED

@@ -14,7 +14,8 @@ import click
 from orbitwatch.cli.common import State, SuggestingChoice, as_path, today, write
 from orbitwatch.cli.completion import complete_values
 from orbitwatch.cli.help import command
-from orbitwatch.model.errors import ExitStatus, UsageError
+from orbitwatch.cli.status import ExitStatus
+from orbitwatch.model.errors import UsageError
 from orbitwatch.model.schema import choices_of
 from orbitwatch.text.words import plural
 

@@ -12,7 +12,8 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from orbitwatch.model.errors import ExitStatus, Problem
+from orbitwatch.cli.status import ExitStatus
+from orbitwatch.model.errors import Problem
 
 if TYPE_CHECKING:
     from pathlib import Path

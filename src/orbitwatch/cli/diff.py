@@ -13,7 +13,7 @@ import click
 from orbitwatch.cli.common import State, parse_query, today, write
 from orbitwatch.cli.completion import complete_revisions
 from orbitwatch.cli.help import command
-from orbitwatch.model.errors import ExitStatus
+from orbitwatch.cli.status import ExitStatus
 
 
 @command("diff")

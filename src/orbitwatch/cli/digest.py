@@ -13,7 +13,8 @@ import click
 from orbitwatch.cli.common import State, known_at_option, parse_query, scoring_day
 from orbitwatch.cli.completion import complete_terms
 from orbitwatch.cli.help import command
-from orbitwatch.model.errors import ExitStatus, UsageError
+from orbitwatch.cli.status import ExitStatus
+from orbitwatch.model.errors import UsageError
 
 if TYPE_CHECKING:
     from pathlib import Path

@@ -10,7 +10,7 @@ import click
 from orbitwatch.cli.common import State, finish, known_at_option, parse_query, scoring_day, write
 from orbitwatch.cli.completion import complete_terms
 from orbitwatch.cli.help import command
-from orbitwatch.model.errors import ExitStatus
+from orbitwatch.cli.status import ExitStatus
 
 
 @command("eval")

@@ -28,7 +28,7 @@ from orbitwatch.cli.completion import (
     complete_values,
 )
 from orbitwatch.cli.help import command
-from orbitwatch.model.errors import ExitStatus
+from orbitwatch.cli.status import ExitStatus
 from orbitwatch.text.words import plural
 
 if TYPE_CHECKING:
@@ -218,7 +218,9 @@ def show_cmd(state: State, event_id: str, fmt: str, known_at: str | None) -> int
     else:
         from orbitwatch.render.terminal import event_detail
 
-        console(state.color).print(event_detail(shown.event, shown.reading, shown.rule_title))
+        console(state.color).print(
+            event_detail(shown.event, shown.reading, shown.rule_title, shown.cancelled)
+        )
     return finish(state)
 
 

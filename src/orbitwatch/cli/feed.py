@@ -14,8 +14,9 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from orbitwatch.cli.common import State, write
+from orbitwatch.cli.feed_loop import LOOP_COMMANDS
 from orbitwatch.cli.feed_scoring import SCORING_COMMANDS
-from orbitwatch.model.errors import ExitStatus
+from orbitwatch.cli.status import ExitStatus
 
 if TYPE_CHECKING:
     from orbitwatch.feeds.ingest import FileReport, ImportReport
@@ -128,6 +129,8 @@ def update_cmd(
 
 
 for _command in SCORING_COMMANDS:  # signals and sql: cli/feed_scoring.py
+    feed_group.add_command(_command)
+for _command in LOOP_COMMANDS:  # compare and suggest: cli/feed_loop.py
     feed_group.add_command(_command)
 COMMANDS = (feed_group,)
 

@@ -103,7 +103,7 @@ def guard_streams() -> None:
 def output_failed(exc: OSError) -> int:
     """A write to stdout failed outside a command (help, version, the last flush): 74."""
     from orbitwatch.cli.common import say_error, silence_stdout
-    from orbitwatch.model.errors import ExitStatus
+    from orbitwatch.cli.status import ExitStatus
 
     silence_stdout()
     if exc.errno != errno.EPIPE:

@@ -10,14 +10,14 @@ import signal
 import subprocess
 from typing import BinaryIO
 
-from orbitwatch.model.errors import ExitStatus, OrbitError
+from orbitwatch.model.errors import OutputFailed
 
 
-class DeliveryFailed(OrbitError):
+class DeliveryFailed(OutputFailed):
     """The digest was not delivered; `stream_gone` when the output stream itself failed."""
 
     def __init__(self, message: str, stream_gone: bool = False):
-        super().__init__(message, ExitStatus.OUTPUT_FAILED)
+        super().__init__(message)
         self.stream_gone = stream_gone
 
 

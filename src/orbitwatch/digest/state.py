@@ -5,16 +5,15 @@ Knows the file format and nothing about alerts; refuses any file it cannot trust
 
 from __future__ import annotations
 
-import fcntl
 import json
 import os
-import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import TracebackType
 
 from orbitwatch.files.atomic import Place, atomic_write
-from orbitwatch.model.errors import ExitStatus, OrbitError
+from orbitwatch.files.lock import lock_exclusive, unlock
+from orbitwatch.model.errors import OrbitError, Unusable
 
 FORMAT = "orbitwatch-digest-state"
 VERSION = 1
@@ -42,14 +41,13 @@ class DigestState:
         return (json.dumps(document, indent=1, sort_keys=True, ensure_ascii=False) + "\n").encode()
 
 
-class StateUnusable(OrbitError):
+class StateUnusable(Unusable):
     """The state file cannot be used. `path` lets the caller name, in the hint, the command
     that starts afresh (see recovery_hint): this module knows no command-line options."""
 
     def __init__(self, path: Path, why: str):
         super().__init__(
             f"state file {path} is unusable: {why}",
-            ExitStatus.STATE_UNUSABLE,
             hint=recovery_hint(path, "a baseline run (which records every alert in force)"),
         )
         self.path = path
@@ -221,27 +219,24 @@ class StateLock:
                 )
             except OSError as exc:
                 raise unusable(self.path, exc.strerror or str(exc)) from None
-        deadline = time.monotonic() + self.wait
-        while True:
-            try:
-                fcntl.flock(self.fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                return self
-            except BlockingIOError:
-                if time.monotonic() >= deadline:
-                    os.close(self.fd)
-                    self.fd = None
-                    raise OrbitError(
-                        f"another orbit digest holds {self.path}; try again later"
-                        + (f" ({self.busy_hint})" if self.busy_hint else ""),
-                        ExitStatus.BUSY,
-                    ) from None
-                time.sleep(0.05)
+        try:
+            lock_exclusive(
+                self.fd,
+                self.wait,
+                f"another orbit digest holds {self.path}; try again later"
+                + (f" ({self.busy_hint})" if self.busy_hint else ""),
+            )
+        except OrbitError:
+            os.close(self.fd)
+            self.fd = None
+            raise
+        return self
 
     def __exit__(
         self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
         if self.fd is not None:
-            fcntl.flock(self.fd, fcntl.LOCK_UN)
+            unlock(self.fd)
             os.close(self.fd)
             self.fd = None
 

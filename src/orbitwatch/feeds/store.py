@@ -21,17 +21,16 @@ files; DuckDB adds it with hive_partitioning, as VARCHAR 'YYYY-MM'):
 from __future__ import annotations
 
 import datetime as dt
-import fcntl
 import json
 import os
 import shutil
-import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import TracebackType
 
 from orbitwatch.files.atomic import atomic_write, fault_point
-from orbitwatch.model.errors import ExitStatus, OrbitError
+from orbitwatch.files.lock import lock_exclusive, unlock
+from orbitwatch.model.errors import OrbitError, Unusable
 
 COLUMNS: tuple[tuple[str, str], ...] = (
     ("source", "VARCHAR"),
@@ -177,9 +176,8 @@ def load_manifest(store: Path) -> Manifest:
             for item in table["files"]
         )
     except (ValueError, KeyError, TypeError) as exc:
-        raise OrbitError(
+        raise Unusable(
             f"{path}: the feed store's manifest is unreadable ({exc})",
-            ExitStatus.STATE_UNUSABLE,
             hint="It records which files were imported. Restore it from a backup, or move the "
             "store away and import again.",
         ) from None
@@ -213,26 +211,23 @@ class StoreLock:
             )
         except OSError as exc:
             raise OrbitError(f"cannot open {self.path}: {exc.strerror or exc}") from None
-        deadline = time.monotonic() + self.wait
-        while True:
-            try:
-                fcntl.flock(self.fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                return self
-            except BlockingIOError:
-                if time.monotonic() >= deadline:
-                    os.close(self.fd)
-                    self.fd = None
-                    raise OrbitError(
-                        f"another orbit feed import or update holds {self.path}; try again later",
-                        ExitStatus.BUSY,
-                    ) from None
-                time.sleep(0.05)
+        try:
+            lock_exclusive(
+                self.fd,
+                self.wait,
+                f"another orbit feed import or update holds {self.path}; try again later",
+            )
+        except OrbitError:
+            os.close(self.fd)
+            self.fd = None
+            raise
+        return self
 
     def __exit__(
         self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
         if self.fd is not None:
-            fcntl.flock(self.fd, fcntl.LOCK_UN)
+            unlock(self.fd)
             os.close(self.fd)
             self.fd = None
 

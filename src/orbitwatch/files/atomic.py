@@ -19,7 +19,7 @@ import stat
 from collections import Counter
 from pathlib import Path
 
-from orbitwatch.model.errors import ExitStatus, OrbitError
+from orbitwatch.model.errors import OrbitError, OutputFailed
 
 _calls: Counter[str] = Counter()
 
@@ -235,8 +235,8 @@ def _unlink(name: str | Path, dir_fd: int | None = None) -> None:
 
 def _fail(path: Path, exc: OSError, tail: str = "") -> OrbitError:
     """The message of a failed write; a full disk or failing device is 'output failed'."""
-    status = ExitStatus.OUTPUT_FAILED if exc.errno in OUTPUT_ERRNOS else ExitStatus.TROUBLE
-    return OrbitError(f"cannot write {path}: {exc.strerror or exc}{tail}", status)
+    kind = OutputFailed if exc.errno in OUTPUT_ERRNOS else OrbitError
+    return kind(f"cannot write {path}: {exc.strerror or exc}{tail}")
 
 
 def atomic_write(

@@ -1,24 +1,11 @@
-"""Located data problems, the one fatal error type, and the exit statuses of every command.
+"""Located data problems and the fatal error types the core raises.
 
-No printing and no click here: cli.py turns these values into messages and exit codes.
+No printing, no click and no exit statuses here: cli/status.py maps these errors to them.
 """
 
 from __future__ import annotations
 
-import enum
 from typing import NamedTuple
-
-
-class ExitStatus(enum.IntEnum):
-    OK = 0
-    YES = 1  # the command's 'yes': problems found, differences, --fail-on hit
-    TROUBLE = 2  # usage errors, or some input could not be used
-    OUTPUT_FAILED = 74  # EX_IOERR: output or delivery failed
-    BUSY = 75  # EX_TEMPFAIL: another run holds the lock
-    INTERNAL = 70  # EX_SOFTWARE: a bug in orbitwatch
-    STATE_UNUSABLE = 78  # EX_CONFIG: the state file cannot be used
-    INTERRUPTED = 130  # 128 + SIGINT
-    TERMINATED = 143  # 128 + SIGTERM
 
 
 class Problem(NamedTuple):
@@ -49,20 +36,31 @@ class Problem(NamedTuple):
 
 
 class OrbitError(Exception):
-    """A fatal condition (no timeline, bad query, bad git revision, unusable state)."""
+    """A fatal condition (no timeline, bad query, bad git revision): trouble, exit 2.
 
-    def __init__(self, message: str, status: ExitStatus = ExitStatus.TROUBLE, hint: str = ""):
+    The subclasses below say what else went wrong; cli/status.py maps each kind to an exit
+    status (the core never picks one)."""
+
+    def __init__(self, message: str, hint: str = ""):
         super().__init__(message)
         self.message = message
-        self.status = status
         self.hint = hint
 
 
 class UsageError(OrbitError):
-    """Bad command-line input (a query term, a date): exit 2."""
+    """Bad command-line input (a query term, a date)."""
 
-    def __init__(self, message: str, hint: str = ""):
-        super().__init__(message, ExitStatus.TROUBLE, hint)
+
+class OutputFailed(OrbitError):
+    """Output or delivery failed: a full disk, a failing device, a delivery command that failed."""
+
+
+class LockBusy(OrbitError):
+    """Another run holds the lock (of the digest state, silences.toml or a feed store)."""
+
+
+class Unusable(OrbitError):
+    """A file orbit keeps cannot be trusted or used (the digest state, a store's manifest)."""
 
 
 def did_you_mean(word: str, choices: object) -> str:
