@@ -315,6 +315,7 @@ def publish(folder: Path, files: list[tuple[str, str]], wrong_md5: str = "") -> 
             f"123 {'f' * 32} http://data.gdeltproject.org/gdeltv2/{stamp}.mentions.CSV.zip"
         )
     (site / "masterfilelist.txt").write_text("\n".join(lines) + "\n")
+    (site / "lastupdate.txt").write_text("\n".join(lines[-2:]) + "\n")
 
 
 def test_update_fetches_checks_and_resumes(tmp_path: Path, mirror: tuple[str, Path]) -> None:
@@ -359,6 +360,17 @@ def test_update_fetches_checks_and_resumes(tmp_path: Path, mirror: tuple[str, Pa
     ]
     assert (report["listed"], report["pending"]) == (4, 2)
     assert stored(store) == [("gdelt1", 100), ("gdelt2", 304)]
+    # up to date, the next file 15 minutes later: lastupdate.txt alone is read
+    fresh = tmp_path / "fresh.export.CSV"
+    fresh.write_text(
+        "".join("95" + line[2:] for line in (REPO / MADEUP).read_text().splitlines(True)[:12])
+    )
+    publish(folder, [("20220510130000", str(fresh))])
+    (folder / "gdeltv2" / "masterfilelist.txt").unlink()
+    code, out, err = orbit(tmp_path, *update)
+    assert err == ""
+    assert code == 0
+    assert out.startswith("20220510130000.export.CSV.zip: gdelt2, 12 rows: 12 added")
 
 
 def test_update_names_an_unreachable_list(tmp_path: Path) -> None:
@@ -406,3 +418,67 @@ def test_an_unknown_feeds_key_is_a_located_error(tmp_path: Path) -> None:
         "orbit.toml:3:1: error: [feeds.gdelt] kind 'gdelt3' is not one of gdelt2, gdelt1, icews"
         in (out + err)
     )
+
+
+def test_a_full_disk_stops_the_run_and_leaves_the_store_unchanged(tmp_path: Path) -> None:
+    """A file size limit (RLIMIT_FSIZE; Python ignores SIGXFSZ) fails DuckDB's writes the way
+    a full disk does."""
+    import resource
+    import subprocess
+
+    from tests.conftest import orbit_executable
+
+    store = tmp_path / "store"
+    assert orbit(tmp_path, "feed", "import", "--store", str(store), ICEWS)[0] == 0
+    before = snapshot(store)
+    fields = (REPO / MADEUP).read_text().splitlines()[0].split("\t")
+    rows = [
+        "\t".join([str(9300000000 + n), *fields[1:60], f"https://example.org/{n:08d}/{n * 7919}"])
+        for n in range(20_000)
+    ]
+    big = tmp_path / "big.export.CSV"
+    big.write_text("\n".join(rows) + "\n")
+
+    def limit() -> None:
+        resource.setrlimit(resource.RLIMIT_FSIZE, (20_000, 20_000))
+
+    result = subprocess.run(
+        [*orbit_executable(), "feed", "import", "--store", str(store), str(big), MADEUP],
+        env=env(tmp_path),
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        preexec_fn=limit,
+        timeout=60,
+    )
+    assert (result.returncode, result.stdout) == (74, "")
+    assert result.stderr == (
+        f"orbit: error: {big}: cannot write the feed store: File too large; nothing of this "
+        "file was imported, and the files after it were not tried\n"
+    )
+    assert snapshot(store) == before
+
+
+def test_bad_rows_in_gdelt1_and_icews_files(tmp_path: Path) -> None:
+    store = tmp_path / "store"
+    gdelt1 = (REPO / GDELT1).read_text().splitlines(keepends=True)
+    short = "\t".join(gdelt1[0].split("\t")[:30]) + "\n"  # neither 57 nor 58 columns
+    bad_goldstein = gdelt1[50].split("\t")
+    bad_goldstein[30] = "strong"
+    old = tmp_path / "old.CSV"
+    old.write_text("".join([*gdelt1[:3], short, "\t".join(bad_goldstein), *gdelt1[60:62]]))
+    icews = (REPO / ICEWS).read_text().splitlines(keepends=True)
+    fields = icews[1].split("\t")
+    tab = tmp_path / "bad.tab"
+    tab.write_text("".join([icews[0], icews[1], "\t".join([*fields[:7], "high", *fields[8:]])]))
+    code, out, err = orbit(tmp_path, "feed", "import", "--store", str(store), str(old), str(tab))
+    assert code == 2
+    assert err == (
+        f"{old}:4: error: 30 tab-separated columns, expected 57 or 58\n"
+        f"{old}:5: error: bad value 'strong' in GoldsteinScale (column 31)\n"
+        f"{tab}:3: error: bad value 'high' in Intensity (column 8)\n"
+    )
+    assert out.splitlines()[:2] == [
+        f"{old}: gdelt1, 5 rows: 5 added, 0 already stored, 2 bad, 5 unmapped, 1979-01..2019-07",
+        f"{tab}: icews, 1 rows: 1 added, 0 already stored, 1 bad, 0 unmapped, 2022-02",
+    ]

@@ -206,12 +206,20 @@ def import_file(store_dir: Path, path: Path, shown: str) -> FileReport:
 
 
 def _raise_if_full(shown: str, errno_value: int | None, text: str) -> None:
+    """A full disk (or a file size limit) stops the whole run: the next file would fail too."""
     import errno
 
-    if errno_value in (errno.ENOSPC, errno.EDQUOT) or "No space left" in text:
-        raise OutputFailed(
-            f"{shown}: the disk holding the feed store is full; nothing of this file was imported"
-        )
+    reasons = {
+        errno.ENOSPC: "No space left on device",
+        errno.EDQUOT: "Disk quota exceeded",
+        errno.EFBIG: "File too large",
+    }
+    for number, reason in reasons.items():
+        if errno_value == number or reason in text or f'"errno":"{number}"' in text:
+            raise OutputFailed(
+                f"{shown}: cannot write the feed store: {reason}; nothing of this file was "
+                "imported, and the files after it were not tried"
+            )
 
 
 def _import(

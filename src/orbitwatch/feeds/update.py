@@ -1,10 +1,13 @@
 """`orbit feed update`'s work: read GDELT 2.0's master file list, fetch the event exports newer
 than the last one imported, check their size and MD5, import each. Never prints.
 
-The list's lines are "SIZE MD5 URL". Only `*.export.CSV.zip` files are taken; a file is
+The list's lines are "SIZE MD5 URL". A store that is up to date reads lastupdate.txt only (the
+newest files, a few hundred bytes); when that would leave a gap after the last import, the
+master list (tens of megabytes) is read instead. Only `*.export.CSV.zip` files are taken; a file is
 fetched from BASE_URL + its base name (so a mirror works even when the list names GDELT's own
-host). Resume: the newest GDELT 2.0 file name in the store's manifest marks where the last
-run stopped; a file that fails stops the run there, and the next run starts with it again.
+host). Resume: the newest GDELT 2.0 export name (YYYYMMDDHHMMSS.export.CSV.zip) in the store's
+manifest marks where the last run stopped; a file that fails stops the run there, and the next
+run starts with it again.
 """
 
 from __future__ import annotations
@@ -22,6 +25,9 @@ from orbitwatch.model.errors import OrbitError
 
 DEFAULT_BASE_URL = "http://data.gdeltproject.org/gdeltv2/"
 MASTER_LIST = "masterfilelist.txt"
+LAST_UPDATE = "lastupdate.txt"  # the newest files only, same format
+STEP = dt.timedelta(minutes=15)  # GDELT 2.0 publishes every 15 minutes
+STAMP = "%Y%m%d%H%M%S"
 EXPORT_NAME = re.compile(r"^(\d{14})\.export\.CSV\.zip$")
 FIRST_RUN_DAYS = 1  # an empty store starts this many days before the newest listed file
 TIMEOUT = 60.0
@@ -70,9 +76,7 @@ def parse_master_list(lines: Iterator[str]) -> list[Listed]:
 
 def last_imported(manifest: store.Manifest) -> str | None:
     stamps = [
-        match.group(1)
-        for entry in manifest.files
-        if entry.source == "gdelt2" and (match := EXPORT_NAME.match(entry.name))
+        match.group(1) for entry in manifest.files if (match := EXPORT_NAME.match(entry.name))
     ]
     return max(stamps, default=None)
 
@@ -127,8 +131,9 @@ def update(
     base = _base(base_url)
     with store.StoreLock(store_dir, wait):
         recovered = tuple(store.recover(store_dir))
-        listed = parse_master_list(_lines(base + MASTER_LIST))
         last = last_imported(store.load_manifest(store_dir))
+        quick = _from_last_update(base, last) if last is not None else None
+        listed = quick if quick is not None else parse_master_list(_lines(base + MASTER_LIST))
         if last is not None:
             pending = [item for item in listed if item.stamp > last]
         elif listed:
@@ -147,6 +152,19 @@ def update(
         if progress is not None and pending:
             progress("", len(pending), len(pending))
     return UpdateReport(store_dir, len(listed), len(pending), tuple(reports), recovered)
+
+
+def _from_last_update(base: str, last: str) -> list[Listed] | None:
+    """The newest export from lastupdate.txt when it is the last import or the one right
+    after it; None when the master list must be read (a gap, or no lastupdate.txt)."""
+    try:
+        newest = parse_master_list(_lines(base + LAST_UPDATE))
+    except OrbitError:
+        return None
+    if not newest:
+        return None
+    following = (dt.datetime.strptime(last, STAMP) + STEP).strftime(STAMP)
+    return newest if newest[-1].stamp in (last, following) and len(newest) == 1 else None
 
 
 def _fetch_and_import(store_dir: Path, base: str, item: Listed) -> ingest.FileReport:
