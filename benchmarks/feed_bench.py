@@ -21,7 +21,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from feedgen import generate  # noqa: E402
+from feedgen import generate
 
 FLOOR = """
 import sys, duckdb

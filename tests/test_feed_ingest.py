@@ -283,7 +283,7 @@ def mirror(tmp_path: Path) -> Iterator[tuple[str, Path]]:
     folder.mkdir()
 
     class Quiet(http.server.SimpleHTTPRequestHandler):
-        def log_message(self, format: str, *args: object) -> None:  # noqa: A002
+        def log_message(self, format: str, *args: object) -> None:
             pass
 
     handler = functools.partial(Quiet, directory=str(folder))

@@ -17,9 +17,10 @@ from pathlib import Path
 import pytest
 
 from orbitwatch.query.language import parse
-from orbitwatch.query.sql import prefilter, to_sql
+from orbitwatch.query.sql import prefilter
 from orbitwatch.timeline.load import load_timeline
 from tests.conftest import REPO, run
+from tests.sqlharness import to_sql
 
 HEAVY = ("rich", "dateutil", "pycountry", "tomli", "tomllib", "toml_rs", "sqlite3", "platformdirs")
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping, Sequence
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -11,16 +12,10 @@ from hypothesis import strategies as st
 from orbitwatch.model.event import Event, PartialDate, Reading, Source
 from orbitwatch.model.schema import ORIGINS, STANCES, STATUSES
 from orbitwatch.query.language import Query, Term, compile_query, parse
-from orbitwatch.query.sql import (
-    glob_to_like,
-    load_events,
-    matching_ids,
-    select_ids,
-    to_sql,
-    to_sql_partial,
-)
+from orbitwatch.query.sql import glob_to_like, to_sql_partial
 from orbitwatch.timeline.load import load_timeline
 from tests.conftest import write_files
+from tests.sqlharness import load_events, select_ids, to_sql
 from tests.test_query import CASES, FIXTURE, TODAY
 
 # Made-up events only, dated January 2021 to May 2022.
@@ -271,7 +266,8 @@ def test_a_guarded_clause_keeps_every_event_not_yet_read(
     reading terms never drop an event without one, and decide exactly for those with one."""
     import sqlite3
 
-    from orbitwatch.query.sql import SCHEMA, event_row
+    from orbitwatch.query.sql import event_row
+    from tests.sqlharness import SCHEMA
 
     timeline, reading_of = read
     stored = [data.draw(st.booleans()) for _ in timeline]
@@ -294,3 +290,20 @@ def test_a_guarded_clause_keeps_every_event_not_yet_read(
     # where every event's reading is stored, nothing more than Python's answer passes
     known = {e.id for e, read in zip(timeline, stored, strict=True) if read}
     assert selected & known == wanted & known
+
+
+def matching_ids(
+    events: Sequence[Event],
+    query: Query,
+    today: dt.date,
+    reading_of: Mapping[str, Reading] | None = None,
+) -> list[str] | None:
+    """The ids of the events the query selects, through SQL; None if the query cannot compile."""
+    clause = to_sql(query, today, readings=reading_of is not None)
+    if clause is None:
+        return None
+    db = load_events(events, reading_of)
+    try:
+        return select_ids(db, clause)
+    finally:
+        db.close()

@@ -355,14 +355,18 @@ def test_adding_an_away_event_never_lowers_the_score(existing, extra, later) -> 
 @hsettings(max_examples=30, deadline=None)
 @given(stance_events)
 def test_daily_series_agrees_with_direct_scores(existing) -> None:
-    from orbitwatch.signals.readings import daily_scores
+    from orbitwatch.signals.scoring import ScoreSeries, marks_of
 
     settings = Settings(half_life_days=90, watch=("KZ",))
     events = [make_event(i, *spec) for i, spec in enumerate(existing)]
     reading_of = readings(events, settings, D0)
     first, last = dt.date(2021, 3, 1), dt.date(2022, 3, 1)
-    for day, value, _ in daily_scores(events, reading_of, settings, "KZ", first, last)[::37]:
-        assert value == pytest.approx(drift_score(events, reading_of, settings, "KZ", day))
+    marks = [m for m in marks_of(events, reading_of, settings) if m.country == "KZ"]
+    series = ScoreSeries(marks, settings.half_life_days, first, last)
+    for offset in range(0, (last - first).days + 1, 37):
+        day = first + dt.timedelta(days=offset)
+        expected = drift_score(events, reading_of, settings, "KZ", day)
+        assert series.at(day) == pytest.approx(expected)
 
 
 def test_convergence_counts_only_rules_of_its_own_stance(write_events: Callable[..., Path]) -> None:

@@ -11,6 +11,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO
 
+from orbitwatch.app.feed_loop import digest_feed_alerts, filter_feed_alerts
 from orbitwatch.app.silences import load_silences
 from orbitwatch.digest.compose import (
     commit_delivery,
@@ -40,12 +41,12 @@ if TYPE_CHECKING:
     from collections.abc import Mapping
 
     from orbitwatch.app.context import Workspace
+    from orbitwatch.config.settings import Settings
     from orbitwatch.digest.compose import Digest
     from orbitwatch.digest.state import DigestState
+    from orbitwatch.model.alert import Alert
     from orbitwatch.model.event import Event
     from orbitwatch.query.language import Query
-
-FORMATS = ("text", "md", "json", "email")
 
 
 @dataclass(frozen=True)
@@ -53,7 +54,7 @@ class DigestRequest:
     query: Query
     on: dt.date
     state_path: Path | None = None  # None: a stateless preview of every alert in force
-    fmt: str = "text"  # one of FORMATS
+    fmt: str = "text"  # text | md | json | email
     mail_to: str = ""  # the To: address of the email format
     mail_from: str = ""  # the From: address of the email format ('' = default_sender())
     min_level: str | None = None  # only alerts about a country at this level or above
@@ -184,6 +185,7 @@ def plan_digest(
         by_id, chosen = marked.events, alerts_of(marked.marks, settings, on)
         lines = country_lines_of(marked.marks, settings, on)
         covered = coverage_of(marked.marks, settings, on)
+    chosen = [*chosen, *_feed_alerts(workspace, request.query, settings, on)]
     selected = select_alerts(chosen, settings, request.min_level)
     silences = load_silences(workspace).silences
     return plan(
@@ -199,6 +201,20 @@ def plan_digest(
         request.resend_suppressed,
         today(workspace.environ),
     )
+
+
+def _feed_alerts(
+    workspace: Workspace, query: Query, settings: Settings, on: dt.date
+) -> list[Alert]:
+    """The alerts of the feeds opted in (`[feeds.NAME] alert`); a feed whose store is missing
+    or damaged sends none and is reported once (trouble: exit 2). With query terms, only
+    country: terms apply (a feed alert has no event for the others to match)."""
+
+    found, problems = digest_feed_alerts(workspace, settings, on)
+    workspace.note(problems)
+    if any(term.field != "country" for term in query.terms):
+        return []
+    return filter_feed_alerts(found, query)
 
 
 def default_sender() -> str:

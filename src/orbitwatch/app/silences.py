@@ -42,8 +42,6 @@ if TYPE_CHECKING:
     from orbitwatch.model.event import Event
     from orbitwatch.signals.silences import Silence, SilenceFile
 
-FINGERPRINT_LEN = 23  # "v1-" + 20 hex digits
-
 
 def silences_path(workspace: Workspace) -> Path:
 

@@ -69,7 +69,7 @@ class OrbitGroup(OrderedGroup):
             status = _os_error(exc)
         except (click.exceptions.ClickException, click.exceptions.Exit):
             raise
-        except Exception as exc:  # noqa: BLE001 - a bug must still end in one clear line
+        except Exception as exc:
             if os.environ.get("ORBIT_DEBUG"):
                 raise
             say_error(
@@ -97,7 +97,7 @@ class Terminated(BaseException):
     """SIGTERM, turned into an exception so that every cleanup (temporary files) runs."""
 
 
-def _on_sigterm(signum: int, frame: object) -> None:
+def _on_sigterm(_signum: int, _frame: object) -> None:
     raise Terminated()
 
 

@@ -21,7 +21,7 @@ if TYPE_CHECKING:
 
     from orbitwatch.app.digest import DigestOutcome
 
-DIGEST_FORMATS = ("text", "md", "json", "email")  # as app.digest.FORMATS, without importing it
+DIGEST_FORMATS = ("text", "md", "json", "email")  # the digest renderers (render/digest.py)
 
 
 def _one_line(value: str | None, option: str) -> str | None:

@@ -95,9 +95,9 @@ def guard_streams() -> None:
     if sys.stdout is None:
         sys.stdout = ClosedOutput()
     if sys.stderr is None:
-        sys.stderr = open(2, "w", encoding="utf-8", errors="backslashreplace", closefd=False)  # noqa: SIM115
+        sys.stderr = open(2, "w", encoding="utf-8", errors="backslashreplace", closefd=False)
     if not isinstance(sys.stderr, ForgivingErrors):
-        sys.stderr = ForgivingErrors(sys.stderr)  # type: ignore[assignment]
+        sys.stderr = ForgivingErrors(sys.stderr)
 
 
 def output_failed(exc: OSError) -> int:

@@ -86,7 +86,7 @@ def _open(url: str) -> Iterator[bytes]:
     import urllib.request
 
     try:
-        with urllib.request.urlopen(url, timeout=TIMEOUT) as response:  # noqa: S310 - http(s) only
+        with urllib.request.urlopen(url, timeout=TIMEOUT) as response:
             while chunk := response.read(1 << 20):
                 yield chunk
     except urllib.error.HTTPError as exc:

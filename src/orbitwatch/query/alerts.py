@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import fnmatch
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from orbitwatch.model.alert import KIND_ORDER, Alert
@@ -26,8 +26,6 @@ EXAMPLES = {
     "fingerprint": "v1-0123456789abcdef0123",
     "date": "2022-05",
 }
-
-AlertPredicate = Callable[[Alert], bool]
 
 
 @dataclass(frozen=True, slots=True)

@@ -10,8 +10,7 @@ The index (index.py) keeps its entries in this schema; `load_events` builds it i
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Mapping, Sequence
-from typing import TYPE_CHECKING
+from collections.abc import Iterable, Sequence
 
 from orbitwatch.model.event import Event, Prefilter, Reading
 from orbitwatch.query.language import (
@@ -23,9 +22,6 @@ from orbitwatch.query.language import (
     term_period,
 )
 
-if TYPE_CHECKING:
-    import sqlite3
-
 # Standard SQL only: no GLOB, instr or JSON functions. Case-insensitive matching compares
 # casefolded copies (LOWER() is not casefold: SQLite's is ASCII-only, and no engine folds 'ß').
 SEP = "\x1f"  # the unit separator; event text never holds control characters (chars.py)
@@ -36,22 +32,10 @@ COLUMNS = (
     "sources_folded VARCHAR NOT NULL, title_folded VARCHAR NOT NULL, "
     "summary_folded VARCHAR NOT NULL, stances VARCHAR, origins VARCHAR, rules VARCHAR"
 )
-SCHEMA = f"CREATE TABLE events (position INTEGER PRIMARY KEY, {COLUMNS})"
 LIKE_ESCAPE = "!"
 ALWAYS = "1 = 1"
 NEVER = "1 = 0"
 Clause = tuple[str, list[object]]
-
-
-def to_sql(query: Query, today: dt.date, readings: bool = True) -> Clause | None:
-    """The query as (WHERE clause, parameters) over `events`; None if a term cannot compile.
-
-    Reading terms (stance, origin, rule) compile only over a table that holds readings
-    (`readings`); `[...]` id globs and rule globs never do. Relative dates are resolved
-    against `today`.
-    """
-    clause, exact = to_sql_partial(query, today, readings)
-    return clause if exact else None
 
 
 READING_COLUMNS = {"stance": "stances", "origin": "origins", "rule": "rules"}
@@ -222,48 +206,3 @@ def event_row(
         origins,
         rules,
     )
-
-
-def load_events(
-    events: Iterable[Event], reading_of: Mapping[str, Reading] | None = None
-) -> sqlite3.Connection:
-    """A new in-memory SQLite database holding these events (and their readings, if given)."""
-    import sqlite3
-
-    db = sqlite3.connect(":memory:")
-    # Standard LIKE is case-sensitive (id globs are); SQLite's is not unless told.
-    db.execute("PRAGMA case_sensitive_like = ON")
-    db.execute(SCHEMA)
-    read = reading_of is not None
-    rows = [
-        (position, *event_row(e, reading_of.get(e.id) if reading_of else None, read))
-        for position, e in enumerate(events)
-    ]
-    db.executemany(f"INSERT INTO events VALUES ({', '.join('?' for _ in range(15))})", rows)
-    return db
-
-
-def select_ids(db: sqlite3.Connection, clause: Clause) -> list[str]:
-    """The ids of the events matching a compiled clause, in the order they were loaded."""
-    sql, params = clause
-    cursor = db.execute(
-        f"SELECT events.id FROM events WHERE {sql} ORDER BY events.position", params
-    )
-    return [row[0] for row in cursor]
-
-
-def matching_ids(
-    events: Sequence[Event],
-    query: Query,
-    today: dt.date,
-    reading_of: Mapping[str, Reading] | None = None,
-) -> list[str] | None:
-    """The ids of the events the query selects, through SQL; None if the query cannot compile."""
-    clause = to_sql(query, today, readings=reading_of is not None)
-    if clause is None:
-        return None
-    db = load_events(events, reading_of)
-    try:
-        return select_ids(db, clause)
-    finally:
-        db.close()

@@ -229,32 +229,6 @@ def drift_score(
     return sum(c.value for c in contributions(events, reading_of, settings, country, on))
 
 
-def daily_scores(
-    events: Sequence[Event],
-    reading_of: Mapping[str, Reading],
-    settings: Settings,
-    country: str,
-    first: dt.date,
-    last: dt.date,
-) -> list[tuple[dt.date, float, list[tuple[Event, float]]]]:
-    """(day, score, [(event, value entering that day)]) for every day from first to last.
-
-    Kept for callers that want every day; scores and alerts ask the running sum
-    (scoring.ScoreSeries) only for the days they need.
-    """
-    own = [e for e in events if country in e.countries]
-    marks = [m for m in marks_of(own, reading_of, settings) if m.country == country]
-    series = ScoreSeries(marks, settings.half_life_days, first, last)
-    event_of = {e.id: e for e in own}
-    days = []
-    day = first
-    while day <= last:
-        todays = [(event_of[m.event_id], value) for m, value in series.entering.get(day, [])]
-        days.append((day, series.at(day), todays))
-        day += dt.timedelta(days=1)
-    return days
-
-
 @dataclass(frozen=True, slots=True)
 class CountrySignal:
     country: str

@@ -92,7 +92,7 @@ def _parse(text: str, shown: str) -> tuple[str, dict[str, object] | None, list[P
     if fast is not None and text.count("[") + text.count("{") <= FAST_BRACKETS:
         try:
             return text, fast.loads(text), []
-        except Exception:  # noqa: BLE001, S110 - tomli below says what is wrong, and where
+        except Exception:  # noqa: BLE001 - tomli below says what is wrong, and where
             pass
     toml_parser = _toml_parser()
     try:
