@@ -73,7 +73,7 @@ def import_cmd(state: State, paths: tuple[str, ...], feed: str, store: str | Non
     from orbitwatch.app.feeds import feed_place, import_feed
 
     place = feed_place(state.workspace, feed, store)
-    with progress_bar("importing") as progress:
+    with progress_bar("importing", in_bytes=True) as progress:
         report = import_feed(place, paths, progress)
     _say_recovered(report.recovered)
     _out(report, fmt, quiet_when_empty=False)
@@ -196,26 +196,32 @@ def _file_line(report: FileReport) -> str:
 
 
 @contextmanager
-def progress_bar(what: str) -> Iterator[Callable[[str, int, int], None] | None]:
-    """Files done, rate and time left on a terminal (stderr); nothing when piped or in cron."""
+def progress_bar(
+    what: str, in_bytes: bool = False
+) -> Iterator[Callable[[str, int, int], None] | None]:
+    """Bytes (import) or files (update) done, rate and time left on a terminal (stderr);
+    nothing when piped or under cron."""
     if not sys.stderr.isatty():
         yield None
         return
     from rich.progress import (
         BarColumn,
+        DownloadColumn,
         MofNCompleteColumn,
         Progress,
         TextColumn,
         TimeElapsedColumn,
         TimeRemainingColumn,
+        TransferSpeedColumn,
     )
 
     from orbitwatch.render.terminal import make_console
 
+    counts = (DownloadColumn(), TransferSpeedColumn()) if in_bytes else (MofNCompleteColumn(),)
     bar = Progress(
         TextColumn("{task.description}"),
         BarColumn(),
-        MofNCompleteColumn(),
+        *counts,
         TimeElapsedColumn(),
         TimeRemainingColumn(),
         TextColumn("{task.fields[name]}"),

@@ -14,7 +14,8 @@ from __future__ import annotations
 import hashlib
 import os
 import shutil
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -28,7 +29,8 @@ if TYPE_CHECKING:
 
 SHOWN_BAD_ROWS = 20  # per file; the count is always complete
 MEMORY_LIMIT = "600MB"  # DuckDB's own cap (ORBIT_FEED_MEMORY overrides): see docs/feeds.md
-Progress = Callable[[str, int, int], None]  # (file shown, files done, files in all)
+Progress = Callable[[str, int, int], None]  # (file shown, bytes done, bytes in all)
+Tick = Callable[[float], None]  # the share of the current file done, 0.0 to 1.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -136,6 +138,8 @@ def connect(work: Path) -> duckdb.DuckDBPyConnection:
             "temp_directory": str(work / "spill"),
         }
     )
+    # query_progress() needs the progress tracking; DuckDB itself prints nothing
+    con.execute("SET enable_progress_bar = true; SET enable_progress_bar_print = false")
     return con
 
 
@@ -144,18 +148,37 @@ def import_paths(
 ) -> ImportReport:
     """Import each file in turn under the store's lock; a failed file does not stop the rest."""
     reports: list[FileReport] = []
+    sizes = [_size(path) for path in paths]
+    total = sum(sizes)
     with store.StoreLock(store_dir, wait):
         recovered = store.recover(store_dir)
         for index, path in enumerate(paths):
+            done = sum(sizes[:index])
+            tick: Tick | None = None
             if progress is not None:
-                progress(str(path), index, len(paths))
-            reports.append(import_file(store_dir, path, str(path)))
+                progress(str(path), done, total)
+                tick = _file_tick(progress, str(path), done, sizes[index], total)
+            reports.append(import_file(store_dir, path, str(path), tick))
         if progress is not None:
-            progress("", len(paths), len(paths))
+            progress("", total, total)
     return ImportReport(store_dir, tuple(reports), tuple(recovered))
 
 
-def import_file(store_dir: Path, path: Path, shown: str) -> FileReport:
+def _file_tick(progress: Progress, shown: str, done: int, size: int, total: int) -> Tick:
+    def tick(share: float) -> None:
+        progress(shown, done + int(share * size), total)
+
+    return tick
+
+
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except OSError:
+        return 0
+
+
+def import_file(store_dir: Path, path: Path, shown: str, tick: Tick | None = None) -> FileReport:
     """One input file, all or nothing. The caller holds the store's lock.
 
     A file already in the manifest (same SHA-256) adds nothing. The hash is taken before
@@ -185,7 +208,7 @@ def import_file(store_dir: Path, path: Path, shown: str) -> FileReport:
             return early or (digest.result()[1] if digest is not None else "")
 
         try:
-            return _import(store_dir, work, path, shown, size, sha)
+            return _import(store_dir, work, path, shown, size, sha, tick)
         except readers.FeedFileError as exc:
             return FileReport(shown, error=exc.message, hint=exc.hint)
         except OSError as exc:
@@ -223,7 +246,13 @@ def _raise_if_full(shown: str, errno_value: int | None, text: str) -> None:
 
 
 def _import(
-    store_dir: Path, work: Path, path: Path, shown: str, size: int, digest: Callable[[], str]
+    store_dir: Path,
+    work: Path,
+    path: Path,
+    shown: str,
+    size: int,
+    digest: Callable[[], str],
+    tick: Tick | None = None,
 ) -> FileReport:
     plain = path
     if is_zip(path):
@@ -232,7 +261,8 @@ def _import(
     kind = readers.sniff(plain, shown)
     con = connect(work)
     try:
-        staged = _stage(con, kind, plain, shown, work / "stage")
+        with _watching(con, tick):
+            staged = _stage(con, kind, plain, shown, work / "stage")
         fault_point("feed-staged")
         sha = digest()
         import_id = f"{sha[:12]}-{work.name.rsplit('-', 1)[-1]}"
@@ -266,6 +296,34 @@ def _import(
         months=tuple(touched),
         bad_rows=tuple(staged.bad_rows),
     )
+
+
+@contextmanager
+def _watching(con: duckdb.DuckDBPyConnection, tick: Tick | None) -> Iterator[None]:
+    """Report DuckDB's progress through the running query to `tick`, from a thread."""
+    if tick is None:
+        yield
+        return
+    import threading
+
+    stop = threading.Event()
+
+    def watch() -> None:
+        while not stop.wait(0.25):
+            try:
+                percent = con.query_progress()
+            except Exception:  # noqa: BLE001 - progress is never worth failing an import
+                return
+            if percent >= 0:
+                tick(min(percent, 100.0) / 100)
+
+    watcher = threading.Thread(target=watch, daemon=True)
+    watcher.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        watcher.join()
 
 
 def _stage(
