@@ -482,3 +482,23 @@ def test_bad_rows_in_gdelt1_and_icews_files(tmp_path: Path) -> None:
         f"{old}: gdelt1, 5 rows: 5 added, 0 already stored, 2 bad, 5 unmapped, 1979-01..2019-07",
         f"{tab}: icews, 1 rows: 1 added, 0 already stored, 1 bad, 0 unmapped, 2022-02",
     ]
+
+
+def test_an_empty_export_and_a_crlf_icews_file_with_a_bom(tmp_path: Path) -> None:
+    """GDELT has published empty exports (recorded, so update's resume moves past them);
+    ICEWS files saved on Windows keep their rows."""
+    store = tmp_path / "store"
+    empty = tmp_path / "20220510120000.export.CSV"
+    empty.write_bytes(b"")
+    windows = tmp_path / "windows.tab"
+    text = (REPO / ICEWS).read_text()
+    windows.write_bytes(b"\xef\xbb\xbf" + text.replace("\n", "\r\n").encode())
+    code, out, err = orbit(
+        tmp_path, "feed", "import", "--store", str(store), str(empty), str(windows)
+    )
+    assert (code, err) == (0, "")
+    assert out.splitlines()[:2] == [
+        f"{empty}: empty, 0 rows: 0 added, 0 already stored, 0 bad, 0 unmapped",
+        f"{windows}: icews, 12 rows: 12 added, 0 already stored, 0 bad, 0 unmapped, 2022-02..2022-05",
+    ]
+    assert stored(store, "actor1 = 'KZ' AND actor2 = 'RU'") == [("icews", 2)]

@@ -259,6 +259,12 @@ def _import(
         plain = work / "input.tsv"
         readers.unzip_to(path, shown, plain)
     kind = readers.sniff(plain, shown)
+    if kind.source == "empty":  # GDELT has published empty exports: recorded, so resume works
+        entry = store.ImportedFile(
+            path.name, size, digest(), "empty", 0, 0, 0, 0, (), store.now_text()
+        )
+        store.commit(store_dir, work, [], entry)
+        return FileReport(shown, "empty")
     con = connect(work)
     try:
         with _watching(con, tick):

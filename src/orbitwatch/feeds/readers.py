@@ -59,7 +59,7 @@ class FeedFileError(OrbitError):
 
 @dataclass(frozen=True, slots=True)
 class Kind:
-    source: str  # 'gdelt2' | 'gdelt1' | 'icews'
+    source: str  # 'gdelt2' | 'gdelt1' | 'icews' | 'empty' (no rows: nothing to read)
     columns: int  # of the first line
 
 
@@ -71,8 +71,8 @@ def sniff(path: Path, shown: str) -> Kind:
     except OSError as exc:
         raise FeedFileError(f"{shown}: cannot read: {exc.strerror or exc}") from None
     if not first.strip():
-        raise FeedFileError(f"{shown}: empty file: nothing to import")
-    fields = first.rstrip(b"\r\n").split(b"\t")
+        return Kind("empty", 0)
+    fields = first.removeprefix(b"\xef\xbb\xbf").rstrip(b"\r\n").split(b"\t")
     if tuple(f.decode("utf-8", "replace").strip() for f in fields) == ICEWS_HEADER:
         return Kind("icews", len(fields))
     if len(fields) == GDELT2_COLUMNS:
