@@ -13,14 +13,17 @@ from typing import TYPE_CHECKING
 
 from orbitwatch.app.context import Workspace, country_scope, select
 from orbitwatch.app.events import selection
+from orbitwatch.app.feed_loop import LoopRequest, feed_compare
 from orbitwatch.files.atomic import save_output
+from orbitwatch.model.errors import OrbitError
+from orbitwatch.query.language import Query
 from orbitwatch.render.exports import RenderInput
 from orbitwatch.signals.readings import country_signals, watched_countries
 
 if TYPE_CHECKING:
     from orbitwatch.config.settings import Settings
+    from orbitwatch.feeds.compare import MonthPair
     from orbitwatch.model.event import Event, Reading
-    from orbitwatch.query.language import Query
     from orbitwatch.render.exports import RenderInput
 
 CHART_MONTHS = 36  # months of score history drawn per country in the html page
@@ -83,6 +86,10 @@ def render_input(
         day = chart_day(events or scored, on)
         every = monthly_scores(scored, scored_readings, timeline.settings, day)
         monthly = {c: series for c, series in every.items() if scope.wants(c)}
+    feed_name = ""
+    feed_months: list[MonthPair] = []
+    if fmt == "html" and timeline.settings.feeds:
+        feed_name, feed_months = feed_beside(workspace, query, timeline.settings)
     return RenderInput(
         events,
         reading_of,
@@ -93,7 +100,25 @@ def render_input(
         title,
         str(query),
         str(scope.events_query),
+        feed_name,
+        feed_months,
     )
+
+
+def feed_beside(
+    workspace: Workspace, query: Query, settings: Settings
+) -> tuple[str, list[MonthPair]]:
+    """The configured feed's months beside the curated ones, for the countries the query's
+    country terms choose (the `gdelt` feed, else the first by name); nothing when its store
+    cannot be read: the page is drawn without it."""
+
+    name = "gdelt" if "gdelt" in settings.feeds else sorted(settings.feeds)[0]
+    countries = Query(tuple(t for t in query.terms if t.field == "country" and not t.negated))
+    try:
+        found = feed_compare(workspace, LoopRequest(countries, name))
+    except OrbitError:
+        return "", []
+    return name, [p for p in found.pairs if p.feed is not None]
 
 
 def save(path: Path, chunks: Iterable[str]) -> None:

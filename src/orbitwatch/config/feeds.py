@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from orbitwatch.model.errors import did_you_mean
 from orbitwatch.text.tomlpos import bad_character
 
-FEED_KEYS = ("store", "kind", "base_url")
+FEED_KEYS = ("store", "kind", "base_url", "alert")
 FEED_KINDS = ("gdelt2", "gdelt1", "icews")
 ProblemAt = Callable[[str, str, str], None]  # (key, message, table)
 
@@ -20,12 +20,15 @@ ProblemAt = Callable[[str, str, str], None]  # (key, message, table)
 @dataclass(frozen=True, slots=True)
 class FeedSettings:
     """A `[feeds.NAME]` table: the store (relative to the timeline root), what the feed holds,
-    and for GDELT 2.0 where `orbit feed update` fetches from. Empty strings: the defaults."""
+    and for GDELT 2.0 where `orbit feed update` fetches from. Empty strings: the defaults.
+    `alert`: None unless the feed is opted into the digest (`alert = true`: margin 0; a number:
+    how far a week's drift index must leave its trailing range)."""
 
     name: str
     store: str = ""
     kind: str = "gdelt2"
     base_url: str = ""
+    alert: float | None = None
 
 
 def parse_feeds(value: object, problem: ProblemAt) -> dict[str, FeedSettings]:
@@ -59,8 +62,20 @@ def parse_feeds(value: object, problem: ProblemAt) -> dict[str, FeedSettings]:
                 f"[{where}] kind {kind!r} is not one of {', '.join(FEED_KINDS)}"
                 f"{did_you_mean(str(kind), FEED_KINDS)}",
             )
+        alert = table.get("alert", False)
+        margin: float | None = None
+        if alert is True:
+            margin = 0.0
+        elif isinstance(alert, int | float) and alert is not False and 0 <= alert <= 2:
+            margin = float(alert)
+        elif alert is not False:
+            bad("alert", f"[{where}] alert must be true, false or a margin from 0 to 2")
         if not found:
             feeds[name] = FeedSettings(
-                name, str(table.get("store", "")), str(kind), str(table.get("base_url", ""))
+                name,
+                str(table.get("store", "")),
+                str(kind),
+                str(table.get("base_url", "")),
+                margin,
             )
     return feeds

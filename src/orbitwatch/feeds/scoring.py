@@ -88,6 +88,13 @@ class Scope:
     until: dt.date | None = None
     unit: Unit = "month"
     weighting: Weighting = "rows"
+    fold: bool = False  # count each cluster of duplicate rows once (FOLD_KEY)
+
+
+# Rows of one story: the same day, dyad and root from one source (ICEWS's story id, else the
+# source URL's host; a row with neither is its own cluster).
+HOST_SQL = "nullif(lower(regexp_extract(url, '^[A-Za-z][A-Za-z0-9+.-]*://([^/:?#]+)', 1)), '')"
+FOLD_KEY = f"coalesce(story, {HOST_SQL}, source || ':' || event_id)"
 
 
 def _literal(text: str) -> str:
@@ -141,6 +148,12 @@ def store_source(scope: Scope, table: str = VIEW) -> str:
     if scope.until is not None:
         where += [f"day <= DATE '{scope.until}'", f"month <= '{scope.until:%Y-%m}'"]
     condition = f"\n  WHERE {' AND '.join(where)}" if where else ""
+    if scope.fold:
+        return (
+            "feed AS (\n  SELECT actor1, actor2, root, day, max(mentions) AS mentions,"
+            " max(sources) AS sources, min(url) AS url\n"
+            f"  FROM {table}{condition}\n  GROUP BY day, actor1, actor2, root, {FOLD_KEY}\n)"
+        )
     return (
         "feed AS (\n  SELECT actor1, actor2, root, day, mentions, sources, url\n"
         f"  FROM {table}{condition}\n)"

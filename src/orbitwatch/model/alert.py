@@ -21,7 +21,7 @@ def fingerprint(kind: str, rule: str, country: str, subject: str) -> str:
 
 @dataclass(frozen=True, slots=True)
 class Alert:
-    kind: str  # signal | level-up | level-down | convergence | upcoming
+    kind: str  # signal | level-up | level-down | convergence | upcoming | feed
     country: str
     rule: str  # rule id, level name, joined rule ids, or warning days
     subject: str  # the event id (for level-down: the event that opened the episode)
@@ -40,5 +40,12 @@ class Alert:
             self, "fingerprint", fingerprint(self.kind, rule, self.country, self.subject)
         )
 
+    @property
+    def origin(self) -> str:
+        """Where the alert came from: 'timeline', or 'feed:NAME' (a feed's rule is its name)."""
+        return f"feed:{self.rule}" if self.kind == "feed" else "timeline"
 
-KIND_ORDER = {"level-up": 0, "convergence": 1, "upcoming": 2, "signal": 3, "level-down": 4}
+
+KIND_ORDER = {
+    "level-up": 0, "convergence": 1, "upcoming": 2, "signal": 3, "level-down": 4, "feed": 5,
+}  # fmt: skip

@@ -66,7 +66,8 @@ def suppression_line(digest: Digest) -> str:
 
 
 def _label(alert: Alert) -> str:
-    return f"{alert.kind} {alert.rule}" if alert.kind in ("level-up", "level-down") else alert.kind
+    labelled = ("level-up", "level-down", "feed")  # a feed alert's rule is its feed's name
+    return f"{alert.kind} {alert.rule}" if alert.kind in labelled else alert.kind
 
 
 def digest_text(digest: Digest, limit_name: str = "max items") -> Iterator[str]:
@@ -177,6 +178,7 @@ def digest_json(digest: Digest) -> Iterator[str]:
             {
                 **alert_dict(alert),
                 "short_id": short_id(alert),
+                "origin": alert.origin,
                 "repeat": alert.fingerprint in digest.repeats,
                 "why": _why(digest, alert),
                 "event_details": [

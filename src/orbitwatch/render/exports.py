@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from orbitwatch.config.settings import Settings
+    from orbitwatch.feeds.compare import MonthPair
     from orbitwatch.model.event import Event, Reading
 
 
@@ -28,6 +29,8 @@ class RenderInput:
     title: str = "orbitwatch timeline"
     query: str = ""  # the query the events were chosen by ('' = the whole timeline)
     events_query: str = ""  # charts scored from the events matching this only ('' = every event)
+    feed_name: str = ""  # the feed drawn beside the curated scores ('' = none configured)
+    feed_months: Sequence[MonthPair] = ()  # curated and feed months per country (html only)
 
 
 Renderer = Callable[[RenderInput], Iterator[str]]

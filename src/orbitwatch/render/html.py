@@ -19,6 +19,7 @@ from orbitwatch.render.text import visible
 from orbitwatch.text.words import plural, signed_number
 
 if TYPE_CHECKING:
+    from orbitwatch.feeds.compare import MonthPair
     from orbitwatch.render.exports import RenderInput
 
 CSS = """
@@ -160,6 +161,88 @@ def charts(data: RenderInput) -> Iterator[str]:
         )
 
 
+def feed_chart(code: str, feed: str, pairs: Sequence[MonthPair]) -> str:
+    """The feed's monthly drift index (-1..+1) and the curated score scaled to the same range
+    (divided by its largest absolute value over the months drawn), the months where their
+    directions disagree shaded."""
+    width, height, left, pad = 300, 140, 34, 16
+    count = max(1, len(pairs) - 1)
+    curated = [p.curated_score or 0.0 for p in pairs]
+    largest = max((abs(v) for v in curated), default=0.0) or 1.0
+
+    def x(index: int) -> float:
+        return left + (width - left - pad) * index / count
+
+    def y(value: float) -> float:
+        return height - pad - (height - 2 * pad) * (value + 1) / 2
+
+    def line(values: Sequence[float]) -> str:
+        points = (f"{x(i):.1f},{y(v):.1f}" for i, v in enumerate(values))
+        return "M" + " L".join(points)
+
+    step = (width - left - pad) / count
+    parts = [
+        f'<svg viewBox="0 0 {width} {height}" role="img" aria-label="{text(code)}: curated drift '
+        f'score and {text(feed)} drift index by month">',
+        f'<line class="axis" x1="{left}" x2="{left}" y1="{pad}" y2="{height - pad}" '
+        'stroke="#888"/>',
+    ]
+    for index, pair in enumerate(pairs):
+        if pair.disagrees:
+            parts.append(  # a shaded band (a path: the page's tags are a fixed set)
+                f'<path class="disagree" data-month="{pair.month:%Y-%m}" '
+                f'd="M{x(index) - step / 2:.1f},{pad} h{step:.1f} v{height - 2 * pad} '
+                f'h{-step:.1f} Z" fill="#f5d76e" fill-opacity="0.35"/>'
+            )
+    for tick in (-1, 0, 1):
+        parts.append(
+            f'<g class="tick" data-value="{tick}"><line x1="{left - 3}" x2="{width - pad}" '
+            f'y1="{y(tick):.1f}" y2="{y(tick):.1f}" stroke="{"#999" if tick == 0 else "#eee"}"/>'
+            f'<text x="{left - 5}" y="{y(tick) + 3:.1f}" font-size="9" fill="#666" '
+            f'text-anchor="end">{tick:+d}</text></g>'
+        )
+    feed_values = [p.feed.index if p.feed else 0.0 for p in pairs]
+    parts += [
+        f'<path class="curated" d="{line([v / largest for v in curated])}" fill="none" '
+        'stroke="var(--ink)" stroke-width="2"/>',
+        f'<path class="feed" d="{line(feed_values)}" fill="none" stroke="var(--away)" '
+        'stroke-width="2" stroke-dasharray="5 3"/>',
+        f'<text x="{left}" y="{height - 3}" font-size="9" fill="#666">'
+        f"{pairs[0].month:%b %Y}</text>",
+        f'<text x="{width - pad}" y="{height - 3}" font-size="9" fill="#666" '
+        f'text-anchor="end">{pairs[-1].month:%b %Y}</text>',
+        "</svg>",
+    ]
+    return "".join(parts)
+
+
+def feed_section(data: RenderInput) -> Iterator[str]:
+    """Per country, the feed beside the curated score on one scale, with a legend."""
+    by_country: dict[str, list[MonthPair]] = {}
+    for pair in data.feed_months:
+        by_country.setdefault(pair.country, []).append(pair)
+    if not by_country:
+        return
+    feed = data.feed_name
+    label = f"{text(feed)} feed beside the curated score"
+    yield f'<section class="feed-compare" aria-label="{label}">\n'
+    yield (
+        f'<p class="meta">Legend: solid line, the curated drift score divided by its largest '
+        f"absolute value over these months; dashed line, the {text(feed)} drift index "
+        f"((away - toward) / coded volume, -1 to +1); shaded months, where the two directions "
+        f"(away, toward, steady) disagree. Only months with enough coded rows are drawn.</p>\n"
+    )
+    yield '<div class="charts">\n'
+    for code, pairs in by_country.items():
+        disagree = sum(1 for p in pairs if p.disagrees)
+        yield (
+            f"<figure><figcaption>{text(code)} {text(countries.name(code))}: "
+            f"{plural(disagree, 'month')} of {len(pairs)} disagree</figcaption>"
+            f"{feed_chart(code, feed, pairs)}</figure>\n"
+        )
+    yield "</div>\n</section>\n"
+
+
 def render_html(data: RenderInput) -> Iterator[str]:
     """HTML: one self-contained page with the timeline and a drift chart per watched country."""
     yield '<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
@@ -178,6 +261,8 @@ def render_html(data: RenderInput) -> Iterator[str]:
         yield '<p class="empty">No events match this query.</p>\n'
     elif data.monthly_scores:
         yield from charts(data)
+    if data.events and data.feed_months:
+        yield from feed_section(data)
     heading = None
     for event in data.events:
         start = event.date.start
