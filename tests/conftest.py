@@ -1,6 +1,8 @@
 """Shared fixtures: a hermetic environment, event files written from the test, and runners.
 
-Every test gets its own state and cache folders and a fixed 'today'.
+Every test gets its own state and cache folders and a fixed 'today'. Hypothesis runs without
+deadlines everywhere (a loaded machine must not fail a property); speed is measured in
+benchmarks/, never asserted here.
 """
 
 from __future__ import annotations
@@ -15,10 +17,16 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner, Result
+from hypothesis import settings as hypothesis_settings
 
 from orbitwatch.cli import cli
 
 REPO = Path(__file__).resolve().parent.parent
+
+# One profile for every run, local and CI: no per-example deadline (a property's examples are
+# not timed; tests/test_hygiene.py refuses a `deadline=` other than None in any test file).
+hypothesis_settings.register_profile("orbitwatch", deadline=None)
+hypothesis_settings.load_profile("orbitwatch")
 TODAY = "2022-05-31"
 # Every tag the html page may hold: anything else in a rendered page came from event text.
 TEMPLATE_TAGS = {

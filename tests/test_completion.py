@@ -8,11 +8,10 @@ from pathlib import Path
 from tests.conftest import REPO, cron_env, orbit_executable
 
 
-def complete(
-    words: str, cword: int, cwd: Path = REPO, tmp: Path | None = None
-) -> tuple[list[str], str]:
+def complete(words: str, cword: int, *, tmp: Path, cwd: Path = REPO) -> tuple[list[str], str]:
+    """Completion values and stderr; home, state and cache live under the test's tmp."""
     env = cron_env(
-        tmp or Path("/tmp"),
+        tmp,
         _ORBIT_COMPLETE="bash_complete",
         COMP_WORDS=words,
         COMP_CWORD=str(cword),

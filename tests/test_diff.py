@@ -114,7 +114,12 @@ def test_revision_against_the_working_tree_and_identical_sides(repo: Path) -> No
 
 def test_terms_restrict_the_diff(repo: Path) -> None:
     result = run("diff", "v1", "HEAD", "country:KG", "--stat", root=repo)
-    assert result.stdout.splitlines()[1:5] == ["added\t0", "removed\t1", "changed\t1", "renamed\t1"]
+    assert (result.exit_code, result.stderr) == (1, "")
+    assert result.stdout == (
+        "v1 -> HEAD: 1 removed, 1 changed, 1 renamed, 1 settings/rules changed\n"
+        "added\t0\nremoved\t1\nchanged\t1\nrenamed\t1\nrules\t1\nsettings\t0\n"
+        "countries with a different score\t2\n"
+    )
     only_terms = run("diff", "v1", "tag:aid", "--format", "json", root=repo)
     assert {e["id"] for e in json.loads(only_terms.stdout)["events"]} == {"a", "d"}
 
@@ -124,24 +129,62 @@ def test_between_folders(repo: Path, tmp_path: Path) -> None:
     shutil.copytree(repo, old, ignore=shutil.ignore_patterns(".git"))
     (old / "events" / "d.toml").unlink()
     result = run("diff", str(old), str(repo), "--stat", root=repo)
-    assert result.exit_code == 1
-    assert result.stdout.splitlines()[1] == "added\t1"
+    assert (result.exit_code, result.stderr) == (1, "")
+    assert result.stdout == (
+        f"{old} -> {repo}: 1 added\n"
+        "added\t1\nremoved\t0\nchanged\t0\nrenamed\t0\nrules\t0\nsettings\t0\n"
+        "countries with a different score\t1\n"
+    )
 
 
 def test_markdown_output(repo: Path) -> None:
-    out = run("diff", "v1", "HEAD", "--format", "md", "--as-of", "2022-05-04", root=repo).stdout
-    assert out.startswith("## v1 \\-> HEAD:") or out.startswith("## v1 -&gt; HEAD:")
-    assert "| KZ | +1.96 (none) | +5.94 (watch) |" in out
-
-
-@pytest.mark.parametrize("revision", ["-rf", "--output=/tmp/x", "-"])
-def test_option_like_revisions_are_refused(repo: Path, revision: str) -> None:
-    result = run("diff", "--", revision, root=repo)
-    assert result.exit_code == 2
-    assert result.stderr == (
-        f"orbit: error: '{revision}' is not a revision: revisions may not start with '-'\n"
+    result = run("diff", "v1", "HEAD", "--format", "md", "--as-of", "2022-05-04", root=repo)
+    assert (result.exit_code, result.stderr) == (1, "")
+    assert result.stdout == (
+        "## v1 -&gt; HEAD: 1 added, 1 removed, 1 changed, 1 renamed, 1 settings/rules changed\n"
+        "\n"
+        "- **added** d  2022-05-04  New aid\n"
+        "- **removed** b  2022-05-02  Gone\n"
+        "- **renamed** c -&gt; c2  2022-05-03  Renamed later\n"
+        "- **changed** a  2022-05-01  Aid A, reworded\n"
+        "  - title: Aid A -> Aid A, reworded\n"
+        "  - countries: +KG\n"
+        "- **rule changed** `aid`\n"
+        "  - weight: 2 -> 3\n"
+        "\n"
+        "### Signal impact on 2022-05-04\n"
+        "\n"
+        "| country | old | new | because |\n"
+        "|---|---|---|---|\n"
+        "| KZ | +1.96 (none) | +5.94 (watch) | d, a, orbit.toml |\n"
+        "| KG | +0.00 (none) | +2.94 (none) | a, orbit.toml |\n"
     )
-    assert not Path("/tmp/x").exists() or revision != "--output=/tmp/x"
+
+
+def files_under(folder: Path) -> dict[str, bytes]:
+    """Every file under folder (git's own and the XDG state and cache aside), with its bytes."""
+    skip = {".git", "xdg-state", "xdg-cache"}
+    return {
+        path.relative_to(folder).as_posix(): path.read_bytes()
+        for path in sorted(folder.rglob("*"))
+        if path.is_file() and not skip & set(path.relative_to(folder).parts)
+    }
+
+
+@pytest.mark.parametrize("revision", ["-rf", "--output={tmp}/x", "-"])
+def test_option_like_revisions_are_refused(repo: Path, tmp_path: Path, revision: str) -> None:
+    """Refused before git sees them: one line on stderr, no output, no file written (git diff
+    --output=FILE would write FILE)."""
+    revision = revision.replace("{tmp}", str(tmp_path))
+    before = files_under(tmp_path)
+    result = run("diff", "--", revision, root=repo)
+    assert (result.exit_code, result.stdout, result.stderr) == (
+        2,
+        "",
+        f"orbit: error: '{revision}' is not a revision: revisions may not start with '-'\n",
+    )
+    assert files_under(tmp_path) == before
+    assert git(repo, "status", "--porcelain", "--untracked-files=all") == ""
 
 
 def test_unknown_revision_and_no_repository(repo: Path, tmp_path: Path) -> None:
@@ -159,8 +202,13 @@ def test_unknown_revision_and_no_repository(repo: Path, tmp_path: Path) -> None:
         "HEAD",
         env=cron_env(tmp_path, GIT_CEILING_DIRECTORIES=str(tmp_path)),
     )
-    assert outside.returncode == 2
-    assert b"is not in a git repository" in outside.stderr
+    assert (outside.returncode, outside.stdout, outside.stderr.decode()) == (
+        2,
+        b"",
+        f"orbit: error: {plain} is not in a git repository, so 'HEAD' cannot be read\n"
+        "\n"
+        "Give two timeline folders instead, or run git init.\n",
+    )
 
 
 def test_invalid_files_on_either_side_name_the_side(repo: Path) -> None:

@@ -373,11 +373,14 @@ def test_in_process_digest_preview(timeline: Path) -> None:
     assert json.loads(result.stdout)["schema_version"] == 2
 
 
-def test_a_query_term_after_a_bare_state_flag_is_refused(timeline: Path, tmp_path: Path) -> None:
+def test_a_query_term_after_a_bare_state_flag_is_refused(
+    timeline: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)  # a state file named by the term would land here, not in the repo
     result = run("digest", "--state", "country:KZ", root=timeline)
     assert result.exit_code == 2
     assert "--state 'country:KZ' looks like a query term, not a file" in result.stderr
-    assert not (Path.cwd() / "country:KZ").exists()
+    assert not (tmp_path / "country:KZ").exists()
 
 
 def test_the_recovery_the_message_suggests_works(timeline: Path, tmp_path: Path) -> None:

@@ -460,7 +460,6 @@ def test_a_hanging_git_times_out_cleanly(tmp_path: Path) -> None:
     (fake / "git").write_text("#!/bin/sh\nsleep 30\n")
     (fake / "git").chmod(0o755)
     (tmp_path / "events").mkdir()
-    started = time.monotonic()
     result = run_process(
         "--root",
         str(tmp_path),
@@ -468,9 +467,14 @@ def test_a_hanging_git_times_out_cleanly(tmp_path: Path) -> None:
         "HEAD",
         env=cron_env(tmp_path, PATH=f"{fake}:/usr/bin:/bin", ORBIT_GIT_TIMEOUT="1"),
     )
-    assert result.returncode == 2 and time.monotonic() - started < 25
-    assert b"git did not answer within 1 s" in result.stderr
-    assert b"Traceback" not in result.stderr
+    # The message proves the 1 s timeout fired (the fake git sleeps 30 s); how long the run
+    # takes is measured by benchmarks/hardening_timings.py, not asserted here.
+    assert (result.returncode, result.stdout, result.stderr) == (
+        2,
+        b"",
+        b"orbit: error: git did not answer within 1 s (git rev-parse); "
+        b"set ORBIT_GIT_TIMEOUT to wait longer\n",
+    )
 
 
 def test_no_traceback_anywhere_on_a_hostile_timeline(tmp_path: Path) -> None:
@@ -518,9 +522,23 @@ def test_clicks_own_usage_errors_show_control_characters_visibly(tmp_path: Path)
     assert b"No such option '--\\x1b[31m'" in result.stderr
 
 
+# Invalid cases that are not TOML errors: both parsers read them, the event checks refuse them.
+TOML_VALID_BUT_NOT_AN_EVENT = {"local-date-no-dashes.toml": {"date": 20220516}}
+# Invalid cases refused before any parser sees them (not UTF-8).
+NOT_UTF8 = {
+    "encoding-bad-utf8-in-comment.toml",
+    "encoding-bad-utf8-in-string.toml",
+    "encoding-encoded-surrogate.toml",
+    "encoding-overlong.toml",
+    "encoding-truncated-sequence.toml",
+    "encoding-utf16-bom.toml",
+}
+
+
 def test_the_fast_parser_and_tomli_read_every_case_alike() -> None:
     """toml-rs reads valid files (tomli reports the errors): equal tables on every case and on
-    the shipped events; an invalid case is refused by both."""
+    the shipped events; an invalid case is refused by both, except the named ones that are
+    valid TOML (both read the same table) and those that are not UTF-8."""
     import toml_rs
     import tomli
 
@@ -530,18 +548,29 @@ def test_the_fast_parser_and_tomli_read_every_case_alike() -> None:
     for path in valid:
         text = path.read_bytes().removeprefix(b"\xef\xbb\xbf").decode("utf-8")
         assert toml_rs.loads(text) == tomli.loads(text), path
-    for path in (CASES / "invalid").iterdir():
+    refused: dict[str, list[str]] = {}
+    read: dict[str, list[object]] = {}
+    not_utf8 = set()
+    for path in sorted((CASES / "invalid").iterdir()):
         try:
             text = path.read_bytes().decode("utf-8")
         except UnicodeDecodeError:
-            continue  # refused before any parser sees it
-        refused = []
+            not_utf8.add(path.name)
+            continue
         for parser in (toml_rs, tomli):
             try:
-                parser.loads(text)
+                table = parser.loads(text)
             except Exception:  # noqa: BLE001 - each parser has its own error type
-                refused.append(parser.__name__)
-        assert refused in ([], ["toml_rs", "tomli"]), (path, refused)
+                refused.setdefault(path.name, []).append(parser.__name__)
+            else:
+                read.setdefault(path.name, []).append(table)
+    assert not_utf8 == NOT_UTF8
+    assert read == {name: [table, table] for name, table in TOML_VALID_BUT_NOT_AN_EVENT.items()}
+    decodable = {p.name for p in (CASES / "invalid").iterdir()} - NOT_UTF8
+    assert refused == {
+        name: ["toml_rs", "tomli"] for name in decodable - TOML_VALID_BUT_NOT_AN_EVENT.keys()
+    }
+    assert len(refused) == 39
 
 
 def test_nesting_that_would_crash_the_fast_parser_is_a_located_error(tmp_path: Path) -> None:
@@ -554,7 +583,13 @@ def test_nesting_that_would_crash_the_fast_parser_is_a_located_error(tmp_path: P
         [sys.executable, "-m", "orbitwatch", "--root", str(tmp_path), "check"],
         capture_output=True,
         text=True,
+        cwd=tmp_path,
         env={**os.environ, "ORBIT_NO_CACHE": "1"},
+        timeout=60,
     )
-    assert result.returncode == 1, result.stderr  # check found a problem; no crash
-    assert "deep.toml:1:1: error: invalid TOML: nested too deeply" in result.stderr
+    # check found a problem, located; no crash (a segfault is a negative status, no message)
+    assert (result.returncode, result.stdout, result.stderr) == (
+        1,
+        "",
+        "events/deep.toml:1:1: error: invalid TOML: nested too deeply\n",
+    )

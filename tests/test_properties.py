@@ -9,6 +9,7 @@ import tempfile
 from html.parser import HTMLParser
 from pathlib import Path
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, rule
@@ -132,7 +133,7 @@ def test_slugs_stay_inside_events(title: str) -> None:
     assert path.resolve().is_relative_to(root / "events")
 
 
-@settings(max_examples=300, deadline=2000, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=300, suppress_health_check=[HealthCheck.too_slow])
 @given(st.binary(max_size=400) | st.text(max_size=300).map(lambda t: t.encode("utf-8", "replace")))
 def test_the_loader_is_total_over_arbitrary_bytes(data: bytes) -> None:
     from orbitwatch.timeline.load import parse_event_file
@@ -153,9 +154,11 @@ class DigestRuns(RuleBasedStateMachine):
     commit and corrupted state files; an alert is never lost, and never sent twice without a
     crash in between."""
 
+    base: Path  # the running test's tmp_path (set by the fixture below)
+
     def __init__(self) -> None:
         super().__init__()
-        self.folder = Path(tempfile.mkdtemp(prefix="orbit-digest-model-"))
+        self.folder = Path(tempfile.mkdtemp(prefix="orbit-digest-model-", dir=self.base))
         self.path = self.folder / "state.json"
         self.alerts: list[object] = []
         self.delivered: dict[str, int] = {}
@@ -249,6 +252,12 @@ class DigestRuns(RuleBasedStateMachine):
         for alert in self.alerts:
             assert alert.fingerprint in sent  # type: ignore[attr-defined]
             assert self.delivered.get(alert.fingerprint, 0) >= 1  # type: ignore[attr-defined]
+
+
+@pytest.fixture(autouse=True)
+def _digest_model_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each state machine run keeps its files under the test's own tmp_path."""
+    monkeypatch.setattr(DigestRuns, "base", tmp_path, raising=False)
 
 
 TestDigestRuns = DigestRuns.TestCase

@@ -11,6 +11,7 @@ import csv
 import io
 import json
 import os
+import re
 from collections.abc import Callable
 from html.parser import HTMLParser
 from pathlib import Path
@@ -216,18 +217,95 @@ def test_hostile_text_is_safe_in_every_format(write_events: Callable[..., Path],
         assert all(len(line.encode()) <= 75 for line in out.split("\r\n"))
 
 
-def test_hostile_text_in_terminal_views(write_events: Callable[..., Path]) -> None:
-    root = write_events(HOSTILE, settings=SETTINGS)
-    for args in (
+SGR = re.compile(r"\x1b\[[0-9;]*m")  # colour and weight; any other escape is a failure
+LEGEND = "▲ away  ▼ toward  ● neutral  ◆ mixed  ○ no reading"
+# What each terminal view shows of HOSTILE at 80 columns with --color, the colours taken out:
+# every markup-like, HTML and formula text literally, wrapped or cut to the width.
+TERMINAL_VIEWS = {
+    "timeline": (
         ["timeline", "--width", "60"],
+        [
+            "2022",
+            "  May",
+            '    ▲ 10 May  <script>alert(1)</script> "><img src=x',
+            '              onerror=alert(1)> =HYPERLINK("x") [red]x[/red]',
+            "              [link=file:///etc/passwd]y[/link] مرحبا e\u0301",
+            *[" " * 14 + "W" * 46] * 4,
+            " " * 14 + "W" * 16,
+            "              h · KZ · away (aid)",
+            "    ○ 11 May  " + "L" * 46,
+            *[" " * 14 + "L" * 46] * 216,
+            " " * 14 + "L" * 18,
+            "              long · KZ",
+            "",
+            LEGEND,
+        ],
+    ),
+    "list-table": (
         ["list", "--format", "table"],
+        [
+            "date         event" + " " * 62,
+            '10 May 2022  <script>alert(1)</script> "><img src=x onerror=alert(1)>' + " " * 11,
+            '             =HYPERLINK("x") [red]x[/red] [link=file:///etc/passwd]y[/link]' + " " * 5,
+            "             مرحبا e\u0301" + " " * 60,
+            *[" " * 13 + "W" * 67] * 2,
+            " " * 13 + "W" * 66 + " ",
+            "             h · KZ · ▲ away (aid)" + " " * 46,
+            "11 May 2022  " + "L" * 67,
+            *[" " * 13 + "L" * 67] * 148,
+            " " * 13 + "L" * 17 + " " * 50,
+            "             long · KZ" + " " * 58,
+            "2 events",
+        ],
+    ),
+    "show": (
         ["show", "h"],
+        [
+            '<script>alert(1)</script> "><img src=x onerror=alert(1)> =HYPERLINK("x") ',
+            "[red]x[/red] [link=file:///etc/passwd]y[/link] مرحبا e\u0301 ",
+            *["W" * 80] * 2,
+            "W" * 40,
+            "id         h" + " " * 34,
+            "date       10 May 2022  (day precision)       ",
+            "status     occurred" + " " * 27,
+            "countries  KZ Kazakhstan" + " " * 22,
+            "tags       aid" + " " * 32,
+            "reading    ▲ away weight 3, from rule aid: Aid",
+            "file       events/h.toml" + " " * 22,
+            "",
+            "-2+3 ; , \\ ",
+            " <b>bold</b>",
+            "",
+            "sources",
+            '  - <i>t</i> · https://example.org/?q=<x>&y="z"' + " " * 33,
+        ],
+    ),
+    "timeline-by-country": (
         ["timeline", "--by", "country"],
-    ):
-        result = run("--color", *args, root=root, env={"COLUMNS": "80"})
-        assert result.exit_code == 0
-        assert "\x1b]8;" not in result.stdout  # no live hyperlinks from [link=...]
-        assert "[red]" in result.stdout or "[red" in result.stdout or args[0] == "timeline"
+        [
+            "            KZ TJ ",
+            '10 May 2022 ▲  │   <script>alert(1)</script> "><img src=x onerror=alert(1)> =HY…',
+            "11 May 2022 ○  │   " + "L" * 60 + "…",
+            "",
+            LEGEND,
+        ],
+    ),
+}
+
+
+@pytest.mark.parametrize("view", sorted(TERMINAL_VIEWS))
+def test_hostile_text_in_terminal_views(write_events: Callable[..., Path], view: str) -> None:
+    """Markup, links, HTML and formulas in event text are shown as text, never obeyed: the
+    exact lines, colour codes only (no live hyperlink, no other escape), nothing on stderr."""
+    root = write_events(HOSTILE, settings=SETTINGS)
+    args, expected = TERMINAL_VIEWS[view]
+    result = run("--color", *args, root=root, env={"COLUMNS": "80"})
+    assert (result.exit_code, result.stderr) == (0, "")
+    assert SGR.search(result.stdout)  # --color styled the view, so markup had its chance
+    text = SGR.sub("", result.stdout)
+    assert "\x1b" not in text  # e.g. no OSC 8 hyperlink from [link=...]
+    assert text.splitlines() == expected
+    assert text.endswith("\n")
 
 
 def test_output_file_is_written_atomically(fixture_root: Path, tmp_path: Path) -> None:

@@ -16,6 +16,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -46,29 +47,28 @@ COMMANDS: dict[str, list[str]] = {
     "version": ["--version"],
 }
 MODES = ("closed", "full", "broken")
-_template: list[Path] = []
 _baseline: dict[str, tuple[int, bool]] = {}
 
 
-def template() -> Path:
+@pytest.fixture(scope="module")
+def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """One timeline in a git repository (diff and history need one), copied for every run."""
-    if not _template:
-        folder = Path(tempfile.mkdtemp(prefix="orbit-streams-"))
-        root = write_files(folder / "timeline", {**DIGEST_EVENTS, "orbit.toml": DIGEST_SETTINGS})
-        git = ["git", "-C", str(root), "-c", "user.name=t", "-c", "user.email=t@example.org"]
-        subprocess.run([*git, "init", "-q"], check=True)
-        subprocess.run([*git, "add", "."], check=True)
-        subprocess.run([*git, "commit", "-q", "-m", "events"], check=True)
-        (folder / "in.csv").write_text("date,title,countries\n2022-05-01,One,KZ\n", "utf-8")
-        _template.append(folder)
-    return _template[0]
+    folder = tmp_path_factory.mktemp("orbit-streams")
+    root = write_files(folder / "timeline", {**DIGEST_EVENTS, "orbit.toml": DIGEST_SETTINGS})
+    git = ["git", "-C", str(root), "-c", "user.name=t", "-c", "user.email=t@example.org"]
+    subprocess.run([*git, "init", "-q"], check=True)
+    subprocess.run([*git, "add", "."], check=True)
+    subprocess.run([*git, "commit", "-q", "-m", "events"], check=True)
+    (folder / "in.csv").write_text("date,title,countries\n2022-05-01,One,KZ\n", "utf-8")
+    return folder
 
 
 @contextmanager
-def fresh() -> Iterator[Path]:
-    with tempfile.TemporaryDirectory(prefix="orbit-run-") as name:
+def fresh(template: Path, tmp_path: Path) -> Iterator[Path]:
+    """A copy of the template for one run, under the running test's tmp_path."""
+    with tempfile.TemporaryDirectory(prefix="orbit-run-", dir=tmp_path) as name:
         folder = Path(name) / "w"
-        shutil.copytree(template(), folder, symlinks=True)
+        shutil.copytree(template, folder, symlinks=True)
         yield folder
 
 
@@ -79,10 +79,10 @@ def orbit(folder: Path, command: str, **streams: object) -> subprocess.Completed
     )
 
 
-def baseline(command: str) -> tuple[int, bool]:
+def baseline(command: str, template: Path, tmp_path: Path) -> tuple[int, bool]:
     """(exit status, whether it writes to stdout) with both streams working."""
     if command not in _baseline:
-        with fresh() as folder:
+        with fresh(template, tmp_path) as folder:
             result = orbit(folder, command)
         assert b"Traceback" not in result.stderr and result.returncode != 70, result.stderr
         _baseline[command] = (result.returncode, bool(result.stdout))
@@ -111,8 +111,8 @@ def hostile(folder: Path, command: str, stream: str, mode: str) -> tuple[int, by
 
 @settings(
     max_examples=15,
-    deadline=None,
-    suppress_health_check=[HealthCheck.too_slow],
+    # tmp_path holds one folder per example, each removed when its example ends
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
 )
 @given(
     command=st.sampled_from(sorted(COMMANDS)),
@@ -120,10 +120,10 @@ def hostile(folder: Path, command: str, stream: str, mode: str) -> tuple[int, by
     mode=st.sampled_from(MODES),
 )
 def test_every_command_survives_closed_full_and_broken_streams(
-    command: str, stream: str, mode: str
+    template: Path, tmp_path: Path, command: str, stream: str, mode: str
 ) -> None:
-    status, writes_stdout = baseline(command)
-    with fresh() as folder:
+    status, writes_stdout = baseline(command, template, tmp_path)
+    with fresh(template, tmp_path) as folder:
         code, stderr = hostile(folder, command, stream, mode)
     expected = 74 if stream == "stdout" and writes_stdout else status
     assert code == expected, (command, stream, mode, stderr)
