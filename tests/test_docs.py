@@ -184,6 +184,7 @@ def test_orbit_alone_prints_the_overview_in_a_new_users_order() -> None:
         "init",
         "check",
         "eval",
+        "acts",
         "feed",
     ]
 

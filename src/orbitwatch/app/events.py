@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 from orbitwatch.app.context import Workspace, select
 from orbitwatch.app.silences import check_silences, silences_path
+from orbitwatch.model.acts import cancelled
 from orbitwatch.model.errors import OrbitError, Problem, UsageError, did_you_mean
 from orbitwatch.model.event import Prefilter
 from orbitwatch.query.sql import prefilter
@@ -21,6 +22,7 @@ from orbitwatch.timeline.load import load_settings, load_timeline, settings_hash
 from orbitwatch.timeline.marks import readings_key
 
 if TYPE_CHECKING:
+    from orbitwatch.model.acts import Vote
     from orbitwatch.model.event import Event, Prefilter, Reading
     from orbitwatch.query.language import Query
     from orbitwatch.timeline.load import Timeline
@@ -31,10 +33,11 @@ class CheckResult:
     timeline: Timeline
     files: int | None  # how many files were named (None: the whole timeline)
     silences: tuple[Problem, ...] = ()  # silences.toml's problems (when it was checked)
+    cancelled: tuple[Problem, ...] = ()  # warnings: events whose acts cancel for a country
 
     @property
     def problems(self) -> list[Problem]:
-        return [*self.timeline.problems, *self.silences]
+        return [*self.timeline.problems, *self.silences, *self.cancelled]
 
     @property
     def errors(self) -> int:
@@ -60,7 +63,33 @@ def check(workspace: Workspace, paths: Sequence[Path] = ()) -> CheckResult:
             only.extend(sorted(path.rglob("*.toml")) if path.is_dir() else [path])
     timeline = workspace.load(only, root=root, note=False)
     found = tuple(check_silences(workspace)) if silences else ()
-    return CheckResult(timeline, len(only) if only is not None else None, found)
+    warned = tuple(cancel_warnings(timeline))
+    return CheckResult(timeline, len(only) if only is not None else None, found, warned)
+
+
+def cancel_warnings(timeline: Timeline) -> list[Problem]:
+    """A warning per (event, country) whose acts pull both ways and sum to zero: the country
+    gets no reading, which is easy to mistake for an event nothing reads."""
+    sides = timeline.settings.sides()
+    found = []
+    for event in timeline.events:
+        if not event.acts:
+            continue
+        for country, votes in cancelled(event, sides).items():
+            if event.analyst_reading(country) is not None:
+                continue
+            acts = " + ".join(f"{v.act} ({v.stance} {v.weight})" for v in votes)
+            found.append(
+                Problem(
+                    event.path,
+                    event.line,
+                    1,
+                    f"the acts cancel for {country}: {acts} = 0, so {country} gets no reading",
+                    severity="warning",
+                    hint=f"if that is not your reading, write it in a [signal.{country}] table",
+                )
+            )
+    return found
 
 
 @dataclass(frozen=True)
@@ -115,6 +144,7 @@ class ShownEvent:
     event: Event
     reading: Reading | None
     rule_title: str  # the title of the rule behind the reading, or ''
+    cancelled: tuple[tuple[str, tuple[Vote, ...]], ...] = ()  # countries whose acts cancelled
 
 
 def show_event(workspace: Workspace, event_id: str, on: dt.date) -> ShownEvent:
@@ -132,7 +162,21 @@ def show_event(workspace: Workspace, event_id: str, on: dt.date) -> ShownEvent:
         )
     reading = readings(timeline.events, timeline.settings, on).get(event.id)
     rule = timeline.settings.rule(reading.rule) if reading else None
-    return ShownEvent(event, reading, rule.title if rule else "")
+    return ShownEvent(
+        event, reading, rule.title if rule else "", cancelled_votes(event, reading, timeline)
+    )
+
+
+def cancelled_votes(
+    event: Event, reading: Reading | None, timeline: Timeline
+) -> tuple[tuple[str, tuple[Vote, ...]], ...]:
+    """The countries left unread because the event's acts cancelled, with the votes."""
+    found = cancelled(event, timeline.settings.sides())
+    return tuple(
+        (country, tuple(votes))
+        for country, votes in found.items()
+        if reading is None or reading.for_country(country) is None
+    )
 
 
 def unique_match(events: Sequence[Event], text: str) -> Event | None:

@@ -12,11 +12,13 @@ from typing import TYPE_CHECKING
 
 from orbitwatch.app.context import Workspace, country_scope, select
 from orbitwatch.app.silences import silence_marks
+from orbitwatch.model.acts import cancelled
 from orbitwatch.model.errors import UsageError
 from orbitwatch.query.language import resolve_country, term_period
 from orbitwatch.signals.alerts import alerts, alerts_of, filter_alerts
 from orbitwatch.signals.readings import (
     contributions,
+    country_reading,
     country_rows,
     country_signals,
     coverage,
@@ -29,6 +31,7 @@ from orbitwatch.signals.scoring import per_country, score_on
 
 if TYPE_CHECKING:
     from orbitwatch.config.settings import Settings
+    from orbitwatch.model.acts import Vote
     from orbitwatch.model.alert import Alert
     from orbitwatch.model.event import Event, Reading
     from orbitwatch.query.language import Query
@@ -46,6 +49,8 @@ class Explanation:
     parts: list[Contribution]
     settings: Settings
     events_query: str = ""  # scores from the events matching this query only ('' = every event)
+    # events up to the day whose acts cancelled for the country: listed, worth nothing
+    cancelled: tuple[tuple[Event, tuple[Vote, ...]], ...] = ()
 
 
 def explain(workspace: Workspace, query: Query, on: dt.date, country_text: str) -> Explanation:
@@ -62,7 +67,15 @@ def explain(workspace: Workspace, query: Query, on: dt.date, country_text: str) 
     parts = contributions(events, reading_of, settings, country, on)
     score = sum(p.value for p in parts)
     level = settings.level_of(score)
-    return Explanation(country, on, score, level, parts, settings, str(scope.events_query))
+    sides = settings.sides()
+    gone = tuple(
+        (event, tuple(votes))
+        for event in events
+        if event.acts and country in event.countries and event.first_day <= on
+        for code, votes in cancelled(event, sides).items()
+        if code == country and country_reading(reading_of, event, country) is None
+    )
+    return Explanation(country, on, score, level, parts, settings, str(scope.events_query), gone)
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 # The import half lives in importing.py; these names stay importable from here for callers.
-from orbitwatch.model.acts import ACT_NAMES, act_kind
+from orbitwatch.model.acts import ACT_NAMES, act_kind, valid_acts
 from orbitwatch.model.countries import lookup, suggest
 from orbitwatch.model.dates import DateError, parse_partial
 from orbitwatch.model.errors import Problem, UsageError, did_you_mean
@@ -173,7 +173,8 @@ def act_fields(text: str, settings: Settings) -> tuple[dict[str, object], list[s
         )
     if act_kind(words[1]) is None:
         raise UsageError(
-            f"act {text!r}: unknown act '{words[1]}'{did_you_mean(words[1].lower(), ACT_NAMES)}"
+            f"act {text!r}: unknown act '{words[1]}'{did_you_mean(words[1].lower(), ACT_NAMES)}",
+            hint=f"The acts (orbit acts): {valid_acts()}; or a CAMEO code such as '163'.",
         )
     blocs = settings.blocs or {}
     countries: list[str] = []

@@ -17,6 +17,7 @@ import click
 
 from orbitwatch import __version__
 from orbitwatch.cli import (
+    acts,
     authoring,
     backtest,
     digest,
@@ -176,6 +177,7 @@ for _command in (
     *views.COMMANDS,
     *signals.COMMANDS,
     *evaluation.COMMANDS,
+    *acts.COMMANDS,
     *diff_commands.COMMANDS,
     *digest.COMMANDS,
     *backtest.COMMANDS,

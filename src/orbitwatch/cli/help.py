@@ -26,6 +26,7 @@ COMMAND_ORDER = (
     "init",
     "check",
     "eval",
+    "acts",
     "feed",
 )
 

@@ -128,19 +128,26 @@ def _explain_out(state: State, found: Explanation, fmt: str | None) -> None:
     _scope_note(state, fmt, found.events_query)
     day, half_life = found.on.isoformat(), found.settings.half_life_text
     if fmt == "json":
-        write(out.explain_json(found.country, day, found.score, found.level, found.parts))
+        write(
+            out.explain_json(
+                found.country, day, found.score, found.level, found.parts, found.cancelled
+            )
+        )
         return
     summary = out.explain_summary(
         found.country, day, found.score, found.level, half_life, found.parts
     )
+    cancelled = out.cancelled_lines(found.cancelled)
     if use_table(fmt):
         from orbitwatch.render.terminal import explain_cards
 
         click.echo("\n".join(summary[:2]) + "\n")
         console(state.color).print(explain_cards(out.explain_cards(found.parts, half_life, day)))
         click.echo("\n" + summary[2])
+        if cancelled:
+            click.echo("\n".join(cancelled))
     else:
-        write(f"# {line}\n" for line in summary)
+        write(f"# {line}\n" for line in [*summary, *cancelled])
         rows_out(state, fmt, out.EXPLAIN_HEADERS, out.explain_rows(found.parts))
 
 

@@ -69,6 +69,11 @@ def act_kind(value: str) -> tuple[ActKind, str] | None:
     return None
 
 
+def valid_acts() -> str:
+    """The 20 acts as an unknown act's message lists them: 'statement 01, appeal 02, ...'."""
+    return ", ".join(f"{kind.name} {kind.code}" for kind in ACT_KINDS)
+
+
 def kind_of(act: Act) -> ActKind:
     return _BY_NAME[act.act]
 
@@ -94,16 +99,36 @@ def sides(pole: str, led_by: Mapping[str, str], counterweights: Iterable[str]) -
 
 WEAK = 1  # the weight of a country's own quarrel with a counterweight: a weak toward
 
+# CAMEO sub-codes whose reading differs from their root's (CAMEO codebook 1.1b3, Schrodt 2012;
+# the code list of openeventdata/text_to_CAMEO). A power that demobilises (0873) or retreats
+# (0874) from a country has lost presence there: the pole's withdrawal reads away, a
+# counterweight's toward. The other yields (0871 ceasefire, 0872 eased blockade, 081 eased
+# sanctions, 083 acceding to reform, 085 eased embargo ...) read as their root, cooperative.
+WITHDRAWALS = frozenset({"0873", "0874"})
+# Calls on a party to stop fighting, to negotiate or settle, and mediation itself: a request
+# made of the country, not cooperation it receives.
+MEDIATIONS = frozenset({"0256", "026", "027", "028", "045"})
+_MEDIATING_ROOTS = frozenset({"02", "04"})  # appeal and consult: what a mediator does
+
+
+def withdrawal(act: Act) -> bool:
+    """The act is a military withdrawal (CAMEO 0873 demobilise, 0874 retreat)."""
+    return act.code[:4] in WITHDRAWALS
+
 
 def act_stances(act: Act, country: str, sides: Sides) -> list[tuple[Stance, int]]:
-    """How one act reads for one country: a (stance, weight) per party on the other side.
+    """How one act reads for one country: one (stance, weight) per stance it takes, so an act
+    votes once whatever the number of parties typed on its other side.
 
     The country acts toward the pole side: cooperation is toward, conflict away; toward a
     counterweight: cooperation is away, conflict a weak toward (weight 1: turning from the
     alternative leaves the pole). The pole side acts on the country: cooperation is its pull
     (toward), conflict strain (away); a counterweight's cooperation is away, its conflict
-    nothing (the country did not choose it). Anything else (a third country, a statement):
-    nothing.
+    nothing (the country did not choose it). A power's military withdrawal from the country
+    (0873, 0874) is lost presence: the pole side's reads away, a counterweight's toward. A
+    call for restraint or mediation by the pole side (0256, 026-028, 045) reads nothing.
+    Anything else (a third country, a statement): nothing. An act with parties on both
+    sides gives both stances, at the strongest weight of each.
     """
     intensity = kind_of(act).intensity
     if intensity == 0:
@@ -116,18 +141,30 @@ def act_stances(act: Act, country: str, sides: Sides) -> list[tuple[Stance, int]
         others, acting = act.by, False
     else:
         return []
-    found: list[tuple[Stance, int]] = []
+    code = act.code
+    found: dict[Stance, int] = {}
+
+    def vote(stance: Stance, size: int) -> None:
+        found[stance] = max(found.get(stance, 0), size)
+
     for other in others:
         if other == country:
             continue
         if other in sides.pole_side:
-            found.append(("toward" if cooperative else "away", weight))
+            if not acting and withdrawal(act):
+                vote("away", weight)
+            elif not acting and any(code.startswith(m) for m in MEDIATIONS):
+                continue
+            else:
+                vote("toward" if cooperative else "away", weight)
         elif other in sides.counterweights:
-            if cooperative:
-                found.append(("away", weight))
+            if not acting and withdrawal(act):
+                vote("toward", weight)
+            elif cooperative:
+                vote("away", weight)
             elif acting:
-                found.append(("toward", WEAK))
-    return found
+                vote("toward", WEAK)
+    return list(found.items())
 
 
 def seen_from(act: Act, country: str) -> str:
@@ -137,28 +174,89 @@ def seen_from(act: Act, country: str) -> str:
     return f"{'+'.join(act.by)} {act.act} {country}"
 
 
-def act_readings(event: Event, sides: Sides) -> dict[str, Reading]:
-    """The reading each listed country gets from the event's acts (absent: none).
+def in_sphere(country: str, sides: Sides) -> bool:
+    """Whether a country gets readings: every country but the pole side and the counterweights
+    (the watch list chooses what is scored and shown, not what is read)."""
+    return country not in sides.pole_side and country not in sides.counterweights
 
-    Several acts (and one act with parties on both sides) combine per country: the signed
-    weights are summed, the sign of the sum is the stance, and the strongest act on that
-    side gives the weight and the source. A tie (equal pulls both ways) gives no reading.
+
+def _mediated(event: Event, act: Act, country: str, sides: Sides) -> bool:
+    """A pole-side appeal or consultation addressed to a country that fights another party in
+    the same event: a call for restraint or mediation, not cooperation received."""
+    if kind_of(act).code not in _MEDIATING_ROOTS or country not in act.to:
+        return False
+    if not any(party in sides.pole_side for party in act.by):
+        return False
+    for other in event.acts:
+        if kind_of(other).intensity >= 0:
+            continue
+        if country in other.by:
+            opponents = set(other.to)
+        elif country in other.to:
+            opponents = set(other.by)
+        else:
+            continue
+        if opponents - sides.pole_side - {country}:
+            return True
+    return False
+
+
+@dataclass(frozen=True, slots=True)
+class Vote:
+    """One act's vote for one country: what `--explain` and `show` list."""
+
+    act: Act
+    stance: Stance
+    weight: int
+
+    @property
+    def signed(self) -> int:
+        return self.weight if self.stance == "away" else -self.weight
+
+
+def act_votes(event: Event, country: str, sides: Sides) -> list[Vote]:
+    """Every vote the event's acts give one country, in act order (mediation left out)."""
+    return [
+        Vote(act, stance, weight)
+        for act in event.acts
+        if not _mediated(event, act, country, sides)
+        for stance, weight in act_stances(act, country, sides)
+    ]
+
+
+def cancelled(event: Event, sides: Sides) -> dict[str, list[Vote]]:
+    """The countries whose acts pull both ways and sum to zero, with the votes that cancelled."""
+    result: dict[str, list[Vote]] = {}
+    for country in event.countries:
+        if not in_sphere(country, sides):
+            continue
+        votes = act_votes(event, country, sides)
+        if votes and sum(v.signed for v in votes) == 0:
+            result[country] = votes
+    return result
+
+
+def act_readings(event: Event, sides: Sides) -> dict[str, Reading]:
+    """The reading each listed country inside the pole's sphere gets from the event's acts
+    (absent: none). The pole side and the counterweights get none; see in_sphere.
+
+    Several acts combine per country: each act votes once per stance, the signed weights are
+    summed, the sign of the sum is the stance, and the strongest act on that side gives the
+    weight and the source. A tie (equal pulls both ways) gives no reading: the acts cancelled
+    (see `cancelled`).
     """
     result: dict[str, Reading] = {}
     for country in event.countries:
-        if country == sides.pole:
+        if not in_sphere(country, sides):
             continue
-        found = [
-            (stance, weight, act)
-            for act in event.acts
-            for stance, weight in act_stances(act, country, sides)
-        ]
-        total = sum(weight if stance == "away" else -weight for stance, weight, _ in found)
+        found = act_votes(event, country, sides)
+        total = sum(vote.signed for vote in found)
         if total == 0:
             continue
         stance: Stance = "away" if total > 0 else "toward"
-        side = [(weight, act) for s, weight, act in found if s == stance]
-        weight, decisive = max(side, key=lambda item: item[0])
+        weight, decisive = max(
+            ((v.weight, v.act) for v in found if v.stance == stance), key=lambda item: item[0]
+        )
         result[country] = Reading(
             stance, weight, (), "act", decisive.note, seen_from(decisive, country)
         )

@@ -17,6 +17,7 @@ from orbitwatch.render.text import json_safe, one_line
 from orbitwatch.text.words import plural, signed_number
 
 if TYPE_CHECKING:
+    from orbitwatch.model.acts import Vote
     from orbitwatch.model.alert import Alert
     from orbitwatch.model.event import Event
     from orbitwatch.signals.readings import Arrow, Contribution, CountrySignal, Coverage
@@ -138,8 +139,23 @@ def explain_summary(
     ]
 
 
+def cancelled_lines(cancelled: Sequence[tuple[Event, Sequence[Vote]]]) -> list[str]:
+    """One line per event whose acts cancelled for the country: it is listed, worth 0."""
+    return [
+        f"cancelled: {event.id} ({event.date.human()}): "
+        + " + ".join(f"{vote.act} ({vote.stance} {vote.weight})" for vote in votes)
+        + " = 0, no reading"
+        for event, votes in cancelled
+    ]
+
+
 def explain_json(
-    country: str, on: str, score: float, level: str, parts: Sequence[Contribution]
+    country: str,
+    on: str,
+    score: float,
+    level: str,
+    parts: Sequence[Contribution],
+    cancelled: Sequence[tuple[Event, Sequence[Vote]]] = (),
 ) -> Iterator[str]:
     document = {
         "schema_version": SCHEMA_VERSION,
@@ -160,6 +176,17 @@ def explain_json(
                 "contribution": round(p.value, 6),
             }
             for p in sorted(parts, key=lambda p: (-abs(p.value), p.event.id))
+        ],
+        "cancelled": [
+            {
+                "event": event.id,
+                "date": event.date.iso(),
+                "acts": [
+                    {"act": str(vote.act), "stance": vote.stance, "weight": vote.weight}
+                    for vote in votes
+                ],
+            }
+            for event, votes in cancelled
         ],
     }
     yield json_safe(json.dumps(document, ensure_ascii=False, indent=2)) + "\n"

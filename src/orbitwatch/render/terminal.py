@@ -18,6 +18,7 @@ from orbitwatch.render.glyphs import marked
 from orbitwatch.render.text import one_line, visible
 
 if TYPE_CHECKING:
+    from orbitwatch.model.acts import Vote
     from orbitwatch.model.event import Event, Reading
 
 STANCE_STYLE = {"away": "bold red", "toward": "bold blue", "neutral": "dim", "none": "dim"}
@@ -99,7 +100,17 @@ def events_table(
     return Group(*parts)  # type: ignore[arg-type]
 
 
-def event_detail(event: Event, reading: Reading | None, rule_title: str) -> Group:
+def cancelled_text(votes: Sequence[Vote]) -> str:
+    """'KZ cooperate RU (toward 3) + KZ cooperate CN (away 3) = 0': acts that cancelled."""
+    return " + ".join(f"{vote.act} ({vote.stance} {vote.weight})" for vote in votes) + " = 0"
+
+
+def event_detail(
+    event: Event,
+    reading: Reading | None,
+    rule_title: str,
+    cancelled: Sequence[tuple[str, Sequence[Vote]]] = (),
+) -> Group:
     grid = Table.grid(padding=(0, 2))
     grid.add_column(style="bold", no_wrap=True)
     grid.add_column(overflow="fold")
@@ -129,8 +140,17 @@ def event_detail(event: Event, reading: Reading | None, rule_title: str) -> Grou
             grid.add_row("reading", line)
             if part.note and part.origin != "act":  # an act's note is shown with the acts
                 grid.add_row("note", t(part.note))
-    else:
+    elif not cancelled:
         grid.add_row("reading", Text("none (no rule or act reads it)", style="dim"))
+    for country, votes in cancelled:
+        grid.add_row(
+            "reading",
+            Text.assemble(
+                f"{country} ",
+                ("none: the acts cancelled", "dim"),
+                f" ({one_line(cancelled_text(votes))})",
+            ),
+        )
     if event.acts:
         grid.add_row(
             "acts",

@@ -198,14 +198,15 @@ def _convergence_alerts(
                 for m in own
                 if m.first_day <= on
                 and m.reading is not None
-                and m.reading.origin == "rule"
+                and m.reading.origin in ("rule", "act")
                 and m.reading.stance == stance
             ),
             key=lambda m: (m.first_day, m.event_id),
         )
         converging = False
         oldest = 0
-        counts: dict[str, int] = defaultdict(int)  # rule ids of stance within the window
+        # rule ids and independent acts of the stance within the window
+        counts: dict[str, int] = defaultdict(int)
         for index, mark in enumerate(firing):
             day = mark.first_day
             for rule_id in _own_rules(mark, stance, stance_of):
@@ -226,7 +227,7 @@ def _convergence_alerts(
                             mark.event_id,
                             day,
                             settings.level_of(series.at(day)) if day >= series.first else "",
-                            f"{len(rules)} distinct {stance} rules within "
+                            f"{len(rules)} distinct {stance} rules and acts within "
                             f"{settings.convergence_window_days} days: " + ", ".join(rules),
                             tuple(m.event_id for m in recent),
                         )
@@ -238,7 +239,12 @@ def _convergence_alerts(
 
 
 def _own_rules(mark: Mark, stance: str, stance_of: Mapping[str, str]) -> set[str]:
+    """What a mark adds to a convergence: its rule ids of the stance, or its deciding act
+    ('act US aid TJ': one per counterpart and act kind, so the same act repeated by the same
+    party counts once; a different partner or a different kind of act is independent)."""
     assert mark.reading is not None
+    if mark.reading.origin == "act":
+        return {f"act {mark.reading.rule}"}
     return {rule_id for rule_id in mark.reading.rules if stance_of.get(rule_id) == stance}
 
 

@@ -11,7 +11,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from orbitwatch.model.acts import Sides, act_readings
+from orbitwatch.model.acts import Sides, act_readings, in_sphere
 from orbitwatch.model.event import Event, Reading
 from orbitwatch.query.language import Predicate, compile_query
 
@@ -44,13 +44,16 @@ def readings(
     [signal]), then the event's acts, then the tag rules (strongest weight wins; all matched
     ids are kept). An event with acts is read from its acts alone: a country no act concerns
     (the host of a summit where another state spoke) gets no reading, and no rule reads it.
+    Acts, rules and the event's [signal] read only the countries inside the pole's sphere
+    (acts.in_sphere: not the pole side, not a counterweight); only the analyst's own
+    [signal.XX] can read another country.
     `analyst=False` sets the analyst's readings aside (what `orbit eval` compares with).
     """
     compiled = [(rule, compile_query(rule.query, today)) for rule in settings.rules]
     sides = settings.sides()
     result: dict[str, Reading] = {}
     for event in events:
-        reading = _event_reading(event, settings.pole, compiled, sides, analyst)
+        reading = _event_reading(event, compiled, sides, analyst)
         if reading is not None:
             result[event.id] = reading
     return result
@@ -58,13 +61,13 @@ def readings(
 
 def _event_reading(
     event: Event,
-    pole: str,
     compiled: Sequence[tuple[Rule, Predicate]],
     sides: Sides,
     analyst: bool,
 ) -> Reading | None:
     shared: Reading | None = None
     per_country: dict[str, Reading] | None = None
+    sphere = [c for c in event.countries if in_sphere(c, sides)]
     if event.acts:
         per_country = act_readings(event, sides)
     else:
@@ -84,10 +87,12 @@ def _event_reading(
         own = event.signal
         shared = Reading(own.stance, own.weight, (), "analyst", own.note, "analyst")
         per_country = None
+    if per_country is None and shared is not None and len(sphere) < len(event.countries):
+        # A rule or [signal] reads the listed countries inside the sphere only.
+        per_country = {c: shared for c in sphere}
     if analyst and event.country_signals:
         if per_country is None:
-            listed = (c for c in event.countries if c != pole)
-            per_country = {c: shared for c in listed} if shared is not None else {}
+            per_country = {c: shared for c in sphere} if shared is not None else {}
         for own in event.country_signals:
             per_country[own.country] = Reading(
                 own.stance, own.weight, (), "analyst", own.note, "analyst"
@@ -130,11 +135,13 @@ def country_reading(
 
 
 def watched_countries(events: Iterable[Event], settings: Settings) -> list[str]:
-    """The watch list, or every country in the timeline; never the pole."""
+    """The watch list, or every country in the timeline inside the pole's sphere (never the
+    pole side nor a counterweight: they get no readings)."""
     if settings.watch:
         return [c for c in settings.watch if c != settings.pole]
+    sides = settings.sides()
     seen = dict.fromkeys(c for e in events for c in e.countries)
-    return sorted(c for c in seen if c != settings.pole)
+    return sorted(c for c in seen if in_sphere(c, sides))
 
 
 @dataclass(frozen=True, slots=True)

@@ -16,6 +16,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, NamedTuple
 
+from orbitwatch.model.acts import in_sphere
 from orbitwatch.model.event import SIGNED_STANCES, Event, Reading
 
 if TYPE_CHECKING:
@@ -93,11 +94,13 @@ def by_event(marks: Sequence[Mark]) -> Iterator[list[Mark]]:
 
 
 def watched(marks: Sequence[Mark], settings: Settings) -> list[str]:
-    """The watch list, or every country the marks name; never the pole."""
+    """The watch list, or every country the marks name inside the pole's sphere (never the
+    pole side nor a counterweight: they get no readings)."""
     if settings.watch:
         return [c for c in settings.watch if c != settings.pole]
+    sides = settings.sides()
     seen = dict.fromkeys(m.country for m in marks if m.country)
-    return sorted(c for c in seen if c != settings.pole)
+    return sorted(c for c in seen if in_sphere(c, sides))
 
 
 def per_country(marks: Sequence[Mark]) -> dict[str, list[Mark]]:

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 from orbitwatch.model import countries
 from orbitwatch.model import countries as iso
-from orbitwatch.model.acts import ACT_NAMES, act_kind
+from orbitwatch.model.acts import ACT_NAMES, act_kind, valid_acts
 from orbitwatch.model.dates import DateError, parse_iso
 from orbitwatch.model.errors import Problem, did_you_mean
 from orbitwatch.model.event import Act, Event, PartialDate, SignalOverride, Source
@@ -359,7 +359,8 @@ class EventChecker:
                 self.problem(
                     "act",
                     f"unknown act '{shown}'{did_you_mean(str(shown).lower(), ACT_NAMES)}; use a "
-                    "CAMEO root category (cooperate, reduce, ...) or a CAMEO code such as '163'",
+                    "CAMEO root category or a CAMEO code such as '163'; the acts (orbit acts): "
+                    + valid_acts(),
                     "acts",
                     index,
                 )

@@ -39,14 +39,15 @@ if TYPE_CHECKING:
 
 DATE_TERMS = frozenset({"since", "until", "date", "within"})
 # The code that turns a parse into marks: a change to it makes every stored mark stale.
+# Paths relative to the orbitwatch package (the modules moved into packages; a name that is
+# not found would silently stop invalidating the marks).
 READING_MODULES = (
-    "acts.py",
-    "signals.py",
-    "scoring.py",
-    "markload.py",
-    "marksnap.py",
-    "settings.py",
-    "query.py",
+    "model/acts.py",
+    "signals/readings.py",
+    "signals/scoring.py",
+    "timeline/marks.py",
+    "config/settings.py",
+    "query/language.py",
 )
 NOTHING = Prefilter(ids=frozenset())  # build no fresh event (problems still come back)
 T = TypeVar("T")
@@ -69,7 +70,7 @@ def readings_key(settings: Settings, file_hash: str, on: dt.date) -> str:
     (relative ones such as 30d move with it)."""
     dated = any(term.field in DATE_TERMS for rule in settings.rules for term in rule.query.terms)
     digest = hashlib.sha256(f"{file_hash}:{on.isoformat() if dated else ''}".encode())
-    folder = Path(__file__).parent
+    folder = Path(__file__).parent.parent
     for name in READING_MODULES:
         try:
             digest.update((folder / name).read_bytes())
