@@ -171,10 +171,13 @@ def test_suggest_drafts_uncovered_clusters_that_check_accepts_once_written(root:
         '    { publisher = "example.org", url = "https://example.org/made-up/2022-04-02/'
         '9100000082" },\n]\nacts = [\n    { by = "AM", act = "disapprove", to = "RU" },\n]\n'
     )
-    drafts = root / "events" / "drafts"
-    status, out, err = orbit(root, "feed", "suggest", "--store", "../store", "--write", str(drafts))
+    status, out, err = orbit(root, "feed", "suggest", "--store", "../store", "--write", "events/x")
+    assert (status, out) == (2, "")
+    assert err.startswith("orbit: error: events/x is inside the timeline's events/ folder")
+    drafts = root / "drafts"
+    status, out, err = orbit(root, "feed", "suggest", "--store", "../store", "--write", "drafts")
     assert (status, err) == (0, "")
-    written = [Path(line) for line in out.splitlines()]
+    written = [root / line for line in out.splitlines()]
     assert len(written) == 5 and all(path.parent == drafts for path in written)
     draft = written[0]
     status, out, err = orbit(root, "check", str(draft))
@@ -185,6 +188,10 @@ def test_suggest_drafts_uncovered_clusters_that_check_accepts_once_written(root:
     text = text.replace('summary = ""', 'summary = "Yerevan says the bloc failed it."')
     draft.write_text(text, encoding="utf-8")
     assert orbit(root, "check", str(draft)) == (0, "", "1 event, no problems\n")
+    (root / "events" / "2022").mkdir(exist_ok=True)
+    draft.rename(root / "events" / "2022" / draft.name)
+    status, out, err = orbit(root, "check")  # the whole timeline with the new event
+    assert (status, out) == (0, "") and err.endswith(" events, no problems\n")
 
 
 def test_suggest_never_overwrites_a_draft(root: Path, tmp_path: Path) -> None:

@@ -41,7 +41,7 @@ from orbitwatch.feeds.suggest import (
 from orbitwatch.files.atomic import create_new
 from orbitwatch.model import countries as country_codes
 from orbitwatch.model.dates import today
-from orbitwatch.model.errors import OrbitError, Problem
+from orbitwatch.model.errors import OrbitError, Problem, UsageError
 from orbitwatch.query.language import Query, resolve_country
 
 if TYPE_CHECKING:
@@ -208,9 +208,20 @@ def _month_end(first: dt.date) -> dt.date:
     return (first + dt.timedelta(days=32)).replace(day=1) - dt.timedelta(days=1)
 
 
-def write_drafts(found: Suggestions, folder: Path) -> Suggestions:
+def write_drafts(workspace: Workspace, found: Suggestions, folder: Path) -> Suggestions:
     """Each draft as folder/NAME, created new: an existing file is never overwritten (the run
-    stops at it, naming it; the drafts before it stay written)."""
+    stops at it, naming it; the drafts before it stay written). Never under events/: a draft
+    enters the timeline only when the analyst moves it there, written and checked."""
+    try:
+        events = (workspace.root() / "events").resolve()
+    except OrbitError:
+        events = None  # no timeline: nothing to keep drafts out of
+    if events is not None and folder.resolve().is_relative_to(events):
+        raise UsageError(
+            f"{folder} is inside the timeline's events/ folder; drafts are written outside it",
+            hint="Write them to drafts/ (say) and move each into events/ once its title and "
+            "summary are written and orbit check accepts it.",
+        )
     written = []
     for name, text in found.drafts.items():
         path = folder / name

@@ -48,7 +48,7 @@ def loop_options(command: Any) -> Any:
 @click.option("--min-rows", type=click.IntRange(1), default=10, show_default=True,
               help="Fewer coded rows in a month: the feed has no say that month.")  # fmt: skip
 @click.option("--explain", metavar="COUNTRY",
-              help="One country's months: curated events, the feed's counts, rows folded.")  # fmt: skip
+              help="One country's months: curated events, feed counts, rows folded.")  # fmt: skip
 @click.option(
     "--format",
     "fmt",
@@ -95,7 +95,8 @@ def compare_cmd(
     )
     if use_table(fmt):
         rows_out(state, fmt, out.SPARK_HEADERS, out.spark_rows(found.pairs, found.by_country))
-        rows_out(state, fmt, out.COMPARE_HEADERS, out.compare_rows(found.pairs), footer=footer)
+        with_feed = [p for p in found.pairs if p.feed is not None]
+        rows_out(state, fmt, out.COMPARE_HEADERS, out.compare_rows(with_feed), footer=footer)
         return 0
     rows_out(state, fmt, out.COMPARE_HEADERS, out.compare_rows(found.pairs))
     return 0
@@ -149,7 +150,7 @@ def suggest_cmd(
         )
         return 0
     if folder:
-        written = write_drafts(found, Path(folder))
+        written = write_drafts(state.workspace, found, Path(folder))
         for path in written.written:
             write([f"{path}\n"])
         return 0
