@@ -7,6 +7,7 @@ once in DuckDB's dialect and transpiled by sqlglot for Spark and BigQuery. Runs 
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -34,38 +35,71 @@ _COUNTRY, _OTHER = "~country", "~other"
 
 @dataclass(frozen=True, slots=True)
 class ActRow:
-    """One line of the act relation: a root read from one role against one class of party."""
+    """One line of the act relation: a CAMEO code read from one role against one class of
+    party. `code` is a root ("16"), or a longer code ("0873") that reads unlike its root;
+    stance "none" marks such a code reading nothing where its root would."""
 
-    root: str  # CAMEO root code, "01".."20"
+    code: str
     role: str  # by | to
     side: str  # pole | counterweight | other
-    stance: str  # away | toward
+    stance: str  # away | toward | none
     weight: int
 
 
-def act_relation(sides: Sides) -> tuple[ActRow, ...]:
-    """The act table as rows, by asking act_stances about one synthetic act per
-    (root, role, class of the other party); combinations that read nothing are left out."""
+def _reads_of(code: str, sides: Sides) -> dict[tuple[str, str], tuple[str, int]]:
+    """act_stances on one synthetic act per (role, class of the other party) for a code."""
     stand_in = {
         "pole": sides.pole,
         "counterweight": min(sides.counterweights) if sides.counterweights else "",
         "other": _OTHER,
     }
+    name = _KIND_NAME[code[:2]]
+    found: dict[tuple[str, str], tuple[str, int]] = {}
+    for role in ROLES:
+        for side, other in stand_in.items():
+            if not other:
+                continue
+            by, to = ((_COUNTRY,), (other,)) if role == "by" else ((other,), (_COUNTRY,))
+            stances = act_stances(Act(by, name, to, code if len(code) > 2 else ""), _COUNTRY, sides)
+            for stance, weight in stances:  # one party on each side: at most one stance
+                found[(role, side)] = (stance, weight)
+    return found
+
+
+_KIND_NAME = {kind.code: kind.name for kind in ACT_KINDS}
+
+
+def sub_codes() -> list[str]:
+    """Every CAMEO code below the roots: three and four digits (010 .. 2099)."""
+    return [
+        f"{root}{third}{fourth}"
+        for root in _KIND_NAME
+        for third in "0123456789"
+        for fourth in ("", *"0123456789")
+    ]
+
+
+@functools.cache
+def act_relation(sides: Sides) -> tuple[ActRow, ...]:
+    """The act table as rows, by asking act_stances: per root, role and class of the other
+    party (combinations that read nothing are left out); then every longer CAMEO code whose
+    reading differs from its root's, in full (its nothing as "none")."""
     rows = []
-    for kind in ACT_KINDS:
+    root_reads = {root: _reads_of(root, sides) for root in _KIND_NAME}
+    for root, found in root_reads.items():
+        rows += [ActRow(root, role, side, *read) for (role, side), read in found.items()]
+    for code in sub_codes():
+        found = _reads_of(code, sides)
+        if found == root_reads[code[:2]]:
+            continue
         for role in ROLES:
             for side in SIDE_CLASSES:
-                other = stand_in[side]
-                if not other:
-                    continue
-                act = (
-                    Act((_COUNTRY,), kind.name, (other,))
-                    if role == "by"
-                    else Act((other,), kind.name, (_COUNTRY,))
-                )
-                for stance, weight in act_stances(act, _COUNTRY, sides):
-                    rows.append(ActRow(kind.code, role, side, stance, weight))
+                rows.append(ActRow(code, role, side, *found.get((role, side), ("none", 0))))
     return tuple(rows)
+
+
+def exception_codes(relation: Sequence[ActRow]) -> list[str]:
+    return sorted({row.code for row in relation if len(row.code) > 2})
 
 
 def side_relation(sides: Sides) -> tuple[tuple[str, str], ...]:
@@ -150,12 +184,13 @@ def store_source(scope: Scope, table: str = VIEW) -> str:
     condition = f"\n  WHERE {' AND '.join(where)}" if where else ""
     if scope.fold:
         return (
-            "feed AS (\n  SELECT actor1, actor2, root, day, max(mentions) AS mentions,"
+            "feed AS (\n  SELECT actor1, actor2, root, min(cameo) AS cameo, day,"
+            " max(mentions) AS mentions,"
             " max(sources) AS sources, min(url) AS url\n"
             f"  FROM {table}{condition}\n  GROUP BY day, actor1, actor2, root, {FOLD_KEY}\n)"
         )
     return (
-        "feed AS (\n  SELECT actor1, actor2, root, day, mentions, sources, url\n"
+        "feed AS (\n  SELECT actor1, actor2, root, cameo, day, mentions, sources, url\n"
         f"  FROM {table}{condition}\n)"
     )
 
@@ -163,7 +198,8 @@ def store_source(scope: Scope, table: str = VIEW) -> str:
 def bigquery_source(
     scope: Scope, countries: Mapping[str, str], groups: Mapping[str, str], wanted: Sequence[str]
 ) -> str:
-    """The `codes` and `feed` CTEs over GDELT's public table, giving the store's columns: each
+    """The `codes` and `feed` CTEs over GDELT's public table, giving the store's columns (but
+    the URL: BigQuery bills every column read, and only explain, which needs a store, uses it): each
     actor is its CAMEO country code mapped to alpha-2, else its known group mapped to a bloc
     (feeds/codes.py). Only codes in `wanted` are inlined (an empty `wanted`: every code); any
     other actor reads as no country, which changes no count (a row reads only against a side)."""
@@ -192,8 +228,9 @@ def bigquery_source(
         "feed AS (\n  SELECT "
         + ", ".join(actor[0].format(n=n) for n in (1, 2))
         + ",\n    substr(lpad(CAST(e.EventRootCode AS VARCHAR), 2, '0'), 1, 2) AS root,"
+        "\n    CAST(e.EventCode AS VARCHAR) AS cameo,"
         "\n    CAST(strptime(CAST(e.SQLDATE AS VARCHAR), '%Y%m%d') AS DATE) AS day,"
-        "\n    e.NumMentions AS mentions, e.NumSources AS sources, e.SOURCEURL AS url"
+        "\n    e.NumMentions AS mentions, e.NumSources AS sources"
         '\n  FROM "gdelt-bq"."gdeltv2"."events" AS e\n  '
         + "\n  ".join(actor[1].format(n=n) for n in (1, 2))
         + f"{condition}\n)"
@@ -206,40 +243,58 @@ def scoring_sql(sides: Sides, scope: Scope, source: str, detail: bool = False) -
     Rows are aggregated per (actor 1, actor 2, root, period) first, and only these dyads meet
     the act relation: each dyad is seen from each side (the country acting, or acted on), its
     other party classed by the sides relation. A dyad whose two actors are one country is seen
-    once and reads nothing. `detail`: one line per dyad and side, with an example URL (the
-    smallest, so that every engine names the same), for explaining one country-period."""
+    once and reads nothing. A CAMEO code that reads unlike its root (a withdrawal, a call for
+    mediation) stays apart in the dyads and is read by its own rows. `detail`: one line per
+    dyad and side, with an example URL (the smallest, so that every engine names the same),
+    for explaining one country-period."""
     period, weight = PERIOD_SQL[scope.unit], WEIGHT_SQL[scope.weighting]
-    acts = [(r.root, r.role, r.side, r.stance, r.weight) for r in act_relation(sides)]
+    relation = act_relation(sides)
+    acts = [(r.code, r.role, r.side, r.stance, r.weight) for r in relation]
+    special = exception_codes(relation)
+    # a row's own code matters only when it reads unlike its root; NULL for every other row
+    listed = ", ".join(_literal(c) for c in special)
+    code = f"CASE WHEN cameo IN ({listed}) THEN cameo END" if special else "CAST(NULL AS VARCHAR)"
     side_rows = side_relation(sides) or (("", "none"),)
     url = ", min(url) AS url" if detail else ""
     carried = ", url" if detail else ""
     body = f"""WITH {source},
 dyads AS (
-  SELECT actor1, actor2, root, {period} AS period, count(*) AS n, sum({weight}) AS w{url}
+  SELECT actor1, actor2, root, {code} AS code, {period} AS period, count(*) AS n,
+    sum({weight}) AS w{url}
   FROM feed
   WHERE ({_reads("actor1", scope, sides)}) OR ({_reads("actor2", scope, sides)})
-  GROUP BY actor1, actor2, root, {period}
+  GROUP BY actor1, actor2, root, {code}, {period}
 ),
 acts AS (
-    {_union(acts, ("root", "role", "side", "stance", "weight"))}
+    {_union(acts, ("code", "role", "side", "stance", "weight"))}
 ),
 sides AS (
     {_union(side_rows, ("code", "side"))}
 ),
 seen AS (
-  SELECT actor1 AS country, 'by' AS role, actor2 AS other, root, period, n, w{carried}
+  SELECT actor1 AS country, 'by' AS role, actor2 AS other, root, code, period, n, w{carried}
   FROM dyads WHERE {_reads("actor1", scope, sides)}
   UNION ALL
-  SELECT actor2 AS country, 'to' AS role, actor1 AS other, root, period, n, w{carried}
+  SELECT actor2 AS country, 'to' AS role, actor1 AS other, root, code, period, n, w{carried}
   FROM dyads WHERE {_reads("actor2", scope, sides)} AND actor1 IS DISTINCT FROM actor2
 ),
+classed AS (
+  SELECT seen.*, coalesce(sides.side, 'other') AS side
+  FROM seen LEFT JOIN sides ON sides.code = seen.other
+),
 readings AS (
-  SELECT seen.country, seen.period, seen.role, seen.other, seen.root, seen.n, seen.w,
-    acts.stance, acts.weight{", seen.url" if detail else ""}
-  FROM seen
-  LEFT JOIN sides ON sides.code = seen.other
-  LEFT JOIN acts ON acts.root = seen.root AND acts.role = seen.role
-    AND acts.side = coalesce(sides.side, 'other') AND seen.other <> seen.country
+  SELECT classed.country, classed.period, classed.role, classed.other, classed.root,
+    classed.n, classed.w,
+    nullif(CASE WHEN exact.code IS NULL THEN general.stance ELSE exact.stance END, 'none')
+      AS stance,
+    CASE WHEN exact.code IS NULL THEN general.weight ELSE exact.weight END AS weight{
+        ", classed.url" if detail else ""
+    }
+  FROM classed
+  LEFT JOIN acts AS exact ON exact.code = classed.code AND exact.role = classed.role
+    AND exact.side = classed.side AND classed.other <> classed.country
+  LEFT JOIN acts AS general ON general.code = classed.root AND general.role = classed.role
+    AND general.side = classed.side AND classed.other <> classed.country
 )
 """
     if detail:
