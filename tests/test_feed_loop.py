@@ -254,6 +254,14 @@ def test_feed_alerts_are_sent_once_and_a_margin_holds_them_back(root: Path, tmp_
     assert status == 0 and err.startswith("orbit: first run on ")
     assert "feed gdelt" in out
     assert orbit(root, "digest", "--state", state, "country:KG") == (0, "", "")
+    silence = ("silence", "add", "kind:feed rule:gdelt", "--until", "30d", "--reason", "noise")
+    status, out, err = orbit(root, *silence)
+    assert status == 0, err
+    status, out, err = orbit(root, "digest", "--dry-run", "country:KG", "--format", "json")
+    document = json.loads(out)
+    assert [a for a in document["alerts"] if a["kind"] == "feed"] == []
+    assert document["suppressed"]["silenced"] == 1
+    (root / "silences.toml").unlink()
     text = (root / "orbit.toml").read_text(encoding="utf-8")
     (root / "orbit.toml").write_text(text.replace("alert = true", "alert = 0.6"))
     status, out, err = orbit(root, "digest", "--dry-run", "country:KG", "--format", "json")
