@@ -10,21 +10,58 @@ from pathlib import Path
 SRC = Path(__file__).resolve().parent.parent / "src" / "orbitwatch"
 
 
-def imported_modules(source: str) -> set[str]:
-    """Every module a source imports, in full (`orbitwatch.cli.common`), at any depth."""
-    found: set[str] = set()
-    for node in ast.walk(ast.parse(source)):
-        if isinstance(node, ast.Import):
-            found.update(alias.name for alias in node.names)
-        elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
-            found.add(node.module)
-            found.update(f"{node.module}.{alias.name}" for alias in node.names)
+def module_name(path: Path) -> str:
+    parts = list(path.relative_to(SRC.parent).with_suffix("").parts)
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def import_nodes(
+    source: str, name: str = "orbitwatch.x", runtime_only: bool = False
+) -> list[tuple[str, bool, ast.AST]]:
+    """(module imported, in a function?, node) for every import of a module, relative ones
+    resolved against `name` (the importing module's dotted name), at any depth; with
+    `runtime_only`, not those under `if TYPE_CHECKING:` (they never run)."""
+    tree = ast.parse(source)
+    is_package = name.endswith(".__init__")
+    here = name.removesuffix(".__init__").split(".")
+    found: list[tuple[str, bool, ast.AST]] = []
+
+    def visit(node: ast.AST, in_function: bool) -> None:
+        for child in ast.iter_child_nodes(node):
+            if runtime_only and isinstance(child, ast.If):
+                if "TYPE_CHECKING" in ast.unparse(child.test):
+                    continue
+            inside = in_function or isinstance(child, ast.FunctionDef | ast.AsyncFunctionDef)
+            if isinstance(child, ast.Import):
+                found.extend((alias.name, inside, child) for alias in child.names)
+            elif isinstance(child, ast.ImportFrom):
+                base = child.module or ""
+                if child.level:
+                    anchor = here if is_package else here[:-1]
+                    anchor = anchor[: len(anchor) - (child.level - 1)]
+                    base = ".".join([*anchor, *([child.module] if child.module else [])])
+                found.append((base, inside, child))
+                found.extend((f"{base}.{alias.name}", inside, child) for alias in child.names)
+            visit(child, inside)
+
+    visit(tree, False)
     return found
+
+
+def imported_modules(source: str, name: str = "orbitwatch.x") -> set[str]:
+    """Every module a source imports, in full (`orbitwatch.cli.common`), at any depth."""
+    return {module for module, _, _ in import_nodes(source, name)}
 
 
 def imports_of(path: Path) -> set[str]:
     """The top-level packages a module imports (click, rich, orbitwatch, ...)."""
-    return {name.split(".")[0] for name in imported_modules(path.read_text(encoding="utf-8"))}
+    source = path.read_text(encoding="utf-8")
+    return {name.split(".")[0] for name in imported_modules(source, dotted(path))}
+
+
+def dotted(path: Path) -> str:
+    """The module's dotted name, `.__init__` kept so relative imports resolve from it."""
+    return ".".join(path.relative_to(SRC.parent).with_suffix("").parts)
 
 
 def modules() -> list[Path]:
@@ -39,20 +76,128 @@ def in_cli(path: Path) -> bool:
     return where(path).startswith("cli/")
 
 
-def violations(sources: dict[str, str]) -> list[str]:
+LAYERS = ("cli", "app", "render")
+PAGE = SRC.parent.parent / "docs" / "architecture.md"
+
+
+def allowed_imports(page: str | None = None) -> dict[str, set[str]]:
+    """package -> the packages it may import, read from the table in docs/architecture.md."""
+    text = page if page is not None else PAGE.read_text(encoding="utf-8")
+    block = text.split("```text\n", 1)[1].split("```", 1)[0]
+    table: dict[str, set[str]] = {}
+    for line in block.strip().splitlines():
+        package, _, allowed = line.partition("->")
+        table[package.strip()] = set(allowed.split())
+    return table
+
+
+def package_of(module: str) -> str:
+    """'signals' for orbitwatch.signals.readings; '' for the package's own top modules."""
+    parts = module.split(".")
+    return parts[1] if len(parts) > 2 or (len(parts) == 2 and (SRC / parts[1]).is_dir()) else ""
+
+
+def violations(sources: dict[str, str], table: dict[str, set[str]] | None = None) -> list[str]:
     """The layer rules broken by these modules ({'app/x.py': source}); [] when all hold."""
+    table = allowed_imports() if table is None else table
     broken = []
     for name, source in sources.items():
-        found = imported_modules(source)
-        tops = {m.split(".")[0] for m in found}
+        dotted_name = "orbitwatch." + name.removesuffix(".py").replace("/", ".")
+        found = import_nodes(source, dotted_name)
+        tops = {m.split(".")[0] for m, _, _ in found}
         if "click" in tops and not name.startswith("cli/"):
             broken.append(f"{name} imports click below cli/")
         if "rich" in tops and not (name.startswith("cli/") or name == "render/terminal.py"):
             broken.append(f"{name} imports rich outside cli/ and render/terminal.py")
         if not name.startswith("cli/") and name != "__main__.py":
-            if any(m == "orbitwatch.cli" or m.startswith("orbitwatch.cli.") for m in found):
+            if any(m == "orbitwatch.cli" or m.startswith("orbitwatch.cli.") for m, _, _ in found):
                 broken.append(f"{name} imports the CLI")
-    return broken
+        own = package_of(dotted_name.removesuffix(".__init__"))
+        for module, in_function, node in found:
+            if not module.startswith("orbitwatch."):
+                continue
+            target = package_of(module)
+            if own and target and target != own and target not in table.get(own, set()):
+                broken.append(f"{name} imports {module}: {own}/ may not import {target}/")
+            if in_function and own != "cli":
+                broken.append(f"{name} imports {module} inside a function")
+            if isinstance(node, ast.ImportFrom) and any(a.asname == a.name for a in node.names):
+                broken.append(f"{name} re-exports names of {node.module}")
+    return sorted(set(broken))
+
+
+def module_graph() -> dict[str, set[str]]:
+    """module -> the orbitwatch modules it imports when it runs (imports inside functions
+    counted, those under TYPE_CHECKING not: they never run)."""
+    modules_by_name = {module_name(p): p for p in modules()}
+    graph: dict[str, set[str]] = {m: set() for m in modules_by_name}
+    for name, path in modules_by_name.items():
+        source = path.read_text(encoding="utf-8")
+        for module, _, _ in import_nodes(source, dotted(path), runtime_only=True):
+            while module and module not in modules_by_name:
+                module = module.rpartition(".")[0]
+            if module and module != name:
+                graph[name].add(module)
+    return graph
+
+
+def cycles(graph: dict[str, set[str]]) -> list[list[str]]:
+    """The strongly connected components of more than one module (Tarjan, iteratively)."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    on_stack: set[str] = set()
+    found: list[list[str]] = []
+    for start in graph:
+        if start in index:
+            continue
+        work = [(start, iter(sorted(graph[start])))]
+        index[start] = low[start] = len(index)
+        stack.append(start)
+        on_stack.add(start)
+        while work:
+            node, children = work[-1]
+            child = next(children, None)
+            if child is not None and child in graph:
+                if child not in index:
+                    index[child] = low[child] = len(index)
+                    stack.append(child)
+                    on_stack.add(child)
+                    work.append((child, iter(sorted(graph[child]))))
+                elif child in on_stack:
+                    low[node] = min(low[node], index[child])
+                continue
+            work.pop()
+            if work:
+                low[work[-1][0]] = min(low[work[-1][0]], low[node])
+            if low[node] == index[node]:
+                component = []
+                while True:
+                    member = stack.pop()
+                    on_stack.discard(member)
+                    component.append(member)
+                    if member == node:
+                        break
+                if len(component) > 1:
+                    found.append(sorted(component))
+    return found
+
+
+def deepest_chain(graph: dict[str, set[str]], members: set[str]) -> int:
+    """The number of modules in the longest import chain that stays inside `members`."""
+    depth: dict[str, int] = {}
+
+    def walk(node: str) -> int:
+        if node not in depth:
+            depth[node] = 1  # a cycle (caught by its own test) must not recurse for ever
+            depth[node] = 1 + max((walk(n) for n in graph[node] if n in members), default=0)
+        return depth[node]
+
+    return max((walk(m) for m in members), default=0)
+
+
+def core_modules(graph: dict[str, set[str]]) -> set[str]:
+    return {m for m in graph if package_of(m) not in ("", *LAYERS)}
 
 
 def test_the_layers_hold() -> None:
@@ -68,6 +213,67 @@ def test_the_layer_check_catches_click_below_cli_and_the_app_importing_the_cli()
     assert violations({"app/events.py": "from orbitwatch import cli\n"})
     assert violations({"signals.py": "import rich.table\n"})
     assert violations({"cli/events.py": "import click\nimport rich\n"}) == []
+
+
+def test_the_layer_check_catches_imports_the_package_table_forbids() -> None:
+    table = {"model": set(), "signals": {"model"}, "render": {"model", "signals"}, "cli": {"app"}}
+    assert violations({"model/event.py": "from orbitwatch.signals import readings\n"}, table) == [
+        "model/event.py imports orbitwatch.signals.readings: model/ may not import signals/",
+        "model/event.py imports orbitwatch.signals: model/ may not import signals/",
+    ]
+    relative = "from ..app.digest import run\n"
+    assert violations({"render/digest.py": relative}, table) == [
+        "render/digest.py imports orbitwatch.app.digest.run: render/ may not import app/",
+        "render/digest.py imports orbitwatch.app.digest: render/ may not import app/",
+    ]
+    hidden = "def f():\n    from orbitwatch.signals.readings import readings\n"
+    assert violations({"signals/alerts.py": hidden}, table) == [
+        "signals/alerts.py imports orbitwatch.signals.readings inside a function",
+        "signals/alerts.py imports orbitwatch.signals.readings.readings inside a function",
+    ]
+    assert violations(
+        {"signals/alerts.py": "from orbitwatch.model.event import Event as Event\n"}, table
+    ) == ["signals/alerts.py re-exports names of orbitwatch.model.event"]
+    assert violations({"cli/x.py": "def f():\n    from orbitwatch.app import views\n"}, table) == []
+
+
+def test_no_import_cycles_counting_imports_inside_functions() -> None:
+    assert cycles(module_graph()) == []
+
+
+def test_the_cycle_check_finds_a_cycle_through_three_modules() -> None:
+    graph = {"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}
+    assert cycles(graph) == [["a", "b", "c"]]
+    assert cycles({"a": {"b"}, "b": set()}) == []
+
+
+def test_the_core_is_at_most_eight_modules_deep() -> None:
+    graph = module_graph()
+    assert 4 <= deepest_chain(graph, core_modules(graph)) <= 8
+
+
+def test_at_most_eight_modules_at_the_top_of_the_package() -> None:
+    assert len(list(SRC.glob("*.py"))) <= 8
+
+
+def test_the_package_table_has_no_cycle_and_every_package_says_its_row() -> None:
+    table = allowed_imports()
+    graph = {package: allowed & set(table) for package, allowed in table.items()}
+    assert cycles(graph) == []
+    packages = {p.parent.name for p in SRC.glob("*/__init__.py")}
+    assert packages == set(table)
+    for package in packages - set(LAYERS):
+        doc = ast.get_docstring(ast.parse((SRC / package / "__init__.py").read_text("utf-8")))
+        assert doc is not None, package
+        said = doc.split("May import:", 1)[1].split(".", 1)[0] if "May import:" in doc else None
+        expected = ", ".join(p for p in table if p in table[package]) or "nothing of orbitwatch"
+        assert said is not None and said.strip() == expected, package
+
+
+def test_the_index_hashes_files_that_exist() -> None:
+    from orbitwatch.timeline import index
+
+    assert all((SRC / name).is_file() for name in index.PARSING_MODULES)
 
 
 def test_click_lives_in_the_cli_package() -> None:
@@ -103,9 +309,9 @@ def test_nothing_below_cli_prints_or_exits() -> None:
 
 
 def test_query_never_imports_signals() -> None:
-    tree = ast.parse((SRC / "query" / "language.py").read_text(encoding="utf-8"))
-    names = {n.module for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)}
-    assert "orbitwatch.signals.readings" not in names
+    path = SRC / "query" / "language.py"
+    found = imported_modules(path.read_text(encoding="utf-8"), dotted(path))
+    assert found and not any(m.startswith("orbitwatch.signals") for m in found)
 
 
 def oversized(sources: dict[str, str], max_lines: int, max_function: int) -> list[str]:

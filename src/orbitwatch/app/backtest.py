@@ -7,12 +7,18 @@ Git's history comes from history.py and revwalk.py, the arithmetic from backtest
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
+from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 from orbitwatch.app.signals import alerts_in_force
-from orbitwatch.digest.backtest import cron_days, deliveries, lead_times, summarize
+from orbitwatch.digest.backtest import (
+    LeadTimes,
+    Replay,
+    cron_days,
+    deliveries,
+    lead_times,
+    summarize,
+)
 from orbitwatch.git.commits import branch_commits, entered
 from orbitwatch.model.errors import UsageError
 from orbitwatch.query.language import term_period
@@ -20,20 +26,10 @@ from orbitwatch.timeline.revwalk import RevisionWalk
 
 if TYPE_CHECKING:
     from orbitwatch.app.context import Workspace
-    from orbitwatch.digest.backtest import Delivery, LeadSummary, LeadTime
     from orbitwatch.git.commits import Commit
-    from orbitwatch.model.event import Event
     from orbitwatch.query.language import Query
     from orbitwatch.signals.silences import Silence
     from orbitwatch.timeline.load import Timeline
-
-
-@dataclass(frozen=True)
-class LeadTimes:
-    rows: list[LeadTime]  # the alerts in force, newest first
-    summaries: list[LeadSummary]  # per country, then per rule
-    by_id: Mapping[str, Event]
-    tip: str  # the commit whose history was read
 
 
 def lead_time(workspace: Workspace, query: Query, on: dt.date, since: str | None) -> LeadTimes:
@@ -45,15 +41,6 @@ def lead_time(workspace: Workspace, query: Query, on: dt.date, since: str | None
     tip = known.commit.hash if known is not None else "HEAD"
     rows = lead_times(found.alerts, found.by_id, entered(workspace.root(), tip))
     return LeadTimes(rows, summarize(rows), found.by_id, tip)
-
-
-@dataclass(frozen=True)
-class Replay:
-    since: dt.date
-    until: dt.date
-    deliveries: list[Delivery]  # the days something was sent, oldest first
-    commits: int  # distinct commits read
-    parsed: int  # event files parsed over the whole replay
 
 
 def replay(workspace: Workspace, query: Query, period: str, today: dt.date) -> Replay:

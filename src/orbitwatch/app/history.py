@@ -6,13 +6,13 @@ The log and the contents come from history.py (one `git cat-file --batch`); noth
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from orbitwatch.app.events import suggest_id
 from orbitwatch.config.settings import Settings, parse_settings
 from orbitwatch.diff.compare import FieldChange, field_changes
+from orbitwatch.diff.history import EventHistory, Version
 from orbitwatch.git.commits import file_history
 from orbitwatch.model.errors import UsageError
 from orbitwatch.model.event import Prefilter
@@ -23,26 +23,8 @@ if TYPE_CHECKING:
     from orbitwatch.app.context import Workspace
     from orbitwatch.config.settings import Settings
     from orbitwatch.diff.compare import FieldChange
-    from orbitwatch.git.commits import Change, Commit, FileRevision
-    from orbitwatch.model.errors import Problem
+    from orbitwatch.git.commits import FileRevision
     from orbitwatch.model.event import Event
-
-
-@dataclass(frozen=True)
-class Version:
-    commit: Commit
-    change: Change  # added | modified | renamed | copied | deleted, with the paths
-    event: Event | None  # None for a deletion or a revision that cannot be read
-    problems: list[Problem]  # why a revision cannot be read
-    fields: tuple[FieldChange, ...]  # against the last readable revision before it
-
-
-@dataclass(frozen=True)
-class EventHistory:
-    event_id: str
-    path: str  # the event file's path now (relative to the timeline root)
-    versions: list[Version]  # oldest first
-    uncommitted: bool  # the working tree holds changes to the file not yet committed
 
 
 def event_history(workspace: Workspace, event_id: str) -> EventHistory:

@@ -10,7 +10,6 @@ import datetime as dt
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -26,6 +25,10 @@ from orbitwatch.signals.alerts import alerts
 from orbitwatch.signals.readings import readings
 from orbitwatch.signals.silences import (
     SilenceFile,
+    SilenceList,
+    SilenceRow,
+    SuppressedAlert,
+    SuppressedList,
     ack_id,
     append_silence,
     new_id,
@@ -263,20 +266,6 @@ def resolve_fingerprint(workspace: Workspace, text: str) -> str:
     return matching[0]
 
 
-@dataclass(frozen=True)
-class SilenceRow:
-    silence: Silence
-    status: str  # active | expired | ack (an acknowledgement in force)
-    suppresses: tuple[Alert, ...]  # the alerts in force today it matches (none once expired)
-
-
-@dataclass(frozen=True)
-class SilenceList:
-    rows: list[SilenceRow]  # in file order
-    today: dt.date
-    by_id: dict[str, Event]
-
-
 def list_silences(workspace: Workspace, only_active: bool = False) -> SilenceList:
     """Every silence with its status and what it suppresses among the alerts in force today."""
     current = load_silences(workspace)
@@ -304,24 +293,6 @@ def silence_marks(workspace: Workspace, alerts: list[Alert]) -> dict[str, Silenc
         if found is not None:
             marks[alert.fingerprint] = found
     return marks
-
-
-@dataclass(frozen=True)
-class SuppressedAlert:
-    fingerprint: str
-    alert: Alert | None  # None when the alert is no longer in force
-    cause: str  # silenced | inhibited
-    silence_id: str  # the silence that caught it ('' when inhibited)
-    reason: str  # that silence's reason, when it is still in silences.toml
-    inhibited_by: str  # the fingerprint of the alert that inhibited it ('' when silenced)
-    first_suppressed: str  # ISO time of the run that recorded it
-
-
-@dataclass(frozen=True)
-class SuppressedList:
-    state_path: Path
-    rows: list[SuppressedAlert]  # newest alert first, then fingerprint
-    by_id: dict[str, Event]
 
 
 def suppressed_alerts(workspace: Workspace, state_option: str | None) -> SuppressedList:

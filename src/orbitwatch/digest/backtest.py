@@ -137,3 +137,20 @@ def deliveries(
         sent, _ = suppress(list(new.values()), silences, settings, day)
         if sent and day >= since:
             yield Delivery(day, commit, tuple(order_alerts(sent, settings)), by_id)
+
+
+@dataclass(frozen=True)
+class LeadTimes:
+    rows: list[LeadTime]  # the alerts in force, newest first
+    summaries: list[LeadSummary]  # per country, then per rule
+    by_id: Mapping[str, Event]
+    tip: str  # the commit whose history was read
+
+
+@dataclass(frozen=True)
+class Replay:
+    since: dt.date
+    until: dt.date
+    deliveries: list[Delivery]  # the days something was sent, oldest first
+    commits: int  # distinct commits read
+    parsed: int  # event files parsed over the whole replay

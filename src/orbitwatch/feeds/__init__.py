@@ -5,4 +5,5 @@ to orbit's countries and blocs (codes.py), the store's layout, manifest, lock an
 (store.py), importing files into it (ingest.py) and fetching new GDELT 2.0 files (update.py).
 May import model/, text/, files/ and config/, and DuckDB only inside functions (the curated
 commands never load it). May not import app/, cli/ or render/; never prints.
+May import: model, text, files, query, config, signals, authoring.
 """

@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from types import TracebackType
 
-from orbitwatch.files.atomic import atomic_write, fault_point
+from orbitwatch.files.atomic import atomic_write, fault_point, fsync_dir
 from orbitwatch.files.lock import lock_exclusive, unlock
 from orbitwatch.model.errors import OrbitError, Unusable
 
@@ -259,7 +259,6 @@ def commit(store: Path, temp: Path, moves: list[tuple[str, str]], entry: Importe
 
 
 def _finish(store: Path, temp: Path, moves: list[tuple[str, str]], entry: ImportedFile) -> None:
-    from orbitwatch.files.atomic import fsync_dir
 
     for index, (staged, final) in enumerate(moves):
         source, target = temp / staged, store / final

@@ -9,12 +9,11 @@ import calendar
 import datetime as dt
 import enum
 from dataclasses import dataclass
-
-# The closed vocabularies are defined with the event schema (schema.py, import-light for the
-# CLI's start-up) and are part of the model: Event, SignalOverride and Reading use them.
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    # The closed vocabularies are defined with the event schema (schema.py, import-light for
+    # the CLI's start-up) and are part of the model: Event, SignalOverride and Reading use them.
     from orbitwatch.model.schema import (
         Origin,
         ReadingStance,

@@ -16,9 +16,8 @@ from orbitwatch.render.signals import alert_dict
 from orbitwatch.render.text import json_safe, one_line
 
 if TYPE_CHECKING:
-    from orbitwatch.app.backtest import LeadTimes, Replay
-    from orbitwatch.app.history import EventHistory
-    from orbitwatch.digest.backtest import Delivery, LeadSummary, LeadTime
+    from orbitwatch.diff.history import EventHistory
+    from orbitwatch.digest.backtest import Delivery, LeadSummary, LeadTime, LeadTimes, Replay
     from orbitwatch.git.commits import Commit
 
 LEAD_HEADERS = ("date", "kind", "country", "rule", "event", "happened", "entered", "commit", "lead")

@@ -15,8 +15,7 @@ from orbitwatch.render.signals import alert_dict
 from orbitwatch.render.text import json_safe
 
 if TYPE_CHECKING:
-    from orbitwatch.app.silences import SilenceList, SuppressedAlert
-    from orbitwatch.signals.silences import Silence
+    from orbitwatch.signals.silences import Silence, SilenceList, SuppressedAlert
 
 SILENCE_HEADERS = ("id", "status", "until", "matcher", "by", "reason", "suppresses")
 SUPPRESSED_HEADERS = ("fingerprint", "date", "kind", "country", "about", "caught by", "since")

@@ -12,6 +12,7 @@ import hashlib
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from orbitwatch.model.errors import OrbitError, Problem, UsageError, did_you_mean
@@ -22,6 +23,7 @@ from orbitwatch.text.tomlpos import bad_character, find_key_line
 if TYPE_CHECKING:
     from orbitwatch.config.settings import Settings
     from orbitwatch.model.alert import Alert
+    from orbitwatch.model.event import Event
 
     pass
 
@@ -271,3 +273,35 @@ def suppress(
 def silenced_by(alert: Alert, silences: Sequence[Silence], on: dt.date) -> Silence | None:
     """The first silence (acknowledgements included) active on `on` that matches the alert."""
     return next((s for s in silences if s.active(on) and s.matcher.matches(alert)), None)
+
+
+@dataclass(frozen=True)
+class SilenceRow:
+    silence: Silence
+    status: str  # active | expired | ack (an acknowledgement in force)
+    suppresses: tuple[Alert, ...]  # the alerts in force today it matches (none once expired)
+
+
+@dataclass(frozen=True)
+class SilenceList:
+    rows: list[SilenceRow]  # in file order
+    today: dt.date
+    by_id: dict[str, Event]
+
+
+@dataclass(frozen=True)
+class SuppressedAlert:
+    fingerprint: str
+    alert: Alert | None  # None when the alert is no longer in force
+    cause: str  # silenced | inhibited
+    silence_id: str  # the silence that caught it ('' when inhibited)
+    reason: str  # that silence's reason, when it is still in silences.toml
+    inhibited_by: str  # the fingerprint of the alert that inhibited it ('' when silenced)
+    first_suppressed: str  # ISO time of the run that recorded it
+
+
+@dataclass(frozen=True)
+class SuppressedList:
+    state_path: Path
+    rows: list[SuppressedAlert]  # newest alert first, then fingerprint
+    by_id: dict[str, Event]
