@@ -108,15 +108,17 @@ ICEWS_BLOC_NAMES: Mapping[str, str] = MappingProxyType(
     }
 )
 
-BLOCS: frozenset[str] = frozenset({*KNOWN_GROUP_BLOCS.values(), *ICEWS_BLOC_NAMES.values()})
-
 
 @functools.cache
 def cameo_countries() -> Mapping[str, str]:
     """Every CAMEO country code that names a state -> its ISO alpha-2 code."""
     import pycountry
 
-    table = {str(c.alpha_3): str(c.alpha_2) for c in pycountry.countries}
+    table = {
+        str(c.alpha_3): str(c.alpha_2)
+        for c in pycountry.countries
+        if str(c.alpha_3) not in CAMEO_REGIONS  # a region never reads as a state
+    }
     for code, alpha2 in CAMEO_COUNTRY_EXCEPTIONS.items():
         if alpha2 is None:
             table.pop(code, None)
@@ -148,18 +150,9 @@ def icews_countries() -> Mapping[str, str]:
 
 
 def cameo_actor(country_code: str | None, group_code: str | None) -> str | None:
-    """The Python statement of the GDELT rule above (the SQL in readers.py does the same)."""
+    """The GDELT rule above in Python (readers.py states it in SQL; a test holds them equal)."""
     if country_code and country_code in cameo_countries():
         return cameo_countries()[country_code]
     if group_code and group_code in KNOWN_GROUP_BLOCS:
         return KNOWN_GROUP_BLOCS[group_code]
-    return None
-
-
-def icews_actor(country_name: str | None, actor_name: str | None) -> str | None:
-    """The Python statement of the ICEWS rule above."""
-    if country_name:
-        return icews_countries().get(country_name.casefold())
-    if actor_name:
-        return ICEWS_BLOC_NAMES.get(actor_name.casefold())
     return None

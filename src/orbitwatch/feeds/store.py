@@ -50,7 +50,6 @@ COLUMNS: tuple[tuple[str, str], ...] = (
     ("story", "VARCHAR"),
 )
 COLUMN_NAMES: tuple[str, ...] = tuple(name for name, _ in COLUMNS)
-SOURCES: tuple[str, ...] = ("gdelt2", "gdelt1", "icews")
 DEFAULT_FEED = "gdelt"
 MANIFEST_VERSION = 1
 TEMP_PREFIX = ".tmp-"
