@@ -19,7 +19,7 @@ from orbitwatch.files.atomic import atomic_write
 from orbitwatch.files.lock import lock_exclusive
 from orbitwatch.files.walk import SILENCES_FILE
 from orbitwatch.model.dates import RELATIVE, DateError, parse_partial, shift_months, today
-from orbitwatch.model.errors import OrbitError, UsageError, did_you_mean
+from orbitwatch.model.errors import OrbitError, Unusable, UsageError, did_you_mean
 from orbitwatch.query.alerts import parse_matcher
 from orbitwatch.signals.alerts import alerts
 from orbitwatch.signals.readings import readings
@@ -86,6 +86,28 @@ def check_silences(workspace: Workspace) -> list[Problem]:
     return parse_silences(shown, text, today_of(workspace))[1]
 
 
+def _readable_silences(workspace: Workspace) -> SilenceFile:
+    """silences.toml for an edit: Unusable (78) when it exists but cannot be read as text
+    (not a regular file, not UTF-8, a NUL byte, over the size or line caps), since rewriting
+    it would lose every silence in it; the file is left as it is."""
+    path = silences_path(workspace)
+    shown = display_path(path, workspace.cwd)
+    if not os.path.lexists(path):
+        return SilenceFile(shown, "", ())
+    text, raw, problems = read_toml(path, shown)
+    if raw is None and not text:
+        first = problems[0]
+        raise Unusable(
+            f"{first.path}:{first.line}:{first.col}: {first.message}; "
+            f"orbit will not rewrite {shown}",
+            hint="orbit leaves it as it is: rewriting it would lose every silence in it. "
+            "Fix the file or move it away, then try again.",
+        )
+    if raw is None:
+        return SilenceFile(shown, text, ())
+    return parse_silences(shown, text, today_of(workspace))[0]
+
+
 @contextmanager
 def _editing(workspace: Workspace, wait: float = 10) -> Iterator[SilenceFile]:
     """The current file, under an exclusive lock on the timeline folder (no lock file is left
@@ -94,7 +116,7 @@ def _editing(workspace: Workspace, wait: float = 10) -> Iterator[SilenceFile]:
     fd = os.open(root, os.O_RDONLY)
     try:
         lock_exclusive(fd, wait, f"another orbit is editing {root}/silences.toml")
-        current = load_silences(workspace, note=False)
+        current = _readable_silences(workspace)
         if current.text:
             _, problems = parse_silences(current.path, current.text, today_of(workspace))
             errors = [p for p in problems if p.severity == "error"]
