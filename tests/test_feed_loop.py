@@ -10,6 +10,8 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -307,3 +309,26 @@ def test_html_draws_the_feed_beside_the_curated_score(root: Path) -> None:
     status, page, err = orbit(root, "render", "--format", "html", "country:KZ")
     assert (status, err) == (0, "")
     assert "feed-compare" not in page
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["digest", "--dry-run", "--format", "json"],
+        ["render", "--format", "html"],
+        ["feed", "compare", "--help"],
+        ["feed", "suggest", "--help"],
+    ],
+)
+def test_without_a_feed_opted_in_nothing_loads_duckdb(root: Path, args: list[str]) -> None:
+    """The eval timeline configures no feed: its digest and page never open a store."""
+    code = (
+        "import sys\nfrom orbitwatch.cli import main\n"
+        f"try:\n    main(['--root', {str(root)!r}, *{args!r}])\nexcept SystemExit:\n    pass\n"
+        "heavy = ('duckdb', 'sqlglot', 'pyspark')\n"
+        "print('loaded:' + ','.join(m for m in heavy if m in sys.modules), file=sys.stderr)\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, cwd=root, check=False
+    )
+    assert result.stderr.strip().splitlines()[-1] == "loaded:"
