@@ -3,6 +3,9 @@ state file with duplicate keys, one TOML for both parsers, no crash on a small s
 
 from __future__ import annotations
 
+import json
+import os
+import stat
 from collections.abc import Callable
 from pathlib import Path
 
@@ -60,3 +63,42 @@ def test_an_unreadable_silences_file_is_78_and_kept_byte_for_byte(
         f"orbit: error: {where}; orbit will not rewrite silences.toml\n\n{KEPT_HINT}"
     )
     assert (root / "silences.toml").read_bytes() == data
+
+
+def test_a_fifo_as_the_state_file_is_78_and_never_opened_for_a_wait(
+    write_events: Callable[..., Path], tmp_path: Path
+) -> None:
+    root = write_events(DIGEST_EVENTS, DIGEST_SETTINGS)
+    fifo = tmp_path / "state.json"
+    os.mkfifo(fifo)
+    for args in (("digest",), ("alerts", "--suppressed")):
+        result = run_process(*args, "--state", str(fifo), cwd=root, timeout=60)
+        assert result.returncode == 78, result.stderr
+        assert result.stdout == b""
+        message, hint = result.stderr.decode().split("\n\n", 1)
+        assert (
+            message == f"orbit: error: state file {fifo} is unusable: not a regular file (a FIFO)"
+        )
+        assert hint.startswith("orbitwatch will not guess")
+        assert stat.S_ISFIFO(fifo.lstat().st_mode)
+        assert not Path(f"{fifo}.prev").exists()
+
+
+def test_a_fifo_as_the_silences_file_is_78_for_edits_and_a_problem_for_reads(
+    write_events: Callable[..., Path], tmp_path: Path
+) -> None:
+    root = write_events(DIGEST_EVENTS, DIGEST_SETTINGS)
+    os.mkfifo(root / "silences.toml")
+    problem = "silences.toml:1:1: not a regular file (a FIFO); not read"
+    for edit in sorted(EDITS):
+        result = run_process(*EDITS[edit], "--by", "Ana", cwd=root, timeout=60)
+        assert (result.returncode, result.stdout) == (78, b"")
+        assert result.stderr.decode() == (
+            f"orbit: error: {problem}; orbit will not rewrite silences.toml\n\n{KEPT_HINT}"
+        )
+    state = tmp_path / "state.json"
+    result = run_process("digest", "--state", str(state), "--format", "json", cwd=root, timeout=60)
+    assert result.returncode == 2
+    assert result.stderr.decode().splitlines()[0] == problem.replace(":1:1:", ":1:1: error:", 1)
+    assert len(json.loads(result.stdout)["alerts"]) > 0  # delivered rather than lost
+    assert stat.S_ISFIFO((root / "silences.toml").lstat().st_mode)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import os
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import TracebackType
@@ -14,6 +15,7 @@ from types import TracebackType
 from orbitwatch.files.atomic import Place, atomic_write
 from orbitwatch.files.lock import lock_exclusive, unlock
 from orbitwatch.model.errors import OrbitError, Unusable
+from orbitwatch.text.tomlpos import file_kind
 
 FORMAT = "orbitwatch-digest-state"
 VERSION = 1
@@ -76,7 +78,7 @@ def load_state(path: Path, fresh_start: bool = False) -> DigestState:
     strings belong, no NaN or Infinity, no lone surrogate, no key this orbit does not know (a
     rewrite would drop it silently); anything else is StateUnusable (78), the file untouched."""
     try:
-        data = path.read_bytes()
+        data = _read_regular(path)
     except FileNotFoundError:
         if Path(f"{path}.prev").exists() and not fresh_start:
             raise unusable(path, f"it is missing but {path}.prev exists") from None
@@ -99,6 +101,18 @@ def load_state(path: Path, fresh_start: bool = False) -> DigestState:
         last_run,
         _suppressed(path, document.get("suppressed", {})),
     )
+
+
+def _read_regular(path: Path) -> bytes:
+    """The bytes of a regular file; a FIFO, socket, device or folder is StateUnusable, found
+    with fstat on a descriptor opened non-blocking (opening a FIFO would wait for a writer)."""
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0)
+    fd = os.open(path, flags)
+    with os.fdopen(fd, "rb") as stream:
+        mode = os.fstat(fd).st_mode
+        if not stat.S_ISREG(mode):
+            raise unusable(path, f"not a regular file ({file_kind(mode)})")
+        return stream.read()
 
 
 # The keys of the file and of its entries; 'suppressed' is optional (added by silences).
