@@ -189,17 +189,19 @@ def feed_chart(code: str, feed: str, pairs: Sequence[MonthPair]) -> str:
     ]
     for index, pair in enumerate(pairs):
         if pair.disagrees:
+            start = max(left, x(index) - step / 2)
+            band = min(width - pad, x(index) + step / 2) - start
             parts.append(  # a shaded band (a path: the page's tags are a fixed set)
                 f'<path class="disagree" data-month="{pair.month:%Y-%m}" '
-                f'd="M{x(index) - step / 2:.1f},{pad} h{step:.1f} v{height - 2 * pad} '
-                f'h{-step:.1f} Z" fill="#f5d76e" fill-opacity="0.35"/>'
+                f'd="M{start:.1f},{pad} h{band:.1f} v{height - 2 * pad} '
+                f'h{-band:.1f} Z" fill="#f5d76e" fill-opacity="0.35"/>'
             )
     for tick in (-1, 0, 1):
         parts.append(
             f'<g class="tick" data-value="{tick}"><line x1="{left - 3}" x2="{width - pad}" '
             f'y1="{y(tick):.1f}" y2="{y(tick):.1f}" stroke="{"#999" if tick == 0 else "#eee"}"/>'
             f'<text x="{left - 5}" y="{y(tick) + 3:.1f}" font-size="9" fill="#666" '
-            f'text-anchor="end">{tick:+d}</text></g>'
+            f'text-anchor="end">{f"{tick:+d}" if tick else "0"}</text></g>'
         )
     feed_values = [p.feed.index if p.feed else 0.0 for p in pairs]
     parts += [
