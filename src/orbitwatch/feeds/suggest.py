@@ -95,9 +95,7 @@ def _month(period: int) -> dt.date:
 
 def clusters_from_rows(rows: Iterable[Sequence[Any]]) -> list[Cluster]:
     return [
-        Cluster(
-            str(a1), str(root), str(a2), dt.date(int(p) // 100, int(p) % 100, 1), int(n), int(s)
-        )
+        Cluster(str(a1), str(root), str(a2), _month(int(p)), int(n), int(s))
         for a1, a2, root, p, n, s in rows
     ]
 
