@@ -44,6 +44,7 @@ def acts_cmd(state: State, name: str | None, fmt: str) -> int:
     else:
         kind, entry = found[0]
         write(out.entry_lines(kind, entry))
+        write(["\n", *out.general_lines()])
     return finish(state)
 
 

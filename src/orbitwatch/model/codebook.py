@@ -235,12 +235,14 @@ GENERAL = (
     ),
     (
         "A worked example of a tie",
-        'Illustration (not an event of the timelines): KZ cooperate ["RU", "CN"] gives KZ '
-        "toward 3 (Russia) and away 3 (China): the sum is 0, so Kazakhstan gets no reading. "
-        "`orbit show` says that the acts cancelled and lists them, the explanation of KZ's "
-        "score lists the event as cancelled, and `orbit check` warns; write [signal.KZ] if your "
-        "reading differs. Add a third act (KZ endorse RU, toward 2) and the sum is -2: toward, "
-        "weight 3, from KZ cooperate RU+CN.",
+        "Uzbekistan, 22 October 2021 (2021-10-22-uzbekistan-no-need-to-rejoin-csto): UZ "
+        "reject CSTO (reject, -4: away, weight 2) and UZ intend RU (intend, +4: toward, "
+        "weight 2). The votes sum to 2 - 2 = 0, so the acts give Uzbekistan no reading: "
+        "`orbit show` says that the acts cancelled and lists them, the explanation of UZ's "
+        "score lists the event as cancelled, and `orbit check` warns. The analyst read the "
+        "event away ([signal.UZ], which settles it and silences the warning). Had the "
+        "minister also praised the CSTO (UZ endorse CSTO, toward 2), the sum would be -2: "
+        "toward, weight 2, from the first act on that side.",
     ),
     (
         "Sub-national actors",

@@ -5,6 +5,7 @@ Generators of lines from the codebook's values; the wording itself lives in mode
 
 from __future__ import annotations
 
+import textwrap
 from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING
 
@@ -35,13 +36,20 @@ def table_lines(acts: Sequence[tuple[ActKind, Entry]]) -> Iterator[str]:
     yield "one act in full, with examples: orbit acts NAME\n"
 
 
+def _wrapped(text: str, indent: str = "  ") -> str:
+    wrapped = textwrap.fill(
+        text, 92, initial_indent=indent, subsequent_indent=indent + "  ", break_on_hyphens=False
+    )
+    return wrapped + "\n"
+
+
 def entry_lines(kind: ActKind, entry: Entry) -> Iterator[str]:
     """One act in full: definition, what it is not, sub-codes, examples."""
     yield f"{kind.name} (CAMEO {kind.code}, intensity {_intensity(kind)}, weight {_weight(kind)})\n"
-    yield f"  {entry.definition}\n"
-    yield f"  not this: {entry.not_this}\n"
+    yield _wrapped(entry.definition)
+    yield _wrapped(f"not this: {entry.not_this}")
     if entry.subcodes:
-        yield f"  sub-codes: {entry.subcodes}\n"
+        yield _wrapped(f"sub-codes: {entry.subcodes}")
     if entry.examples:
         for event_id, coded in entry.examples:
             yield f"  example: {event_id}: {coded}\n"
@@ -51,7 +59,7 @@ def entry_lines(kind: ActKind, entry: Entry) -> Iterator[str]:
 
 def general_lines() -> Iterator[str]:
     for title, text in GENERAL:
-        yield f"{title}: {text}\n"
+        yield _wrapped(f"{title}: {text}", "")
 
 
 def markdown(acts: Sequence[tuple[ActKind, Entry]]) -> Iterator[str]:
