@@ -102,3 +102,38 @@ def test_a_fifo_as_the_silences_file_is_78_for_edits_and_a_problem_for_reads(
     assert result.stderr.decode().splitlines()[0] == problem.replace(":1:1:", ":1:1: error:", 1)
     assert len(json.loads(result.stdout)["alerts"]) > 0  # delivered rather than lost
     assert stat.S_ISFIFO((root / "silences.toml").lstat().st_mode)
+
+
+@pytest.mark.parametrize(
+    ("duplicate", "key"),
+    [
+        ('"last_run": null, ', "last_run"),
+        ('"sent": {}, ', "sent"),
+        ('"v1-00000000000000000000": {"first_sent": "x"}, ', "v1-00000000000000000000"),
+    ],
+)
+def test_duplicate_keys_in_the_state_file_are_78_and_the_file_untouched(
+    write_events: Callable[..., Path], tmp_path: Path, duplicate: str, key: str
+) -> None:
+    root = write_events(DIGEST_EVENTS, DIGEST_SETTINGS)
+    state = tmp_path / "state.json"
+    first = run_process("digest", "--state", str(state), cwd=root)
+    assert first.returncode == 0, first.stderr
+    document = json.loads(state.read_bytes())
+    document["sent"]["v1-00000000000000000000"] = {"first_sent": "y"}
+    text = json.dumps(document, sort_keys=True)
+    if key.startswith("v1-"):
+        data = text.replace('"sent": {', '"sent": {' + duplicate, 1)
+    else:
+        data = "{" + duplicate + text[1:]
+    data_bytes = data.encode()
+    assert data_bytes.count(f'"{key}":'.encode()) == 2
+    state.write_bytes(data_bytes)
+    result = run_process("digest", "--state", str(state), cwd=root)
+    assert (result.returncode, result.stdout) == (78, b""), result.stderr
+    message = result.stderr.decode().split("\n\n", 1)[0]
+    assert message == (
+        f"orbit: error: state file {state} is unusable: duplicate key '{key}' "
+        "(which one counts would be a guess)"
+    )
+    assert state.read_bytes() == data_bytes

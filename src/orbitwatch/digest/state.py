@@ -132,12 +132,36 @@ def _finite(text: str) -> float:
     return value
 
 
+class DuplicateKey(ValueError):
+    """A JSON object names one key twice: json.loads would keep the last, silently."""
+
+    def __init__(self, key: str):
+        super().__init__(key)
+        self.key = key if len(key) <= 80 else key[:80] + "..."
+
+
+def _unique_keys(pairs: list[tuple[str, object]]) -> dict[str, object]:
+    document: dict[str, object] = {}
+    for key, value in pairs:
+        if key in document:
+            raise DuplicateKey(key)
+        document[key] = value
+    return document
+
+
 def _parse(path: Path, data: bytes) -> dict[str, object]:
     """The document, strictly: valid UTF-8 JSON within Python's limits, the known format."""
     try:
         document = json.loads(
-            data.decode("utf-8"), parse_constant=_no_constant, parse_float=_finite
+            data.decode("utf-8"),
+            parse_constant=_no_constant,
+            parse_float=_finite,
+            object_pairs_hook=_unique_keys,
         )
+    except DuplicateKey as exc:
+        raise unusable(
+            path, f"duplicate key {exc.key!r} (which one counts would be a guess)"
+        ) from None
     except (UnicodeDecodeError, ValueError) as exc:  # JSONDecodeError, digits beyond the limit
         raise unusable(path, f"not valid JSON ({exc})") from None
     except RecursionError:
