@@ -137,3 +137,36 @@ def test_duplicate_keys_in_the_state_file_are_78_and_the_file_untouched(
         "(which one counts would be a guess)"
     )
     assert state.read_bytes() == data_bytes
+
+
+MULTILINE_EVENT = '''date = 2022-05-10
+title = "Looks like keys inside"
+summary = """
+titel = "inside a basic multi-line string"
+[signal]
+stance = "inside"
+"""
+note_text = \'\'\'
+titel = 'inside a literal one'
+\'\'\'
+countries = ["KZ"]
+actors = ["a \\" \'\'\' quote", 'b """ c'] # titel = "in a comment"
+titel = "the real one"
+
+[signal]
+stance = "away"
+weight = "2"
+'''
+
+
+def test_a_key_inside_a_multiline_string_is_not_where_check_points(
+    write_events: Callable[..., Path],
+) -> None:
+    root = write_events({"events/a.toml": MULTILINE_EVENT})
+    result = run_process("check", cwd=root)
+    assert (result.returncode, result.stdout) == (1, b"")
+    assert result.stderr.decode() == (
+        "events/a.toml:8:1: error: unknown key 'note_text'\n"
+        "events/a.toml:13:1: error: unknown key 'titel' (did you mean 'title'?)\n"
+        "events/a.toml:17:1: error: [signal] weight is '2'; use a whole number 1 to 5\n"
+    )

@@ -176,7 +176,11 @@ def find_key_line(text: str, key: str, table: str | None = None, index: int = 0)
     fallback = (1, 1)
     key_re = re.compile(r"^(\s*)(?:\"?)" + re.escape(key) + r"(?:\"?)\s*=")
     header_re = re.compile(r"^\s*\[\[?\s*([A-Za-z0-9_.\-\"]+)\s*\]\]?")
+    inside: str | None = None  # the delimiter of the multi-line string a line starts in
     for number, line in enumerate(text.splitlines(), start=1):
+        started_inside, inside = inside, _open_string_after(line, inside)
+        if started_inside is not None:
+            continue  # string content: neither a key nor a header, whatever it looks like
         header = header_re.match(line)
         if header:
             current = header.group(1).strip('"')
@@ -191,6 +195,38 @@ def find_key_line(text: str, key: str, table: str | None = None, index: int = 0)
             if m:
                 return (number, len(m.group(1)) + 1)
     return fallback
+
+
+def _open_string_after(line: str, inside: str | None) -> str | None:
+    """The delimiter (\"\"\" or ''') of the multi-line string still open at the end of the line,
+    given the one open at its start: strings and comments are skipped, escapes honoured."""
+    i, end = 0, len(line)
+    while i < end:
+        if inside is not None:  # look for the closing delimiter (a run of 3 to 5 quotes)
+            if inside == '"""' and line[i] == "\\":
+                i += 2
+                continue
+            if line.startswith(inside, i):
+                i += 3
+                while i < end and line[i] == inside[0]:
+                    i += 1
+                inside = None
+                continue
+            i += 1
+            continue
+        ch = line[i]
+        if ch == "#":
+            break
+        if line.startswith('"""', i) or line.startswith("'''", i):
+            inside, i = line[i : i + 3], i + 3
+        elif ch in "\"'":  # a one-line string: skip to its closing quote
+            i += 1
+            while i < end and line[i] != ch:
+                i += 2 if ch == '"' and line[i] == "\\" else 1
+            i += 1
+        else:
+            i += 1
+    return inside
 
 
 def first_content_line(text: str) -> int:
