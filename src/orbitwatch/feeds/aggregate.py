@@ -189,7 +189,9 @@ def dyads_from_rows(rows: Iterable[Sequence[Any]]) -> list[Dyad]:
         )  # fmt: skip
         for _, _, role, other, root, stance, act_weight, n, w, url in rows
     ]
-    return sorted(found, key=lambda d: (-d.weight, -d.rows, d.role, d.other or "", d.root))
+    return sorted(
+        found, key=lambda d: (-d.weight, -d.rows, d.role, d.other or "", d.root, d.url or "")
+    )
 
 
 # -- a result file read back ------------------------------------------------------------------
