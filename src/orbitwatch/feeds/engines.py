@@ -60,9 +60,7 @@ def spark_session(master: str = DEFAULT_MASTER) -> Any:
             hint="Install it with: pip install 'orbitwatch[spark]' (it also needs Java 17 or "
             "later: java on PATH or JAVA_HOME).",
         ) from None
-    log = tempfile.NamedTemporaryFile(  # noqa: SIM115 - the JVM keeps writing to it
-        prefix="orbit-spark-", suffix=".log", delete=False
-    )
+    log = tempfile.NamedTemporaryFile(prefix="orbit-spark-", suffix=".log", delete=False)
     try:
         with _streams_to(log.fileno()):
             session = (
@@ -82,6 +80,8 @@ def spark_session(master: str = DEFAULT_MASTER) -> Any:
             hint="Spark needs Java 17 or later (java on PATH or JAVA_HOME); the JVM's "
             f"messages are in {log.name}.",
         ) from None
+    # started: the log goes (the JVM keeps writing to the unlinked file until it exits)
+    os.unlink(log.name)
     _sessions[master] = session
     return session
 
