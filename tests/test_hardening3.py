@@ -170,3 +170,28 @@ def test_a_key_inside_a_multiline_string_is_not_where_check_points(
         "events/a.toml:13:1: error: unknown key 'titel' (did you mean 'title'?)\n"
         "events/a.toml:17:1: error: [signal] weight is '2'; use a whole number 1 to 5\n"
     )
+
+
+TOML_11_ONLY = {
+    "escape-e": ('title = "a \\e b"\n', "2:14: error: invalid TOML: Unescaped '\\' in a string"),
+    "multiline-inline-table": (
+        'title = "t"\nsignal = {\n  stance = "away",\n  weight = 2,\n}\n',
+        "3:11: error: invalid TOML: Invalid initial character for a key part",
+    ),
+}
+
+
+@pytest.mark.parametrize("brackets", [0, 1001], ids=["fast-parser", "tomli"])
+@pytest.mark.parametrize("case", sorted(TOML_11_ONLY))
+def test_both_toml_parsers_read_toml_1_0_and_refuse_1_1(
+    write_events: Callable[..., Path], case: str, brackets: int
+) -> None:
+    body, where = TOML_11_ONLY[case]
+    padding = f"# {'[' * brackets}\n" if brackets else "# no brackets\n"
+    root = write_events({"events/a.toml": f'{padding}date = 2022-05-10\ncountries = ["KZ"]\n'})
+    path = root / "events" / "a.toml"
+    path.write_text(path.read_text().replace("countries", body + "countries"))
+    result = run_process("check", cwd=root, env={**os.environ, "ORBIT_NO_CACHE": "1"})
+    assert (result.returncode, result.stdout) == (1, b"")
+    line, rest = where.split(":", 1)
+    assert result.stderr.decode() == f"events/a.toml:{int(line) + 1}:{rest}\n"

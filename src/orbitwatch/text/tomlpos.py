@@ -19,8 +19,15 @@ MAX_LINE_BYTES = 16 * 1024  # some one-line inputs make TOML parsers take second
 TOML_POSITION = re.compile(r"\(at line (\d+), column (\d+)\)$")
 
 
+# The one TOML orbit reads: 1.0.0, which the standard library's tomllib reads on every Python
+# orbit supports (3.11 to 3.14) and tomli-w writes. toml-rs is told so (it defaults to 1.1);
+# pyproject pins tomli below 2.4, the last TOML 1.0 line (2.4 reads 1.1 and has no option).
+TOML_VERSION = "1.0.0"
+
+
 def _toml_parser() -> types.ModuleType:
-    """The compiled tomli where installed (several times faster, same errors), else tomllib."""
+    """The compiled tomli where installed (several times faster, same errors), else tomllib;
+    both read TOML_VERSION."""
     try:
         import tomli
 
@@ -91,7 +98,7 @@ def _parse(text: str, shown: str) -> tuple[str, dict[str, object] | None, list[P
     fast = _fast_parser()
     if fast is not None and text.count("[") + text.count("{") <= FAST_BRACKETS:
         try:
-            return text, fast.loads(text), []
+            return text, fast.loads(text, toml_version=TOML_VERSION), []
         except Exception:  # noqa: BLE001 - tomli below says what is wrong, and where
             pass
     toml_parser = _toml_parser()
