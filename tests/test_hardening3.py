@@ -6,12 +6,13 @@ from __future__ import annotations
 import json
 import os
 import stat
+import subprocess
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import DIGEST_EVENTS, DIGEST_SETTINGS, run_process
+from tests.conftest import DIGEST_EVENTS, DIGEST_SETTINGS, orbit_executable, run_process
 
 SILENCE = (
     "# the team's silences\n\n"
@@ -195,3 +196,32 @@ def test_both_toml_parsers_read_toml_1_0_and_refuse_1_1(
     assert (result.returncode, result.stdout) == (1, b"")
     line, rest = where.split(":", 1)
     assert result.stderr.decode() == f"events/a.toml:{int(line) + 1}:{rest}\n"
+
+
+TOO_DEEP = "events/deep.toml:1:1: error: invalid TOML: nested too deeply\n"
+
+
+@pytest.mark.parametrize(
+    ("depth", "check_says"),
+    [
+        (200, "events/deep.toml:3:1: error: unknown key 'x'\n"),
+        (700, TOO_DEEP),
+        (900, TOO_DEEP),
+        (999, TOO_DEEP),
+    ],
+)
+def test_deep_nesting_on_a_one_mib_stack_is_a_located_error_not_a_segfault(
+    write_events: Callable[..., Path], depth: int, check_says: str
+) -> None:
+    nested = "[" * depth + "]" * depth
+    root = write_events({"events/deep.toml": f'date = 2022-05-10\ntitle = "t"\nx = {nested}\n'})
+    for command, status in (("check", 1), ("list --format plain", 2)):
+        result = subprocess.run(
+            ["bash", "-c", f"ulimit -s 1024 && exec {' '.join(orbit_executable())} {command}"],
+            cwd=root,
+            capture_output=True,
+            timeout=120,
+        )
+        assert result.returncode == status, (command, result.returncode, result.stderr)
+        assert result.stderr.decode() == check_says
+        assert result.stdout == b""

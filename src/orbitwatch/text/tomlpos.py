@@ -5,8 +5,10 @@ Turns bytes into a table or a located Problem; knows nothing of events, folders 
 
 from __future__ import annotations
 
+import functools
 import os
 import re
+import resource
 import stat
 import types
 from pathlib import Path
@@ -77,10 +79,22 @@ def read_toml(
     return _parse(text, shown)
 
 
-# toml-rs recurses on the machine stack: input nested some 10,000 deep crashes the process
-# (seen). Nesting is at most the number of brackets, so a text with more goes to tomli, which
-# fails cleanly (RecursionError, below).
+# toml-rs recurses on the machine stack: input nested some 10,000 deep crashes the process on
+# an 8 MiB stack, 900 deep on a 1 MiB one (`ulimit -s 1024`; seen: about 1.3 KiB a level).
+# Nesting is at most the number of brackets, so a text with more than the stack allows goes to
+# tomli, which stops at 400 levels cleanly (RecursionError, below).
 FAST_BRACKETS = 1000
+STACK_PER_BRACKET = 4096  # three times what a level was seen to take
+
+
+@functools.cache
+def fast_brackets() -> int:
+    """The most brackets a text may hold for toml-rs: FAST_BRACKETS, fewer on a smaller stack
+    (the soft RLIMIT_STACK, which threads and worker processes inherit)."""
+    soft, _ = resource.getrlimit(resource.RLIMIT_STACK)
+    if soft == resource.RLIM_INFINITY or soft < 0:
+        return FAST_BRACKETS
+    return min(FAST_BRACKETS, soft // STACK_PER_BRACKET)
 
 
 def _fast_parser() -> types.ModuleType | None:
@@ -96,7 +110,7 @@ def _fast_parser() -> types.ModuleType | None:
 
 def _parse(text: str, shown: str) -> tuple[str, dict[str, object] | None, list[Problem]]:
     fast = _fast_parser()
-    if fast is not None and text.count("[") + text.count("{") <= FAST_BRACKETS:
+    if fast is not None and text.count("[") + text.count("{") <= fast_brackets():
         try:
             return text, fast.loads(text, toml_version=TOML_VERSION), []
         except Exception:  # noqa: BLE001 - tomli below says what is wrong, and where
