@@ -346,7 +346,7 @@ def _convergence_alerts(
                 for e in events
                 if e.first_day <= on
                 and (r := country_reading(reading_of, e, country)) is not None
-                and r.origin == "rule"
+                and r.origin in ("rule", "act")
                 and r.stance == stance
             ),
             key=lambda item: (item[0].first_day, item[0].id),
@@ -355,13 +355,16 @@ def _convergence_alerts(
         for index, (event, _) in enumerate(firing):
             day = event.first_day
             recent = [(e, r) for e, r in firing[: index + 1] if day - e.first_day < window]
+            # distinct rules, and independent acts (one per act as seen from the country)
             rules = sorted(
                 {
                     rule_id
                     for _, r in recent
+                    if r.origin == "rule"
                     for rule_id in r.rules
                     if (rule := settings.rule(rule_id)) is not None and rule.stance == stance
                 }
+                | {f"act {r.rule}" for _, r in recent if r.origin == "act"}
             )
             if len(rules) >= settings.convergence_rules:
                 if not converging:
@@ -373,7 +376,7 @@ def _convergence_alerts(
                             event.id,
                             day,
                             level_on.get(country, {}).get(day, ""),
-                            f"{len(rules)} distinct {stance} rules within "
+                            f"{len(rules)} distinct {stance} rules and acts within "
                             f"{settings.convergence_window_days} days: " + ", ".join(rules),
                             tuple(e.id for e, _ in recent),
                         )

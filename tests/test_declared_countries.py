@@ -136,7 +136,7 @@ def test_a_rule_naming_a_declared_country_reads_events_outside_the_cli(
             "events/2023/b.toml": """
                 date = 2023-05-01
                 title = "Made-up event read by a rule"
-                countries = ["XK"]
+                countries = ["XK", "RS"]
                 """
         },
         SETTINGS,
@@ -145,3 +145,5 @@ def test_a_rule_naming_a_declared_country_reads_events_outside_the_cli(
     assert timeline.problems == [] and dict(declared()) == {}
     reading = readings(timeline.events, timeline.settings, dt.date(2023, 6, 1))["b"]
     assert reading.rules == ("kosovo-ties",)
+    # XK is a counterweight here: the rule reads the countries inside the pole's sphere only
+    assert reading.for_country("XK") is None and reading.for_country("RS") is not None
