@@ -24,7 +24,6 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from orbitwatch.feeds import scoring
-from orbitwatch.feeds.aggregate import period_key
 from orbitwatch.feeds.codes import KNOWN_GROUP_BLOCS, cameo_actor, cameo_countries
 from orbitwatch.feeds.engines import run_duckdb
 from orbitwatch.feeds.scoring import Scope, scoring_sql, store_source
@@ -448,3 +447,10 @@ def test_curated_commands_and_feed_help_import_no_engine(args: list[str]) -> Non
         [sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO, check=False
     )
     assert result.stderr.strip().splitlines()[-1:] in ([], [""])
+
+
+def period_key(unit: str, day: dt.date) -> int:
+    """The period a day falls in, as the SQL numbers it: yyyymm, or weeks since a Monday."""
+    if unit == "month":
+        return day.year * 100 + day.month
+    return (day - dt.date(1969, 12, 29)).days // 7  # week 0 as scoring.PERIOD_SQL counts

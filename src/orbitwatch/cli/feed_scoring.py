@@ -93,7 +93,7 @@ def _request(terms: tuple[str, ...], **options: Any) -> FeedRequest:
 )
 @click.pass_obj
 def signals_cmd(
-    state: State, terms: tuple[str, ...], monthly: bool, explain: str | None,
+    state: State, /, terms: tuple[str, ...], monthly: bool, explain: str | None,
     month: str | None, fmt: str | None, **options: Any,
 ) -> int:  # fmt: skip
     """Drift away from the pole in a machine-coded feed, per country and month (or week).
@@ -173,7 +173,7 @@ def _explain_out(state: State, found: FeedExplanation, fmt: str | None) -> None:
     help="duckdb and spark read the store; bigquery reads gdelt-bq.gdeltv2.events.",
 )
 @click.pass_obj
-def sql_cmd(state: State, terms: tuple[str, ...], dialect: str, **options: Any) -> int:
+def sql_cmd(state: State, /, terms: tuple[str, ...], dialect: str, **options: Any) -> int:
     """Print the aggregate query that feed signals runs, for an engine of your own.
 
     For BigQuery: run it with `bq query --use_legacy_sql=false --format=csv "$(cat q.sql)"

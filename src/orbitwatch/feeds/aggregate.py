@@ -71,12 +71,6 @@ def period_start(unit: Unit, key: int) -> dt.date:
     return _MONDAY_ZERO + dt.timedelta(days=7 * key)
 
 
-def period_key(unit: Unit, day: dt.date) -> int:
-    if unit == "month":
-        return day.year * 100 + day.month
-    return (day - _MONDAY_ZERO).days // 7
-
-
 def period_label(unit: Unit, key: int) -> str:
     """2022-05 for a month; 2022-W19 (ISO week) for a week."""
     start = period_start(unit, key)

@@ -15,7 +15,6 @@ from typing import Any
 
 from orbitwatch.model.errors import OrbitError
 
-ENGINES = ("duckdb", "spark")
 DEFAULT_MASTER = "local[2]"
 
 

@@ -22,7 +22,6 @@ Weighting = Literal["rows", "mentions", "sources"]
 Dialect = Literal["duckdb", "spark", "bigquery"]
 UNITS: tuple[Unit, ...] = ("month", "week")
 WEIGHTINGS: tuple[Weighting, ...] = ("rows", "mentions", "sources")
-DIALECTS: tuple[Dialect, ...] = ("duckdb", "spark", "bigquery")
 ROLES = ("by", "to")  # the country acts (actor 1) or is acted on (actor 2)
 SIDE_CLASSES = ("pole", "counterweight", "other")
 VIEW = "feed_rows"  # the store's rows as the engines name them
@@ -168,6 +167,10 @@ def _reads(column: str, scope: Scope, sides: Sides) -> str:
     return f"{column} IS NOT NULL AND {column} NOT IN {_codes(sorted(sides.pole_side))}"
 
 
+def _quoted(table: str) -> str:
+    return ".".join(f'"{part}"' for part in table.split("."))
+
+
 def store_source(scope: Scope, table: str = VIEW) -> str:
     """The `feed` CTE over the store's rows: the days asked for (the month partition too, so
     that an engine reads only those months' files)."""
@@ -226,7 +229,7 @@ def bigquery_source(
         "\n    CAST(e.EventCode AS VARCHAR) AS cameo,"
         "\n    CAST(strptime(CAST(e.SQLDATE AS VARCHAR), '%Y%m%d') AS DATE) AS day,"
         "\n    e.NumMentions AS mentions, e.NumSources AS sources"
-        '\n  FROM "gdelt-bq"."gdeltv2"."events" AS e\n  '
+        f"\n  FROM {_quoted(BIGQUERY_TABLE)} AS e\n  "
         + "\n  ".join(actor[1].format(n=n) for n in (1, 2))
         + f"{condition}\n)"
     )
