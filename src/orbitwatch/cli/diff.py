@@ -5,7 +5,6 @@ Parse options, call the comparison once, render it, map to an exit status.
 
 from __future__ import annotations
 
-import shutil
 import sys
 
 import click
@@ -61,6 +60,8 @@ def diff_cmd(
         renderer = {"text": diffout.diff_text, "md": diffout.diff_md, "json": diffout.diff_json}
         chunks = renderer[fmt](outcome.diff, *labels)
         if fmt == "text" and sys.stdout.isatty():  # piped text stays one line per change
+            import shutil  # deferred: orbit --version does not need it
+
             chunks = diffout.fit(chunks, shutil.get_terminal_size((80, 24)).columns)
         write(chunks)
     if outcome.trouble:

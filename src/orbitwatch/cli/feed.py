@@ -5,7 +5,6 @@ Parses options, calls one use case, prints the import summary, maps the outcome 
 
 from __future__ import annotations
 
-import json
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -122,6 +121,8 @@ def update_cmd(
         report = update_feed(place, since, progress)
     _say_recovered(report.recovered)
     if fmt == "json":
+        import json  # deferred: orbit --version does not need it
+
         write([json.dumps(report.to_json(), indent=2) + "\n"])
     else:
         _out_text(report.files, str(report.store), quiet_when_empty=True)
@@ -147,6 +148,8 @@ def _say_recovered(lines: tuple[str, ...]) -> None:
 
 def _out(report: ImportReport, fmt: str, quiet_when_empty: bool) -> None:
     if fmt == "json":
+        import json  # deferred: orbit --version does not need it
+
         write([json.dumps(report.to_json(), indent=2) + "\n"])
     else:
         _out_text(report.files, str(report.store), quiet_when_empty)

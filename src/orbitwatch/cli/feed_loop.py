@@ -6,7 +6,6 @@ Parses options, calls one use case, renders; cli/feed.py adds these to the `feed
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 import click
@@ -150,6 +149,8 @@ def suggest_cmd(
         )
         return 0
     if folder:
+        from pathlib import Path  # deferred: pathlib costs orbit --version 8 ms
+
         written = write_drafts(state.workspace, found, Path(folder))
         for path in written.written:
             write([f"{path}\n"])
