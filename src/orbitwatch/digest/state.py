@@ -13,8 +13,8 @@ from pathlib import Path
 from types import TracebackType
 
 from orbitwatch.files.atomic import Place, atomic_write
-from orbitwatch.files.lock import lock_exclusive, unlock
-from orbitwatch.model.errors import OrbitError, Unusable
+from orbitwatch.files.lock import acquire, release
+from orbitwatch.model.errors import Unusable
 from orbitwatch.text.tomlpos import file_kind
 
 FORMAT = "orbitwatch-digest-state"
@@ -257,25 +257,20 @@ class StateLock:
                 )
             except OSError as exc:
                 raise unusable(self.path, exc.strerror or str(exc)) from None
-        try:
-            lock_exclusive(
-                self.fd,
-                self.wait,
-                f"another orbit digest holds {self.path}; try again later"
-                + (f" ({self.busy_hint})" if self.busy_hint else ""),
-            )
-        except OrbitError:
-            os.close(self.fd)
-            self.fd = None
-            raise
+        opened, self.fd = self.fd, None  # acquire closes it when the lock is busy
+        self.fd = acquire(
+            opened,
+            self.wait,
+            f"another orbit digest holds {self.path}; try again later"
+            + (f" ({self.busy_hint})" if self.busy_hint else ""),
+        )
         return self
 
     def __exit__(
         self, kind: type[BaseException] | None, exc: BaseException | None, _tb: TracebackType | None
     ) -> None:
         if self.fd is not None:
-            unlock(self.fd)
-            os.close(self.fd)
+            release(self.fd)
             self.fd = None
 
 

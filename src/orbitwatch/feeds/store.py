@@ -29,7 +29,7 @@ from pathlib import Path
 from types import TracebackType
 
 from orbitwatch.files.atomic import atomic_write, fault_point, fsync_dir
-from orbitwatch.files.lock import lock_exclusive, unlock
+from orbitwatch.files.lock import acquire, release
 from orbitwatch.model.errors import OrbitError, Unusable
 
 COLUMNS: tuple[tuple[str, str], ...] = (
@@ -210,24 +210,19 @@ class StoreLock:
             )
         except OSError as exc:
             raise OrbitError(f"cannot open {self.path}: {exc.strerror or exc}") from None
-        try:
-            lock_exclusive(
-                self.fd,
-                self.wait,
-                f"another orbit feed import or update holds {self.path}; try again later",
-            )
-        except OrbitError:
-            os.close(self.fd)
-            self.fd = None
-            raise
+        opened, self.fd = self.fd, None  # acquire closes it when the lock is busy
+        self.fd = acquire(
+            opened,
+            self.wait,
+            f"another orbit feed import or update holds {self.path}; try again later",
+        )
         return self
 
     def __exit__(
         self, kind: type[BaseException] | None, exc: BaseException | None, _tb: TracebackType | None
     ) -> None:
         if self.fd is not None:
-            unlock(self.fd)
-            os.close(self.fd)
+            release(self.fd)
             self.fd = None
 
 

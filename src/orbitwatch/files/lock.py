@@ -7,6 +7,7 @@ held; opening the file (and refusing links) is the caller's business.
 from __future__ import annotations
 
 import fcntl
+import os
 import time
 
 from orbitwatch.model.errors import LockBusy
@@ -27,5 +28,17 @@ def lock_exclusive(fd: int, wait: float, busy_message: str) -> None:
             time.sleep(RETRY_SECONDS)
 
 
-def unlock(fd: int) -> None:
+def acquire(fd: int, wait: float, busy_message: str) -> int:
+    """lock_exclusive for a descriptor opened only to be locked: closed when the lock is busy."""
+    try:
+        lock_exclusive(fd, wait, busy_message)
+    except LockBusy:
+        os.close(fd)
+        raise
+    return fd
+
+
+def release(fd: int) -> None:
+    """Unlock and close a descriptor that acquire() locked."""
     fcntl.flock(fd, fcntl.LOCK_UN)
+    os.close(fd)
