@@ -21,6 +21,12 @@ from orbitwatch.query.language import FIELDS
 from orbitwatch.render.data import LIST_FORMATS
 from tests.conftest import REPO
 
+# The feed commands load lazily (cli/help.py's add_lazy): load every command once, so that
+# cli.commands holds them all for the tests below.
+_CONTEXT = click.Context(cli)
+for _name in cli.list_commands(_CONTEXT):
+    cli.get_command(_CONTEXT, _name)
+
 README = REPO / "README.md"
 DOCS = REPO / "docs"
 TRANSCRIPT_ENV = {

@@ -45,6 +45,17 @@ def test_version_and_help_import_only_click() -> None:
     assert imported(["list", "--help"]) == set()
 
 
+def test_version_and_list_do_not_define_the_feed_commands() -> None:
+    code = (
+        "import sys\nfrom orbitwatch.cli import main\n"
+        "try:\n    main(['--version'])\nexcept SystemExit:\n    pass\n"
+        "print('orbitwatch.cli.feed' in sys.modules, file=sys.stderr)\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert result.stderr.strip().splitlines()[-1] == "False"
+    assert result.stdout.startswith("orbit ")
+
+
 def test_plain_list_needs_no_rich_dateutil_or_pycountry() -> None:
     assert imported(["list", "country:KZ", "since:2022-05", "--format", "plain"]) == {"toml_rs"}
 

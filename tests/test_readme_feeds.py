@@ -72,11 +72,27 @@ def test_the_matcher_reads_elisions() -> None:
     assert matches(["a", "..."], ["a", "b"])
 
 
+def untracked() -> str:
+    result = subprocess.run(
+        ["git", "status", "--porcelain", "--untracked-files=all"],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    return result.stdout
+
+
 def test_the_readme_feed_walkthrough_runs_as_written(tmp_path: Path) -> None:
     readme = (REPO / "README.md").read_text(encoding="utf-8")
     steps = feed_steps(readme)
     assert len(steps) >= 10
-    places = {"/tmp/gdelt": str(tmp_path / "gdelt"), "/tmp/eval": str(tmp_path / "eval")}
+    places = {
+        "/tmp/gdelt": str(tmp_path / "gdelt"),
+        "/tmp/eval": str(tmp_path / "eval"),
+        "> q.sql": f"> {tmp_path / 'q.sql'}",  # run from the checkout: written under tmp_path
+    }
+    before = untracked()
     env = {**os.environ, "COLUMNS": "100", "NO_COLOR": "1", "ORBIT_NO_CACHE": "1"}
     env["PATH"] = f"{Path(orbit_executable()[0]).parent}{os.pathsep}{env.get('PATH', '')}"
     cwd = REPO
@@ -108,4 +124,6 @@ def test_the_readme_feed_walkthrough_runs_as_written(tmp_path: Path) -> None:
             cwd = Path(places["/tmp/eval"])
         ran += 1
     assert ran >= 9
+    assert (tmp_path / "q.sql").read_text(encoding="utf-8").startswith("WITH")
+    assert untracked() == before  # nothing written into the checkout
     assert (Path(places["/tmp/eval"]) / "events" / "2022").is_dir()

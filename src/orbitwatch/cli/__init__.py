@@ -23,7 +23,6 @@ from orbitwatch.cli import (
     digest,
     evaluation,
     events,
-    feed,
     signals,
     silences,
     views,
@@ -183,9 +182,9 @@ for _command in (
     *backtest.COMMANDS,
     *silences.COMMANDS,
     *authoring.COMMANDS,
-    *feed.COMMANDS,
 ):
     cli.add_command(_command)
+cli.add_lazy("feed", "orbitwatch.cli.feed", "feed_group")
 
 
 # -- entry point ----------------------------------------------------------------------------

@@ -32,14 +32,36 @@ COMMAND_ORDER = (
 
 
 class OrderedGroup(click.Group):
-    """Commands in the order a new user needs them; the rest alphabetically after them."""
+    """Commands in the order a new user needs them; the rest alphabetically after them.
+
+    A command registered with `add_lazy` is imported only when it runs or help lists it
+    (the feed commands: `orbit --version` and `orbit list` need not define them)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.lazy: dict[str, tuple[str, str]] = {}
+
+    def add_lazy(self, name: str, module: str, attribute: str) -> None:
+        self.lazy[name] = (module, attribute)
+
+    def names(self) -> set[str]:
+        return set(self.commands) | set(self.lazy)
 
     def list_commands(self, ctx: click.Context) -> list[str]:
-        known = [name for name in COMMAND_ORDER if name in self.commands]
-        return known + sorted(set(self.commands) - set(known))
+        names = self.names()
+        known = [name for name in COMMAND_ORDER if name in names]
+        return known + sorted(names - set(known))
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name not in self.commands and cmd_name in self.lazy:
+            import importlib
+
+            module, attribute = self.lazy[cmd_name]
+            self.add_command(getattr(importlib.import_module(module), attribute), cmd_name)
+        return super().get_command(ctx, cmd_name)
 
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
-        return super().parse_args(ctx, hoist_global_options(args, set(self.commands)))
+        return super().parse_args(ctx, hoist_global_options(args, self.names()))
 
 
 # The group's options, accepted after the command too (`orbit list --color`), as git does not

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import io
 import os
-import shutil
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -63,6 +62,8 @@ def _is_terminal(stream: TextIO) -> bool:
 def show(text: str, real: TextIO) -> None:
     """Write the text, through the pager when it has more lines than the terminal."""
     command = os.environ.get("PAGER", DEFAULT_PAGER).strip()
+    import shutil  # deferred: 3 ms of every start, needed only before paging
+
     rows = shutil.get_terminal_size().lines
     if not text or text.count("\n") < rows or command in ("", "cat"):
         real.write(text)
