@@ -87,7 +87,8 @@ def test_the_readme_feed_walkthrough_runs_as_written(tmp_path: Path) -> None:
     readme = (REPO / "README.md").read_text(encoding="utf-8")
     steps = feed_steps(readme)
     assert len(steps) >= 10
-    places = {
+    eval_dir = tmp_path / "eval"
+    places = {  # the README's paths, rewritten to this test's own folder
         "/tmp/gdelt": str(tmp_path / "gdelt"),
         "/tmp/eval": str(tmp_path / "eval"),
         "> q.sql": f"> {tmp_path / 'q.sql'}",  # run from the checkout: written under tmp_path
@@ -120,10 +121,10 @@ def test_the_readme_feed_walkthrough_runs_as_written(tmp_path: Path) -> None:
             output = json.dumps(json.loads(result.stdout)[piped.lstrip(".")], separators=(",", ":"))
         if expected:
             assert matches(expected, output.splitlines()), (command, output)
-        if command.endswith("&& cd " + places["/tmp/eval"]):
-            cwd = Path(places["/tmp/eval"])
+        if command.endswith(f"&& cd {eval_dir}"):
+            cwd = eval_dir
         ran += 1
     assert ran >= 9
     assert (tmp_path / "q.sql").read_text(encoding="utf-8").startswith("WITH")
     assert untracked() == before  # nothing written into the checkout
-    assert (Path(places["/tmp/eval"]) / "events" / "2022").is_dir()
+    assert (eval_dir / "events" / "2022").is_dir()
