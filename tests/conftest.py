@@ -42,6 +42,7 @@ TEMPLATE_TAGS = {
     "figure",
     "figcaption",
     "svg",
+    "circle",
     "line",
     "path",
     "text",

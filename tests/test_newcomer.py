@@ -62,9 +62,9 @@ class Svg(HTMLParser):
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         found = dict(attrs)
-        if tag == "title":
+        if tag == "title" and not self.figures:  # the page's title, not a marker's tooltip
             self.in_title = True
-        if tag == "svg":
+        if tag == "svg" and found.get("class") != "swatch":  # the legend's swatches aside
             self.figures.append({"ticks": [], "levels": [], "lines": []})
         if tag == "g" and found.get("class") == "tick":
             self.figures[-1]["ticks"].append(found["data-value"] or "")

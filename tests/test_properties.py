@@ -21,6 +21,7 @@ from orbitwatch.render.exports import RenderInput
 from orbitwatch.render.ics import escape_text, fold
 from orbitwatch.render.registry import builtin
 from orbitwatch.render.timeline import plain, timeline_lines
+from orbitwatch.signals.charts import ChartEvent, ScoreChart
 from orbitwatch.text.chars import INVISIBLE, SELECTORS
 from tests.conftest import TEMPLATE_TAGS
 
@@ -47,12 +48,14 @@ def hostile_event(title: str, summary: str, actor: str) -> Event:
 
 
 def outputs(event: Event) -> dict[str, str]:
+    day = dt.date(2022, 5, 31)
     data = RenderInput(
         [event],
         {},
         Settings(watch=("KZ",)),
         dt.date(2022, 5, 31),
-        {"KZ": [(dt.date(2022, 5, 31), 1.0)]},
+        [ScoreChart("KZ", ((day, 1.0),), (ChartEvent(day, event.id, 1.0, 1.0),))],
+        chart_window=(day, day),
     )
     found = {name: "".join(renderer(data)) for name, renderer in builtin().items()}
     found["plain"] = "".join(events_plain([event], {}))

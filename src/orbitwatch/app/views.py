@@ -18,7 +18,9 @@ from orbitwatch.files.atomic import save_output
 from orbitwatch.model.errors import OrbitError
 from orbitwatch.query.language import Query
 from orbitwatch.render.exports import RenderInput
-from orbitwatch.signals.readings import country_signals, watched_countries
+from orbitwatch.signals.charts import ScoreChart, chart_window, score_charts
+from orbitwatch.signals.readings import watched_countries
+from orbitwatch.signals.scoring import marks_of
 
 if TYPE_CHECKING:
     from orbitwatch.config.settings import Settings
@@ -57,15 +59,15 @@ def chart_day(events: Sequence[Event], today: dt.date) -> dt.date:
     return min(today, last) if last < today else today
 
 
-def monthly_scores(
-    events: Sequence[Event], reading_of: Mapping[str, Reading], settings: Settings, on: dt.date
-) -> dict[str, Sequence[tuple[dt.date, float]]]:
-    """Each scored country's month-end drift scores, the last CHART_MONTHS of them."""
+def charts_of(
+    events: Sequence[Event], reading_of: Mapping[str, Reading], settings: Settings, end: dt.date
+) -> tuple[dt.date, list[ScoreChart]]:
+    """The first day the charts draw, and each scored country's chart up to `end`: the last
+    CHART_MONTHS months at most, never before the first event."""
 
-    return {
-        row.country: row.monthly[-CHART_MONTHS:]
-        for row in country_signals(events, reading_of, settings, on)
-    }
+    marks = marks_of(events, reading_of, settings)
+    start = chart_window(min((m.first_day for m in marks), default=None), end, CHART_MONTHS)
+    return start, score_charts(marks, settings, min(start, end), end)
 
 
 def render_input(
@@ -77,15 +79,16 @@ def render_input(
     timeline = workspace.load(prefilter=None if fmt == "html" else selection(workspace, query, on))
     workspace.check_query(query, timeline)
     events, reading_of = select(timeline, query, on)
-    monthly: dict[str, Sequence[tuple[dt.date, float]]] = {}
+    charts: list[ScoreChart] = []
+    start = end = on
     scope = country_scope(query)
     if fmt == "html":
         # The charts follow the signals rule: country terms choose the countries (scored from
         # every event); other terms restrict the events scored, and the page says so.
         scored, scored_readings = select(timeline, scope.events_query, on)
-        day = chart_day(events or scored, on)
-        every = monthly_scores(scored, scored_readings, timeline.settings, day)
-        monthly = {c: series for c, series in every.items() if scope.wants(c)}
+        end = chart_day(events or scored, on)
+        start, every = charts_of(scored, scored_readings, timeline.settings, end)
+        charts = [chart for chart in every if scope.wants(chart.country)]
     feed_name = ""
     feed_months: list[MonthPair] = []
     if fmt == "html" and timeline.settings.feeds:
@@ -95,13 +98,14 @@ def render_input(
         reading_of,
         timeline.settings,
         on,
-        monthly,
+        charts,
         exact_only,
         title,
         str(query),
         str(scope.events_query),
         feed_name,
         feed_months,
+        (start, end) if fmt == "html" else None,
     )
 
 
