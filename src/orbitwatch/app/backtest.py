@@ -85,4 +85,5 @@ class _Steps:
                 loaded = commit.hash
                 self.commits += 1
                 self.parsed += self.last.parsed
+                self.workspace.note(walk.silence_problems)  # each commit that changed them
             yield day, commit, self.last, walk.silences

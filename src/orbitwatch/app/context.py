@@ -28,6 +28,7 @@ from orbitwatch.timeline.load import (
 from orbitwatch.timeline.marks import from_timeline, load_marked
 
 if TYPE_CHECKING:
+    from orbitwatch.config.settings import Settings
     from orbitwatch.git.commits import KnownAt
     from orbitwatch.model.event import Event, Prefilter, Reading
     from orbitwatch.query.language import Query
@@ -65,6 +66,7 @@ class Workspace:
     known_at: str | None = None  # read the timeline as committed at this date or revision
     warn: Callable[[str], object] = _quiet  # a one-line warning about the input (not a file)
     _known: KnownAt | None = field(default=None, init=False, repr=False)
+    _past: Timeline | None = field(default=None, init=False, repr=False)  # read once
 
     def root(self) -> Path:
         return find_root(self.root_option, self.environ, self.cwd, ROOT_OPTION, NO_ROOT_HINT)
@@ -86,9 +88,8 @@ class Workspace:
     ) -> Timeline:
         """The timeline with a progress bar for slow cold loads; its problems reported. With
         `known_at`, the timeline as committed then (never the working tree)."""
-        known = self.known()
-        if known is not None:
-            timeline = load_revision(root or self.root(), known.commit.hash, known.commit.short)
+        if self.known() is not None:
+            timeline = self._past_timeline(root)
             if note:
                 self.note(timeline.problems)
             return timeline
@@ -104,13 +105,32 @@ class Workspace:
             self.note(timeline.problems)
         return timeline
 
+    def _past_timeline(self, root: Path | None = None) -> Timeline:
+        """The timeline as committed at `known_at`, read (one ls-tree, one cat-file) once."""
+        known = self.known()
+        assert known is not None
+        root = root or self.root()
+        if self._past is None or self._past.root != root:
+            self._past = load_revision(root, known.commit.hash, known.commit.short)
+        return self._past
+
+    def settings(self) -> Settings:
+        """orbit.toml's settings: as committed at `known_at` when given (every setting of a
+        reading of the past comes from the commit it reads), else the working tree's; their
+        problems are the load's to report."""
+        if self.known() is not None:
+            return self._past_timeline().settings
+        return load_settings(self.root())[0]
+
     def declared_countries(self) -> Mapping[str, str]:
         """orbit.toml's [countries] (read before any event file, so that a query can name
-        them); empty without a timeline or with an unreadable orbit.toml, whose problems the
-        load reports."""
+        them), from the commit `known_at` names when given; empty without a timeline or with
+        an unreadable orbit.toml, whose problems the load reports. A bad `known_at` is the
+        usage error it always is."""
 
+        self.known()
         try:
-            settings, _ = load_settings(self.root())
+            settings = self.settings()
         except (OrbitError, OSError):
             return {}
         return settings.countries

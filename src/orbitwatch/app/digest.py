@@ -35,7 +35,6 @@ from orbitwatch.model.errors import OrbitError, Problem, UsageError
 from orbitwatch.render import digest as out
 from orbitwatch.signals.alerts import alerts, alerts_of, filter_alerts
 from orbitwatch.signals.readings import coverage, coverage_of, readings
-from orbitwatch.timeline.load import load_settings
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -166,7 +165,7 @@ def plan_digest(
         timeline = workspace.load()
         settings = timeline.settings
     else:
-        settings = load_settings(workspace.root())[0]
+        settings = workspace.settings()  # with known_at, the commit's
     for name, option in ((request.min_level, "--min-level"), (request.fail_on, "--fail-on")):
         if name and settings.level_rank(name) < 0:
             known = ", ".join(level.name for level in settings.levels) or "none defined"

@@ -46,6 +46,7 @@ class State:
         self.root = root
         self.color = color
         self.no_cache = no_cache
+        self.known_at: str | None = None  # --known-at, set as the option is parsed
         self._workspace: Workspace | None = None
         self._declared = False
 
@@ -74,6 +75,7 @@ class State:
                 report=report,
                 progress=Progress,
                 warn=warn,
+                known_at=self.known_at,
             )
             self.declare_countries()
         return self._workspace
@@ -102,9 +104,26 @@ KNOWN_AT_HELP = (
 )
 
 
+def _remember_known_at(ctx: click.Context, _param: object, value: str | None) -> str | None:
+    """--known-at in effect from the moment it is parsed: the query terms are read with the
+    countries that commit's orbit.toml declares, not the working tree's."""
+    state = ctx.find_object(State)
+    if value is not None and state is not None:
+        state.known_at = value
+        if state._workspace is not None:
+            state._workspace.known_at = value
+    return value
+
+
 def known_at_option(command: Callable[..., object]) -> Callable[..., object]:
     """The shared --known-at DATE|REV option (see scoring_day)."""
-    return click.option("--known-at", "known_at", metavar="DATE|REV", help=KNOWN_AT_HELP)(command)
+    return click.option(
+        "--known-at",
+        "known_at",
+        metavar="DATE|REV",
+        help=KNOWN_AT_HELP,
+        callback=_remember_known_at,
+    )(command)
 
 
 def scoring_day(state: State, known_at: str | None, as_of: str | None = None) -> dt.date:

@@ -35,6 +35,9 @@ class RevisionWalk:
         self._started = False
         self._silences_blob: str | None = None
         self.silences: tuple[Silence, ...] = ()  # the valid silences at the last commit loaded
+        # The problems of silences.toml at the last commit loaded, when it changed there
+        # (located at label:silences.toml, as `orbit check` words them); else none.
+        self.silence_problems: list[Problem] = []
 
     def load(self, commit: str, label: str) -> Timeline:
         """The timeline at a commit; problems located at `label:path`; `parsed` counts the
@@ -51,10 +54,11 @@ class RevisionWalk:
         if new_silences and listing.silences is not None:
             wanted.append(listing.silences)
         contents = cat_blobs(self.root, wanted)
+        self.silence_problems = []
         if new_silences:
             self._silences_blob = listing.silences
             data = contents.pop() if listing.silences is not None else None
-            self.silences = self._read_silences(data)
+            self.silences, self.silence_problems = self._read_silences(data, label)
         if fresh_settings:
             self._read_settings(listing.settings, contents[-1] if listing.settings else None)
             self._started = True
@@ -68,14 +72,20 @@ class RevisionWalk:
         self._parsed = kept
         return self._timeline(kept, label, len(todo))
 
-    def _read_silences(self, data: bytes | None) -> tuple[Silence, ...]:
-        """The valid silences of a committed silences.toml (its problems are `orbit check`'s
-        business; an invalid silence silences nothing, as in the digest)."""
+    def _read_silences(
+        self, data: bytes | None, label: str
+    ) -> tuple[tuple[Silence, ...], list[Problem]]:
+        """The valid silences of a committed silences.toml and its problems, as `orbit check`
+        finds them (an expired silence aside: expiry is the replayed day's business); an
+        invalid silence silences nothing, as in the digest."""
         if data is None:
-            return ()
-        text = data.decode("utf-8", "replace")
-        found, _ = parse_silences(SILENCES_FILE, text, dt.date.min)
-        return found.silences
+            return (), []
+        shown = f"{label}:{SILENCES_FILE}"
+        text, raw, problems = read_toml(self.root / SILENCES_FILE, shown, data)
+        if raw is None:
+            return (), problems
+        found, problems = parse_silences(shown, text, dt.date.min)
+        return found.silences, problems
 
     def _read_settings(self, blob: str | None, data: bytes | None) -> None:
         self._settings_blob = blob
