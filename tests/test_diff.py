@@ -141,11 +141,11 @@ def test_markdown_output(repo: Path) -> None:
     result = run("diff", "v1", "HEAD", "--format", "md", "--as-of", "2022-05-04", root=repo)
     assert (result.exit_code, result.stderr) == (1, "")
     assert result.stdout == (
-        "## v1 -&gt; HEAD: 1 added, 1 removed, 1 changed, 1 renamed, 1 settings/rules changed\n"
+        "## v1 -> HEAD: 1 added, 1 removed, 1 changed, 1 renamed, 1 settings/rules changed\n"
         "\n"
         "- **added** d  2022-05-04  New aid\n"
         "- **removed** b  2022-05-02  Gone\n"
-        "- **renamed** c -&gt; c2  2022-05-03  Renamed later\n"
+        "- **renamed** c -> c2  2022-05-03  Renamed later\n"  # our arrow, as in field lines
         "- **changed** a  2022-05-01  Aid A, reworded\n"
         "  - title: Aid A -> Aid A, reworded\n"
         "  - countries: +KG\n"
@@ -159,6 +159,17 @@ def test_markdown_output(repo: Path) -> None:
         "| KZ | +1.96 (none) | +5.94 (watch) | d, a, orbit.toml |\n"
         "| KG | +0.00 (none) | +2.94 (none) | a, orbit.toml |\n"
     )
+
+
+def test_markdown_escapes_event_text_and_keeps_its_own_arrows(repo: Path) -> None:
+    write_files(repo, {"events/d.toml": 'date = 2022-05-04\ntitle = "<b>*New*</b> -> aid"\n'})
+    result = run("diff", "HEAD", "--format", "md", root=repo)
+    assert result.stdout.splitlines()[:4] == [
+        "## HEAD -> working tree: 1 changed",
+        "",
+        r"- **changed** d  2022-05-04  &lt;b&gt;\*New\*&lt;/b&gt; -&gt; aid",
+        r"  - title: New aid -> &lt;b&gt;\*New\*&lt;/b&gt; -&gt; aid",
+    ]
 
 
 def files_under(folder: Path) -> dict[str, bytes]:

@@ -19,7 +19,11 @@ if TYPE_CHECKING:
 MARK = {"added": "+", "removed": "-", "changed": "~", "renamed": ">"}
 
 
-def _summary(diff: TimelineDiff, old: str, new: str) -> str:
+def _summary(
+    diff: TimelineDiff, old: str, new: str, escape: Callable[[str], str] = one_line
+) -> str:
+    """One line; `escape` applies to the revisions' names only, never to our own `->`."""
+    old, new = escape(old), escape(new)
     if diff.empty:
         return f"no differences between {old} and {new}"
     parts = [
@@ -39,13 +43,15 @@ def _field_line(change: FieldChange, escape: Callable[[str], str] = one_line) ->
     return f"{change.field}: {escape(change.old) or '(none)'} -> {escape(change.new) or '(none)'}"
 
 
-def _headline(change: EventChange) -> str:
+def _headline(change: EventChange, escape: Callable[[str], str] = one_line) -> str:
+    """Id, date and title; `escape` applies to the event's text, never to our own `->`."""
     event = change.new or change.old
     assert event is not None
+    line = f"{escape(event.id)}  {event.date.iso()}  {escape(event.title)}"
     if change.kind == "renamed":
         assert change.old is not None
-        return f"{change.old.id} -> {event.id}  {event.date.iso()}  {event.title}"
-    return f"{event.id}  {event.date.iso()}  {event.title}"
+        return f"{escape(change.old.id)} -> {line}"
+    return line
 
 
 def diff_text(diff: TimelineDiff, old: str, new: str) -> Iterator[str]:
@@ -106,9 +112,9 @@ def diff_stat(diff: TimelineDiff, old: str, new: str) -> Iterator[str]:
 
 
 def diff_md(diff: TimelineDiff, old: str, new: str) -> Iterator[str]:
-    yield f"## {md(_summary(diff, old, new))}\n\n"
+    yield f"## {_summary(diff, old, new, md)}\n\n"
     for change in diff.events:
-        yield f"- **{change.kind}** {md(_headline(change))}\n"
+        yield f"- **{change.kind}** {_headline(change, md)}\n"
         for field_change in change.fields:
             yield f"  - {_field_line(field_change, md)}\n"
     for rule in diff.rules:
