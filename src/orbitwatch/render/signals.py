@@ -37,7 +37,7 @@ def sparkline(values: Sequence[float]) -> str:
     return "".join(SPARK[min(7, int((v - low) / span * 7 + 0.5))] for v in values)
 
 
-SIGNAL_HEADERS = ("country", "name", "score", "level", "Δ30d", "Δ90d", "trend 12m", "top rules")
+SIGNAL_HEADERS = ("country", "name", "score", "level", "Δ30d", "Δ90d", "trend 12m", "top drivers")
 
 
 def signal_rows(rows: Sequence[CountrySignal]) -> list[list[str]]:
