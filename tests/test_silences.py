@@ -14,7 +14,14 @@ import pytest
 from orbitwatch.model.alert import Alert
 from orbitwatch.model.errors import UsageError
 from orbitwatch.query.alerts import parse_matcher
-from tests.conftest import DIGEST_EVENTS, DIGEST_SETTINGS, rule_toml, run, settings_toml
+from tests.conftest import (
+    DIGEST_EVENTS,
+    DIGEST_SETTINGS,
+    rule_toml,
+    run,
+    run_process,
+    settings_toml,
+)
 
 ALERT = Alert(
     "level-up", "KG", "watch", "2022-05-12-kg-aid", dt.date(2022, 5, 12), "watch", "", ("x",)
@@ -420,3 +427,52 @@ def test_an_invalid_silences_file_delivers_and_exits_2(
     assert result.exit_code == 2
     assert "KG" in result.stdout
     assert result.stderr.startswith(f"{root}/silences.toml:3:1: error: silence 's-1': bad matcher")
+
+
+def many_acks(count: int, reason: str) -> str:
+    """`count` acknowledgements as `orbit ack` writes them."""
+    return "# the team's acks\n" + "".join(
+        f'\n[[silence]]\nid = "ack-{n:08x}"\nmatcher = "fingerprint:v1-{n:020x}"\n'
+        f'reason = "{reason}"\nby = "Ana"\ncreated = 2022-05-01\n'
+        for n in range(count)
+    )
+
+
+def test_two_thousand_acks_over_one_mib_are_read_located_and_added_to(
+    write_events: Callable[..., Path],
+) -> None:
+    """Thousands of acks are a team's normal history (issue 29: reading them was quadratic;
+    benchmarks/silences_bench.py times 10,000). Here: the problems of the last tables are
+    located exactly, and `silence add` keeps every ack, in a file over an event file's 1 MiB."""
+    root = write_events(DIGEST_EVENTS, DIGEST_SETTINGS)
+    path = root / "silences.toml"
+    acks = many_acks(2000, "seen by the desk; " + "x" * 560)
+    broken = acks + '\n[[silence]]\nid = "s-last"\nmatcher = "contry:KG"\nuntil = 2022-06-30\n'
+    path.write_text(broken + 'reason = """\nid = 1\n"""\nby = "Ana"\n', encoding="utf-8")
+    assert path.stat().st_size > 1024 * 1024
+    last = broken.count("\n") - 1  # the matcher's line
+    checked = run_process("check", cwd=root)
+    assert checked.returncode == 1
+    assert checked.stderr.decode() == (
+        f"silences.toml:{last}:1: error: silence 's-last': bad matcher: unknown alert field "
+        "'contry' in 'contry:KG' (did you mean 'country'?)\n"
+        f"silences.toml:{last + 2}:1: error: silence 's-last' needs a one-line 'reason'\n"
+    )
+    path.write_text(acks, encoding="utf-8")
+    added = run_process(
+        "silence", "add", "country:KG", "--until", "30d", "--reason", "r", "--by", "B", cwd=root
+    )
+    assert added.returncode == 0, added.stderr
+    sid = added.stdout.decode().strip()
+    text = path.read_text(encoding="utf-8")
+    assert text == (
+        f'{acks}\n[[silence]]\nid = "{sid}"\nmatcher = "country:KG"\nuntil = 2022-06-30\n'
+        'reason = "r"\nby = "B"\ncreated = 2022-05-31\n'
+    )
+    listed = run_process("silence", "list", "--format", "plain", cwd=root)
+    rows = listed.stdout.decode().splitlines()
+    assert (len(rows), rows[0].split("\t")[:2], rows[-1].split("\t")[:2]) == (
+        2001,
+        ["ack-00000000", "ack"],
+        [sid, "active"],
+    )

@@ -24,6 +24,7 @@ from orbitwatch.query.alerts import parse_matcher
 from orbitwatch.signals.alerts import alerts
 from orbitwatch.signals.readings import readings
 from orbitwatch.signals.silences import (
+    MAX_SILENCES_BYTES,
     SilenceFile,
     SilenceList,
     SilenceRow,
@@ -64,10 +65,10 @@ def load_silences(workspace: Workspace, note: bool = True) -> SilenceFile:
     shown = display_path(path, workspace.cwd)
     if not path.exists():
         return SilenceFile(shown, "", ())
-    text, raw, problems = read_toml(path, shown)
+    text, raw, problems = read_toml(path, shown, max_bytes=MAX_SILENCES_BYTES)
     found = SilenceFile(shown, text, ())
     if raw is not None:
-        found, problems = parse_silences(shown, text, today_of(workspace))
+        found, problems = parse_silences(shown, text, today_of(workspace), raw)
     if note:
         workspace.note(problems)
     return found
@@ -80,21 +81,21 @@ def check_silences(workspace: Workspace) -> list[Problem]:
     if not path.exists():
         return []
     shown = display_path(path, workspace.cwd)
-    text, raw, problems = read_toml(path, shown)
+    text, raw, problems = read_toml(path, shown, max_bytes=MAX_SILENCES_BYTES)
     if raw is None:
         return problems
-    return parse_silences(shown, text, today_of(workspace))[1]
+    return parse_silences(shown, text, today_of(workspace), raw)[1]
 
 
-def _readable_silences(workspace: Workspace) -> SilenceFile:
+def _readable_silences(workspace: Workspace) -> tuple[SilenceFile, list[Problem]]:
     """silences.toml for an edit: Unusable (78) when it exists but cannot be read as text
     (not a regular file, not UTF-8, a NUL byte, over the size or line caps), since rewriting
     it would lose every silence in it; the file is left as it is."""
     path = silences_path(workspace)
     shown = display_path(path, workspace.cwd)
     if not os.path.lexists(path):
-        return SilenceFile(shown, "", ())
-    text, raw, problems = read_toml(path, shown)
+        return SilenceFile(shown, "", ()), []
+    text, raw, problems = read_toml(path, shown, max_bytes=MAX_SILENCES_BYTES)
     if raw is None and not text:
         first = problems[0]
         raise Unusable(
@@ -104,8 +105,8 @@ def _readable_silences(workspace: Workspace) -> SilenceFile:
             "Fix the file or move it away, then try again.",
         )
     if raw is None:
-        return SilenceFile(shown, text, ())
-    return parse_silences(shown, text, today_of(workspace))[0]
+        return SilenceFile(shown, text, ()), problems
+    return parse_silences(shown, text, today_of(workspace), raw)
 
 
 @contextmanager
@@ -116,9 +117,8 @@ def _editing(workspace: Workspace, wait: float = 10) -> Iterator[SilenceFile]:
     fd = os.open(root, os.O_RDONLY)
     try:
         lock_exclusive(fd, wait, f"another orbit is editing {root}/silences.toml")
-        current = _readable_silences(workspace)
+        current, problems = _readable_silences(workspace)
         if current.text:
-            _, problems = parse_silences(current.path, current.text, today_of(workspace))
             errors = [p for p in problems if p.severity == "error"]
             if errors:
                 raise OrbitError(
@@ -130,15 +130,19 @@ def _editing(workspace: Workspace, wait: float = 10) -> Iterator[SilenceFile]:
         os.close(fd)  # closing the descriptor releases the lock
 
 
-def _save(workspace: Workspace, text: str, silence_id: str) -> Silence:
-    """Write the new text after checking that it parses and holds the silence."""
+def _save(workspace: Workspace, current: SilenceFile, text: str, silence_id: str) -> Silence:
+    """Write the new text after checking that it parses and holds the silence (the tables the
+    edit left as they were are not checked again)."""
 
     path = silences_path(workspace)
-    checked, problems = parse_silences(str(path), text, today_of(workspace))
-    silence = checked.get(silence_id)
+    data = text.encode("utf-8")
+    _, raw, problems = read_toml(path, str(path), data, MAX_SILENCES_BYTES)
+    if raw is not None:
+        checked, problems = parse_silences(str(path), text, today_of(workspace), raw, current)
+    silence = checked.get(silence_id) if raw is not None else None
     if silence is None or any(p.severity == "error" for p in problems):
         raise OrbitError(f"refusing to write {path}: the edit would not read back")
-    atomic_write(path, text.encode("utf-8"), mode=0o644, within=workspace.root())
+    atomic_write(path, data, mode=0o644, within=workspace.root())
     return silence
 
 
@@ -201,7 +205,7 @@ def add_silence(
         raise UsageError("a silence needs a reason the team can read: --reason TEXT")
     author = who(workspace, by)
     with _editing(workspace) as current:
-        silence_id = new_id(parsed.text, author, today, [s.id for s in current.silences])
+        silence_id = new_id(parsed.text, author, today, {s.id for s in current.silences})
         fields = {
             "id": silence_id,
             "matcher": matcher.strip(),
@@ -210,7 +214,7 @@ def add_silence(
             "by": author,
             "created": today,
         }
-        return _save(workspace, append_silence(current.text, fields), silence_id)
+        return _save(workspace, current, append_silence(current.text, fields), silence_id)
 
 
 def expire_silence(workspace: Workspace, silence_id: str) -> Silence:
@@ -227,7 +231,7 @@ def expire_silence(workspace: Workspace, silence_id: str) -> Silence:
             )
         if not silence.active(today):
             raise UsageError(f"silence '{silence_id}' already expired on {silence.until}")
-        return _save(workspace, set_until(current.text, silence_id, today), silence_id)
+        return _save(workspace, current, set_until(current.text, silence_id, today), silence_id)
 
 
 def ack(workspace: Workspace, fingerprint: str, reason: str, by: str | None) -> Silence:
@@ -254,7 +258,7 @@ def ack(workspace: Workspace, fingerprint: str, reason: str, by: str | None) -> 
             "by": author,
             "created": today,
         }
-        return _save(workspace, append_silence(current.text, fields), silence_id)
+        return _save(workspace, current, append_silence(current.text, fields), silence_id)
 
 
 def _alerts_today(workspace: Workspace) -> tuple[list[Alert], dict[str, Event]]:

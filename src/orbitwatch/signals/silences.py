@@ -10,15 +10,15 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import re
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Collection, Mapping, Sequence
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from orbitwatch.model.errors import OrbitError, Problem, UsageError, did_you_mean
 from orbitwatch.query.alerts import AlertMatcher, parse_matcher
 from orbitwatch.signals.inhibit import inhibited
-from orbitwatch.text.tomlpos import bad_character, find_key_line
+from orbitwatch.text.tomlpos import KeyLines, bad_character
 
 if TYPE_CHECKING:
     from orbitwatch.config.settings import Settings
@@ -28,6 +28,9 @@ if TYPE_CHECKING:
     pass
 
 TABLE = "silence"
+# An acknowledgement takes some 125 bytes: an event file's 1 MiB cap would stop a team's acks
+# at about 8,000 (every edit refused, every ack ignored); 8 MiB holds some 65,000.
+MAX_SILENCES_BYTES = 8 * 1024 * 1024
 SILENCE_KEYS = ("id", "matcher", "until", "reason", "by", "created")
 ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 HEADER_RE = re.compile(r"^\s*\[\[\s*silence\s*\]\]\s*(#.*)?$")
@@ -62,6 +65,7 @@ class SilenceFile:
     path: str  # as shown in diagnostics
     text: str  # '' when the file does not exist
     silences: tuple[Silence, ...]  # the valid ones, in file order
+    tables: tuple[Mapping[str, object], ...] = ()  # the table each valid one was read from
 
     def get(self, silence_id: str) -> Silence | None:
         return next((s for s in self.silences if s.id == silence_id), None)
@@ -72,25 +76,40 @@ class _Reader:
     path: str
     text: str
     problems: list[Problem]
+    _lines: KeyLines | None = None
+
+    def line_of(self, key: str, index: int | None) -> tuple[int, int]:
+        """Where a key of the index-th [[silence]] (of the top level when None) is; the text is
+        scanned once per file, whatever the number of tables (linear in the file)."""
+        if self._lines is None:
+            self._lines = KeyLines(self.text)
+        return self._lines.find(key, TABLE if index is not None else None, index or 0)
 
     def problem(self, key: str, message: str, index: int | None, severity: str = "error") -> None:
-        table = TABLE if index is not None else None
-        line, col = find_key_line(self.text, key, table, index or 0)
+        line, col = self.line_of(key, index)
         self.problems.append(Problem(self.path, line, col, message, severity))
 
 
-def parse_silences(path: str, text: str, today: dt.date) -> tuple[SilenceFile, list[Problem]]:
+def parse_silences(
+    path: str,
+    text: str,
+    today: dt.date,
+    raw: Mapping[str, object] | None = None,
+    earlier: SilenceFile | None = None,
+) -> tuple[SilenceFile, list[Problem]]:
     """The valid silences of the file and a located problem for everything else; an expired
-    silence is a warning (harmless, but clutter)."""
+    silence is a warning (harmless, but clutter). `raw` is the text already parsed, if it was;
+    a table equal to one `earlier` read as valid is not checked again (reading an edit back)."""
     import tomllib
 
     reader = _Reader(path, text, [])
-    try:
-        raw = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        line = int(m.group(1)) if (m := re.search(r"line (\d+)", str(exc))) else 1
-        reader.problems.append(Problem(path, line, 1, f"not valid TOML: {exc}"))
-        return SilenceFile(path, text, ()), reader.problems
+    if raw is None:
+        try:
+            raw = tomllib.loads(text)
+        except tomllib.TOMLDecodeError as exc:
+            line = int(m.group(1)) if (m := re.search(r"line (\d+)", str(exc))) else 1
+            reader.problems.append(Problem(path, line, 1, f"not valid TOML: {exc}"))
+            return SilenceFile(path, text, ()), reader.problems
     for key in raw:
         if key != TABLE:
             hint = did_you_mean(key, (TABLE,))
@@ -100,9 +119,18 @@ def parse_silences(path: str, text: str, today: dt.date) -> tuple[SilenceFile, l
         reader.problem(TABLE, "'silence' must be [[silence]] tables", None)
         return SilenceFile(path, text, ()), reader.problems
     silences: list[Silence] = []
+    valid: list[Mapping[str, object]] = []
+    known = (
+        dict(zip((s.id for s in earlier.silences), earlier.tables, strict=True)) if earlier else {}
+    )
+    reused = {s.id: s for s in earlier.silences} if earlier else {}
     seen: set[str] = set()
     for index, table in enumerate(tables):
-        silence = _silence(reader, table, index)
+        table_id = table.get("id")
+        if isinstance(table_id, str) and known.get(table_id) == table:
+            silence: Silence | None = replace(reused[table_id], line=reader.line_of("", index)[0])
+        else:
+            silence = _silence(reader, table, index)
         if silence is None:
             continue
         if silence.id in seen:
@@ -118,7 +146,8 @@ def parse_silences(path: str, text: str, today: dt.date) -> tuple[SilenceFile, l
                 "warning",
             )
         silences.append(silence)
-    return SilenceFile(path, text, tuple(silences)), reader.problems
+        valid.append(table)
+    return SilenceFile(path, text, tuple(silences), tuple(valid)), reader.problems
 
 
 def _is_date(value: object) -> bool:
@@ -166,7 +195,7 @@ def _silence(reader: _Reader, table: Mapping[str, object], index: int) -> Silenc
         reader.problem("created", f"{name}: created must be a date", index)
     if len(reader.problems) > before or matcher is None:
         return None
-    line, _ = find_key_line(reader.text, "", TABLE, index)
+    line, _ = reader.line_of("", index)
     return Silence(
         silence_id,
         matcher,
@@ -181,7 +210,7 @@ def _silence(reader: _Reader, table: Mapping[str, object], index: int) -> Silenc
 # -- editing the file -----------------------------------------------------------------------
 
 
-def new_id(matcher: str, by: str, today: dt.date, taken: Sequence[str]) -> str:
+def new_id(matcher: str, by: str, today: dt.date, taken: Collection[str]) -> str:
     """A short id, stable for the same input and never one already in the file."""
     for attempt in range(1000):
         seed = f"{matcher}\x1f{by}\x1f{today.isoformat()}\x1f{attempt}"
@@ -215,6 +244,8 @@ def set_until(text: str, silence_id: str, day: dt.date) -> str:
     starts = [i for i, line in enumerate(lines) if HEADER_RE.match(line)] + [len(lines)]
     for start, end in zip(starts, starts[1:], strict=False):
         block = "".join(lines[start + 1 : end])
+        if silence_id not in block:
+            continue  # not this table: spares a parse per table (thousands of acks)
         try:
             table = tomllib.loads(block)
         except tomllib.TOMLDecodeError:

@@ -41,23 +41,23 @@ def _toml_parser() -> types.ModuleType:
 
 
 def read_toml(
-    path: Path | str, shown: str, data: bytes | None = None
+    path: Path | str, shown: str, data: bytes | None = None, max_bytes: int = MAX_FILE_BYTES
 ) -> tuple[str, dict[str, object] | None, list[Problem]]:
     """(text, table, problems) for one TOML file; table is None when it cannot be used.
 
     Caps come before parsing: only a regular file is read (opened non-blocking, so a FIFO can
-    never hang us), at most MAX_FILE_BYTES + 1 bytes, and no line over MAX_LINE_BYTES. Whatever
-    the parser raises becomes a located problem.
+    never hang us), at most max_bytes + 1 bytes (MAX_FILE_BYTES, an event file's cap, unless
+    told), and no line over MAX_LINE_BYTES. Whatever the parser raises becomes a located problem.
     """
     if data is None:
         try:
-            data = _read_regular(path)
+            data = _read_regular(path, max_bytes)
         except OSError as exc:
             return "", None, [Problem(shown, 1, 1, f"cannot read: {exc.strerror or exc}")]
         except NotRegularFile as exc:
             return "", None, [Problem(shown, 1, 1, str(exc))]
-    if len(data) > MAX_FILE_BYTES:
-        return "", None, [Problem(shown, 1, 1, f"file is larger than {MAX_FILE_BYTES} bytes")]
+    if len(data) > max_bytes:
+        return "", None, [Problem(shown, 1, 1, f"file is larger than {max_bytes} bytes")]
     if b"\x00" in data:
         line, col = byte_position(data, data.index(b"\x00"))
         return "", None, [Problem(shown, line, col, "file contains a NUL byte (binary file?)")]
@@ -97,6 +97,23 @@ def fast_brackets() -> int:
     return min(FAST_BRACKETS, soft // STACK_PER_BRACKET)
 
 
+# A table header alone on its line ([name] or [[name]]) opens and closes its brackets there:
+# it never deepens the nesting beyond 2, so thousands of [[silence]] headers need not count.
+_BALANCED_HEADER_LINE = re.compile(
+    r"^[ \t]*(?:\[\[[^\[\]{}\n]+\]\]|\[[^\[\]{}\n]+\])[ \t]*(?:#[^\n]*)?$", re.MULTILINE
+)
+
+
+def nesting_bound(text: str) -> int:
+    """An upper bound on how deep the text's arrays and inline tables nest: every bracket and
+    brace, less those of balanced header lines (plus 2, what one of those can add)."""
+    brackets = text.count("[") + text.count("{")
+    if brackets <= FAST_BRACKETS:  # the usual event file: no second look
+        return brackets
+    in_headers = sum(m.group().count("[") for m in _BALANCED_HEADER_LINE.finditer(text))
+    return brackets - in_headers + 2
+
+
 def _fast_parser() -> types.ModuleType | None:
     """toml-rs (compiled Rust, several times faster than tomli, the same tables on our TOML
     cases and events; benchmarks/toml_parsers.py), or None where it is not installed."""
@@ -110,7 +127,7 @@ def _fast_parser() -> types.ModuleType | None:
 
 def _parse(text: str, shown: str) -> tuple[str, dict[str, object] | None, list[Problem]]:
     fast = _fast_parser()
-    if fast is not None and text.count("[") + text.count("{") <= fast_brackets():
+    if fast is not None and nesting_bound(text) <= fast_brackets():
         try:
             return text, fast.loads(text, toml_version=TOML_VERSION), []
         except Exception:  # noqa: BLE001 - tomli below says what is wrong, and where
@@ -141,7 +158,7 @@ class NotRegularFile(Exception):
     """A path that names a folder, FIFO, socket or device where a file was expected."""
 
 
-def _read_regular(path: Path | str) -> bytes:
+def _read_regular(path: Path | str, max_bytes: int) -> bytes:
     flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0)
     fd = os.open(path, flags)
     try:
@@ -150,12 +167,12 @@ def _read_regular(path: Path | str) -> bytes:
             raise NotRegularFile(f"not a regular file ({file_kind(info.st_mode)}); not read")
         # Ask for the size fstat gives plus one byte: a short read is the end of the file, so
         # no second read (and no 1 MiB buffer per file) is needed in the usual case.
-        want = min(info.st_size, MAX_FILE_BYTES) + 1
+        want = min(info.st_size, max_bytes) + 1
         data = os.read(fd, want)
         if len(data) < want:
             return data
         chunks = [data]  # the file grew since fstat: read on, up to the cap
-        remaining = MAX_FILE_BYTES + 1 - len(data)
+        remaining = max_bytes + 1 - len(data)
         while remaining > 0:
             chunk = os.read(fd, min(remaining, 65536))
             if not chunk:
@@ -191,36 +208,68 @@ def byte_position(data: bytes, offset: int) -> tuple[int, int]:
 
 
 def find_key_line(text: str, key: str, table: str | None = None, index: int = 0) -> tuple[int, int]:
-    """(line, col) of `key =` in `table` ([table] or the index-th [[table]]); (1, 1) if unseen."""
-    current: str | None = None
-    seen = -1
-    fallback = (1, 1)
-    key_re = re.compile(r"^(\s*)(?:\"?)" + re.escape(key) + r"(?:\"?)\s*=")
-    header_re = re.compile(r"^\s*\[\[?\s*([A-Za-z0-9_.\-\"]+)\s*\]\]?")
-    inside: str | None = None  # the delimiter of the multi-line string a line starts in
-    for number, line in enumerate(text.splitlines(), start=1):
-        started_inside, inside = inside, _open_string_after(line, inside)
-        if started_inside is not None:
-            continue  # string content: neither a key nor a header, whatever it looks like
-        header = header_re.match(line)
-        if header:
-            current = header.group(1).strip('"')
-            if current == table:
-                seen += 1
-                if key == "":
-                    if seen == index:
-                        return (number, 1)
-            continue
-        if current == table and (table is None or seen == index):
-            m = key_re.match(line)
-            if m:
-                return (number, len(m.group(1)) + 1)
-    return fallback
+    """(line, col) of `key =` in `table` ([table] or the index-th [[table]]); (1, 1) if unseen.
+    Scans the whole text: to locate many keys of one text, build one KeyLines."""
+    return KeyLines(text).find(key, table, index)
+
+
+_KEY_HEADER = re.compile(r"^\s*\[\[?\s*([A-Za-z0-9_.\-\"]+)\s*\]\]?")
+
+
+class KeyLines:
+    """Where the tables of a TOML text start and which lines each holds, read in one pass, so
+    that locating a key costs the lines of its table, not of the file (silences.toml holds
+    thousands of [[silence]] tables)."""
+
+    def __init__(self, text: str) -> None:
+        self._lines = text.splitlines()
+        self._in_string: set[int] = set()  # lines that start inside a multi-line string
+        # (table, n) -> (the line of its n-th header, its first and past-the-last line index);
+        # (None, 0) holds the lines before the first header
+        self._blocks: dict[tuple[str | None, int], tuple[int, int, int]] = {}
+        seen: dict[str, int] = {}
+        current: tuple[str | None, int] = (None, 0)
+        header_line, begin = 1, 0
+        inside: str | None = None  # the delimiter of the multi-line string a line starts in
+        for index, line in enumerate(self._lines):
+            if inside is not None:  # string content: neither a key nor a header
+                self._in_string.add(index)
+                inside = _open_string_after(line, inside)
+                continue
+            if '"""' in line or "'''" in line:
+                inside = _open_string_after(line, None)
+            header = _KEY_HEADER.match(line) if "[" in line else None
+            if header:
+                self._blocks.setdefault(current, (header_line, begin, index))
+                name = header.group(1).strip('"')
+                seen[name] = seen.get(name, -1) + 1
+                current, header_line, begin = (name, seen[name]), index + 1, index + 1
+        self._blocks.setdefault(current, (header_line, begin, len(self._lines)))
+
+    def find(self, key: str, table: str | None = None, index: int = 0) -> tuple[int, int]:
+        """(line, col) of `key =` in `table` (see find_key_line); (1, 1) if unseen."""
+        block = self._blocks.get((table, index if table is not None else 0))
+        if block is None:
+            return (1, 1)
+        header_line, begin, end = block
+        if key == "" and table is not None:
+            return (header_line, 1)
+        key_re = re.compile(r"^(\s*)(?:\"?)" + re.escape(key) + r"(?:\"?)\s*=")
+        for number in range(begin, end):
+            m = key_re.match(self._lines[number])
+            if m and number not in self._in_string:
+                return (number + 1, len(m.group(1)) + 1)
+        return (1, 1)
 
 
 def _open_string_after(line: str, inside: str | None) -> str | None:
     """The delimiter (\"\"\" or ''') of the multi-line string still open at the end of the line,
     given the one open at its start: strings and comments are skipped, escapes honoured."""
+    # Most lines hold no triple quote: none opens or closes a multi-line string
+    if inside is None and '"""' not in line and "'''" not in line:
+        return None
+    if inside is not None and inside not in line:
+        return inside
     i, end = 0, len(line)
     while i < end:
         if inside is not None:  # look for the closing delimiter (a run of 3 to 5 quotes)
