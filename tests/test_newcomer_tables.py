@@ -31,3 +31,26 @@ def test_the_signals_column_is_named_for_what_it_shows(example: Path) -> None:
     status, out, _ = orbit(example, "signals", "--format", "json")
     drivers = {d["rule"] for row in json.loads(out)["countries"] for d in row["top_rules"]}
     assert "US aid TJ" in drivers and "un-neutrality" in drivers
+
+
+# One format for every error
+
+
+def test_usage_errors_speak_as_orbit_with_the_usage_as_hint(example: Path) -> None:
+    status, out, err = orbit(example, "signals", "--format", "tabel")
+    assert (status, out) == (2, "")
+    assert err == (
+        "orbit: error: Invalid value for '--format': 'tabel' is not one of 'table', 'plain', "
+        "'json'.\n"
+        "\n"
+        "Usage: orbit signals [OPTIONS] [TERMS]...\n"
+        "Try 'orbit signals --help' for help.\n"
+    )
+    status, _, err = orbit(example, "lisst")
+    assert status == 2 and err.startswith(
+        "orbit: error: No such command 'lisst'. Did you mean 'list'?\n\nUsage: "
+    )
+    # orbit's own errors have the same shape
+    status, _, err = orbit(example, "signals", "--explain", "KZ", "--country", "KG")
+    assert status == 2 and err.startswith("orbit: error: --explain names its one country")
+    assert "Error:" not in err

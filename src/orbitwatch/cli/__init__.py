@@ -226,14 +226,13 @@ def _main(argv: Sequence[str] | None) -> int:
             return int(ExitStatus.OUTPUT_FAILED)
         raise
     except click.exceptions.ClickException as exc:
-        # click's own messages repeat what was typed: make control characters visible too
-        from orbitwatch.render.text import visible
-
+        # click's messages in orbit's own form (say_error makes control characters visible):
+        # 'orbit: error: ...', then the usage and where help is as the hint; always 2
+        hint = ""
         if isinstance(exc, click.UsageError) and exc.ctx is not None:
-            click.echo(exc.ctx.get_usage(), err=True)
-            click.echo(f"Try '{exc.ctx.command_path} --help' for help.\n", err=True)
-        click.echo(f"Error: {visible(exc.format_message())}", err=True)
-        code = exc.exit_code
+            hint = f"{exc.ctx.get_usage()}\nTry '{exc.ctx.command_path} --help' for help."
+        say_error(exc.format_message(), hint)
+        code = ExitStatus.TROUBLE
     except click.exceptions.Abort:
         click.echo("orbit: interrupted", err=True)
         code = ExitStatus.INTERRUPTED
