@@ -44,3 +44,24 @@ def test_the_documented_vocabulary_is_the_shipped_one() -> None:
     section = page.split("## The tag vocabulary", 1)[1].split("\n## ", 1)[0]
     documented = dict(re.findall(r"^\| `([a-z-]+)` \| (.+?) \|$", section, re.MULTILINE))
     assert documented == shipped
+
+
+# orbit init: the example's settings, no events
+
+
+def test_init_no_events_writes_the_examples_settings_and_no_events(tmp_path: Path) -> None:
+    folder = tmp_path / "mine"
+    status, _, err = orbit("init", str(folder), "--no-events")
+    assert status == 0, err
+    assert (folder / "orbit.toml").read_bytes() == (REPO / "orbit.toml").read_bytes()
+    assert list((folder / "events").iterdir()) == []
+    assert "created the central-asia example's settings, with no events" in err
+    status, _, err = orbit("--root", str(folder), "check")
+    assert status == 0 and err == "0 events, no problems\n"
+    # the labelled example's settings just the same; --empty stays the commented template
+    status, _, _ = orbit("init", str(tmp_path / "eval"), "--example", "eval", "--no-events")
+    eval_settings = REPO / "src" / "orbitwatch" / "examples" / "eval" / "orbit.toml"
+    assert (tmp_path / "eval" / "orbit.toml").read_bytes() == eval_settings.read_bytes()
+    status, _, err = orbit("init", str(tmp_path / "both"), "--empty", "--no-events")
+    assert status == 2 and "--empty and --no-events exclude each other" in err
+    assert not (tmp_path / "both").exists()

@@ -153,6 +153,7 @@ class Initialised:
     folder: Path
     example: str | None  # the example copied, or None for an empty timeline
     events: int = 0  # event files copied
+    settings_only: bool = False  # the example's orbit.toml without its events
 
     @property
     def in_git(self) -> bool:
@@ -186,12 +187,21 @@ def template(name: str) -> bytes:
     return (importlib.resources.files("orbitwatch") / "templates" / name).read_bytes()
 
 
-def init_timeline(folder: Path, example: str | None = None, empty: bool = False) -> Initialised:
-    """A new timeline folder: orbit.toml, events/ (the example's or empty) and a .gitignore."""
+def init_timeline(
+    folder: Path, example: str | None = None, empty: bool = False, no_events: bool = False
+) -> Initialised:
+    """A new timeline folder: orbit.toml, events/ (the example's or empty) and a .gitignore.
+    `no_events`: the example's orbit.toml (settings, tags, blocs, rules, levels), no events."""
     import importlib.resources
 
     if example and empty:
         raise UsageError("--example and --empty exclude each other")
+    if empty and no_events:
+        raise UsageError(
+            "--empty and --no-events exclude each other",
+            hint="--empty writes a commented orbit.toml to start from; --no-events the "
+            "example's own settings and rules",
+        )
     check_init_folder(folder)
     # the folder itself is made without following a link on the way (as the user named it);
     # every file below it is written through the seam, inside it
@@ -205,11 +215,14 @@ def init_timeline(folder: Path, example: str | None = None, empty: bool = False)
         example = example or DEFAULT_EXAMPLE
         source = importlib.resources.files("orbitwatch") / "examples" / example
         with importlib.resources.as_file(source) as path:
-            for file in sorted((path / "events").rglob("*")):
+            if no_events:
+                with Place(folder / "events" / "orbit.toml", within=folder, create=True):
+                    pass
+            for file in sorted((path / "events").rglob("*")) if not no_events else ():
                 if file.is_file():
                     target = folder / file.relative_to(path)
                     create_new(target, file.read_bytes(), within=folder)
             create_new(folder / "orbit.toml", (path / "orbit.toml").read_bytes(), within=folder)
     create_new(folder / ".gitignore", template("gitignore.txt"), within=folder)
     copied = sum(1 for _ in (folder / "events").rglob("*.toml"))
-    return Initialised(folder.resolve(), None if empty else example, copied)
+    return Initialised(folder.resolve(), None if empty else example, copied, no_events)

@@ -253,22 +253,36 @@ def _report_import(outcome: ImportOutcome) -> None:
     help="Which shipped example to copy: central-asia (the default) or eval, the labelled "
     "evaluation timeline.",
 )
-@click.option("--empty", is_flag=True, help="No events; a documented orbit.toml to start from.")
+@click.option(
+    "--no-events",
+    "no_events",
+    is_flag=True,
+    help="The example's orbit.toml (settings, tag vocabulary, blocs, rules, levels) and an "
+    "empty events/: your own timeline with the example's settings.",
+)
+@click.option(
+    "--empty",
+    is_flag=True,
+    help="No events, and a commented orbit.toml to start from instead of the example's.",
+)
 @click.pass_obj
-def init_cmd(state: State, folder: Path, example: str | None, empty: bool) -> int:
+def init_cmd(state: State, folder: Path, example: str | None, no_events: bool, empty: bool) -> int:
     """Create a new timeline folder: orbit.toml, events/ and a .gitignore.
 
     \b
     Examples:
       orbit init demo && cd demo && orbit signals --as-of 2022-05-31
-      orbit init ~/timelines/caucasus --empty
+      orbit init ~/timelines/caucasus --no-events   # the example's settings, no events
+      orbit init ~/timelines/caucasus --empty       # a commented orbit.toml, no events
     """
     from orbitwatch.app.authoring import init_timeline
 
-    created = init_timeline(as_path(folder), example, empty)
+    created = init_timeline(as_path(folder), example, empty, no_events)
     what = (
         "an empty timeline"
         if created.example is None
+        else f"the {created.example} example's settings, with no events,"
+        if created.settings_only
         else f"the {created.example} example timeline"
     )
     click.echo(f"created {what} in {created.folder}", err=True)
