@@ -210,9 +210,11 @@ def test_marks_stay_right_through_any_sequence_of_edits(
 
 
 def test_a_deleted_files_entry_and_marks_leave_the_index(example: Path) -> None:
+    """Marks live in the snapshot only (no table of marks that could outlive its file)."""
     import sqlite3
 
     from orbitwatch.timeline.index import index_path
+    from orbitwatch.timeline.snapshot import unpack_keyed
 
     load_marked(example, ON)
     gone = sorted((example / "events").rglob("*.toml"))[0]
@@ -221,16 +223,18 @@ def test_a_deleted_files_entry_and_marks_leave_the_index(example: Path) -> None:
     def rows() -> tuple[int, int]:
         db = sqlite3.connect(index_path(example))
         try:
-            return (
-                db.execute("SELECT COUNT(*) FROM events WHERE path = ?", (rel,)).fetchone()[0],
-                db.execute("SELECT COUNT(*) FROM marks WHERE path = ?", (rel,)).fetchone()[0],
-            )
+            entries = db.execute("SELECT COUNT(*) FROM events WHERE path = ?", (rel,)).fetchone()
+            tables = {name for (name,) in db.execute("SELECT name FROM sqlite_master")}
+            blobs = db.execute("SELECT marks, files FROM snapshot").fetchone()
         finally:
             db.close()
+        assert "marks" not in tables
+        keyed, _ = unpack_keyed((bytes(blobs[0]), bytes(blobs[1])))
+        return entries[0], sum(1 for _, _, path in keyed if path == rel)
 
     assert rows()[0] == 1 and rows()[1] >= 1
     gone.unlink()
-    load_timeline(example)  # any indexed load notices the removal
+    load_marked(example, ON)  # any indexed load notices the removal
     assert rows() == (0, 0)
 
 

@@ -100,6 +100,7 @@ class Workspace:
                 use_cache=self.use_cache,
                 progress=progress,
                 prefilter=prefilter,
+                notice=self.warn,
             )
         if note:
             self.note(timeline.problems)
@@ -149,7 +150,7 @@ class Workspace:
             marked = from_timeline(self.load(note=False), on)
         else:
             with self.progress() as progress:
-                marked = load_marked(self.root(), on, self.use_cache, progress)
+                marked = load_marked(self.root(), on, self.use_cache, progress, self.warn)
         self.note(marked.problems)
         return marked
 

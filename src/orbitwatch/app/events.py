@@ -207,4 +207,4 @@ def load_all(workspace: Workspace) -> Timeline:
     if workspace.known_at is not None:
         return workspace.load(note=False)
 
-    return load_timeline(workspace.root(), use_cache=workspace.use_cache)
+    return load_timeline(workspace.root(), use_cache=workspace.use_cache, notice=workspace.warn)

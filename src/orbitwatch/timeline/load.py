@@ -12,7 +12,7 @@ import os
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 from orbitwatch.config.settings import Settings, parse_settings
 from orbitwatch.files.walk import (
@@ -29,8 +29,9 @@ from orbitwatch.text.tomlpos import read_toml
 from orbitwatch.timeline import index as cache
 from orbitwatch.timeline.check import check_duplicates, check_event
 from orbitwatch.timeline.freshness import freshness, settle, stat_all, stat_key, tree_signature
-from orbitwatch.timeline.index import dump, from_record, load, to_record
+from orbitwatch.timeline.integrity import Damaged
 from orbitwatch.timeline.pool import map_pooled
+from orbitwatch.timeline.records import decoded, dump, from_record, load, to_record
 
 if TYPE_CHECKING:
     from orbitwatch.timeline.index import Index
@@ -51,6 +52,13 @@ __all__ = [
     "relative_to_root",
     "resolve_revision",
 ]
+
+
+T = TypeVar("T")
+
+
+def _quiet(message: str) -> None:
+    return None
 
 
 @dataclass(frozen=True)
@@ -139,55 +147,91 @@ def load_timeline(
     use_cache: bool = True,
     progress: Callable[[int, int], None] | None = None,
     prefilter: Prefilter | None = None,
+    notice: Callable[[str], object] = _quiet,
 ) -> Timeline:
     """The timeline (or only the given files): sorted events, problems in path order.
 
     With the cache (the default for whole timelines), files whose (size, mtime, ctime, inode)
     match the index are not parsed again; the rest are parsed, in worker processes when many.
-    A prefilter may leave out events that cannot match (the Timeline is then `partial`).
+    A prefilter may leave out events that cannot match (the Timeline is then `partial`). A
+    damaged index is rebuilt, and `notice` told so in one line.
     """
     settings, problems = load_settings(root, show)
     base = os.path.abspath(root)
     show_rel = shown_relative(root, show)
-    index = None
     if only is None and use_cache and os.environ.get("ORBIT_NO_CACHE", "") in ("", "0"):
-        index = cache.Index.open(root, settings_hash(root))
-    if index is None:
-        odd: list[tuple[str, str]] = []
-        if only is not None:
-            files = [str(p) for p in only]
-        else:
-            files, odd = event_files(os.path.join(base, EVENTS_DIR), base)
-        problems.extend(odd_problems(odd, lambda p: show(Path(p))))
-        rels = [relative_to_root(root, f) for f in files]
-        results = _parse_all(
-            files,
-            [
-                show(Path(f)) if only is not None else show_rel(r)
-                for f, r in zip(files, rels, strict=True)
-            ],
-            rels,
-            settings,
-            progress,
-        )
-        events = [event for event, _, _ in results if event is not None]
-        for _, file_problems, _ in results:
-            problems.extend(file_problems)
-        events, duplicates = check_duplicates(events, show_rel)
-        problems.extend(duplicates)
-        problems.sort(key=lambda p: (p.path, p.line, p.col))
-        return Timeline(root, settings, sort_events(events), problems, len(files))
-    try:
-        events, more, parsed, _ = _load_indexed(
-            root, settings, index, show_rel, progress, prefilter
-        )
-    finally:
-        index.close()
-    problems.extend(more)
-    problems.sort(key=lambda p: (p.path, p.line, p.col))
-    return Timeline(
-        root, settings, sort_events(events), problems, parsed, partial=prefilter is not None
+
+        def attempt(index: Index) -> tuple[list[Event], list[Problem], int, str | None]:
+            try:
+                return _load_indexed(root, settings, index, show_rel, progress, prefilter)
+            finally:
+                index.close()
+
+        loaded = with_index(root, attempt, notice)
+        if loaded is not None:
+            events, more, parsed, _ = loaded
+            problems.extend(more)
+            problems.sort(key=lambda p: (p.path, p.line, p.col))
+            return Timeline(
+                root, settings, sort_events(events), problems, parsed, partial=prefilter is not None
+            )
+    odd: list[tuple[str, str]] = []
+    if only is not None:
+        files = [str(p) for p in only]
+    else:
+        files, odd = event_files(os.path.join(base, EVENTS_DIR), base)
+    problems.extend(odd_problems(odd, lambda p: show(Path(p))))
+    rels = [relative_to_root(root, f) for f in files]
+    results = _parse_all(
+        files,
+        [
+            show(Path(f)) if only is not None else show_rel(r)
+            for f, r in zip(files, rels, strict=True)
+        ],
+        rels,
+        settings,
+        progress,
     )
+    events = [event for event, _, _ in results if event is not None]
+    for _, file_problems, _ in results:
+        problems.extend(file_problems)
+    events, duplicates = check_duplicates(events, show_rel)
+    problems.extend(duplicates)
+    problems.sort(key=lambda p: (p.path, p.line, p.col))
+    return Timeline(root, settings, sort_events(events), problems, len(files))
+
+
+def damaged(reason: str) -> str:
+    """The one line a run says when it found the cache damaged."""
+    return (
+        f"the cache of this timeline was damaged ({reason}); it was discarded and is "
+        "rebuilt from the event files"
+    )
+
+
+def with_index(
+    root: Path, attempt: Callable[[Index], T], notice: Callable[[str], object] = _quiet
+) -> T | None:
+    """attempt(index) with the timeline's index; a damaged index is discarded and the
+    attempt made again with a new one (said once through `notice`). None when no index can
+    be had (busy, unwritable, damaged twice): the caller reads the files instead."""
+    said = False
+    for _ in range(2):
+        index = cache.Index.open(root, settings_hash(root))
+        if index is None:
+            return None
+        if index.damage is not None and not said:
+            notice(damaged(index.damage))
+            said = True
+        try:
+            return attempt(index)
+        except Damaged as exc:
+            index.close()
+            cache.discard(root)
+            if not said:
+                notice(damaged(str(exc)))
+                said = True
+    return None
 
 
 def shown_relative(root: Path, show: Callable[[Path], str] = display_path) -> Callable[[str], str]:
@@ -319,7 +363,7 @@ def _load_indexed(
             key = keys[position]
             if key is not None and key[1] < now_ns - RACY_NS:
                 if blob is None:
-                    blob = cache.dump(cache.to_record(event, file_problems))
+                    blob = dump(to_record(event, file_problems))
                 changed.append(cache.row_for(rels[position], stat_key(key), event, blob))
                 if len(changed) >= 5000:  # written in batches: the blobs need not all wait
                     stored = db.update(changed, ()) and stored
@@ -335,7 +379,7 @@ def _load_indexed(
         removed = [rel for rel in known.keys() - set(rels)]
         clean = settle(db, signature if stored else None, changed, removed, bool(todo), known)
         for rel, blob in db.records(fresh, prefilter):
-            event, file_problems = cache.from_record(cache.load(blob), "")
+            event, file_problems = decoded(blob, "")
             if file_problems:
                 shown = show_rel(rel)
                 file_problems = [p._replace(path=shown) for p in file_problems]

@@ -9,28 +9,33 @@ read as before. Reads files and the cache; never prints.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import gc
 import hashlib
 import os
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 from orbitwatch.model.errors import Problem
-from orbitwatch.model.event import Event, Prefilter, Reading
+from orbitwatch.model.event import Event, Prefilter
 from orbitwatch.query.sql import reading_columns
 from orbitwatch.signals.readings import readings
 from orbitwatch.signals.scoring import Mark, marks_of
-from orbitwatch.timeline.index import Index, from_record, load
+from orbitwatch.timeline.index import Index, discard
+from orbitwatch.timeline.integrity import Damaged
 from orbitwatch.timeline.load import (
     Timeline,
+    damaged,
     load_indexed,
     load_settings,
     load_timeline,
     settings_hash,
     shown_relative,
+    with_index,
 )
+from orbitwatch.timeline.records import decoded
 from orbitwatch.timeline.snapshot import Keyed, merged, pack, unpack_keyed, unpack_marks
 
 if TYPE_CHECKING:
@@ -52,6 +57,10 @@ READING_MODULES = (
 NOTHING = Prefilter(ids=frozenset())  # build no fresh event (problems still come back)
 T = TypeVar("T")
 B = TypeVar("B")
+
+
+def _quiet(message: str) -> None:
+    return None
 
 
 @dataclass
@@ -84,13 +93,12 @@ def load_marked(
     on: dt.date,
     use_cache: bool = True,
     progress: Callable[[int, int], None] | None = None,
+    notice: Callable[[str], object] = _quiet,
 ) -> Marked:
-    """Every mark of the timeline on a day, through the index when one can be had."""
-    index = None
-    if use_cache and os.environ.get("ORBIT_NO_CACHE", "") in ("", "0"):
-        index = Index.open(root, settings_hash(root))
-    if index is None:
-        return from_timeline(load_timeline(root, use_cache=use_cache, progress=progress), on)
+    """Every mark of the timeline on a day, through the index when one can be had (a damaged
+    one is rebuilt, and `notice` told so in one line)."""
+    if not use_cache or os.environ.get("ORBIT_NO_CACHE", "") not in ("", "0"):
+        return from_timeline(load_timeline(root, use_cache=False, progress=progress), on)
     # The index stays open for the events a view asks for later (IndexedEvents); it closes
     # itself when dropped or when the program ends (index.py).
     # Bulk work that makes hundreds of thousands of objects, all of which live as long as the
@@ -99,14 +107,16 @@ def load_marked(
     was_enabled = gc.isenabled()
     gc.disable()
     try:
-        return _from_index(root, index, on, progress)
-    except BaseException:
-        index.close()
-        raise
+        marked = with_index(
+            root, lambda index: _from_index(root, index, on, progress, notice), notice
+        )
     finally:
         gc.freeze()
         if was_enabled:
             gc.enable()
+    if marked is None:  # no index to be had: the files, as without the cache
+        return from_timeline(load_timeline(root, use_cache=False, progress=progress), on)
+    return marked
 
 
 def from_timeline(timeline: Timeline, on: dt.date) -> Marked:
@@ -118,7 +128,25 @@ def from_timeline(timeline: Timeline, on: dt.date) -> Marked:
 
 
 def _from_index(
-    root: Path, index: Index, on: dt.date, progress: Callable[[int, int], None] | None
+    root: Path,
+    index: Index,
+    on: dt.date,
+    progress: Callable[[int, int], None] | None,
+    notice: Callable[[str], object],
+) -> Marked:
+    try:
+        return _marked(root, index, on, progress, notice)
+    except BaseException:
+        index.close()
+        raise
+
+
+def _marked(
+    root: Path,
+    index: Index,
+    on: dt.date,
+    progress: Callable[[int, int], None] | None,
+    notice: Callable[[str], object],
 ) -> Marked:
     settings, problems = load_settings(root)
     show_rel = shown_relative(root)
@@ -130,26 +158,41 @@ def _from_index(
     first_path, dropped = _duplicates(index, fresh, parsed, show_rel, problems)
     problems.sort(key=lambda p: (p.path, p.line, p.col))
     events = IndexedEvents(index, {e.id: e for e in parsed}, fresh, dropped, first_path)
+    events.rescue = functools.partial(_rescue, root, index, notice)
     base = hashlib.sha256(f"{key}:{','.join(settings.watch)}".encode()).hexdigest()[:32]
     exact = f"{base}:{clean}" if clean is not None else f"{base}:"
     if clean is not None:  # the index holds every file as it is: a snapshot may be exact
         marks = _snapshot(index.snapshot(exact), unpack_marks)
         if marks is not None:
+            events.marks = marks
             return Marked(root, settings, marks, events, problems)
     earlier = _snapshot(index.snapshot_of(base), unpack_keyed)
     keyed, stats = _marks_now(index, settings, on, parsed, fresh, dropped, earlier)
     index.put_snapshot(exact, base, pack(keyed, stats))
-    return Marked(root, settings, [mark for _, mark, _ in keyed], events, problems)
+    events.marks = [mark for _, mark, _ in keyed]
+    return Marked(root, settings, events.marks, events, problems)
 
 
 def _snapshot(blob: B | None, unpack: Callable[[B], T]) -> T | None:
-    """An unpacked snapshot; None for none, another format or a damaged blob."""
+    """An unpacked snapshot, None for none; Damaged when it passed its checksum and still
+    does not unpack (a surprise is damage too)."""
     if blob is None:
         return None
     try:
         return unpack(blob)
-    except (ValueError, EOFError, TypeError, IndexError, KeyError):
-        return None
+    except (ValueError, EOFError, TypeError, IndexError, KeyError, OverflowError) as exc:
+        raise Damaged(f"the marks' snapshot does not unpack ({type(exc).__name__})") from None
+
+
+def _rescue(
+    root: Path, index: Index, notice: Callable[[str], object], reason: str
+) -> dict[str, Event]:
+    """The events by id read from the files, when the index failed after the marks were
+    read from it: the index is discarded (the next run rebuilds it) and the run says so."""
+    index.close()
+    discard(root)
+    notice(damaged(reason))
+    return {e.id: e for e in load_timeline(root, use_cache=False).events}
 
 
 def _marks_now(
@@ -162,8 +205,8 @@ def _marks_now(
     earlier: tuple[list[Keyed], dict[str, str | None]] | None,
 ) -> tuple[list[Keyed], dict[str, str]]:
     """Every mark of the timeline in its order, and the stat keys of the stored files: the
-    earlier snapshot's marks of the files unchanged since, stored marks of the other fresh
-    files, and marks read now (and stored) for the files parsed now or stored without marks."""
+    earlier snapshot's marks of the files unchanged since, and marks read now for the files
+    parsed now and the other fresh files (built from their records)."""
 
     stats = index.ok_paths()
     kept: list[Keyed] = []
@@ -176,18 +219,9 @@ def _marks_now(
         if len(covered) != len(was):
             kept = [item for item in kept if item[2] in covered]
     uncovered = [p for p in stats if p in fresh and p not in dropped and p not in covered]
-    rows = index.marks(settings.watch, uncovered if earlier is not None else None)
-    rows = [row for row in rows if row[0] in fresh and row[0] not in dropped]
-    have = {row[0] for row in rows}
-    missing = [p for p in uncovered if p not in have]
-    built = [e for _, blob in index.records_at(missing) if (e := from_record(load(blob), "")[0])]
+    built = [e for _, blob in index.records_at(uncovered) if (e := decoded(blob, "")[0])]
     new = [*parsed, *built]
-    more: list[Keyed] = [
-        ((row[4], row[6], row[1], row[3]), mark, row[0])
-        for row, mark in zip(rows, _marks(rows), strict=True)
-    ]
-    if new:
-        more.extend(_read(new, settings, on, stats, index))
+    more: list[Keyed] = _read(new, settings, on, stats, index) if new else []
     return merged(kept, more), stats
 
 
@@ -237,58 +271,20 @@ def _read(
     reading_of = readings(events, settings, on)
     watch = frozenset(settings.watch)
     keyed = []
-    rows: list[tuple[object, ...]] = []
     read: list[tuple[object, ...]] = []  # the event's own reading, for queries (querysql)
     for event in events:
         marks = marks_of([event], reading_of, settings)
         precision = int(event.date.precision)
-        stat = stats.get(event.path)
         for position, mark in enumerate(marks):
             if watch and mark.country not in watch and position:
                 continue  # with a watch list, other countries' marks are never read
             sort_key = (mark.first_day.toordinal(), precision, mark.event_id, position)
             keyed.append((sort_key, mark, event.path))
-            if stat is not None:
-                rows.append(_row(event.path, stat, mark, position, precision))
+        stat = stats.get(event.path)
         if stat is not None:
             read.append((*reading_columns(reading_of.get(event.id)), event.path, stat))
-    index.put_marks([e.path for e in events if e.path in stats], rows, read)
+    index.put_readings(read)
     return keyed
-
-
-def _row(path: str, stat: str, mark: Mark, position: int, precision: int) -> tuple[object, ...]:
-    reading = mark.reading
-    warn = None if mark.warn is None else ",".join(str(w) for w in mark.warn)
-    first, middle = mark.first_day.toordinal(), mark.middle.toordinal()
-    head: tuple[object, ...] = (path, stat, mark.event_id, mark.country, position, first)
-    head += (middle, precision, mark.status, warn)
-    if reading is None:
-        return (*head, None, None, None, None, None, None)
-    rules = "\x1f".join(reading.rules)
-    return (*head, reading.stance, reading.weight, rules, reading.origin, reading.note,
-            reading.source)  # fmt: skip
-
-
-def _marks(rows: Sequence[tuple[Any, ...]]) -> Iterator[Mark]:
-    """Marks from stored rows; equal days and readings are shared, not rebuilt."""
-    days: dict[int, dt.date] = {}
-    shared: dict[tuple[Any, ...], Reading] = {}
-    warns: dict[str | None, tuple[int, ...] | None] = {None: None}
-    for row in rows:
-        (_, event_id, country, _, first, middle, _, status, warn, stance, weight, rules,
-         origin, note, source) = row  # fmt: skip
-        reading = None
-        if stance is not None:
-            key = (stance, weight, rules, origin, note, source)
-            reading = shared.get(key)
-            if reading is None:
-                ids = tuple(rules.split("\x1f")) if rules else ()
-                reading = shared[key] = Reading(stance, weight, ids, origin, note, source)
-        if warn not in warns:
-            warns[warn] = tuple(int(w) for w in warn.split(",")) if warn else ()
-        first_day = days.get(first) or days.setdefault(first, dt.date.fromordinal(first))
-        middle_day = days.get(middle) or days.setdefault(middle, dt.date.fromordinal(middle))
-        yield Mark(event_id, country, first_day, middle_day, status, reading, warns[warn])
 
 
 class IndexedEvents(Mapping[str, Event]):
@@ -304,18 +300,38 @@ class IndexedEvents(Mapping[str, Event]):
     ):
         self.index, self.loaded, self.fresh, self.dropped = index, loaded, fresh, dropped
         self.first_path = first_path
+        self.marks: Sequence[Mark] = ()
+        self.rescue: Callable[[str], dict[str, Event]] | None = None
+        self.read_files: dict[str, Event] | None = None
+        self.ids: set[str] | None = None
 
     def __getitem__(self, event_id: str) -> Event:
 
         if event_id in self.loaded:
             return self.loaded[event_id]
-        for path, blob in self.index.records_of(event_id):
-            if path in self.fresh and path not in self.dropped:
-                event = from_record(load(blob), "")[0]
-                if event is not None:
-                    self.loaded[event_id] = event
-                    return event
+        if self.read_files is not None:
+            return self.read_files[event_id]
+        try:
+            for path, blob in self.index.records_of(event_id):
+                if path in self.fresh and path not in self.dropped:
+                    event = decoded(blob, "")[0]
+                    if event is not None:
+                        self.loaded[event_id] = event
+                        return event
+        except Damaged as exc:
+            return self._from_files(event_id, str(exc))
+        if self.ids is None:
+            self.ids = {mark.event_id for mark in self.marks}
+        if event_id in self.ids:
+            # the marks hold it, the index does not: the index is not what it says it is
+            return self._from_files(event_id, "an entry is missing")
         raise KeyError(event_id)
+
+    def _from_files(self, event_id: str, reason: str) -> Event:
+        if self.rescue is None:
+            raise KeyError(event_id)
+        self.read_files = self.rescue(reason)
+        return self.read_files[event_id]
 
     def __iter__(self) -> Iterator[str]:
         raise TypeError("IndexedEvents builds events one id at a time")

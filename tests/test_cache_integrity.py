@@ -1,0 +1,161 @@
+"""The cache is a copy (issue 29, issue 31): every record and snapshot is checked against its
+checksum and the index against its key; a damaged one is discarded, rebuilt from the event files
+and named once on stderr, and the run answers what a run without the cache answers."""
+
+from __future__ import annotations
+
+import marshal
+import os
+import shutil
+import sqlite3
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import REPO, run_process
+
+ON = "2022-05-31"
+WARNING = "orbit: warning: the cache of this timeline was damaged"
+COMMANDS = {
+    "list": ("list", "--format", "ids"),
+    "list-json": ("list", "--format", "json"),
+    "list-query": ("list", "country:KZ", "--format", "json"),
+    "signals": ("signals", "--as-of", ON),
+    "digest": ("digest", "--dry-run", "--as-of", ON),
+}
+
+
+@pytest.fixture
+def example(tmp_path: Path) -> Path:
+    root = tmp_path / "timeline"
+    shutil.copytree(REPO / "src" / "orbitwatch" / "examples" / "central-asia", root)
+    old = time.time() - 60  # older than the index's racy window, so entries are kept
+    for path in root.rglob("*.toml"):
+        os.utime(path, (old, old))
+    return root
+
+
+def orbit(root: Path, *args: str) -> subprocess.CompletedProcess[bytes]:
+    return run_process("--root", str(root), *args)
+
+
+def index_file(root: Path) -> Path:
+    from orbitwatch.timeline.index import index_path
+
+    return index_path(root)
+
+
+def warm(root: Path) -> None:
+    """An index with every record, readings and the marks' snapshot."""
+    for args in (COMMANDS["list"], COMMANDS["signals"], COMMANDS["signals"]):
+        assert orbit(root, *args).returncode == 0
+
+
+def expected(root: Path, command: str) -> subprocess.CompletedProcess[bytes]:
+    return orbit(root, "--no-cache", *COMMANDS[command])
+
+
+def change(root: Path, *statements: str, params: tuple[object, ...] = ()) -> None:
+    db = sqlite3.connect(index_file(root), isolation_level=None)
+    try:
+        for statement in statements:
+            db.execute(statement, params if "?" in statement else ())
+    finally:
+        db.close()
+
+
+def assert_healed(root: Path, command: str) -> None:
+    """The damaged run answers like --no-cache and says so once; the next one is quiet."""
+    want = expected(root, command)
+    got = orbit(root, *COMMANDS[command])
+    assert (got.returncode, got.stdout) == (want.returncode, want.stdout), got.stderr
+    stderr = got.stderr.decode()
+    assert stderr.count(WARNING) == 1, stderr
+    assert "rebuilt from the event files" in stderr
+    again = orbit(root, *COMMANDS[command])
+    assert (again.returncode, again.stdout, again.stderr) == (
+        want.returncode,
+        want.stdout,
+        want.stderr,
+    )
+
+
+def a_record(root: Path) -> tuple[str, bytes]:
+    db = sqlite3.connect(index_file(root))
+    try:
+        path, blob = db.execute(
+            "SELECT path, record FROM events WHERE ok = 1 ORDER BY path LIMIT 1"
+        ).fetchone()
+    finally:
+        db.close()
+    return path, bytes(blob)
+
+
+@pytest.mark.parametrize("command", ["list", "list-json", "signals"])
+def test_a_record_edited_in_place_is_never_served(example: Path, command: str) -> None:
+    warm(example)
+    path, blob = a_record(example)
+    record = marshal.loads(blob)
+    event = list(record[0])
+    event[0] = "forged-id"  # the id
+    event[5] = "Forged\x00title"  # the title, with a NUL byte
+    forged = marshal.dumps((tuple(event), record[1]))
+    change(example, "UPDATE events SET record = ? WHERE path = ?", params=(forged, path))
+    change(example, "DELETE FROM snapshot")
+    assert_healed(example, command)
+
+
+@pytest.mark.parametrize("command", ["list", "signals", "digest"])
+def test_a_record_that_fails_to_decode_is_not_70(example: Path, command: str) -> None:
+    warm(example)
+    path, blob = a_record(example)
+    change(example, "UPDATE events SET record = ? WHERE path = ?", params=(b"\xff" + blob, path))
+    change(example, "DELETE FROM snapshot")
+    assert_healed(example, command)
+
+
+@pytest.mark.parametrize("command", ["list", "list-query", "signals"])
+def test_a_dropped_events_table_is_not_an_empty_timeline(example: Path, command: str) -> None:
+    warm(example)
+    change(example, "DROP TABLE events")
+    assert_healed(example, command)
+
+
+@pytest.mark.parametrize("command", ["signals", "digest"])
+def test_a_crafted_snapshot_is_never_served(example: Path, command: str) -> None:
+    warm(example)
+    empty = marshal.dumps((1, ([], [], [], [], [], [], []), [], []))
+    change(example, "UPDATE snapshot SET marks = ?", params=(empty,))
+    assert_healed(example, command)
+
+
+def test_a_database_that_is_not_one_heals_itself(example: Path) -> None:
+    warm(example)
+    database = index_file(example)
+    for suffix in ("-wal", "-shm"):
+        Path(f"{database}{suffix}").unlink(missing_ok=True)
+    database.write_bytes(database.read_bytes()[:4096] + b"\x00" * 8192)
+    assert_healed(example, "list")
+
+
+def test_the_key_holds_the_python_and_marshal_versions(example: Path) -> None:
+    """An index made by another Python or marshal version is rebuilt, not read."""
+    import sys
+
+    warm(example)
+    db = sqlite3.connect(index_file(example))
+    try:
+        meta = dict(db.execute("SELECT key, value FROM meta").fetchall())
+    finally:
+        db.close()
+    assert meta["python"] == sys.version
+    assert meta["marshal"] == str(marshal.version)
+    path, blob = a_record(example)
+    change(example, "UPDATE meta SET value = 'another' WHERE key = 'python'")
+    change(example, "UPDATE events SET record = ? WHERE path = ?", params=(b"\xff" + blob, path))
+    got = orbit(example, *COMMANDS["list"])
+    want = expected(example, "list")
+    # a foreign key is no damage: rebuilt without a word
+    assert (got.returncode, got.stdout, got.stderr) == (want.returncode, want.stdout, b"")
