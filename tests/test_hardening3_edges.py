@@ -105,3 +105,153 @@ def test_replay_reports_each_commits_silences_problems_naming_the_commit(
     result = run_process("alerts", "--replay", "2022-05-02..2022-05-05", cwd=root)
     assert result.returncode == 2
     assert result.stderr.decode() == f"{first[:10]}:{says}"
+
+
+# -- 2. committed content never stops a cron job ---------------------------------------------
+
+KZ_AID = 'date = 2022-05-10\ntitle = "KZ aid"\ncountries = ["KZ"]\ntags = ["aid"]\n'
+EDGE_DAYS = {
+    "0001-01-01": "events/edge.toml:1:1: error: 'date' 0001-01-01 is outside the days orbit "
+    "works with (0100-01-01 to 9899-12-31)\n",
+    "9999-12-31": "events/edge.toml:1:1: error: 'date' 9999-12-31 is outside the days orbit "
+    "works with (0100-01-01 to 9899-12-31)\n",
+}
+
+
+@pytest.mark.parametrize("day", sorted(EDGE_DAYS))
+@pytest.mark.parametrize(
+    "command",
+    [
+        ("digest", "--state", "STATE", "--format", "json"),
+        ("signals", "--monthly"),
+        ("render", "--format", "ics"),
+    ],
+    ids=["digest", "signals-monthly", "render-ics"],
+)
+def test_an_event_at_the_calendars_edge_is_a_located_problem_and_the_rest_runs(
+    write_events: Callable[..., Path], tmp_path: Path, day: str, command: tuple[str, ...]
+) -> None:
+    edge = f'date = {day}\ntitle = "Edge"\ncountries = ["KZ"]\ntags = ["aid"]\n'
+    root = write_events({"events/kz.toml": KZ_AID, "events/edge.toml": edge}, PLAIN_SETTINGS + AID)
+    state = tmp_path / "state.json"
+    args = [str(state) if arg == "STATE" else arg for arg in command]
+    result = run_process(*args, cwd=root)
+    assert result.returncode == 2, result.stderr
+    assert result.stderr.decode().splitlines(keepends=True)[0] == EDGE_DAYS[day]
+    assert b"KZ" in result.stdout or b"KZ aid" in result.stdout
+    if command[0] == "digest":
+        sent = json.loads(result.stdout)["alerts"]
+        assert [a["subject"] for a in sent if a["kind"] == "signal"] == ["kz"]
+        assert state.exists()
+    checked = run_process("check", cwd=root)
+    assert (checked.returncode, checked.stderr.decode()) == (1, EDGE_DAYS[day])
+
+
+@pytest.mark.parametrize("edit", ["silence-add", "digest", "check"])
+@pytest.mark.parametrize(
+    ("value", "where"),
+    [
+        ("9" * 5000, "silences.toml:7:5: error: invalid TOML: integer out of range"),
+        ("0x" + "f" * 17, "silences.toml:7:5: error: invalid TOML: integer out of range"),
+        ("[" * 1000 + "]" * 1000, "silences.toml:1:1: error: invalid TOML: nested too deeply"),
+    ],
+    ids=["huge-integer", "huge-hex", "nested-1000"],
+)
+def test_a_hostile_silences_file_is_a_located_problem_and_the_digest_runs(
+    write_events: Callable[..., Path], tmp_path: Path, edit: str, value: str, where: str
+) -> None:
+    root = write_events({"events/kz.toml": KZ_AID}, PLAIN_SETTINGS + AID)
+    data = (
+        '[[silence]]\nid = "s1"\nmatcher = "country:KZ"\nuntil = 2022-06-30\n'
+        f'reason = "r"\nby = "Ann"\nx = {value}\n'
+    ).encode()
+    (root / "silences.toml").write_bytes(data)
+    state = tmp_path / "state.json"
+    if edit == "silence-add":
+        args: tuple[str, ...] = ("silence", "add", "country:KG", "--until", "2022-07-30")
+        result = run_process(*args, "--reason", "r", "--by", "Ann", cwd=root)
+        assert (result.returncode, result.stdout) == (2, b""), result.stderr
+        assert result.stderr.decode() == (
+            "orbit: error: silences.toml has problems; fix them first (orbit check lists them)"
+            f"\n\n{where}\n"
+        )
+    elif edit == "digest":
+        result = run_process("digest", "--state", str(state), "--format", "json", cwd=root)
+        assert result.returncode == 2, result.stderr
+        assert result.stderr.decode().splitlines()[0] == where
+        assert [a["subject"] for a in json.loads(result.stdout)["alerts"]] == ["kz"]
+    else:
+        result = run_process("check", cwd=root)
+        assert (result.returncode, result.stderr.decode()) == (1, where + "\n")
+    assert (root / "silences.toml").read_bytes() == data
+
+
+def test_a_huge_integer_in_an_event_is_a_located_problem(
+    write_events: Callable[..., Path],
+) -> None:
+    big = KZ_AID + f'[signal]\nstance = "away"\nweight = {"9" * 5000}\n'
+    root = write_events({"events/kz.toml": KZ_AID, "events/big.toml": big})
+    for command, status in (("check", 1), ("list", 2)):
+        result = run_process(command, cwd=root)
+        assert result.returncode == status, result.stderr
+        assert result.stderr.decode() == (
+            "events/big.toml:7:10: error: invalid TOML: integer out of range\n"
+        )
+
+
+@pytest.fixture
+def odd_history(write_events: Callable[..., Path]) -> tuple[Path, str, str]:
+    """Three commits: a subject holding control bytes (the log's own marker among them), then
+    one dated in year 10000 (git takes GIT_COMMITTER_DATE=@253402300800)."""
+    root = write_events({"events/kz.toml": KZ_AID}, PLAIN_SETTINGS + AID)
+    first = git_commit(root, "KZ aid \x01\x02 \x1f marked", "2022-05-02T12:00:00+00:00")
+    write_files(root, {"events/kz.toml": KZ_AID + 'summary = "more"\n'})
+    future = git_commit(root, "from the future", "@253402300800 +0000")
+    return root, first, future
+
+
+def test_a_subject_with_control_bytes_and_a_year_10000_commit_in_history(
+    odd_history: tuple[Path, str, str],
+) -> None:
+    root, first, future = odd_history
+    result = run_process("history", "kz", cwd=root)
+    assert (result.returncode, result.stderr) == (0, b"")
+    text = result.stdout.decode()
+    assert f"\n2022-05-02  {first[:10]}  Ann  added\n" in text
+    assert f"\n10000-01-01  {future[:10]}  Ann  modified\n" in text
+    assert "\x01" not in text and "\x1f" not in text
+    as_json = run_process("history", "kz", "--format", "json", cwd=root)
+    assert as_json.returncode == 0, as_json.stderr
+    revisions = json.loads(as_json.stdout)["revisions"]
+    assert [r["day"] for r in revisions] == ["2022-05-02", "10000-01-01"]
+    assert revisions[0]["subject"] == "KZ aid \x01\x02 \x1f marked"
+
+
+def test_known_at_over_a_year_10000_commit(odd_history: tuple[Path, str, str]) -> None:
+    root, first, future = odd_history
+    on_day = run_process("list", "--known-at", "2022-05-20", "--format", "json", cwd=root)
+    assert (on_day.returncode, on_day.stderr) == (0, b"")
+    assert [e["summary"] for e in json.loads(on_day.stdout)["events"]] == [""]
+    refused = run_process("list", "--known-at", "HEAD", cwd=root)
+    assert (refused.returncode, refused.stdout) == (2, b"")
+    assert refused.stderr.decode() == (
+        f"orbit: error: --known-at HEAD: commit {future[:10]} is dated 10000-01-01, outside "
+        "the days orbit works with (0100-01-01 to 9899-12-31)\n\n"
+        "Give a date instead: the last commit on or before it is read.\n"
+    )
+    by_hash = run_process("list", "--known-at", first, "--format", "ids", cwd=root)
+    assert (by_hash.returncode, by_hash.stdout) == (0, b"kz\n")
+
+
+def test_replay_over_a_year_10000_commit(odd_history: tuple[Path, str, str]) -> None:
+    root, first, future = odd_history
+    bounded = run_process("alerts", "--replay", "2022-05-02..2022-05-12", cwd=root)
+    assert (bounded.returncode, bounded.stderr) == (0, b"")
+    assert bounded.stdout.decode().startswith(f"2022-05-10\t{first[:10]}\tsignal\tKZ\t")
+    open_ended = run_process("alerts", "--replay", "2022-05-02..", cwd=root)
+    assert (open_ended.returncode, open_ended.stdout) == (2, b"")
+    assert open_ended.stderr.decode() == (
+        f"orbit: error: --replay 2022-05-02..: the last commit ({future[:10]}) is dated "
+        "10000-01-01, outside the days orbit works with (0100-01-01 to 9899-12-31)\n\n"
+        "Give the period's last day: --replay SINCE..UNTIL\n"
+    )

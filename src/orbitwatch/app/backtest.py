@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 
 from orbitwatch.app.signals import alerts_in_force
 from orbitwatch.digest.backtest import (
+    MAX_REPLAY_DAYS,
     LeadTimes,
     Replay,
     cron_days,
@@ -20,6 +21,7 @@ from orbitwatch.digest.backtest import (
     summarize,
 )
 from orbitwatch.git.commits import branch_commits, entered
+from orbitwatch.model.dates import DAYS_RANGE, in_range
 from orbitwatch.model.errors import UsageError
 from orbitwatch.query.language import term_period
 from orbitwatch.timeline.revwalk import RevisionWalk
@@ -50,14 +52,30 @@ def replay(workspace: Workspace, query: Query, period: str, today: dt.date) -> R
     root = workspace.root()
     commits = branch_commits(root)
     span = term_period("date", period, today, f"--replay {period}")
+    for end in (span.first, span.last):
+        if end is not None and not in_range(end, end):
+            raise UsageError(f"--replay {period}: {end.isoformat()} is outside {DAYS_RANGE}")
+    if span.last is None and not in_range(commits[-1].day, commits[-1].day):
+        raise UsageError(
+            f"--replay {period}: the last commit ({commits[-1].short}) is dated "
+            f"{commits[-1].day_text}, outside {DAYS_RANGE}",
+            hint="Give the period's last day: --replay SINCE..UNTIL",
+        )
     until = span.last or commits[-1].day
     since = span.first or commits[0].day
     if until < commits[0].day:
         raise UsageError(
             f"--replay {period} ends before the first commit of this branch "
-            f"({commits[0].short}, {commits[0].day.isoformat()})"
+            f"({commits[0].short}, {commits[0].day_text})"
         )
-    steps = _Steps(workspace, cron_days(commits, min(since, commits[0].day), until))
+    first = min(since, commits[0].day)
+    if (until - first).days >= MAX_REPLAY_DAYS:
+        raise UsageError(
+            f"--replay {period} would step through {(until - first).days + 1:,} days from "
+            f"{first.isoformat()}; a replay covers at most {MAX_REPLAY_DAYS:,} days",
+            hint="A replay starts at the branch's first commit: give an earlier UNTIL.",
+        )
+    steps = _Steps(workspace, cron_days(commits, first, until))
     found = list(deliveries(steps, query, since))
     if steps.last is not None:
         workspace.note(steps.last.problems)  # the problems of the newest commit replayed

@@ -26,6 +26,11 @@ if TYPE_CHECKING:
     from orbitwatch.timeline.load import Timeline
 
 
+# A replay steps through every day from the branch's first commit: a hundred years at most,
+# so that a period reaching the calendar's end is refused rather than run for hours.
+MAX_REPLAY_DAYS = 36_600
+
+
 @dataclass(frozen=True, slots=True)
 class LeadTime:
     """One alert, its event's first day and the commit that brought the event in."""

@@ -7,17 +7,27 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import secrets
 from dataclasses import dataclass
 from pathlib import Path
 
 from orbitwatch.files.walk import EVENTS_DIR, SETTINGS_FILE
 from orbitwatch.git.revisions import cat_objects, repository_prefix, resolve_revision, run_git
-from orbitwatch.model.dates import MONTH_WORDS, DateError, parse_iso, parse_written, relative_day
+from orbitwatch.model.dates import (
+    DAYS_RANGE,
+    MONTH_WORDS,
+    DateError,
+    in_range,
+    parse_iso,
+    parse_written,
+    relative_day,
+)
 from orbitwatch.model.errors import OrbitError
 
-# One log record: a marker, then the fields; git never writes these control bytes itself.
-MARK = "\x01\x02"
-FIELDS = "%H%x1f%cs%x1f%an%x1f%ae%x1f%cn%x1f%ce%x1f%s"
+# One log record: a marker, then the fields split by a separator. A commit's subject and names
+# may hold any control byte (\x01, \x1f), so both carry a nonce drawn for each run: committed
+# text cannot foresee it.
+FIELDS = ("%H", "%cs", "%an", "%ae", "%cn", "%ce", "%s")
 STATUS = {"A": "added", "M": "modified", "R": "renamed", "C": "copied", "D": "deleted"}
 
 
@@ -30,10 +40,16 @@ class Commit:
     committer: str
     committer_email: str
     subject: str
+    written: str = ""  # the committer day as git wrote it, when no date can hold it (10000-01-01)
 
     @property
     def short(self) -> str:
         return self.hash[:10]
+
+    @property
+    def day_text(self) -> str:
+        """The committer day for people: as git wrote it (a year past 9999 included)."""
+        return self.written or self.day.isoformat()
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,17 +61,15 @@ class Change:
     old_path: str = ""  # the path before a rename or copy
 
 
-def _commit(header: str) -> Commit:
-    hash_, day, author, author_email, committer, committer_email, subject = header.split("\x1f", 6)
-    return Commit(
-        hash_,
-        dt.date.fromisoformat(day),
-        author,
-        author_email,
-        committer,
-        committer_email,
-        subject,
+def _commit(header: str, separator: str) -> Commit:
+    hash_, day, author, author_email, committer, committer_email, subject = header.split(
+        separator, 6
     )
+    try:
+        parsed, written = dt.date.fromisoformat(day), ""
+    except ValueError:  # a committer date past year 9999 (git takes @253402300800): the end
+        parsed, written = dt.date.max, day  # of time for ordering, its own text for people
+    return Commit(hash_, parsed, author, author_email, committer, committer_email, subject, written)
 
 
 def _log(
@@ -63,10 +77,13 @@ def _log(
 ) -> list[tuple[Commit, list[Change]]]:
     """`git log`, parsed: each commit with its changes below the timeline (with name_status)."""
     prefix = repository_prefix(root)
-    options = ["-z", f"--format={MARK}{FIELDS}", *(["--name-status"] if name_status else [])]
+    nonce = secrets.token_hex(8)
+    mark, separator = f"%x01{nonce}%x02", f"%x1f{nonce}%x1f"
+    log_format = mark + separator.join(FIELDS)
+    options = ["-z", f"--format={log_format}", *(["--name-status"] if name_status else [])]
     raw = run_git(root, ["--literal-pathspecs", "log", *options, *args])
     found: list[tuple[Commit, list[Change]]] = []
-    for record in raw.decode("utf-8", "surrogateescape").split(MARK)[1:]:
+    for record in raw.decode("utf-8", "surrogateescape").split(f"\x01{nonce}\x02")[1:]:
         header, _, rest = record.partition("\x00")
         tokens = [token.lstrip("\n") for token in rest.split("\x00")]
         changes: list[Change] = []
@@ -82,7 +99,7 @@ def _log(
                 rels = [p[len(prefix) :] for p in paths]
                 old = rels[0] if len(rels) == 2 else ""
                 changes.append(Change(STATUS[letter], rels[-1], old))
-        found.append((_commit(header.strip("\n")), changes))
+        found.append((_commit(header.strip("\n"), f"\x1f{nonce}\x1f"), changes))
     return found
 
 
@@ -128,10 +145,22 @@ class KnownAt:
 
 
 def known_at(root: Path, text: str, today: dt.date) -> KnownAt:
-    """The last commit on the current branch dated on or before a date, or a revision."""
-    day = moment_day(text, today)
+    """The last commit on the current branch dated on or before a date, or a revision; a
+    day outside the days orbit works with (given, or a revision's) is an error."""
+    try:
+        day = moment_day(text, today)
+    except DateError as exc:
+        raise OrbitError(str(exc)) from None
     if day is None:
-        return KnownAt(text, (commit := commit_info(root, text)), commit.day)
+        commit = commit_info(root, text)
+        if not in_range(commit.day, commit.day):
+            raise OrbitError(
+                f"commit {commit.short} is dated {commit.day_text}, outside {DAYS_RANGE}",
+                hint="Give a date instead: the last commit on or before it is read.",
+            )
+        return KnownAt(text, commit, commit.day)
+    if not in_range(day, day):
+        raise OrbitError(f"{day.isoformat()} is outside {DAYS_RANGE}")
     commits = branch_commits(root)
     chosen = [c for c in commits if c.day <= day]
     if not chosen:

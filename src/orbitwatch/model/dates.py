@@ -27,6 +27,19 @@ MONTH_WORDS = re.compile(
 DAYS_PER_UNIT = {"d": 1.0, "w": 7.0, "m": 365.2425 / 12, "y": 365.2425}
 
 
+# The days orbit works with: a century inside the calendar Python computes with (years 1 to
+# 9999) on each side, so that windows, warnings, trailing months, decay and an iCalendar end day
+# never step out of it. Event dates, --as-of and replays stay within; docs/event-format.md.
+FIRST_DAY = dt.date(100, 1, 1)
+LAST_DAY = dt.date(9899, 12, 31)
+DAYS_RANGE = f"the days orbit works with ({FIRST_DAY.isoformat()} to {LAST_DAY.isoformat()})"
+
+
+def in_range(first: dt.date, last: dt.date) -> bool:
+    """Whether a span of days lies within FIRST_DAY..LAST_DAY."""
+    return FIRST_DAY <= first and last <= LAST_DAY
+
+
 class DateError(ValueError):
     """A date the user wrote that cannot be used; the message names it and shows the ISO form."""
 

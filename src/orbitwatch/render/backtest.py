@@ -47,7 +47,7 @@ def lead_rows(rows: Sequence[LeadTime]) -> list[list[str]]:
                 alert.rule,
                 alert.subject,
                 event.first_day.isoformat() if event else "-",
-                entered.day.isoformat() if entered else "uncommitted",
+                entered.day_text if entered else "uncommitted",
                 entered.short if entered else "-",
                 lead_text(row.lead_days),
             ]
@@ -64,7 +64,7 @@ def _commit_dict(commit: Commit | None) -> dict[str, object] | None:
         return None
     return {
         "commit": commit.hash,
-        "day": commit.day.isoformat(),
+        "day": commit.day_text,
         "author": commit.author,
         "author_email": commit.author_email,
         "committer": commit.committer,
@@ -148,7 +148,7 @@ def history_text(found: EventHistory) -> Iterator[str]:
         if change.old_path:
             what += f" from {one_line(change.old_path)} to {one_line(change.path)}"
         yield (
-            f"\n{commit.day.isoformat()}  {commit.short}  {one_line(commit.author)}  {what}\n"
+            f"\n{commit.day_text}  {commit.short}  {one_line(commit.author)}  {what}\n"
             f"    {one_line(commit.subject, 100)}\n"
         )
         if version.event is None and change.status != "deleted":

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 from orbitwatch.model.errors import OrbitError, Problem, UsageError, did_you_mean
 from orbitwatch.query.alerts import AlertMatcher, parse_matcher
 from orbitwatch.signals.inhibit import inhibited
-from orbitwatch.text.tomlpos import KeyLines, bad_character
+from orbitwatch.text.tomlpos import KeyLines, bad_character, parse_toml
 
 if TYPE_CHECKING:
     from orbitwatch.config.settings import Settings
@@ -100,15 +100,11 @@ def parse_silences(
     """The valid silences of the file and a located problem for everything else; an expired
     silence is a warning (harmless, but clutter). `raw` is the text already parsed, if it was;
     a table equal to one `earlier` read as valid is not checked again (reading an edit back)."""
-    import tomllib
-
     reader = _Reader(path, text, [])
     if raw is None:
-        try:
-            raw = tomllib.loads(text)
-        except tomllib.TOMLDecodeError as exc:
-            line = int(m.group(1)) if (m := re.search(r"line (\d+)", str(exc))) else 1
-            reader.problems.append(Problem(path, line, 1, f"not valid TOML: {exc}"))
+        _, raw, problems = parse_toml(text, path)  # the guards of every file orbit reads
+        if raw is None:
+            reader.problems.extend(problems)
             return SilenceFile(path, text, ()), reader.problems
     for key in raw:
         if key != TABLE:

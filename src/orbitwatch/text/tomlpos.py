@@ -125,7 +125,66 @@ def _fast_parser() -> types.ModuleType | None:
         return None
 
 
+def parse_toml(text: str, shown: str) -> tuple[str, dict[str, object] | None, list[Problem]]:
+    """(text, table, problems) for a TOML text already read (see read_toml): the one parse
+    every file orbit reads goes through, with its depth and integer guards."""
+    return _parse(text, shown)
+
+
+# TOML 1.0 integers are 64-bit: 'if an integer cannot be represented losslessly, an error must
+# be thrown'. toml-rs and tomli hand out Python's unbounded ints (tomli fails past 4,300 digits
+# with a ValueError), and a 5,000-digit int cannot even be put into a message.
+INT64 = (-(2**63), 2**63 - 1)
+_INTEGER = re.compile(r"(?<![\w.:+-])[+-]?(?:0x[0-9A-Fa-f_]+|0o[0-7_]+|0b[01_]+|[0-9][0-9_]*)")
+_BASES = {"0x": (16, 16), "0o": (8, 22), "0b": (2, 64)}  # base, most digits that may fit
+
+
+def _out_of_range(literal: str) -> bool:
+    digits = literal.lstrip("+-").replace("_", "")
+    base, most = _BASES.get(digits[:2], (10, 19))
+    if base != 10:
+        digits = digits[2:]
+    digits = digits.lstrip("0")
+    if len(digits) > most:
+        return True
+    value = int(digits or "0", base)
+    return not INT64[0] <= (-value if literal.startswith("-") else value) <= INT64[1]
+
+
+def _huge_integer(table: object) -> bool:
+    """Whether a parsed table holds an integer outside 64 bits (iteratively: it may be deep)."""
+    stack = [table]
+    while stack:
+        value = stack.pop()
+        if isinstance(value, dict):
+            stack.extend(value.values())
+        elif isinstance(value, list):
+            stack.extend(value)
+        elif isinstance(value, int) and not isinstance(value, bool):
+            if not INT64[0] <= value <= INT64[1]:
+                return True
+    return False
+
+
+def _integer_problem(text: str, shown: str) -> Problem:
+    """'integer out of range' at the first integer-looking token that is (1:1 if none is)."""
+    line = col = 1
+    for number, content in enumerate(text.splitlines(), start=1):
+        found = next((m for m in _INTEGER.finditer(content) if _out_of_range(m.group())), None)
+        if found is not None:
+            line, col = number, found.start() + 1
+            break
+    return Problem(shown, line, col, "invalid TOML: integer out of range")
+
+
 def _parse(text: str, shown: str) -> tuple[str, dict[str, object] | None, list[Problem]]:
+    _, table, problems = _parse_any(text, shown)
+    if table is not None and _huge_integer(table):
+        return text, None, [_integer_problem(text, shown)]
+    return text, table, problems
+
+
+def _parse_any(text: str, shown: str) -> tuple[str, dict[str, object] | None, list[Problem]]:
     fast = _fast_parser()
     if fast is not None and nesting_bound(text) <= fast_brackets():
         try:
@@ -149,6 +208,10 @@ def _parse(text: str, shown: str) -> tuple[str, dict[str, object] | None, list[P
         return text, None, [Problem(shown, line, col, f"invalid TOML: {message}")]
     except RecursionError:
         return text, None, [Problem(shown, 1, 1, "invalid TOML: nested too deeply")]
+    except ValueError as exc:  # past Python's 4,300-digit cap for int()
+        if "integer string conversion" in str(exc):
+            return text, None, [_integer_problem(text, shown)]
+        return text, None, [Problem(shown, 1, 1, f"invalid TOML ({type(exc).__name__})")]
     except Exception as exc:  # noqa: BLE001 - the parser may raise anything on hostile input
         return text, None, [Problem(shown, 1, 1, f"invalid TOML ({type(exc).__name__})")]
     return text, table, []

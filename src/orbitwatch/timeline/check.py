@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from orbitwatch.model import countries
 from orbitwatch.model import countries as iso
 from orbitwatch.model.acts import ACT_NAMES, act_kind, valid_acts
-from orbitwatch.model.dates import DateError, parse_iso
+from orbitwatch.model.dates import DAYS_RANGE, DateError, in_range, parse_iso
 from orbitwatch.model.errors import Problem, did_you_mean
 from orbitwatch.model.event import Act, Event, PartialDate, SignalOverride, Source
 
@@ -152,24 +152,25 @@ class EventChecker:
             )
             return None
         if isinstance(value, dt.date):
-            return PartialDate.day(value.year, value.month, value.day)
-        if isinstance(value, str):
+            parsed = PartialDate.day(value.year, value.month, value.day)
+        elif isinstance(value, str):
             try:
-                parsed = parse_iso(value.strip())
+                found = parse_iso(value.strip())
             except DateError as exc:
                 self.problem(key, f"'{key}': {exc}", table, index)
                 return None
-            if parsed is not None:
-                return parsed
-            self.problem(
-                key,
-                f"'{key}' is '{value}'; use a TOML date (2022-05-16) or \"2022-05\" / \"2022\"",
-                table,
-                index,
-            )
+            if found is None:
+                shape = 'use a TOML date (2022-05-16) or "2022-05" / "2022"'
+                self.problem(key, f"'{key}' is '{value}'; {shape}", table, index)
+                return None
+            parsed = found
+        else:
+            self.problem(key, f"'{key}' must be a date, not {_type_name(value)}", table, index)
             return None
-        self.problem(key, f"'{key}' must be a date, not {_type_name(value)}", table, index)
-        return None
+        if not in_range(parsed.first_day, parsed.last_day):
+            self.problem(key, f"'{key}' {parsed.iso()} is outside {DAYS_RANGE}", table, index)
+            return None
+        return parsed
 
     def text_value(
         self, key: str, value: object, single_line: bool, table: str | None = None, index: int = 0

@@ -84,7 +84,7 @@ class RevisionWalk:
         text, raw, problems = read_toml(self.root / SILENCES_FILE, shown, data)
         if raw is None:
             return (), problems
-        found, problems = parse_silences(shown, text, dt.date.min)
+        found, problems = parse_silences(shown, text, dt.date.min, raw)
         return found.silences, problems
 
     def _read_settings(self, blob: str | None, data: bytes | None) -> None:
