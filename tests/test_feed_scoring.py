@@ -23,7 +23,7 @@ import sqlglot
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from orbitwatch.feeds import scoring
+from orbitwatch.feeds import aggregate, scoring
 from orbitwatch.feeds.codes import KNOWN_GROUP_BLOCS, cameo_actor, cameo_countries
 from orbitwatch.feeds.engines import run_duckdb
 from orbitwatch.feeds.scoring import Scope, scoring_sql, store_source
@@ -419,6 +419,34 @@ def test_a_bigquery_result_read_back_gives_the_views_duckdb_gives(
         )
         from_file = orbit(root, "feed", "signals", "--from", str(result), *view)
         assert from_file == from_store and from_store[0] == 0 and from_store[1]
+
+
+@pytest.mark.parametrize(
+    ("body", "said"),
+    [
+        ("", "empty: not even a header line"),
+        ("\n  \n", "empty: not even a header line"),
+        ("country,period\n", "missing column(s)"),
+    ],
+)
+def test_an_empty_or_headless_result_file_is_refused(tmp_path: Path, body: str, said: str) -> None:
+    """Nothing to read is not 'no rows': an empty file (a failed `bq query > result.csv`) or
+    a header with the wrong columns is an error naming the file, not an empty table."""
+    root = timeline(tmp_path)
+    result = tmp_path / "result.csv"
+    result.write_text(body)
+    status, out, err = orbit(root, "feed", "signals", "--from", str(result))
+    assert (status, out) == (2, "")
+    assert f"{result}" in err and said in err
+
+
+def test_a_header_alone_is_a_result_with_no_rows(tmp_path: Path) -> None:
+    root = timeline(tmp_path)
+    header = ",".join(aggregate.COLUMNS)
+    result = tmp_path / "result.csv"
+    result.write_text(header + "\n")
+    status, _, err = orbit(root, "feed", "signals", "--from", str(result))
+    assert status in (0, 1) and "error" not in err
 
 
 def test_the_store_read_equals_the_python_path_on_the_fixtures(fixture_store: Path) -> None:

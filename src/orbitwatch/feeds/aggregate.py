@@ -199,6 +199,12 @@ def read_result(path: Path) -> list[CountryPeriod]:
     except UnicodeDecodeError as exc:
         raise OrbitError(f"{path}: not UTF-8 text ({exc.reason})") from None
     stripped = text.lstrip()
+    if not stripped:
+        raise OrbitError(
+            f"{path}: empty: not even a header line",
+            hint="The file must hold the result of the BigQuery query that orbit feed sql "
+            "prints (a query with no rows still writes its header, or [] in JSON).",
+        )
     if stripped.startswith("["):
         try:
             records = json.loads(stripped)
@@ -216,6 +222,8 @@ def read_result(path: Path) -> list[CountryPeriod]:
     else:
         reader = csv.DictReader(io.StringIO(text))
         numbered = [(reader.line_num, dict(record)) for record in reader]
+        if not numbered:  # a header alone: its columns must still be the query's
+            _record_row(path, 1, dict.fromkeys(reader.fieldnames or (), "0"))
     return from_rows(_record_row(path, line, record) for line, record in numbered)
 
 
