@@ -35,6 +35,7 @@ from orbitwatch.model.errors import OrbitError, Problem, UsageError
 from orbitwatch.render import digest as out
 from orbitwatch.signals.alerts import alerts, alerts_of, filter_alerts
 from orbitwatch.signals.readings import coverage, coverage_of, readings
+from orbitwatch.signals.silences import expiries_to_say
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -46,6 +47,7 @@ if TYPE_CHECKING:
     from orbitwatch.model.alert import Alert
     from orbitwatch.model.event import Event
     from orbitwatch.query.language import Query
+    from orbitwatch.signals.silences import SilenceFile
 
 
 @dataclass(frozen=True)
@@ -104,7 +106,10 @@ def _transaction(workspace: Workspace, request: DigestRequest, stream: BinaryIO)
 
     path = request.state_path
     if path is None or request.dry_run:
-        digest = plan_digest(workspace, request, load_state(path) if path is not None else None)
+        before = load_state(path) if path is not None else None
+        found = load_silences(workspace)
+        workspace.note(expiries_to_say(found, before.expired_silences if before else {})[0])
+        digest = plan_digest(workspace, request, before, found)
         delivered = digest is not None and bool(digest.alerts)
         if digest is not None and delivered:
             deliver(render_digest(digest, request), None, stream)
@@ -113,10 +118,14 @@ def _transaction(workspace: Workspace, request: DigestRequest, stream: BinaryIO)
     with StateLock(path, request.wait, BUSY_HINT):
         workspace.note(leftovers(path))
         previous = load_state(path, fresh_start=request.baseline)
-        digest = plan_digest(workspace, request, previous)
+        found = load_silences(workspace)
+        to_say, said = expiries_to_say(found, previous.expired_silences)
+        workspace.note(to_say)  # once per expiry: cron mails stderr on every run
+        previous_said, previous = previous, replace(previous, expired_silences=said)
+        digest = plan_digest(workspace, request, previous_said, found)
         now = dt.datetime.now(dt.timezone.utc)
         if digest is None:
-            if previous.pending is not None:
+            if previous.pending is not None or said != previous_said.expired_silences:
                 save_state(path, commit_delivery(previous, None, now))
             return _outcome(workspace, request, None, delivered=False)
         if request.baseline:
@@ -131,7 +140,7 @@ def _transaction(workspace: Workspace, request: DigestRequest, stream: BinaryIO)
             deliver(data, request.deliver_cmd, stream, DELIVER_OPTION)
         except OrbitError:
             try:
-                save_state(path, previous)  # not delivered: as if this run never happened
+                save_state(path, previous_said)  # not delivered: as if this run never happened
             except OrbitError:
                 pass  # the disk refuses even that: the pending mark stays, a repeat comes next
             raise
@@ -157,9 +166,13 @@ def leftovers(path: Path) -> list[Problem]:
 
 
 def plan_digest(
-    workspace: Workspace, request: DigestRequest, previous: DigestState | None
+    workspace: Workspace,
+    request: DigestRequest,
+    previous: DigestState | None,
+    silence_file: SilenceFile,
 ) -> Digest | None:
-    """The digest to send given the previous state (None: a stateless preview)."""
+    """The digest to send given the previous state (None: a stateless preview) and the
+    silences read from silences.toml."""
 
     if request.query.terms:
         timeline = workspace.load()
@@ -186,7 +199,6 @@ def plan_digest(
         covered = coverage_of(marked.marks, settings, on)
     chosen = [*chosen, *_feed_alerts(workspace, request.query, settings, on)]
     selected = select_alerts(chosen, settings, request.min_level)
-    silences = load_silences(workspace).silences
     return plan(
         selected,
         previous,
@@ -196,7 +208,7 @@ def plan_digest(
         on,
         request.max_items,
         covered,
-        silences,
+        silence_file.silences,
         request.resend_suppressed,
         today(workspace.environ),
     )

@@ -84,7 +84,8 @@ def check_silences(workspace: Workspace) -> list[Problem]:
     text, raw, problems = read_toml(path, shown, max_bytes=MAX_SILENCES_BYTES)
     if raw is None:
         return problems
-    return parse_silences(shown, text, today_of(workspace), raw)[1]
+    found, problems = parse_silences(shown, text, today_of(workspace), raw)
+    return [*problems, *(e.problem for e in found.expiries)]
 
 
 def _readable_silences(workspace: Workspace) -> tuple[SilenceFile, list[Problem]]:

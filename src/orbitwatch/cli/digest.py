@@ -127,7 +127,8 @@ def digest_cmd(
     Deliver, then commit: the state advances only after the whole digest was written and
     flushed (or accepted by --deliver-cmd). A pipe cannot confirm its reader read everything
     ('orbit digest | head' records the alerts as sent): for at-least-once delivery use
-    --deliver-cmd, or redirect to a file (> FILE), never a pipe. Exit: 0 done, 1 --fail-on
+    --deliver-cmd, or redirect to a file (> FILE), never a pipe. An expired silence is said
+    once on stderr and recorded in the state (cron mails stderr). Exit: 0 done, 1 --fail-on
     hit, 2 usage or invalid inputs, 74 output failed, 75 lock busy, 78 state unusable.
 
     \b

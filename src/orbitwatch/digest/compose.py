@@ -182,7 +182,7 @@ def commit_delivery(state: DigestState, digest: Digest | None, now: dt.datetime)
             if caught.inhibited_by:
                 record["inhibited_by"] = caught.inhibited_by
             suppressed.setdefault(fingerprint, record)
-    return DigestState(sent, None, stamp, suppressed)
+    return DigestState(sent, None, stamp, suppressed, state.expired_silences)
 
 
 def country_lines(

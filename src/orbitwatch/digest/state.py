@@ -29,6 +29,8 @@ class DigestState:
     # fingerprint -> {"first_suppressed": ISO time, "cause": silenced | inhibited,
     # "silence": id, "inhibited_by": fingerprint}: caught, never delivered, never lost
     suppressed: dict[str, dict[str, str]] = field(default_factory=dict)
+    # silence id -> the `until` day whose expiry this state's digest has said (once)
+    expired_silences: dict[str, str] = field(default_factory=dict)
 
     def to_bytes(self) -> bytes:
         document: dict[str, object] = {
@@ -40,6 +42,8 @@ class DigestState:
         }
         if self.suppressed:  # written only when used: older orbits read the file as before
             document["suppressed"] = dict(sorted(self.suppressed.items()))
+        if self.expired_silences:
+            document["expired_silences"] = dict(sorted(self.expired_silences.items()))
         return (json.dumps(document, indent=1, sort_keys=True, ensure_ascii=False) + "\n").encode()
 
 
@@ -100,6 +104,7 @@ def load_state(path: Path, fresh_start: bool = False) -> DigestState:
         _pending(path, document.get("pending")),
         last_run,
         _suppressed(path, document.get("suppressed", {})),
+        _expired(path, document.get("expired_silences", {})),
     )
 
 
@@ -115,8 +120,9 @@ def _read_regular(path: Path) -> bytes:
         return stream.read()
 
 
-# The keys of the file and of its entries; 'suppressed' is optional (added by silences).
-SCHEMA_KEYS = {"format", "version", "last_run", "pending", "sent", "suppressed"}
+# The keys of the file and of its entries; 'suppressed' and 'expired_silences' are optional
+# (added by silences; written only when used).
+SCHEMA_KEYS = {"format", "version", "last_run", "pending", "sent", "suppressed", "expired_silences"}
 PENDING_KEYS = {"digest", "fingerprints", "started"}
 SUPPRESSED_KEYS = {"first_suppressed", "cause", "silence", "inhibited_by"}
 
@@ -225,6 +231,13 @@ def _suppressed(path: Path, table: object) -> dict[str, dict[str, str]]:
     ):
         raise unusable(path, "its 'suppressed' table is malformed")
     return {k: dict(v) for k, v in table.items()}
+
+
+def _expired(path: Path, table: object) -> dict[str, str]:
+    """The optional 'expired_silences' table: silence id -> the ISO day it expired on."""
+    if not isinstance(table, dict) or not all(isinstance(v, str) for v in table.values()):
+        raise unusable(path, "its 'expired_silences' table is malformed")
+    return dict(table)
 
 
 def save_state(path: Path, state: DigestState) -> None:

@@ -61,11 +61,21 @@ class Silence:
 
 
 @dataclass(frozen=True, slots=True)
+class Expiry:
+    """A silence whose `until` has passed: harmless, but worth saying once."""
+
+    silence_id: str
+    until: dt.date
+    problem: Problem  # the warning, located at its `until` line
+
+
+@dataclass(frozen=True, slots=True)
 class SilenceFile:
     path: str  # as shown in diagnostics
     text: str  # '' when the file does not exist
     silences: tuple[Silence, ...]  # the valid ones, in file order
     tables: tuple[Mapping[str, object], ...] = ()  # the table each valid one was read from
+    expiries: tuple[Expiry, ...] = ()  # the valid ones expired on the day it was read for
 
     def get(self, silence_id: str) -> Silence | None:
         return next((s for s in self.silences if s.id == silence_id), None)
@@ -97,9 +107,11 @@ def parse_silences(
     raw: Mapping[str, object] | None = None,
     earlier: SilenceFile | None = None,
 ) -> tuple[SilenceFile, list[Problem]]:
-    """The valid silences of the file and a located problem for everything else; an expired
-    silence is a warning (harmless, but clutter). `raw` is the text already parsed, if it was;
-    a table equal to one `earlier` read as valid is not checked again (reading an edit back)."""
+    """The valid silences of the file and a located problem for everything else. An expired
+    silence is not among the problems: it is a warning kept in the file's `expiries`, which
+    `check` shows every time and a digest says once (its state records what it said). `raw` is
+    the text already parsed, if it was; a table equal to one `earlier` read as valid is not
+    checked again (reading an edit back)."""
     reader = _Reader(path, text, [])
     if raw is None:
         _, raw, problems = parse_toml(text, path)  # the guards of every file orbit reads
@@ -120,6 +132,7 @@ def parse_silences(
         dict(zip((s.id for s in earlier.silences), earlier.tables, strict=True)) if earlier else {}
     )
     reused = {s.id: s for s in earlier.silences} if earlier else {}
+    expiries: list[Expiry] = []
     seen: set[str] = set()
     for index, table in enumerate(tables):
         table_id = table.get("id")
@@ -133,17 +146,29 @@ def parse_silences(
             reader.problem("id", f"duplicate silence id '{silence.id}'", index)
             continue
         seen.add(silence.id)
-        if not silence.active(today):
-            reader.problem(
-                "until",
+        if silence.until is not None and not silence.active(today):
+            line, col = reader.line_of("until", index)
+            message = (
                 f"silence '{silence.id}' expired on {silence.until}; it no longer silences "
-                "anything (remove it when the team no longer needs the record)",
-                index,
-                "warning",
+                "anything (remove it when the team no longer needs the record)"
             )
+            warning = Problem(path, line, col, message, "warning")
+            expiries.append(Expiry(silence.id, silence.until, warning))
         silences.append(silence)
         valid.append(table)
-    return SilenceFile(path, text, tuple(silences), tuple(valid)), reader.problems
+    found = SilenceFile(path, text, tuple(silences), tuple(valid), tuple(expiries))
+    return found, reader.problems
+
+
+def expiries_to_say(
+    found: SilenceFile, said: Mapping[str, str]
+) -> tuple[list[Problem], dict[str, str]]:
+    """(the expiry warnings not yet said, what has then been said): `said` maps a silence id
+    to the `until` day its expiry was said for. A silence extended and expired again is a new
+    expiry; one no longer expired (or removed) is forgotten."""
+    now = {e.silence_id: e.until.isoformat() for e in found.expiries}
+    new = [e.problem for e in found.expiries if said.get(e.silence_id) != now[e.silence_id]]
+    return new, now
 
 
 def _is_date(value: object) -> bool:
