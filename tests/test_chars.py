@@ -27,9 +27,10 @@ def test_whatever_the_checker_refuses_the_renderers_escape() -> None:
     assert "\n" not in chars_of(REFUSED_MULTILINE)
 
 
-def test_format_characters_are_legal_input_but_escaped_on_output() -> None:
-    for char in ("\u200b", "\u200d", "\u2028", "\ufeff"):
-        assert bad_character(char, allow_newlines=False) == ""
+def test_joiners_are_legal_input_but_every_format_character_is_escaped_on_output() -> None:
+    for char in ("\u200c", "\u200d", "\u200b", "\u2028", "\u2060", "\ufeff", "\ufffb"):
+        legal = char in "\u200c\u200d"
+        assert (bad_character(char, allow_newlines=True) == "") is legal, hex(ord(char))
         assert visible(char) == f"\\u{ord(char):04x}"
         assert json_safe(char) == f"\\u{ord(char):04x}"
     assert re.fullmatch(ESCAPED, "\x1b") and not re.fullmatch(f"[{SURROGATES}]", "a")

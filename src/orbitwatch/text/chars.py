@@ -11,9 +11,16 @@ C0 = "\x00-\x08\x0b-\x1f"
 DEL_C1 = "\x7f-\x9f"
 # Controls that reorder text (bidirectional embeddings, overrides, isolates and marks).
 BIDI = "\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069"
-# Other invisible format characters: zero-width characters, line and paragraph separators,
-# invisible operators, the byte order mark, interlinear annotation marks.
-FORMAT = "\u200b-\u200d\u2028\u2029\u2060-\u2065\u206a-\u206f\ufeff\ufff9-\ufffb"
+# Invisible format characters that no text needs: the zero-width space, the line and
+# paragraph separators, the word joiner and invisible operators (U+2060-2065), the deprecated
+# format controls U+206A-206F, the zero-width no-break space U+FEFF (a byte order mark is only
+# legal at the start of a file, where the reader drops it) and the interlinear annotation marks.
+FORMAT_REFUSED = "\u200b\u2028\u2029\u2060-\u2065\u206a-\u206f\ufeff\ufff9-\ufffb"
+# The zero-width non-joiner and joiner: invisible too, but Persian, Indic scripts and emoji
+# need them, so they are legal input, made visible on output like the selectors below.
+JOINERS = "\u200c\u200d"
+# Every invisible format character (escaped on output).
+FORMAT = f"{JOINERS}{FORMAT_REFUSED}"
 # Lone surrogates (only a broken decoder or surrogateescape produces them).
 SURROGATES = "\ud800-\udfff"
 # The rest of Unicode's Default_Ignorable_Code_Point (DerivedCoreProperties.txt): drawn as
@@ -30,11 +37,11 @@ INVISIBLE = (
 SELECTORS = "\u180b-\u180d\u180f\ufe00-\ufe0f"
 
 # Refused in event text: C0 (tab always allowed, newline where the field is multi-line), DEL,
-# C1, bidi controls, the invisible characters and lone surrogates. Zero-width joiners and
-# variation selectors stay legal input (emoji and several scripts need them); the renderers
-# make them visible instead.
-REFUSED_SINGLE_LINE = f"[\n{C0}{DEL_C1}{BIDI}{INVISIBLE}{SURROGATES}]"
-REFUSED_MULTILINE = f"[{C0}{DEL_C1}{BIDI}{INVISIBLE}{SURROGATES}]"
+# C1, bidi controls, the invisible and refused format characters and lone surrogates.
+# Zero-width joiners and variation selectors stay legal input (emoji and several scripts need
+# them); the renderers make them visible instead.
+REFUSED_SINGLE_LINE = f"[\n{C0}{DEL_C1}{BIDI}{FORMAT_REFUSED}{INVISIBLE}{SURROGATES}]"
+REFUSED_MULTILINE = f"[{C0}{DEL_C1}{BIDI}{FORMAT_REFUSED}{INVISIBLE}{SURROGATES}]"
 # Escaped on output: every control, bidi, format and invisible character (surrogates apart).
 ESCAPED = f"[{C0}{DEL_C1}{BIDI}{FORMAT}{INVISIBLE}{SELECTORS}]"
 # Written as \u escapes in JSON, which escapes C0 itself: the rest, surrogates included.

@@ -14,7 +14,12 @@ import types
 from pathlib import Path
 
 from orbitwatch.model.errors import Problem
-from orbitwatch.text.chars import INVISIBLE, REFUSED_MULTILINE, REFUSED_SINGLE_LINE
+from orbitwatch.text.chars import (
+    FORMAT_REFUSED,
+    INVISIBLE,
+    REFUSED_MULTILINE,
+    REFUSED_SINGLE_LINE,
+)
 
 MAX_FILE_BYTES = 1024 * 1024
 MAX_LINE_BYTES = 16 * 1024  # some one-line inputs make TOML parsers take seconds
@@ -285,7 +290,9 @@ class KeyLines:
     thousands of [[silence]] tables)."""
 
     def __init__(self, text: str) -> None:
-        self._lines = text.splitlines()
+        # TOML ends lines at LF (CRLF keeps a harmless \r); str.splitlines would also split
+        # at U+2028, VT, FF and others inside a value and put every later key a line too low
+        self._lines = text.split("\n")
         self._in_string: set[int] = set()  # lines that start inside a multi-line string
         # (table, n) -> (the line of its n-th header, its first and past-the-last line index);
         # (None, 0) holds the lines before the first header
@@ -364,7 +371,7 @@ def _open_string_after(line: str, inside: str | None) -> str | None:
 
 def first_content_line(text: str) -> int:
     """The line where a document's data starts: the first that is not blank or a comment."""
-    for number, line in enumerate(text.splitlines(), start=1):
+    for number, line in enumerate(text.split("\n"), start=1):
         stripped = line.lstrip()
         if stripped and not stripped.startswith("#"):
             return number
@@ -389,4 +396,4 @@ def bad_character(text: str, allow_newlines: bool) -> str:
     return f"{kind} character U+{ord(found.group(0)):04X}; remove it"
 
 
-_INVISIBLE = re.compile(f"[{INVISIBLE}]")
+_INVISIBLE = re.compile(f"[{INVISIBLE}{FORMAT_REFUSED}]")
