@@ -10,6 +10,7 @@ import shutil
 import sqlite3
 import subprocess
 import time
+import zlib
 from pathlib import Path
 
 import pytest
@@ -97,11 +98,11 @@ def a_record(root: Path) -> tuple[str, bytes]:
 def test_a_record_edited_in_place_is_never_served(example: Path, command: str) -> None:
     warm(example)
     path, blob = a_record(example)
-    record = marshal.loads(blob)
+    record = marshal.loads(zlib.decompress(blob))
     event = list(record[0])
     event[0] = "forged-id"  # the id
     event[5] = "Forged\x00title"  # the title, with a NUL byte
-    forged = marshal.dumps((tuple(event), record[1]))
+    forged = zlib.compress(marshal.dumps((tuple(event), record[1])))  # well formed: only the sum
     change(example, "UPDATE events SET record = ? WHERE path = ?", params=(forged, path))
     change(example, "DELETE FROM snapshot")
     assert_healed(example, command)
@@ -159,3 +160,26 @@ def test_the_key_holds_the_python_and_marshal_versions(example: Path) -> None:
     want = expected(example, "list")
     # a foreign key is no damage: rebuilt without a word
     assert (got.returncode, got.stdout, got.stderr) == (want.returncode, want.stdout, b"")
+
+
+def test_the_index_stays_under_3x_the_event_files(tmp_path: Path) -> None:
+    """Records, query columns, the snapshot and SQLite's pages, at 1,500 generated events."""
+    import sys
+
+    sys.path.insert(0, str(REPO / "benchmarks"))
+    try:
+        from generate import generate
+    finally:
+        sys.path.remove(str(REPO / "benchmarks"))
+
+    root = tmp_path / "generated"
+    generate(root, 1500)
+    old = time.time() - 60
+    for path in root.rglob("*.toml"):
+        os.utime(path, (old, old))
+    for args in (("list",), ("signals",), ("list", "stance:away"), ("digest", "--dry-run")):
+        assert orbit(root, *args).returncode in (0, 1)
+    event_bytes = sum(p.stat().st_size for p in (root / "events").rglob("*.toml"))
+    folder = index_file(root).parent
+    index_bytes = sum(p.stat().st_size for p in folder.iterdir())
+    assert index_bytes < 3 * event_bytes, index_bytes / event_bytes

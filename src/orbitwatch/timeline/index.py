@@ -37,6 +37,7 @@ from orbitwatch.timeline.integrity import (
     snapshot_checksum,
     verified,
 )
+from orbitwatch.timeline.records import packed
 
 if TYPE_CHECKING:
     import sqlite3
@@ -45,7 +46,7 @@ SCHEMA_BASE = f"orbitwatch-index-5-{__version__}"
 # What else a stored record depends on: the interpreter that wrote it and marshal's format.
 # Kept in meta too, so that an index written by another Python is rebuilt, never decoded.
 KEY_PARTS = {"python": sys.version, "marshal": str(marshal.version)}
-PAGE_SIZE = 16384  # rows of about 1.5 KB left a third of each 4 KiB page empty
+PAGE_SIZE = 8192  # rows of about 1.2 KB left a quarter of each 4 KiB page empty
 # The modules whose code decides what a parse result is: any change to them (even without a
 # version bump, as in a development checkout) makes a new schema, so no old result is served.
 PARSING_MODULES = (
@@ -97,12 +98,12 @@ def index_path(root: Path) -> Path:
 
 
 TABLES = (
-    "CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT)",
+    "CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT) WITHOUT ROWID",
     "CREATE TABLE events (position INTEGER PRIMARY KEY, path TEXT UNIQUE NOT NULL, stat TEXT, "
     f"ok INTEGER, sum INTEGER, record BLOB, {querysql.COLUMNS})",
     "CREATE INDEX events_id ON events (id, ok)",  # covers twins
     "CREATE INDEX events_failed ON events (path) WHERE ok = 0",
-    "CREATE TABLE snapshot (key TEXT PRIMARY KEY, base TEXT, sum INTEGER, marks BLOB, files BLOB)",
+    "CREATE TABLE snapshot (key TEXT, base TEXT, sum INTEGER, marks BLOB, files BLOB)",  # one
 )
 
 
@@ -402,11 +403,12 @@ _NO_EVENT = ("", 0, 0, 0, "", querysql.SEP, querysql.SEP, querysql.SEP, querysql
 
 
 def row_for(path: str, key: StatKey, event: Event | None, blob: bytes) -> tuple[object, ...]:
-    """The index row of one parsed file: the record blob and querysql's columns (a file
+    """The index row of one parsed file: the record blob (packed) and querysql's columns (a file
     without an event has ok = 0 and matches no query; its problems are always read)."""
+    stored = packed(blob)
     if event is None:
-        return (path, key, 0, checksum(path, key, 0, blob), blob, *_NO_EVENT, None, None, None)
-    return (path, key, 1, checksum(path, key, 1, blob), blob, *querysql.event_row(event))
+        return (path, key, 0, checksum(path, key, 0, stored), stored, *_NO_EVENT, None, None, None)
+    return (path, key, 1, checksum(path, key, 1, stored), stored, *querysql.event_row(event))
 
 
 def _where(prefilter: Prefilter | None, readings_key: str | None) -> tuple[str, list[object]]:
