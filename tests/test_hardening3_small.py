@@ -76,3 +76,49 @@ def test_every_renderer_escapes_the_invisible_format_characters(
     for name, out in outputs.items():
         assert [f"U+{ord(c):04X}" for c in hidden if c in out] == [], name
     assert "t\\u200b\\u2060\\u2061" in outputs["table"] and "t\\u200b" in outputs["json"]
+
+
+# -- file names as ids -----------------------------------------------------------------------
+
+NAMES = {
+    "ESC": ("a\x1b[31mred", "a\\x1b[31mred", "the control character U+001B"),
+    "RLO": ("b\u202elmth", "b\\u202elmth", "the bidi control U+202E"),
+    "ZWSP": ("c\u200bd", "c\\u200bd", "the invisible character U+200B"),
+    "NBSP": ("e\u00a0f", "e\u00a0f", "the space U+00A0"),  # seen as a space: shown as it is
+}
+
+
+@pytest.mark.parametrize("case", sorted(NAMES))
+def test_a_file_name_that_is_not_plain_never_becomes_an_id(
+    write_events: Callable[..., Path], tmp_path: Path, case: str
+) -> None:
+    name, shown, what = NAMES[case]
+    root = write_events({"events/good.toml": GOOD, f"events/{name}.toml": GOOD})
+    env = cron_env(tmp_path, PYTHONUTF8="1")
+    line = (
+        f"events/{shown}.toml:1:1: error: the file name holds {what} and cannot be an id; "
+        "rename the file (letters, digits, '.', '_', '-') or pin an id: id = \"...\"\n"
+    )
+    checked = run_process("check", cwd=root, env=env)
+    assert (checked.returncode, checked.stderr.decode()) == (1, line)
+    listed = run_process("list", "--format", "ids", cwd=root, env=env)
+    assert (listed.returncode, listed.stdout, listed.stderr.decode()) == (2, b"good\n", line)
+    (root / "events" / f"{name}.toml").write_text(f'id = "pinned"\n{GOOD}', encoding="utf-8")
+    listed = run_process("list", "--format", "ids", cwd=root, env=env)
+    assert (listed.returncode, listed.stdout, listed.stderr) == (0, b"good\npinned\n", b"")
+
+
+def test_a_file_name_the_locale_cannot_decode_is_refused_not_a_crash(
+    write_events: Callable[..., Path], tmp_path: Path
+) -> None:
+    """Under cron's C locale without UTF-8 mode, U+202E's bytes are not text: the name is
+    reported and left unread (it made the index fail with 70)."""
+    root = write_events({"events/good.toml": GOOD, "events/b\u202elmth.toml": GOOD})
+    for args in (("list", "--format", "ids"), ("list", "--format", "ids")):  # cold, then warm
+        listed = run_process(*args, cwd=root, env=cron_env(tmp_path))
+        assert (listed.returncode, listed.stdout) == (2, b"good\n"), listed.stderr
+        assert listed.stderr.decode() == (
+            "events/b\\udce2\\udc80\\udcaelmth.toml:1:1: error: a name that is not text in "
+            "this locale's encoding; not read (rename it to ASCII, or run in a UTF-8 locale or "
+            "with PYTHONUTF8=1)\n"
+        )

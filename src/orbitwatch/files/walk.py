@@ -7,6 +7,7 @@ module lists paths and never reads or parses a file.
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Callable
 
 from orbitwatch.model.errors import Problem
@@ -20,6 +21,15 @@ EVENT_SUFFIX = ".toml"
 # and editor debris (emacs '#x.toml#', vim '.x.toml.swp', backups 'x.toml~' never end in .toml).
 SKIPPED_FIRST = ".#"
 LEFTOVER = "warning: leftover temporary file from an interrupted write; not read (safe to delete)"
+
+
+# A name the file system encoding could not decode (C locale without UTF-8 mode) carries
+# surrogate escapes: it could be neither stored, compared nor shown as text, so it is not read.
+_UNDECODABLE = re.compile("[\udc80-\udcff]")
+UNDECODABLE = (
+    "a name that is not text in this locale's encoding; not read (rename it to ASCII, or run "
+    "in a UTF-8 locale or with PYTHONUTF8=1)"
+)
 
 
 def is_skipped(name: str) -> bool:
@@ -66,7 +76,9 @@ def event_files(base: str, root: str | None = None) -> tuple[list[str], list[tup
             with os.scandir(folder) as entries:
                 for entry in entries:  # the hot loop of every warm run: tests inlined
                     name = entry.name
-                    if name[0] in SKIPPED_FIRST:  # is_skipped (scandir never yields '')
+                    if not name.isascii() and _UNDECODABLE.search(name):
+                        odd.append((entry.path, UNDECODABLE))
+                    elif name[0] in SKIPPED_FIRST:  # is_skipped (scandir never yields '')
                         if _is_leftover(name):
                             odd.append((entry.path, LEFTOVER))
                     elif name.endswith(EVENT_SUFFIX):  # is_event_file_name

@@ -5,6 +5,8 @@ Only character classes and the policies built from them; no reading, no escaping
 
 from __future__ import annotations
 
+import re
+
 # C0 controls other than tab and newline (those two are a policy decision of each caller).
 C0 = "\x00-\x08\x0b-\x1f"
 # DEL and the C1 controls.
@@ -46,3 +48,28 @@ REFUSED_MULTILINE = f"[{C0}{DEL_C1}{BIDI}{FORMAT_REFUSED}{INVISIBLE}{SURROGATES}
 ESCAPED = f"[{C0}{DEL_C1}{BIDI}{FORMAT}{INVISIBLE}{SELECTORS}]"
 # Written as \u escapes in JSON, which escapes C0 itself: the rest, surrogates included.
 JSON_ESCAPED = f"[{DEL_C1}{BIDI}{FORMAT}{INVISIBLE}{SELECTORS}{SURROGATES}]"
+
+# What a name may not hold to be an id: whatever the renderers escape (controls, bidi, format
+# and invisible characters, joiners, selectors), lone surrogates, and (in not_plain) anything
+# str.isprintable refuses (no-break and other odd spaces, unassigned code points).
+_NOT_PLAIN = re.compile(f"[{C0}{DEL_C1}{BIDI}{FORMAT}{INVISIBLE}{SELECTORS}{SURROGATES}]")
+
+
+def not_plain(name: str) -> str:
+    """The first character that keeps a file name from being an id (printable and plain), as
+    'the control character U+001B', or ''."""
+    found = _NOT_PLAIN.search(name)
+    char = found.group(0) if found else next((c for c in name if not c.isprintable()), "")
+    if not char:
+        return ""
+    if re.match(f"[{C0}{DEL_C1}]", char):
+        kind = "control character"
+    elif re.match(f"[{BIDI}]", char):
+        kind = "bidi control"
+    elif char.isspace():
+        kind = "space"
+    elif re.match(f"[{FORMAT}{INVISIBLE}{SELECTORS}]", char):
+        kind = "invisible character"
+    else:
+        kind = "unprintable character"
+    return f"the {kind} U+{ord(char):04X}"

@@ -28,6 +28,7 @@ from orbitwatch.model.schema import (
     is_stance,
     is_status,
 )
+from orbitwatch.text.chars import not_plain
 from orbitwatch.text.tomlpos import (
     bad_character,
     find_key_line,
@@ -104,6 +105,10 @@ class EventChecker:
         acts = self.acts(raw.get("acts", []), countries) if "acts" in raw else ()
         warn = self.warn(raw.get("warn")) if "warn" in raw else None
         event_id = default_id
+        if "id" not in raw and (odd := not_plain(default_id)):
+            message = f"the file name holds {odd} and cannot be an id; rename the file "
+            message += "(letters, digits, '.', '_', '-') or pin an id: id = \"...\""
+            self.problems.append(Problem(self.path, 1, 1, message, field="id"))
         if "id" in raw:
             pinned = raw["id"]
             if not isinstance(pinned, str) or not ID_RE.match(pinned):
