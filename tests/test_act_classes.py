@@ -227,7 +227,7 @@ date = "2024-03"
 def test_convergence_counts_independent_acts(example: Path) -> None:
     result = run("alerts", "--as-of", "2022-05-31", "--format", "plain", root=example)
     converging = sorted(
-        (line.split("\t")[2], line.split("\t")[-1])
+        (line.split("\t")[2], line.split("\t")[5])
         for line in result.stdout.splitlines()
         if "\tconvergence\t" in line
     )

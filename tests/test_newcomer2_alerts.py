@@ -57,3 +57,59 @@ def test_an_expired_silence_is_said_once_by_the_digest(
     status, out, err = orbit(root, "check")
     assert status == 0
     assert "silences.toml:4:1: warning: silence 's-old' expired on 2022-05-25" in err
+
+
+# 2. orbit alerts shows a short fingerprint; ack takes any unique prefix
+
+
+def test_alerts_show_a_short_fingerprint_that_ack_takes(
+    write_events: Callable[..., Path],
+) -> None:
+    root = write_events(DIGEST_EVENTS, DIGEST_SETTINGS)
+    status, out, err = orbit(root, "alerts", "--format", "json")
+    full = {a["fingerprint"] for a in json.loads(out)["alerts"]}
+    status, out, err = orbit(root, "alerts", "--format", "plain")
+    assert status == 0 and err == ""
+    shown = [line.split("\t")[-1] for line in out.splitlines()]
+    assert sorted(f"v1-{short}" for short in shown) == sorted(fp[:13] for fp in full)
+    assert all(len(short) == 10 for short in shown)
+    status, table, err = orbit(root, "alerts", "--format", "table", COLUMNS="160")
+    assert status == 0 and all(short in table.split() for short in shown)
+    # the short fingerprint, or any unique prefix of it, is what ack takes
+    target = shown[0]
+    status, out, err = orbit(root, "ack", target[:6], "--reason", "seen", "--by", "Ana")
+    assert status == 0, err
+    assert f"fingerprint:v1-{target}" in (root / "silences.toml").read_text()
+    # an unknown prefix: exit 2, and the message lists the fingerprints in force
+    status, out, err = orbit(root, "ack", "ffffffffff", "--reason", "x", "--by", "Ana")
+    assert status == 2 and out == ""
+    assert "'ffffffffff' matches no alert in force" in err
+    assert all(short in err for short in shown)
+
+
+def test_an_ambiguous_fingerprint_prefix_lists_its_candidates(
+    write_events: Callable[..., Path],
+) -> None:
+    # two event ids whose signal alerts' fingerprints share their first four hex digits
+    events = {
+        f"events/{name}.toml": f"""
+            date = 2022-05-{day}
+            title = "Aid {name}"
+            countries = ["KZ"]
+            tags = ["aid"]
+            """
+        for name, day in (("aid-49", "10"), ("aid-202", "11"))
+    }
+    root = write_events(events, DIGEST_SETTINGS)
+    status, out, err = orbit(root, "alerts", "--format", "plain")
+    shown = [line.split("\t")[-1] for line in out.splitlines()]
+    by_first: dict[str, list[str]] = {}
+    for short in shown:
+        by_first.setdefault(short[:4], []).append(short)
+    prefix, twins = next((p, s) for p, s in sorted(by_first.items()) if len(s) > 1)
+    status, out, err = orbit(root, "ack", prefix, "--reason", "x", "--by", "Ana")
+    assert status == 2 and out == ""
+    assert f"fingerprint '{prefix}' is ambiguous" in err
+    assert all(short in err for short in twins)
+    assert sum(short in err for short in shown) == len(twins)  # only the candidates
+    assert not (root / "silences.toml").exists()

@@ -272,25 +272,41 @@ def _alerts_today(workspace: Workspace) -> tuple[list[Alert], dict[str, Event]]:
 
 
 def resolve_fingerprint(workspace: Workspace, text: str) -> str:
-    """A whole fingerprint, or a prefix of one in force today (the digest's 8-digit short id
-    works); an ambiguous or unknown prefix is a usage error."""
+    """A whole fingerprint, or any unique prefix of one in force today (with or without
+    'v1-', at least 4 hex digits: the short fingerprint `orbit alerts` shows, or the digest's
+    short id); an ambiguous or unknown prefix is a usage error listing the candidates."""
     import re
 
     text = text.strip()
     if re.fullmatch(r"v1-[0-9a-f]{20}", text):
         return text
-    prefix = text if text.startswith("v1-") else f"v1-{text}"
+    prefix = text.lower() if text.startswith("v1-") else f"v1-{text.lower()}"
     if not re.fullmatch(r"v1-[0-9a-f]{4,20}", prefix):
-        raise UsageError(f"{text!r} is not a fingerprint (v1- and 20 hex digits, or a prefix)")
-    found = sorted({a.fingerprint for a in _alerts_today(workspace)[0]})
-    matching = [fp for fp in found if fp.startswith(prefix)]
-    if len(matching) != 1:
-        why = "matches no alert in force" if not matching else "is ambiguous"
         raise UsageError(
-            f"fingerprint {text!r} {why}",
-            hint="See the fingerprints with: orbit alerts --format json",
+            f"{text!r} is not a fingerprint (at least 4 of its hex digits, e.g. the short "
+            "fingerprint orbit alerts shows)"
         )
-    return matching[0]
+    in_force = {a.fingerprint: a for a in _alerts_today(workspace)[0]}
+    matching = sorted(fp for fp in in_force if fp.startswith(prefix))
+    if len(matching) == 1:
+        return matching[0]
+    if matching:
+        why, candidates = "is ambiguous; it matches", [in_force[fp] for fp in matching]
+    else:
+        why, candidates = "matches no alert in force; the alerts in force are", [*in_force.values()]
+    if not candidates:
+        raise UsageError(f"fingerprint {text!r} matches no alert: no alert is in force")
+    shown = sorted(candidates, key=lambda a: (-a.date.toordinal(), a.fingerprint))
+    lines = [f"  {a.short}  {a.date.isoformat()}  {a.kind} {a.country}  {a.subject}" for a in shown]
+    more = len(lines) - CANDIDATES_SHOWN
+    lines = lines[:CANDIDATES_SHOWN] + ([f"  ... and {more} more"] if more > 0 else [])
+    raise UsageError(
+        f"fingerprint {text!r} {why}:\n" + "\n".join(lines),
+        hint="Give more digits (orbit alerts shows each alert's short fingerprint).",
+    )
+
+
+CANDIDATES_SHOWN = 20  # an unknown prefix lists the newest alerts in force, up to this many
 
 
 def list_silences(workspace: Workspace, only_active: bool = False) -> SilenceList:

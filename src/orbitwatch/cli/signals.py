@@ -234,7 +234,8 @@ def alerts_cmd(
 ) -> int:
     """The alerts in force (signal, level-up/down, convergence, upcoming), newest first.
 
-    Acknowledged and silenced alerts are marked (orbit ack, orbit silence).
+    Each alert shows its short fingerprint (10 hex digits; orbit ack takes it, or any unique
+    prefix). Acknowledged and silenced alerts are marked (orbit ack, orbit silence).
 
     \b
     Examples:

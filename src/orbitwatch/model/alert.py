@@ -11,6 +11,7 @@ import hashlib
 from dataclasses import dataclass, field
 
 FINGERPRINT_VERSION = "v1"
+SHORT_DIGITS = 10  # a short fingerprint, as git abbreviates commits: the first hex digits
 
 
 def fingerprint(kind: str, rule: str, country: str, subject: str) -> str:
@@ -39,6 +40,11 @@ class Alert:
         object.__setattr__(
             self, "fingerprint", fingerprint(self.kind, rule, self.country, self.subject)
         )
+
+    @property
+    def short(self) -> str:
+        """The short fingerprint views show: its first SHORT_DIGITS hex digits (no 'v1-')."""
+        return self.fingerprint.split("-", 1)[1][:SHORT_DIGITS]
 
     @property
     def origin(self) -> str:

@@ -231,7 +231,7 @@ def arrows_json(arrows: Sequence[Arrow]) -> Iterator[str]:
     yield json_safe(json.dumps(document, ensure_ascii=False, indent=2)) + "\n"
 
 
-ALERT_HEADERS = ("date", "kind", "country", "level", "about", "why")
+ALERT_HEADERS = ("date", "kind", "country", "level", "about", "why", "fingerprint")
 
 
 def alert_rows(
@@ -251,6 +251,7 @@ def alert_rows(
                 alert.level or "-",
                 about,
                 mark_text(alert, marks) + alert.why,
+                alert.short,
             ]
         )
     return rows
@@ -268,7 +269,8 @@ def mark_text(alert: Alert, marks: Mapping[str, Silence] | None) -> str:
 def alert_table_rows(
     alerts: Sequence[Alert], titles: Mapping[str, Event], marks: Mapping[str, Silence] | None = None
 ) -> list[list[str]]:
-    """Cells for the terminal table: date, kind, country, level, title, why, subject."""
+    """Cells for the terminal table: date, kind, country, level, title, why, subject and the
+    short fingerprint."""
     rows = []
     for alert in alerts:
         event = titles.get(alert.subject)
@@ -282,6 +284,7 @@ def alert_table_rows(
                 + (event.title if event else alert.subject),
                 mark_text(alert, marks) + alert.why,
                 alert.subject,
+                alert.short,
             ]
         )
     return rows

@@ -291,12 +291,12 @@ class AlertsView:
 
     def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
         longest = max((len(row[6]) for row in self.rows), default=0)
-        if options.max_width >= longest + 44:  # date, kind, country and level take about 44
+        if options.max_width >= longest + 45:  # date (fingerprint), kind, country, level
             yield alerts_table(self.rows, longest)
             return
-        for date, kind, country, level, title, why, subject in self.rows:
+        for date, kind, country, level, title, why, subject, short in self.rows:
             style = "bold red" if kind == "level-up" else "bold"
-            yield Text.assemble((f"{date}  {kind}  {country}  level {level}", style))
+            yield Text.assemble((f"{short}  {date}  {kind}  {country}  level {level}", style))
             yield Padding(Text(one_line(title)), (0, 0, 0, 2))  # a hanging indent
             yield Padding(Text(one_line(why)), (0, 0, 0, 2))
             yield Text("  " + one_line(subject), style="dim", no_wrap=True, overflow="ignore")
@@ -304,15 +304,17 @@ class AlertsView:
 
 
 def alerts_table(rows: Sequence[Sequence[str]], id_width: int = 0) -> Table:
-    """date, kind, country, level, then what it is about with why and the id under it."""
+    """date with the short fingerprint (what `orbit ack` takes) under it, kind, country,
+    level, then what it is about with why and the id under it."""
     table = Table(show_header=True, header_style="bold", box=None, pad_edge=False)
-    for header in ("date", "kind", "country", "level"):
+    for header in ("date\nfingerprint", "kind", "country", "level"):
         table.add_column(header, no_wrap=True)
     table.add_column("alert", min_width=id_width)
-    for date, kind, country, level, title, why, subject in rows:
+    for date, kind, country, level, title, why, subject, short in rows:
         style = "bold red" if kind == "level-up" else "bold" if kind != "signal" else ""
         detail = Text.assemble(
             (one_line(title), "bold"), "\n", (one_line(why), ""), "\n", (one_line(subject), "dim")
         )
-        table.add_row(t(date), t(kind, style), t(country), t(level), detail)
+        when = Text.assemble((one_line(date), ""), "\n", (one_line(short), "dim"))
+        table.add_row(when, t(kind, style), t(country), t(level), detail)
     return table
