@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import run_process, settings_toml, write_files
+from tests.conftest import orbit_executable, run_process, settings_toml, write_files
 
 XK_SETTINGS = settings_toml(["KZ", "XK"], []) + '\n[countries]\nXK = "Kosovo"\n'
 PLAIN_SETTINGS = settings_toml(["KZ"], [])
@@ -255,3 +255,150 @@ def test_replay_over_a_year_10000_commit(odd_history: tuple[Path, str, str]) -> 
         "10000-01-01, outside the days orbit works with (0100-01-01 to 9899-12-31)\n\n"
         "Give the period's last day: --replay SINCE..UNTIL\n"
     )
+
+
+# -- 3. bad arguments are usage errors (2 and a message), never 70 -----------------------------
+
+
+@pytest.fixture
+def committed(write_events: Callable[..., Path]) -> Path:
+    root = write_events({"events/kz.toml": KZ_AID}, PLAIN_SETTINGS + AID)
+    git_commit(root, "KZ aid")
+    return root
+
+
+OUTSIDE = "is outside the days orbit works with (0100-01-01 to 9899-12-31)"
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (
+            ("signals", "--known-at", "2022-02-30"),
+            "--known-at 2022-02-30: '2022-02-30' is not a real date: Feb 2022 has 28 days; "
+            "use an existing day in ISO form YYYY-MM-DD",
+        ),
+        (("signals", "--as-of", "0001-01-01"), f"--as-of: 0001-01-01 {OUTSIDE}"),
+        (("signals", "--as-of", "9999-12-31"), f"--as-of: 9999-12-31 {OUTSIDE}"),
+        (("digest", "--as-of", "9999-12-31"), f"--as-of: 9999-12-31 {OUTSIDE}"),
+        (("list", "--known-at", "9999-12-31"), f"--known-at 9999-12-31: 9999-12-31 {OUTSIDE}"),
+        (
+            ("alerts", "--replay", "0001-01-01..9999-12-31"),
+            f"--replay 0001-01-01..9999-12-31: 0001-01-01 {OUTSIDE}",
+        ),
+        (
+            ("alerts", "--replay", "2022-05-01..9899-12-31"),
+            "--replay 2022-05-01..9899-12-31 would step through 2,877,260 days from "
+            "2022-05-01; a replay covers at most 36,600 days",
+        ),
+    ],
+    ids=[
+        "known-at-feb-30",
+        "as-of-year-1",
+        "as-of-year-9999",
+        "digest-as-of-year-9999",
+        "known-at-year-9999",
+        "replay-whole-calendar",
+        "replay-eight-millennia",
+    ],
+)
+def test_dates_beyond_the_calendar_are_usage_errors(
+    committed: Path, args: tuple[str, ...], message: str
+) -> None:
+    result = run_process(*args, cwd=committed)
+    assert (result.returncode, result.stdout) == (2, b""), result.stderr
+    assert result.stderr.decode().split("\n\n")[0].rstrip("\n") == f"orbit: error: {message}"
+
+
+def test_a_query_term_that_is_not_utf8_is_a_usage_error(committed: Path) -> None:
+    for env in ({**os.environ}, {**os.environ, "LC_ALL": "C", "PYTHONUTF8": "0"}):
+        result = subprocess.run(
+            [*orbit_executable(), "list", b"caf\xe9", b"tag:\xff"],
+            cwd=committed,
+            env=env,
+            capture_output=True,
+            timeout=60,
+        )
+        assert (result.returncode, result.stdout) == (2, b""), result.stderr
+        assert result.stderr == (
+            b"orbit: error: query term 'caf\\xe9' is not valid UTF-8; write it in UTF-8\n"
+        )
+
+
+@pytest.mark.parametrize("cache", ["on", "off"])
+def test_a_50000_character_query_word_is_a_usage_error(committed: Path, cache: str) -> None:
+    env = {**os.environ, **({"ORBIT_NO_CACHE": "1"} if cache == "off" else {})}
+    warm = run_process("list", cwd=committed, env=env)
+    assert warm.returncode == 0, warm.stderr
+    for word in ("w" * 50000, "tag:" + "a" * 50000, 'x"' + "%" * 50000):
+        result = run_process("list", word, cwd=committed, env=env)
+        assert (result.returncode, result.stdout) == (2, b""), result.stderr
+        assert result.stderr.decode() == (
+            f"orbit: error: query term '{word[:20]}...' is {len(word):,} characters long; "
+            "a term holds at most 1,000\n"
+        )
+    again = run_process("list", "--format", "ids", cwd=committed, env=env)
+    assert (again.returncode, again.stdout, again.stderr) == (0, b"kz\n", b"")
+
+
+def test_a_csv_cell_over_128_kib_is_a_usage_error_and_nothing_is_written(
+    committed: Path, tmp_path: Path
+) -> None:
+    sheet = tmp_path / "big.csv"
+    sheet.write_text(
+        "date,title,countries\n2022-05-01,short,KZ\n2022-05-02," + "x" * 140000 + ",KZ\n",
+        encoding="utf-8",
+    )
+    result = run_process("import", str(sheet), cwd=committed)
+    assert (result.returncode, result.stdout) == (2, b""), result.stderr
+    assert result.stderr.decode() == (
+        f"orbit: error: {sheet}: cannot read as csv: line 3: a cell is longer than 131,072 "
+        "characters (128 KiB), the most a CSV cell may hold\n"
+    )
+    assert sorted(p.name for p in (committed / "events").iterdir()) == ["kz.toml"]
+
+
+def read_pty(args: list[str], cwd: Path, env: dict[str, str]) -> tuple[int, bytes, bytes]:
+    """Run orbit with stdout on a pseudo-terminal: (status, what the terminal got, stderr)."""
+    import pty
+    import select
+
+    master, slave = pty.openpty()
+    try:
+        process = subprocess.Popen(
+            [*orbit_executable(), *args],
+            cwd=cwd,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=slave,
+            stderr=subprocess.PIPE,
+        )
+        os.close(slave)
+        seen = b""
+        while True:
+            ready, _, _ = select.select([master], [], [], 60)
+            if not ready:
+                break
+            try:
+                chunk = os.read(master, 65536)
+            except OSError:  # the terminal closed: the process has ended
+                break
+            if not chunk:
+                break
+            seen += chunk
+        _, stderr = process.communicate(timeout=60)
+    finally:
+        os.close(master)
+    return process.returncode, seen, stderr
+
+
+@pytest.mark.parametrize(
+    "command",
+    [["show", "2022-05-16-csto-summit-moscow"], ["list"], ["signals"], ["timeline"]],
+)
+def test_a_huge_columns_value_is_clamped_on_a_terminal(example: Path, command: list[str]) -> None:
+    env = {**os.environ, "COLUMNS": "99999999999", "LINES": "99999999999", "PAGER": "cat"}
+    status, seen, stderr = read_pty(["--no-pager", *command], example, env)
+    assert (status, stderr) == (0, b""), stderr
+    assert b"KZ" in seen
+    assert max(len(line) for line in seen.split(b"\r\n")) <= 1000 + 64  # styling bytes aside

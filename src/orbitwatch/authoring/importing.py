@@ -6,9 +6,7 @@ writing goes through the caller (app/authoring.py and fsio.py). Never prints.
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 import json
 import re
 from collections.abc import Callable, Mapping, Sequence
@@ -28,7 +26,7 @@ from orbitwatch.authoring.write import (
 from orbitwatch.model.countries import lookup
 from orbitwatch.model.dates import DateError, parse_partial
 from orbitwatch.model.schema import IMPORT_COLUMNS
-from orbitwatch.text import strictjson
+from orbitwatch.text import strictcsv, strictjson
 from orbitwatch.timeline.check import ID_RE
 
 if TYPE_CHECKING:
@@ -83,8 +81,8 @@ def column_target(column: str, mapping: Mapping[str, str]) -> str | None:
 def read_rows(data: str, fmt: str) -> list[Row]:
     """Rows of an import file as column -> value; CSV row numbers count the header as row 1."""
     if fmt == "csv":
-        reader = csv.DictReader(io.StringIO(data, newline=""))
-        return [Row(index + 2, dict(row), from_csv=True) for index, row in enumerate(reader)]
+        table = strictcsv.dict_rows(data)
+        return [Row(index + 2, dict(row), from_csv=True) for index, row in enumerate(table)]
     if fmt == "jsonl":
         rows = []
         for index, line in enumerate(data.splitlines(), start=1):

@@ -10,7 +10,7 @@ from __future__ import annotations
 import errno
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import MutableMapping, Sequence
 from typing import Any
 
 import click
@@ -206,6 +206,7 @@ def main(argv: Sequence[str] | None = None) -> None:
 
     guard_streams()
     _utf8_streams()
+    _sane_terminal_size(os.environ)
     try:
         code = _main(argv)
         sys.stdout.flush()
@@ -237,6 +238,21 @@ def _main(argv: Sequence[str] | None) -> int:
         click.echo("orbit: interrupted", err=True)
         code = ExitStatus.INTERRUPTED
     return int(code or 0)
+
+
+# The widest and tallest terminal orbit lays out for (docs/commands.md): COLUMNS=99999999999
+# made rich pad a line to that many spaces (MemoryError).
+MAX_COLUMNS = 1000
+MAX_LINES = 10000
+
+
+def _sane_terminal_size(environ: MutableMapping[str, str]) -> None:
+    """COLUMNS and LINES as rich, the pager and the timeline read them: a number above the
+    maximum counts as the maximum (also for the pager orbit starts)."""
+    for name, most in (("COLUMNS", MAX_COLUMNS), ("LINES", MAX_LINES)):
+        value = environ.get(name, "").strip()
+        if value.isascii() and value.isdigit() and (len(value) > 9 or int(value) > most):
+            environ[name] = str(most)
 
 
 def _utf8_argument(arg: str) -> str:

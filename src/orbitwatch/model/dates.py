@@ -245,13 +245,16 @@ def today(environ: Mapping[str, str] | None = None) -> dt.date:
 
 
 def as_of_day(text: str | None, today: dt.date) -> dt.date:
-    """The day a view is computed for: today, a relative day, or the last day a date covers."""
+    """The day a view is computed for: today, a relative day, or the last day a date covers;
+    a day outside FIRST_DAY..LAST_DAY is a DateError (scores and windows would leave the
+    calendar)."""
     if not text:
         return today
     relative = relative_day(text, today)
-    if relative is not None:
-        return relative
-    return parse_partial(text).last_day
+    day = relative if relative is not None else parse_partial(text).last_day
+    if not in_range(day, day):
+        raise DateError(f"{day.isoformat()} is outside {DAYS_RANGE}")
+    return day
 
 
 def default_as_of(last_days: Iterable[dt.date], today: dt.date) -> dt.date:

@@ -79,8 +79,22 @@ def parse(tokens: Sequence[str] | str) -> Query:
     return Query(tuple(parse_term(token) for token in tokens if token.strip()))
 
 
+# The longest term a query takes: longer ones are typing accidents or attacks, and SQLite
+# refuses a LIKE pattern past 50,000 bytes (docs/query.md).
+MAX_TERM_CHARS = 1000
+_SURROGATE = re.compile("[\udc80-\udcff]")
+
+
 def parse_term(token: str) -> Term:
     original = token
+    if _SURROGATE.search(token):  # bytes that were not UTF-8 (Python's surrogateescape)
+        shown = token.encode("utf-8", "surrogateescape").decode("ascii", "backslashreplace")
+        raise UsageError(f"query term '{shown}' is not valid UTF-8; write it in UTF-8")
+    if len(token) > MAX_TERM_CHARS:
+        raise UsageError(
+            f"query term {token[:20] + '...'!r} is {len(token):,} characters long; "
+            f"a term holds at most {MAX_TERM_CHARS:,}"
+        )
     negated = False
     while token.startswith("not:"):
         negated = not negated
