@@ -7,12 +7,13 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import io
+import subprocess
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import cron_env, run_process
+from tests.conftest import DIGEST_EVENTS, DIGEST_SETTINGS, cron_env, run_process
 
 GOOD = 'date = 2022-05-16\ntitle = "ok"\ncountries = ["KZ"]\n'
 
@@ -122,3 +123,72 @@ def test_a_file_name_the_locale_cannot_decode_is_refused_not_a_crash(
             "this locale's encoding; not read (rename it to ASCII, or run in a UTF-8 locale or "
             "with PYTHONUTF8=1)\n"
         )
+
+
+# -- temporaries left by a kill -9 -----------------------------------------------------------
+
+
+def dead_pid() -> int:
+    """The number of a process that has ended (and been reaped)."""
+    child = subprocess.Popen(["true"])
+    child.wait()
+    return child.pid
+
+
+def test_a_render_output_s_stale_temporary_is_removed_and_said_once(
+    write_events: Callable[..., Path], tmp_path: Path
+) -> None:
+    root = write_events({"events/a.toml": GOOD})
+    out = tmp_path / "out"
+    out.mkdir()
+    pid = dead_pid()
+    stale = out / f".page.html.{pid}.tmp"
+    stale.write_text("<html>half", encoding="utf-8")
+    other = out / f".other.html.{pid}.tmp"  # beside another file: not this run's business
+    other.write_text("x", encoding="utf-8")
+    args = ("--root", str(root), "render", "--format", "html", "-o", "page.html")
+    first = run_process(*args, cwd=out, env=cron_env(tmp_path))
+    assert first.returncode == 0, first.stderr
+    assert first.stderr.decode() == (
+        f".page.html.{pid}.tmp:1:1: warning: leftover temporary file of process {pid}, "
+        "which is gone; removed\nwrote page.html\n"
+    )
+    assert sorted(p.name for p in out.iterdir()) == [f".other.html.{pid}.tmp", "page.html"]
+    again = run_process(*args, cwd=out, env=cron_env(tmp_path))
+    assert (again.returncode, again.stderr) == (0, b"wrote page.html\n")
+
+
+def test_silences_stale_temporaries_are_removed_when_their_process_is_gone(
+    write_events: Callable[..., Path], tmp_path: Path
+) -> None:
+    root = write_events(DIGEST_EVENTS, DIGEST_SETTINGS)
+    pid = dead_pid()
+    stale = root / f".silences.toml.{pid}.tmp"
+    stale.write_text('[[silence]]\nid = "half', encoding="utf-8")
+    running = subprocess.Popen(["sleep", "60"])
+    alive = root / f".silences.toml.{running.pid}.tmp"
+    try:
+        alive.write_text("being written", encoding="utf-8")
+        add = ("silence", "add", "country:KG", "--until", "30d", "--reason", "r", "--by", "B")
+        added = run_process(*add, cwd=root, env=cron_env(tmp_path))
+        listed = run_process("silence", "list", "--format", "plain", cwd=root)
+    finally:
+        running.kill()
+        running.wait()
+    assert added.returncode == 0, added.stderr
+    said = added.stderr.decode().splitlines()
+    assert said[:2] == [
+        f".silences.toml.{pid}.tmp:1:1: warning: leftover temporary file of process {pid}, "
+        "which is gone; removed",
+        f".silences.toml.{running.pid}.tmp:1:1: warning: leftover temporary file of process "
+        f"{running.pid}, which is still running; not removed",
+    ]
+    assert not stale.exists() and alive.exists()
+    assert listed.returncode == 0 and b"which is gone" not in listed.stderr
+    alive.unlink()
+    (root / f".silences.toml.{dead_pid()}.tmp").write_text("x", encoding="utf-8")
+    state = tmp_path / "state.json"
+    digest = run_process("digest", "--state", str(state), cwd=root, env=cron_env(tmp_path))
+    assert digest.returncode == 0, digest.stderr
+    assert b"which is gone; removed" in digest.stderr
+    assert sorted(p.name for p in root.iterdir() if p.name.startswith(".")) == []

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from orbitwatch.digest.state import default_state_path
+from orbitwatch.files.atomic import sweep_temporaries
 from orbitwatch.git.commits import known_at
 from orbitwatch.model.dates import DateError, as_of_day, today
 from orbitwatch.model.errors import OrbitError, Problem, UsageError, did_you_mean
@@ -20,6 +21,7 @@ from orbitwatch.query.language import Query, compile_query, resolve_country
 from orbitwatch.signals.readings import readings
 from orbitwatch.timeline.load import (
     Timeline,
+    display_path,
     find_root,
     load_revision,
     load_settings,
@@ -244,3 +246,17 @@ def state_path(workspace: Workspace, option: str | None) -> Path | None:
     if environ.get("ORBIT_STATE"):
         return Path(environ["ORBIT_STATE"])
     return None
+
+
+def note_temporaries(workspace: Workspace, path: Path) -> None:
+    """Sweep the temporary files a killed run left beside `path` (files/atomic.py) and say so
+    once, as warnings: each file removed (its process is gone) and each kept (a process of that
+    number still runs, and may still be writing it)."""
+    removed, kept = sweep_temporaries(path)
+    gone = "leftover temporary file of process {}, which is gone; removed"
+    running = "leftover temporary file of process {}, which is still running; not removed"
+    said = [(p, gone.format(pid)) for p, pid in removed]
+    said += [(p, running.format(pid)) for p, pid in kept]
+    workspace.note(
+        [Problem(display_path(p, workspace.cwd), 1, 1, text, "warning") for p, text in said]
+    )

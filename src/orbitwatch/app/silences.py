@@ -13,7 +13,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from orbitwatch.app.context import Workspace, state_path
+from orbitwatch.app.context import Workspace, note_temporaries, state_path
 from orbitwatch.digest.state import load_state
 from orbitwatch.files.atomic import atomic_write
 from orbitwatch.files.lock import lock_exclusive
@@ -63,6 +63,8 @@ def load_silences(workspace: Workspace, note: bool = True) -> SilenceFile:
 
     path = silences_path(workspace)
     shown = display_path(path, workspace.cwd)
+    if note:
+        note_temporaries(workspace, path)
     if not path.exists():
         return SilenceFile(shown, "", ())
     text, raw, problems = read_toml(path, shown, max_bytes=MAX_SILENCES_BYTES)
@@ -118,6 +120,7 @@ def _editing(workspace: Workspace, wait: float = 10) -> Iterator[SilenceFile]:
     fd = os.open(root, os.O_RDONLY)
     try:
         lock_exclusive(fd, wait, f"another orbit is editing {root}/silences.toml")
+        note_temporaries(workspace, silences_path(workspace))
         current, problems = _readable_silences(workspace)
         if current.text:
             errors = [p for p in problems if p.severity == "error"]

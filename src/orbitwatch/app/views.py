@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from orbitwatch.app.context import Workspace, country_scope, select
+from orbitwatch.app.context import Workspace, country_scope, note_temporaries, select
 from orbitwatch.app.events import selection
 from orbitwatch.app.feed_loop import LoopRequest, feed_compare
 from orbitwatch.files.atomic import save_output
@@ -125,8 +125,10 @@ def feed_beside(
     return name, [p for p in found.pairs if p.feed is not None]
 
 
-def save(path: Path, chunks: Iterable[str]) -> None:
+def save(workspace: Workspace, path: Path, chunks: Iterable[str]) -> None:
     """Write rendered output to a file: a regular file atomically (a temporary file, then
-    rename), a device or FIFO directly (see fsio.save_output)."""
+    rename), a device or FIFO directly (see fsio.save_output). Temporary files a killed run
+    left beside it are removed when their process is gone, and said once."""
 
+    note_temporaries(workspace, path)
     save_output(path, "".join(chunks).encode("utf-8"))

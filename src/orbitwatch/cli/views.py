@@ -159,7 +159,7 @@ def render_cmd(
         write(chunks)
     else:
         target = as_path(output)
-        save(target, chunks)
+        save(state.workspace, target, chunks)
         click.echo(f"wrote {target}", err=True)
     return finish(state)
 

@@ -449,12 +449,18 @@ def stale_temporaries(path: Path) -> list[tuple[Path, int]]:
     """Temporary files of atomic_write beside `path` (.NAME.PID.tmp, .NAME.prev.PID.tmp) left
     by a killed process: removed when their process is gone; the others are returned as
     (path, pid) for the caller to report (a live process of that number may still write)."""
+    return sweep_temporaries(path)[1]
+
+
+def sweep_temporaries(path: Path) -> tuple[list[tuple[Path, int]], list[tuple[Path, int]]]:
+    """(removed, kept): stale_temporaries, with the files it removed as (path, pid) too."""
     folder, name = path.parent, path.name
+    removed: list[tuple[Path, int]] = []
     kept: list[tuple[Path, int]] = []
     try:
         entries = os.listdir(folder)
     except OSError:
-        return kept
+        return removed, kept
     for entry in entries:
         pid = _leftover_pid(entry, name)
         if pid is None or pid == os.getpid():
@@ -463,7 +469,8 @@ def stale_temporaries(path: Path) -> list[tuple[Path, int]]:
             kept.append((folder / entry, pid))
         else:
             _unlink(folder / entry)
-    return sorted(kept)
+            removed.append((folder / entry, pid))
+    return sorted(removed), sorted(kept)
 
 
 def _leftover_pid(entry: str, name: str) -> int | None:
