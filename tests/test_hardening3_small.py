@@ -7,6 +7,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import io
+import os
 import subprocess
 from collections.abc import Callable
 from pathlib import Path
@@ -192,3 +193,52 @@ def test_silences_stale_temporaries_are_removed_when_their_process_is_gone(
     assert digest.returncode == 0, digest.stderr
     assert b"which is gone; removed" in digest.stderr
     assert sorted(p.name for p in root.iterdir() if p.name.startswith(".")) == []
+
+
+# -- diff: a folder is a folder --------------------------------------------------------------
+
+
+def git(repo: Path, *args: str) -> None:
+    identity = {"GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@example.org"}
+    identity |= {"GIT_COMMITTER_NAME": "t", "GIT_COMMITTER_EMAIL": "t@example.org"}
+    subprocess.run(["git", *args], cwd=repo, env={**os.environ, **identity}, check=True)
+
+
+def two_sides(tmp_path: Path) -> tuple[Path, Path]:
+    """(a git timeline whose working tree has events a and d, a folder ../old with only a)."""
+    root, old = tmp_path / "tl", tmp_path / "old"
+    for folder in (root, old):
+        (folder / "events").mkdir(parents=True)
+        (folder / "events" / "a.toml").write_text(GOOD, encoding="utf-8")
+    git(root, "init", "-q", "-b", "main")
+    git(root, "add", "-A")
+    git(root, "commit", "-qm", "v1")
+    (root / "events" / "d.toml").write_text(GOOD.replace('"ok"', '"new"'), encoding="utf-8")
+    return root, old
+
+
+def test_diff_reads_dot_as_the_folder_it_is(tmp_path: Path) -> None:
+    root, _ = two_sides(tmp_path)
+    for args in (("../old", "."), ("../old", "./")):
+        result = run_process("diff", *args, "--stat", cwd=root, env=cron_env(tmp_path))
+        assert (result.returncode, result.stderr) == (1, b""), result.stderr
+        assert result.stdout.decode().splitlines()[:2] == [
+            f"{args[0]} -> {args[1]}: 1 added",
+            "added\t1",
+        ]
+    back = run_process("diff", ".", "../old", "--stat", cwd=root, env=cron_env(tmp_path))
+    assert back.returncode == 1 and back.stdout.startswith(b". -> ../old: 1 removed\n")
+
+
+def test_a_name_that_is_both_a_folder_and_a_revision_is_the_folder(tmp_path: Path) -> None:
+    """Documented in `orbit diff --help`: the folder wins; NAME^{commit} names the revision."""
+    root, old = two_sides(tmp_path)
+    git(root, "tag", "old")  # the commit holds a only; the folder old/ will hold a, b and c
+    for name in ("b", "c"):
+        (old / "events" / f"{name}.toml").write_text(GOOD, encoding="utf-8")
+    (root / "old").symlink_to(old)  # ./old: a folder beside the tag named old
+    env = cron_env(tmp_path)
+    folder = run_process("diff", "old", "--stat", cwd=root, env=env)
+    assert folder.stdout.decode().splitlines()[0] == "old -> working tree: 1 added, 2 removed"
+    tag = run_process("diff", "old^{commit}", "--stat", cwd=root, env=env)
+    assert tag.stdout.decode().splitlines()[0] == "old^{commit} -> working tree: 1 added"

@@ -1,6 +1,7 @@
 """Use case of `diff`: resolve both sides (a folder or a git revision), then compare them.
 
-A side is an existing folder, else a revision of the timeline's repository; NEW defaults to
+A side is an existing folder (even when a revision has its name), else a revision of the
+timeline's repository; NEW defaults to
 the working tree, and the signal impact is judged on the as-of day (see default_as_of).
 """
 
@@ -68,11 +69,13 @@ def split_arguments(root: Path, rest: Sequence[str]) -> tuple[str | None, list[s
 
 
 def resolve_side(workspace: Workspace, root: Path, spec: str | None) -> Side:
-    """A side of the diff: None is the working tree; an existing folder; else a git revision."""
+    """A side of the diff: None is the working tree; an existing folder ('.' included; a name
+    that is both a folder and a revision is the folder: NAME^{commit} names the revision);
+    else a git revision."""
 
     if spec is None:
         side = Side(load_timeline(root), WORKING_TREE, "working-tree")
-    elif spec not in ("", ".") and Path(spec).is_dir():
+    elif spec and Path(spec).is_dir():
         side = Side(load_timeline(Path(spec)), spec, "folder")
     else:
         side = Side(load_revision(root, spec), spec, "revision")

@@ -36,7 +36,9 @@ def diff_cmd(
     """What changed between two versions of the timeline, and what it does to the signals.
 
     OLD and NEW are timeline folders or git revisions (HEAD~3, a tag, a branch,
-    main@{2.weeks.ago}); NEW defaults to the working tree. Events match by id; an event
+    main@{2.weeks.ago}); NEW defaults to the working tree. An existing folder is always a
+    folder ('.' too): for a revision that shares a folder's name, write NAME^{commit}.
+    Events match by id; an event
     under a new id with the same date and the same (or 90% similar) content is a rename.
     On a terminal, long lines fold to its width; piped, each change stays on one line.
     Exit 0: no differences, 1: differences, 2: trouble.
