@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
 from collections.abc import Callable
 from pathlib import Path
 
@@ -113,3 +114,59 @@ def test_an_ambiguous_fingerprint_prefix_lists_its_candidates(
     assert all(short in err for short in twins)
     assert sum(short in err for short in shown) == len(twins)  # only the candidates
     assert not (root / "silences.toml").exists()
+
+
+# 3. Lead time counts from the first commit at which the alert existed
+
+
+def git_commit(root: Path, day: str, message: str) -> str:
+    """Commit everything as of noon on `day`; the new commit's hash."""
+    stamp = f"{day}T12:00:00+00:00"
+    env = dict(
+        os.environ,
+        GIT_AUTHOR_NAME="Ann",
+        GIT_AUTHOR_EMAIL="ann@example.org",
+        GIT_COMMITTER_NAME="Ann",
+        GIT_COMMITTER_EMAIL="ann@example.org",
+        GIT_AUTHOR_DATE=stamp,
+        GIT_COMMITTER_DATE=stamp,
+    )
+    for args in (["add", "-A"], ["commit", "-q", "-m", message]):
+        subprocess.run(["git", *args], cwd=root, env=env, check=True, capture_output=True)
+    done = subprocess.run(["git", "rev-parse", "HEAD"], cwd=root, capture_output=True, check=True)
+    return done.stdout.decode().strip()
+
+
+OLD_EVENT = """
+date = 2022-03-01
+title = "A Kazakh minister visits Beijing"
+countries = ["KZ", "CN"]
+"""
+ACT = """
+[[acts]]
+by = "KZ"
+act = "cooperate"
+to = "CN"
+"""
+
+
+def test_lead_time_counts_from_the_commit_that_raised_the_alert(tmp_path: Path) -> None:
+    root = tmp_path / "timeline"
+    subprocess.run(["git", "init", "-q", "-b", "main", str(root)], check=True)
+    settings = 'counterweights = ["CN"]\n'
+    write_files(
+        root, {"orbit.toml": DIGEST_SETTINGS.replace("[signals]\n", f"[signals]\n{settings}")}
+    )
+    write_files(root, {"events/kz-visit.toml": OLD_EVENT})
+    git_commit(root, "2022-03-02", "KZ visit")  # no reading, no alert
+    status, out, err = orbit(root, "alerts", "--format", "json")
+    assert (status, json.loads(out)["alerts"]) == (0, [])
+    write_files(root, {"events/kz-visit.toml": OLD_EVENT + ACT})
+    act_commit = git_commit(root, "2022-05-20", "KZ visit: the act")
+    status, out, err = orbit(root, "alerts", "--lead-time", "--format", "json")
+    assert status == 0, err
+    rows = json.loads(out)["alerts"]
+    assert "signal" in {r["kind"] for r in rows}
+    for row in rows:  # the alert came with the act, 80 days after the event: a lag
+        assert row["entered"]["commit"] == act_commit
+        assert (row["entered"]["day"], row["lead_days"]) == ("2022-05-20", -80)

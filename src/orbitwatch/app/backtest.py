@@ -17,6 +17,7 @@ from orbitwatch.digest.backtest import (
     Replay,
     cron_days,
     deliveries,
+    first_commits,
     lead_times,
     summarize,
 )
@@ -35,13 +36,27 @@ if TYPE_CHECKING:
 
 
 def lead_time(workspace: Workspace, query: Query, on: dt.date, since: str | None) -> LeadTimes:
-    """The alerts in force on a day, each with the day its event entered the timeline (the
-    first commit of the branch adding its file, following renames) and the difference."""
+    """The alerts in force on a day, each with the first commit of the branch at which the
+    alert existed (the timeline as committed there raises it, scored on the same day) and
+    the difference between its event's first day and that commit's day."""
 
     found = alerts_in_force(workspace, query, on, since)
     known = workspace.known()
     tip = known.commit.hash if known is not None else "HEAD"
-    rows = lead_times(found.alerts, found.by_id, entered(workspace.root(), tip))
+    root = workspace.root()
+    files = entered(root, tip)
+    # an alert cannot exist before its event's file entered the branch: start there
+    starts = {
+        files[event.path].hash
+        for alert in found.alerts
+        if (event := found.by_id.get(alert.subject)) is not None and event.path in files
+    }
+    commits = branch_commits(root, tip) if starts else []
+    first = next((i for i, c in enumerate(commits) if c.hash in starts), len(commits))
+    walk = RevisionWalk(root)
+    steps = ((c, walk.load(c.hash, c.short)) for c in commits[first:])
+    wanted = {a.fingerprint for a in found.alerts}
+    rows = lead_times(found.alerts, found.by_id, first_commits(steps, wanted, on))
     return LeadTimes(rows, summarize(rows), found.by_id, tip)
 
 

@@ -196,8 +196,9 @@ def _scores_out(state: State, found: Scores, fmt: str | None) -> None:
     "--lead-time",
     "lead",
     is_flag=True,
-    help="Each alert's event date, the day the event entered the timeline (its file's first "
-    "commit, following renames) and the lead (+) or lag (-); medians per country and rule.",
+    help="Each alert's event date, the day it entered the timeline (the first commit at which "
+    "the committed timeline raises the alert) and the lead (+) or lag (-); medians per "
+    "country and rule.",
 )
 @click.option(
     "--replay",

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import statistics
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -33,15 +33,15 @@ MAX_REPLAY_DAYS = 36_600
 
 @dataclass(frozen=True, slots=True)
 class LeadTime:
-    """One alert, its event's first day and the commit that brought the event in."""
+    """One alert, its event's first day and the first commit at which the alert existed."""
 
     alert: Alert
     event: Event | None  # None when the alert's subject is not an event (a level's day)
-    entered: Commit | None  # None when the event's file is not committed
+    entered: Commit | None  # None when no commit raises the alert (its change is uncommitted)
 
     @property
     def lead_days(self) -> int | None:
-        """Days the timeline knew of the event before its first day; negative: a lag."""
+        """Days the timeline raised the alert before its event's first day; negative: a lag."""
         if self.event is None or self.entered is None:
             return None
         return (self.event.first_day - self.entered.day).days
@@ -55,14 +55,30 @@ class LeadSummary:
     median_days: float
 
 
+def first_commits(
+    steps: Iterable[tuple[Commit, Timeline]], wanted: Collection[str], on: dt.date
+) -> dict[str, Commit]:
+    """fingerprint -> the first commit (of the steps, oldest first) whose timeline raises
+    that alert when scored on `on`; the walk stops once every wanted fingerprint is found."""
+    found: dict[str, Commit] = {}
+    for commit, timeline in steps:
+        reading_of = readings(timeline.events, timeline.settings, on)
+        for alert in alerts(timeline.events, reading_of, timeline.settings, on):
+            if alert.fingerprint in wanted:
+                found.setdefault(alert.fingerprint, commit)
+        if len(found) == len(wanted):
+            break
+    return found
+
+
 def lead_times(
-    found: Sequence[Alert], events_by_id: Mapping[str, Event], entered: Mapping[str, Commit]
+    found: Sequence[Alert], events_by_id: Mapping[str, Event], raised: Mapping[str, Commit]
 ) -> list[LeadTime]:
-    """Each alert with its event and the commit its file entered the timeline in."""
+    """Each alert with its event and the first commit at which it existed (by fingerprint)."""
     rows = []
     for alert in found:
         event = events_by_id.get(alert.subject)
-        rows.append(LeadTime(alert, event, entered.get(event.path) if event else None))
+        rows.append(LeadTime(alert, event, raised.get(alert.fingerprint) if event else None))
     return rows
 
 
