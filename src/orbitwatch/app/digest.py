@@ -33,6 +33,7 @@ from orbitwatch.files.atomic import fault_point, stale_temporaries
 from orbitwatch.model.dates import today
 from orbitwatch.model.errors import OrbitError, Problem, UsageError
 from orbitwatch.render import digest as out
+from orbitwatch.render.layout import fit_lines
 from orbitwatch.signals.alerts import alerts, alerts_of, filter_alerts
 from orbitwatch.signals.readings import coverage, coverage_of, readings
 from orbitwatch.signals.silences import expiries_to_say
@@ -66,6 +67,7 @@ class DigestRequest:
     baseline: bool = False  # record every alert in force as sent, deliver nothing
     wait: float = 0  # seconds to wait for another run's lock
     resend_suppressed: bool = False  # alerts recorded as suppressed are new again
+    width: int | None = None  # the text format's lines wrapped to this width (None: never)
 
 
 @dataclass(frozen=True)
@@ -250,7 +252,8 @@ def render_digest(digest: Digest, request: DigestRequest) -> bytes:
         sender = request.mail_from or default_sender()
         return out.digest_email(digest, request.mail_to, now_header, MAX_ITEMS_OPTION, sender)
     if request.fmt == "text":
-        return "".join(out.digest_text(digest, MAX_ITEMS_OPTION)).encode("utf-8")
+        text = out.digest_text(digest, MAX_ITEMS_OPTION)
+        return "".join(fit_lines(text, request.width)).encode("utf-8")
     renderer = {"md": out.digest_md, "json": out.digest_json}
     return "".join(renderer[request.fmt](digest)).encode("utf-8")
 

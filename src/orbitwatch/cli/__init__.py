@@ -147,6 +147,14 @@ def _restore_sigterm(previous: Any) -> None:
     help="Do not use or update the index of parsed files (also ORBIT_NO_CACHE=1).",
 )
 @click.option(
+    "--width",
+    type=click.IntRange(min=20),
+    default=None,
+    metavar="N",
+    help="Lay tables and reports out at N columns (default: COLUMNS, else the terminal's "
+    "width; written to a file or pipe, nothing is wrapped unless COLUMNS is set for a table).",
+)
+@click.option(
     "--no-pager",
     is_flag=True,
     help="Never page (default: output taller than the terminal goes through $PAGER, "
@@ -154,7 +162,12 @@ def _restore_sigterm(previous: Any) -> None:
 )
 @click.pass_context
 def cli(
-    ctx: click.Context, root: str | None, color: bool | None, no_cache: bool, no_pager: bool
+    ctx: click.Context,
+    root: str | None,
+    color: bool | None,
+    no_cache: bool,
+    width: int | None,
+    no_pager: bool,
 ) -> None:
     """Track dated geopolitical events, score drift out of Moscow's orbit, and mail digests.
 
@@ -164,7 +177,7 @@ def cli(
       orbit show 2022-05-16-csto-summit-moscow
       orbit signals --explain TJ
     """
-    ctx.obj = State(root, color, no_cache)
+    ctx.obj = State(root, color, no_cache, width)
     if ctx.invoked_subcommand in PAGED:
         ctx.with_resource(paging(not no_pager))
     if ctx.invoked_subcommand is None:

@@ -10,7 +10,16 @@ from typing import TYPE_CHECKING
 
 import click
 
-from orbitwatch.cli.common import State, finish, rows_out, today, use_table, write
+from orbitwatch.cli.common import (
+    State,
+    finish,
+    output_width,
+    rows_out,
+    say,
+    today,
+    use_table,
+    write,
+)
 from orbitwatch.cli.completion import complete_ids
 from orbitwatch.cli.help import command
 
@@ -29,7 +38,7 @@ def lead_out(state: State, query: Query, on: dt.date, since: str | None, fmt: st
         return
     rows_out(state, fmt, out.LEAD_HEADERS, out.lead_rows(found.rows))
     if use_table(fmt):
-        click.echo("lead: the event was in the timeline before its day; lag: only after it")
+        say(state, "lead: the event was in the timeline before its day; lag: only after it")
     else:
         write(["\n"])
     rows_out(state, fmt, out.SUMMARY_HEADERS, out.summary_rows(found.summaries))
@@ -46,7 +55,7 @@ def replay_out(state: State, query: Query, period: str, fmt: str | None) -> None
         return
     rows_out(state, fmt, out.REPLAY_HEADERS, out.replay_rows(found.deliveries))
     if use_table(fmt):
-        click.echo(out.replay_summary(found))
+        say(state, out.replay_summary(found))
 
 
 @command("history")
@@ -66,9 +75,13 @@ def history_cmd(state: State, event_id: str, fmt: str) -> int:
     """
     from orbitwatch.app.history import event_history
     from orbitwatch.render import backtest as out
+    from orbitwatch.render.layout import fit_lines
 
     found = event_history(state.workspace, event_id)
-    write(out.history_json(found) if fmt == "json" else out.history_text(found))
+    if fmt == "json":
+        write(out.history_json(found))
+    else:
+        write(fit_lines(out.history_text(found), output_width(state, report=True)))
     return finish(state)
 
 

@@ -42,9 +42,16 @@ def cwd() -> Path:
 class State:
     """The group's options, and the workspace the commands run their use cases in."""
 
-    def __init__(self, root: str | None, color: bool | None, no_cache: bool = False):
+    def __init__(
+        self,
+        root: str | None,
+        color: bool | None,
+        no_cache: bool = False,
+        width: int | None = None,
+    ):
         self.root = root
         self.color = color
+        self.width = width  # --width N
         self.no_cache = no_cache
         self.known_at: str | None = None  # --known-at, set as the option is parsed
         self._workspace: Workspace | None = None
@@ -232,6 +239,38 @@ def console(color: bool | None) -> Console:
     return make_console(sys.stdout, color)
 
 
+def output_width(state: State, report: bool = False) -> int | None:
+    """The width output is laid out at: --width N; else a terminal's (COLUMNS, when set,
+    overrides it); else (a file or a pipe) none: nothing is wrapped, except that tables take
+    COLUMNS when it is set. A report (eval, history, digest) written to a file or pipe is
+    never wrapped: mail and scripts read it the same whatever the environment."""
+    import shutil
+
+    if state.width:
+        return state.width
+    if sys.stdout.isatty():
+        return shutil.get_terminal_size((80, 24)).columns
+    columns = os.environ.get("COLUMNS", "")
+    if not report and columns.isdigit() and int(columns) > 0:
+        return int(columns)
+    return None
+
+
+def say(state: State, text: str) -> None:
+    """A line of output after a table (a note, a legend), wrapped like the table."""
+    from orbitwatch.render.layout import fit_lines
+
+    write(fit_lines([text + "\n"], output_width(state)))
+
+
+def show(state: State, renderable: object) -> None:
+    """Draw a rich renderable (a table, a card) on stdout at the output width, each line
+    without trailing spaces."""
+    from orbitwatch.render.terminal import rendered
+
+    write([rendered(console(state.color), renderable, output_width(state))])  # type: ignore[arg-type]
+
+
 def finish(state: State, status: ExitStatus = ExitStatus.OK) -> int:
     if state.trouble and status == ExitStatus.OK:
         return int(ExitStatus.TROUBLE)
@@ -251,7 +290,7 @@ def rows_out(
     if use_table(fmt):
         from orbitwatch.render.terminal import simple_table
 
-        console(state.color).print(simple_table(headers, rows, styles, footer))
+        show(state, simple_table(headers, rows, styles, footer))
     else:
         write(plain_rows(rows))
 

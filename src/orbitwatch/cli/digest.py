@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from orbitwatch.cli.common import State, known_at_option, parse_query, scoring_day
+from orbitwatch.cli.common import State, known_at_option, output_width, parse_query, scoring_day
 from orbitwatch.cli.completion import complete_terms
 from orbitwatch.cli.help import command
 from orbitwatch.cli.status import ExitStatus
@@ -151,6 +151,7 @@ def digest_cmd(
         mail_from=mail_from or "", min_level=min_level,
         fail_on=fail_on, max_items=max_items, deliver_cmd=deliver_cmd, dry_run=dry_run,
         baseline=baseline, wait=wait, resend_suppressed=resend_suppressed,
+        width=output_width(state, report=True) if deliver_cmd is None else None,
     )  # fmt: skip
     sys.stdout.flush()  # the digest goes out as bytes, after any text already written
     outcome = run_digest(state.workspace, request, sys.stdout.buffer)

@@ -7,7 +7,15 @@ from __future__ import annotations
 
 import click
 
-from orbitwatch.cli.common import State, finish, known_at_option, parse_query, scoring_day, write
+from orbitwatch.cli.common import (
+    State,
+    finish,
+    known_at_option,
+    output_width,
+    parse_query,
+    scoring_day,
+    write,
+)
 from orbitwatch.cli.completion import complete_terms
 from orbitwatch.cli.help import command
 from orbitwatch.cli.status import ExitStatus
@@ -54,10 +62,14 @@ def eval_cmd(
     """
     from orbitwatch.app.evaluation import evaluate_timeline
     from orbitwatch.render.evaluation import evaluation_json, evaluation_text
+    from orbitwatch.render.layout import fit_lines
 
     query = parse_query(terms)
     found = evaluate_timeline(state.workspace, query, scoring_day(state, known_at))
-    write(evaluation_json(found) if fmt == "json" else evaluation_text(found))
+    if fmt == "json":
+        write(evaluation_json(found))
+    else:
+        write(fit_lines(evaluation_text(found), output_width(state, report=True)))
     if min_agreement is not None and found.agreement < min_agreement:
         click.echo(
             f"orbit: agreement {found.agreement:.3f} is below --min-agreement {min_agreement:g}",

@@ -12,12 +12,12 @@ import click
 from orbitwatch.cli.common import (
     State,
     as_path,
-    console,
     finish,
     known_at_option,
     parse_query,
     report,
     scoring_day,
+    show,
     use_table,
     write,
 )
@@ -181,7 +181,7 @@ def list_cmd(
         shown = events[:cap] if cap else events
         total = found.total if not limit else len(events)
         see_all = "use --limit 0 or --format plain to see all"
-        console(state.color).print(events_table(shown, found.reading_of, total, see_all))
+        show(state, events_table(shown, found.reading_of, total, see_all))
     else:
         from orbitwatch.render.data import LIST_FORMATS as renderers
 
@@ -218,9 +218,7 @@ def show_cmd(state: State, event_id: str, fmt: str, known_at: str | None) -> int
     else:
         from orbitwatch.render.terminal import event_detail
 
-        console(state.color).print(
-            event_detail(shown.event, shown.reading, shown.rule_title, shown.cancelled)
-        )
+        show(state, event_detail(shown.event, shown.reading, shown.rule_title, shown.cancelled))
     return finish(state)
 
 

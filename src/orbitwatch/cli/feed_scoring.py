@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from orbitwatch.cli.common import State, console, parse_query, rows_out, use_table, write
+from orbitwatch.cli.common import State, parse_query, rows_out, use_table, write
 from orbitwatch.model.errors import UsageError
 
 if TYPE_CHECKING:
@@ -158,9 +158,9 @@ def _explain_out(state: State, found: FeedExplanation, fmt: str | None) -> None:
         state, fmt, out.DYAD_HEADERS, out.dyad_rows(row.country, dyads), footer="heaviest dyads"
     )
     rows_out(state, fmt, out.ROOT_HEADERS, out.root_rows(dyads), footer="act roots")
-    console(state.color).print(
-        "example sources:\n" + "\n".join(f"  {u}" for u in urls), markup=False
-    )
+    from orbitwatch.render.text import visible
+
+    write([visible("example sources:\n" + "".join(f"  {u}\n" for u in urls), keep_newlines=True)])
 
 
 @click.command("sql")

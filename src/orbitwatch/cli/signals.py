@@ -11,12 +11,13 @@ import click
 
 from orbitwatch.cli.common import (
     State,
-    console,
     finish,
     known_at_option,
     parse_query,
     rows_out,
+    say,
     scoring_day,
+    show,
     use_table,
     write,
 )
@@ -142,7 +143,7 @@ def _explain_out(state: State, found: Explanation, fmt: str | None) -> None:
         from orbitwatch.render.terminal import explain_cards
 
         click.echo("\n".join(summary[:2]) + "\n")
-        console(state.color).print(explain_cards(out.explain_cards(found.parts, half_life, day)))
+        show(state, explain_cards(out.explain_cards(found.parts, half_life, day)))
         click.echo("\n" + summary[2])
         if cancelled:
             click.echo("\n".join(cancelled))
@@ -168,7 +169,7 @@ def _scores_out(state: State, found: Scores, fmt: str | None) -> None:
         f"{settings.half_life_text}; explain one with: orbit signals --explain CODE",
     )
     if use_table(fmt):
-        click.echo(found.coverage.sentence(found.on))
+        say(state, found.coverage.sentence(found.on))
     latest = found.stale_since
     if use_table(fmt) and latest:
         click.echo(
@@ -287,10 +288,10 @@ def _alerts_out(
         from orbitwatch.render.terminal import AlertsView
 
         rows = out.alert_table_rows(found.alerts, found.by_id, found.marks)
-        console(state.color).print(AlertsView(rows))
-        click.echo(found.coverage.sentence(on))
+        show(state, AlertsView(rows))
+        say(state, found.coverage.sentence(on))
         if note := found.history_note(on):
-            click.echo(note)
+            say(state, note)
     else:
         rows = out.alert_rows(found.alerts, found.by_id, found.marks)
         rows_out(state, fmt, out.ALERT_HEADERS, rows)

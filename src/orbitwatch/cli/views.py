@@ -14,11 +14,12 @@ import click
 from orbitwatch.cli.common import (
     State,
     as_path,
-    console,
     finish,
     known_at_option,
+    output_width,
     parse_query,
     scoring_day,
+    show,
     write,
 )
 from orbitwatch.cli.completion import complete_terms
@@ -42,7 +43,7 @@ if TYPE_CHECKING:
     "--width",
     type=click.IntRange(min=40),
     default=None,
-    help="Width in columns (default: the terminal's, else 80).",
+    help="Width in columns (default: orbit --width, else the terminal's, else COLUMNS, else 80).",
 )
 @known_at_option
 @click.pass_obj
@@ -61,13 +62,11 @@ def timeline_cmd(
       orbit timeline since:2022-03 --by country --width 60
       orbit timeline --known-at 2022-05-20
     """
-    import shutil
-
     from orbitwatch.app.views import timeline_view
     from orbitwatch.render.timeline import lanes_lines, plain, timeline_lines
 
     query = parse_query(terms)
-    columns = width or (shutil.get_terminal_size((80, 24)).columns if sys.stdout.isatty() else 80)
+    columns = width or output_width(state) or 80
     on = scoring_day(state, known_at)
     view = timeline_view(
         state.workspace, query, on, by == "country", max_lanes=max(1, (columns - 30) // 3)
@@ -79,7 +78,7 @@ def timeline_cmd(
     if sys.stdout.isatty() or state.color:
         from orbitwatch.render.terminal import segments_text
 
-        console(state.color).print(segments_text(lines))
+        show(state, segments_text(lines))
     else:
         write(plain(lines))
     return finish(state)

@@ -5,16 +5,20 @@ The only module besides cli.py that imports rich. It builds renderables; cli.py 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from typing import IO, TYPE_CHECKING
 
-from rich.console import Console, ConsoleOptions, Group, RenderResult
+from rich.cells import cell_len
+from rich.console import Console, ConsoleOptions, Group, RenderableType, RenderResult
+from rich.measure import Measurement
 from rich.padding import Padding
 from rich.table import Table
 from rich.text import Text
 
 from orbitwatch.model import countries
 from orbitwatch.render.glyphs import marked
+from orbitwatch.render.layout import strip_trailing, wrap_line
 from orbitwatch.render.text import one_line, visible
 
 if TYPE_CHECKING:
@@ -50,6 +54,21 @@ def make_console(file: IO[str], color: bool | None, width: int | None = None) ->
         width=width,
         soft_wrap=False,
     )
+
+
+UNLIMITED = 10_000  # the widest a table written to a file or pipe may be measured at
+
+
+def rendered(console: Console, renderable: RenderableType, width: int | None) -> str:
+    """The renderable as text at `width` (None: its natural width, never wrapped), each line
+    without trailing spaces; colour as the console decides."""
+    if width is None:
+        console.width = UNLIMITED
+        width = max(1, console.measure(renderable).maximum)
+    console.width = width
+    with console.capture() as capture:
+        console.print(renderable, crop=False)
+    return "\n".join(strip_trailing(line) for line in capture.get().split("\n"))
 
 
 def t(value: str, style: str = "") -> Text:
@@ -177,7 +196,162 @@ def event_detail(
     return Group(*parts)  # type: ignore[arg-type]
 
 
-FIXED_COLUMNS = ("date", "month", "country", "level", "kind", "stance", "arrow", "status")
+# How a table meets a narrow width (the one rule for every table of rows):
+# - a column of codes, dates, ids or numbers keeps its full width: an id is never broken;
+# - a column of words wraps at spaces, never narrower than its longest word;
+# - a sparkline ("trend ...") loses its oldest points first, never the newest;
+# - if that is still too wide, the optional columns below are left out, in this order, and a
+#   one-line note names them; if even that does not fit, each row becomes a card (its short
+#   cells on one line, every other cell on a line of its own), so nothing is cut.
+FIXED_COLUMNS = (
+    "date", "month", "country", "level", "kind", "stance", "arrow", "status", "id",
+    "fingerprint", "event", "commit", "sent", "happened", "entered", "since", "until", "lead",
+    "by", "origin", "period", "dyad", "act", "root", "median lead",
+)  # fmt: skip
+NUMERIC_COLUMNS = (
+    "score", "share", "contribution", "weight", "certainty", "decay", "change", "alerts",
+    "volume", "away", "toward", "none", "index", "rows", "stories",
+)  # fmt: skip
+OPTIONAL_COLUMNS = (
+    "name", "top drivers", "suppresses", "caught by", "origin", "certainty", "decay",
+    "happened", "entered", "commit", "rationale", "why", "kind",
+)  # fmt: skip
+_COMMA = re.compile(r",(?=\S)")
+SPARK_MIN = 8  # cells of the narrowest sparkline ("trend 8m")
+GAP = 2  # cells between two columns
+
+
+def _kind(header: str) -> str:
+    if header in NUMERIC_COLUMNS or header.startswith("Δ"):
+        return "number"
+    if header in FIXED_COLUMNS:
+        return "fixed"
+    if header.startswith("trend"):
+        return "spark"
+    return "words"
+
+
+class FittedTable:
+    """A table of already-formatted cells (all data) laid out by the rule above at the width
+    it is given; wide enough, it is drawn whole."""
+
+    def __init__(
+        self, headers: Sequence[str], rows: Sequence[Sequence[str]], styles: Sequence[str]
+    ):
+        self.headers, self.rows, self.styles = list(headers), rows, styles
+        # in a column of words a list may break after its commas ("a,b" shows as "a, b")
+        self.cells = [
+            [
+                _COMMA.sub(", ", text) if _kind(self.headers[i]) == "words" else text
+                for i, text in enumerate(visible(cell, keep_newlines=True) for cell in row)
+            ]
+            for row in rows
+        ]
+
+    def _lines(self, index: int) -> list[str]:
+        return [line for row in self.cells if index < len(row) for line in row[index].split("\n")]
+
+    def natural(self, index: int) -> int:
+        return max([cell_len(self.headers[index]), *(cell_len(x) for x in self._lines(index))])
+
+    def least(self, index: int) -> int:
+        kind = _kind(self.headers[index])
+        if kind == "spark":
+            return min(SPARK_MIN, self.natural(index))
+        if kind == "words":
+            words = [w for x in self._lines(index) for w in x.split()]
+            heading = self.headers[index].split()
+            return max([cell_len(w) for w in [*words, *heading]] or [1])
+        return self.natural(index)
+
+    def plan(self, width: int) -> tuple[list[int], list[str]]:
+        """The columns kept and the names of those left out at this width."""
+        kept = list(range(len(self.headers)))
+
+        def need() -> int:
+            return sum(self.least(i) for i in kept) + GAP * (len(kept) - 1)
+
+        dropped: list[str] = []
+        for name in OPTIONAL_COLUMNS:
+            if need() <= width:
+                break
+            if name in self.headers and len(kept) > 1:
+                kept.remove(self.headers.index(name))
+                dropped.append(name)
+        return kept, dropped
+
+    def __rich_measure__(self, console: Console, options: ConsoleOptions) -> Measurement:
+        full = sum(self.natural(i) for i in range(len(self.headers)))
+        return Measurement(1, full + GAP * (len(self.headers) - 1))
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        width = options.max_width
+        kept, dropped = self.plan(width)
+        need = sum(self.least(i) for i in kept) + GAP * (len(kept) - 1)
+        if need > width:
+            yield from self._cards(width)
+            return
+        sparks = [i for i in kept if _kind(self.headers[i]) == "spark"]
+        others = need - sum(self.least(i) for i in sparks)
+        room = {i: max(self.least(i), min(self.natural(i), width - others)) for i in sparks}
+        table = Table(show_header=True, header_style="bold", box=None, pad_edge=False)
+        for index in kept:
+            header, kind = self.headers[index], _kind(self.headers[index])
+            if kind == "number":
+                table.add_column(header, justify="right", no_wrap=True, min_width=self.least(index))
+            elif kind == "fixed":
+                table.add_column(header, no_wrap=True, min_width=self.least(index))
+            elif kind == "spark":
+                cut = room[index] < self.natural(index)
+                table.add_column(f"trend {room[index]}m" if cut else header, no_wrap=True,
+                                 min_width=room[index], max_width=room[index])  # fmt: skip
+            else:
+                table.add_column(header, min_width=self.least(index), overflow="fold")
+        for row_number, row in enumerate(self.cells):
+            cells = []
+            for index in kept:
+                cell = row[index] if index < len(row) else ""
+                if index in room:  # the newest points are on the right: keep those
+                    cell = cell[-room[index] :]
+                cells.append(Text(cell, style=self._style(index, self.rows[row_number])))
+            table.add_row(*cells)
+        yield table
+        if dropped:
+            names = ", ".join(f"'{name}'" for name in dropped)
+            yield Text(
+                f"left out at {width} columns: {names} (wider output shows "
+                f"{'them' if len(dropped) > 1 else 'it'})",
+                style="dim",
+            )
+
+    def _style(self, index: int, row: Sequence[str]) -> str:
+        style = self.styles[index] if index < len(self.styles) else ""
+        cell = row[index] if index < len(row) else ""
+        if style == "stance":
+            return STANCE_STYLE.get(cell.split(" ")[-1], "")
+        return style
+
+    def _cards(self, width: int) -> RenderResult:
+        """Each row as a card: the short cells on one line, then one line per other cell."""
+        short = [
+            i for i, h in enumerate(self.headers) if _kind(h) != "words" and self.natural(i) <= 12
+        ]
+        for row in self.cells:
+            # the first cell (the row's key), then 'header value' bound by no-break spaces
+            first = "  ".join(
+                row[i] if i == 0 else f"{self.headers[i]} {row[i]}".replace(" ", "\u00a0")
+                for i in short
+                if i < len(row)
+            )
+            for line in wrap_line(first, width):
+                yield Text(line, style="bold", no_wrap=True, overflow="ignore")
+            for index, header in enumerate(self.headers):
+                if index in short or index >= len(row):
+                    continue
+                value = row[index].replace("\n", "; ")
+                for line in wrap_line(f"  {header}: {value}", width):
+                    yield Text(line, no_wrap=True, overflow="ignore")
+            yield Text("")
 
 
 def simple_table(
@@ -186,30 +360,9 @@ def simple_table(
     styles: Sequence[str] = (),
     footer: str = "",
 ) -> Group:
-    """A plain-looking table of already-formatted cells (all treated as data)."""
-    table = Table(show_header=True, header_style="bold", box=None, pad_edge=False)
-    numeric = ("score", "Δ", "share", "contribution", "weight", "certainty", "decay", "change")
-    for index, header in enumerate(headers):
-        # Numbers, codes and levels keep their full width (never '…'); the words columns
-        # (name, trend, rules, rationale) give way first on a narrow terminal.
-        width = max([len(header), *(len(row[index]) for row in rows if index < len(row))])
-        if header in numeric or header.startswith("Δ"):
-            table.add_column(header, justify="right", no_wrap=True, min_width=width)
-        elif header in FIXED_COLUMNS:
-            table.add_column(header, no_wrap=True, min_width=width)
-        elif header in ("name", "trend 12m"):
-            table.add_column(header, no_wrap=True, overflow="ellipsis", ratio=1)
-        else:
-            table.add_column(header, overflow="fold", ratio=3)
-    for row in rows:
-        cells = []
-        for index, cell in enumerate(row):
-            style = styles[index] if index < len(styles) else ""
-            if style == "stance":
-                style = STANCE_STYLE.get(cell.split(" ")[-1], "")
-            cells.append(Text(visible(cell, keep_newlines=True), style=style))
-        table.add_row(*cells)
-    parts: list[object] = [table]
+    """A plain-looking table of already-formatted cells (all treated as data), fitted to the
+    width it is drawn at (FittedTable)."""
+    parts: list[object] = [FittedTable(headers, rows, styles)]
     if footer:
         parts.append(Text(one_line(footer), style="dim"))
     return Group(*parts)  # type: ignore[arg-type]
@@ -270,6 +423,9 @@ class Hanging:
     def __init__(self, text: Text, indent: int):
         self.text, self.indent = text, indent
 
+    def __rich_measure__(self, console: Console, options: ConsoleOptions) -> Measurement:
+        return Measurement.get(console, options, self.text)
+
     def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
         width = max(1, options.max_width - self.indent)
         lines = self.text.wrap(console, width)
@@ -288,6 +444,10 @@ class AlertsView:
 
     def __init__(self, rows: Sequence[Sequence[str]]):
         self.rows = rows
+
+    def __rich_measure__(self, console: Console, options: ConsoleOptions) -> Measurement:
+        longest = max((len(row[6]) for row in self.rows), default=0)
+        return Measurement.get(console, options, alerts_table(self.rows, longest))
 
     def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
         longest = max((len(row[6]) for row in self.rows), default=0)
