@@ -317,7 +317,7 @@ def test_email_format_is_a_whole_message(timeline: Path, tmp_path: Path) -> None
     assert result.returncode == 0
     message = email.message_from_bytes(result.stdout, policy=email.policy.default)
     assert message["To"] == "desk@example.org"
-    assert message["Subject"] == "orbitwatch: 3 new alerts, top level then watch"
+    assert message["Subject"] == "orbitwatch: 3 new alerts (KZ, KG), highest level now watch (KZ)"
     assert re.fullmatch(r"[^@\s]+@[^@\s]+", message["From"])  # user@host, as mail(1) does
     assert message["Auto-Submitted"] == "auto-generated"
     assert message["Message-ID"].startswith("<orbitwatch-digest-")

@@ -6,6 +6,8 @@ under tmp_path.
 
 from __future__ import annotations
 
+import email
+import email.policy
 import json
 import os
 import subprocess
@@ -170,3 +172,28 @@ def test_lead_time_counts_from_the_commit_that_raised_the_alert(tmp_path: Path) 
     for row in rows:  # the alert came with the act, 80 days after the event: a lag
         assert row["entered"]["commit"] == act_commit
         assert (row["entered"]["day"], row["lead_days"]) == ("2022-05-20", -80)
+
+
+# 4. The e-mail subject: how many alerts, which countries, the highest level now
+
+
+def mail_subject(root: Path, today: str) -> str:
+    status, out, err = orbit(
+        root, "digest", "--format", "email", "--mail-to", "desk@example.org", today=today
+    )
+    assert status == 0, err
+    return str(email.message_from_string(out, policy=email.policy.default)["Subject"])
+
+
+def test_the_mail_subject_names_countries_and_the_level_now(
+    write_events: Callable[..., Path],
+) -> None:
+    root = write_events(DIGEST_EVENTS, DIGEST_SETTINGS)
+    # KZ is at watch on 31 May; KG's reported aid (2.4) stays below it
+    assert mail_subject(root, "2022-05-31") == (
+        "orbitwatch: 3 new alerts (KZ, KG), highest level now watch (KZ)"
+    )
+    # a year on, the scores have decayed: the level-up of May is history, no country is at a level
+    assert mail_subject(root, "2023-06-01") == (
+        "orbitwatch: 4 new alerts (KZ, KG), no country at a level now"
+    )

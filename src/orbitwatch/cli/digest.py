@@ -67,7 +67,8 @@ def _one_line(value: str | None, option: str) -> str | None:
     "--mail-to",
     metavar="ADDR",
     callback=lambda ctx, param, value: _one_line(value, param.opts[0]),
-    help="The To: address for --format email.",
+    help="The To: address for --format email (subject: how many alerts, which countries, the "
+    "highest level now).",
 )
 @click.option(
     "--mail-from",

@@ -192,6 +192,27 @@ def digest_json(digest: Digest) -> Iterator[str]:
     yield json_safe(json.dumps(document, ensure_ascii=False, indent=2)) + "\n"
 
 
+SUBJECT_COUNTRIES = 6  # countries named in a mail subject; the rest are counted
+
+
+def mail_subject(digest: Digest) -> str:
+    """How many alerts, which countries (most severe first), and the highest level now (on
+    the digest's day) with the countries at it: 'orbitwatch: 3 new alerts (KZ, KG), highest
+    level now watch (KZ)'."""
+    countries = list(dict.fromkeys(one_line(a.country) for a in digest.alerts))
+    named = ", ".join(countries[:SUBJECT_COUNTRIES])
+    if len(countries) > SUBJECT_COUNTRIES:
+        named += f" and {len(countries) - SUBJECT_COUNTRIES} more"
+    subject = f"orbitwatch: {plural(len(digest.alerts), 'new alert')}"
+    subject += f" ({named})" if named else ""
+    ranked = sorted(digest.countries, key=lambda c: -digest.settings.level_rank(c.level))
+    top = ranked[0].level if ranked else ""
+    if top:
+        at_top = ", ".join(c.country for c in ranked if c.level == top)
+        return f"{subject}, highest level now {top} ({at_top})"
+    return f"{subject}, no country at a level now" if ranked else subject
+
+
 def digest_email(
     digest: Digest,
     mail_to: str,
@@ -204,9 +225,7 @@ def digest_email(
     from email.policy import SMTP
 
     message = EmailMessage(policy=SMTP.clone(linesep="\n"))
-    subject = f"orbitwatch: {plural(len(digest.alerts), 'new alert')}"
-    if digest.top_level:
-        subject += f", top level then {digest.top_level}"
+    subject = mail_subject(digest)
     if digest.repeat_of:
         subject += " (repeat)"
     if mail_from:
