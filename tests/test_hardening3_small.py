@@ -242,3 +242,30 @@ def test_a_name_that_is_both_a_folder_and_a_revision_is_the_folder(tmp_path: Pat
     assert folder.stdout.decode().splitlines()[0] == "old -> working tree: 1 added, 2 removed"
     tag = run_process("diff", "old^{commit}", "--stat", cwd=root, env=env)
     assert tag.stdout.decode().splitlines()[0] == "old^{commit} -> working tree: 1 added"
+
+
+# -- colour: --color/--no-color, then NO_COLOR, then FORCE_COLOR, then the terminal ---------
+
+COLOUR_CASES = {  # (global options, environment) -> whether escapes reach the pipe
+    "plain pipe": ((), {}, False),
+    "FORCE_COLOR": ((), {"FORCE_COLOR": "1"}, True),
+    "NO_COLOR": ((), {"NO_COLOR": "1"}, False),
+    "NO_COLOR beats FORCE_COLOR": ((), {"NO_COLOR": "1", "FORCE_COLOR": "1"}, False),
+    "empty NO_COLOR is unset": ((), {"NO_COLOR": "", "FORCE_COLOR": "1"}, True),
+    "--color beats NO_COLOR": (("--color",), {"NO_COLOR": "1", "FORCE_COLOR": "1"}, True),
+    "--no-color beats FORCE_COLOR": (("--no-color",), {"FORCE_COLOR": "1"}, False),
+}
+
+
+@pytest.mark.parametrize("case", sorted(COLOUR_CASES))
+def test_colour_precedence_through_a_real_pipe(
+    write_events: Callable[..., Path], tmp_path: Path, case: str
+) -> None:
+    root = write_events({"events/a.toml": GOOD})
+    options, extra, coloured = COLOUR_CASES[case]
+    env = {k: v for k, v in cron_env(tmp_path).items() if k not in ("NO_COLOR", "FORCE_COLOR")}
+    for command in (("list", "--format", "table"), ("show", "a")):
+        result = run_process(*options, *command, cwd=root, env={**env, **extra})
+        assert result.returncode == 0, result.stderr
+        assert (b"\x1b[" in result.stdout) is coloured, (command, result.stdout)
+        assert b"ok" in result.stdout

@@ -139,7 +139,8 @@ def _restore_sigterm(previous: Any) -> None:
 @click.option(
     "--color/--no-color",
     default=None,
-    help="Force colour on or off (default: on for a terminal unless NO_COLOR is set).",
+    help="Force colour on or off (default: NO_COLOR set: off; else FORCE_COLOR set: on, "
+    "even piped; else on for a terminal).",
 )
 @click.option(
     "--no-cache",
@@ -170,6 +171,10 @@ def cli(
     no_pager: bool,
 ) -> None:
     """Track dated geopolitical events, score drift out of Moscow's orbit, and mail digests.
+
+    Colour is decided in this order: --color or --no-color; then NO_COLOR (set and not
+    empty: no colour, whatever FORCE_COLOR says); then FORCE_COLOR (colour even when piped);
+    else colour on a terminal only.
 
     \b
     Examples:

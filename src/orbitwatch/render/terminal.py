@@ -5,6 +5,7 @@ The only module besides cli.py that imports rich. It builds renderables; cli.py 
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Mapping, Sequence
 from typing import IO, TYPE_CHECKING
@@ -41,13 +42,19 @@ class _Console(Console):
 
 
 def make_console(file: IO[str], color: bool | None, width: int | None = None) -> Console:
-    """A console that never interprets data: no markup, emoji or highlighting; NO_COLOR honoured."""
+    """A console that never interprets data: no markup, emoji or highlighting. Colour, in this
+    order: --color/--no-color (`color`), then NO_COLOR (no colour, and FORCE_COLOR is not
+    read), then FORCE_COLOR (colour even when piped, rich reads it), then whether `file` is a
+    terminal."""
+    force_terminal: bool | None = True if color else None
+    if color is None and os.environ.get("NO_COLOR", ""):
+        force_terminal = _isatty(file)  # decided here, so rich never consults FORCE_COLOR
     return _Console(
         file=file,
         markup=False,
         emoji=False,
         highlight=False,
-        force_terminal=True if color else None,
+        force_terminal=force_terminal,
         # an explicit --color beats NO_COLOR (clig.dev): rich reads NO_COLOR itself otherwise
         no_color=True if color is False else False if color else None,
         color_system="auto" if color is not False else None,
@@ -69,6 +76,13 @@ def rendered(console: Console, renderable: RenderableType, width: int | None) ->
     with console.capture() as capture:
         console.print(renderable, crop=False)
     return "\n".join(strip_trailing(line) for line in capture.get().split("\n"))
+
+
+def _isatty(file: IO[str]) -> bool:
+    try:
+        return file.isatty()
+    except (AttributeError, OSError, ValueError):
+        return False
 
 
 def t(value: str, style: str = "") -> Text:
