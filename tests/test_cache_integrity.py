@@ -132,6 +132,27 @@ def test_a_crafted_snapshot_is_never_served(example: Path, command: str) -> None
     assert_healed(example, command)
 
 
+@pytest.mark.parametrize("digested", [False, True])
+def test_a_query_column_changed_in_place_is_never_served(example: Path, digested: bool) -> None:
+    """Rows a pre-selection leaves out are never read: the columns it reads are checked."""
+    warm(example)
+    if digested:  # a pre-selection has run since the last write: the column has its digest
+        assert orbit(example, *COMMANDS["list-query"]).returncode == 0
+    path, _ = a_record(example)
+    change(example, "UPDATE events SET countries = ? WHERE path = ?", params=("\x1f", path))
+    assert_healed(example, "list-query")
+
+
+@pytest.mark.parametrize("command", ["list", "list-query", "signals"])
+def test_an_entry_whose_path_changed_is_not_dropped_as_stale(example: Path, command: str) -> None:
+    """A row whose path no longer names a file looks like a stale entry: it is checked too."""
+    warm(example)
+    path, _ = a_record(example)
+    change(example, "UPDATE events SET path = ? WHERE path = ?", params=(path + "x", path))
+    change(example, "DELETE FROM snapshot")
+    assert_healed(example, command)
+
+
 def test_a_database_that_is_not_one_heals_itself(example: Path) -> None:
     warm(example)
     database = index_file(example)

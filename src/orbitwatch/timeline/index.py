@@ -30,10 +30,15 @@ from orbitwatch.model.event import (
 )
 from orbitwatch.query import sql as querysql
 from orbitwatch.timeline.integrity import (
+    QUERY_COLUMNS,
+    READING_COLUMNS,
     Damaged,
+    check_columns,
     checked,
     checked_snapshot,
     checksum,
+    column_checksum,
+    digests,
     snapshot_checksum,
     verified,
 )
@@ -100,7 +105,7 @@ def index_path(root: Path) -> Path:
 TABLES = (
     "CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT) WITHOUT ROWID",
     "CREATE TABLE events (position INTEGER PRIMARY KEY, path TEXT UNIQUE NOT NULL, stat TEXT, "
-    f"ok INTEGER, sum INTEGER, record BLOB, {querysql.COLUMNS})",
+    f"ok INTEGER, sum INTEGER, record BLOB, {querysql.COLUMNS}, csum INTEGER, rsum INTEGER)",
     "CREATE INDEX events_id ON events (id, ok)",  # covers twins
     "CREATE INDEX events_failed ON events (path) WHERE ok = 0",
     "CREATE TABLE snapshot (key TEXT, base TEXT, sum INTEGER, marks BLOB, files BLOB)",  # one
@@ -157,7 +162,7 @@ class Index:
                 if "locked" in str(exc) or "busy" in str(exc):
                     return None  # another run is busy with it: no index this time, no harm
                 damage = f"the database cannot be read: {exc}"
-            except (sqlite3.DatabaseError, Damaged) as exc:
+            except (sqlite3.DatabaseError, Damaged, UnicodeDecodeError) as exc:
                 if db is not None:
                     db.close()
                 damage = str(exc) if isinstance(exc, Damaged) else f"not a database: {exc}"
@@ -199,7 +204,7 @@ class Index:
             db.execute("DELETE FROM meta")
             db.executemany(
                 "INSERT INTO meta VALUES (?, ?)",
-                [*current.items(), ("root", root), ("settings", settings_hash)],
+                [*current.items(), ("root", root), ("settings", settings_hash), ("digest:ok", 0)],
             )
             db.execute("COMMIT")
         return True
@@ -252,11 +257,19 @@ class Index:
         each checked against its checksum; without a prefilter, every fresh path must have
         one (Damaged when not)."""
         where, params = _where(prefilter, self.readings_key())
+        if prefilter is not None:  # rows the WHERE leaves out are never read: check its columns
+            made = check_columns(self.db, where)
+            if made:
+                self._best_effort(
+                    ("INSERT OR REPLACE INTO meta VALUES (?, ?)", made_rows(made)),
+                )
         with checked():
             rows = self.db.execute(
                 f"SELECT path, stat, ok, sum, record FROM events WHERE {where}", params
             ).fetchall()
-        found = verified(row for row in rows if row[0] in paths)
+        # every row is checked, not only the fresh ones: a damaged path would otherwise
+        # make its row look like a stale one and drop it without a word
+        found = [(path, record) for path, record in verified(rows) if path in paths]
         if prefilter is None and len(found) != len(paths):
             raise Damaged("entries are missing")
         return found
@@ -272,8 +285,12 @@ class Index:
         them."""
         if self.readings_key() != readings_key:
             self._best_effort(
-                ("UPDATE events SET stances = NULL, origins = NULL, rules = NULL", [()]),
+                (
+                    "UPDATE events SET stances = NULL, origins = NULL, rules = NULL, rsum = NULL",
+                    [()],
+                ),
                 ("INSERT OR REPLACE INTO meta VALUES ('readings', ?)", [(readings_key,)]),
+                _FORGET_READINGS,
             )
 
     def ok_paths(self) -> dict[str, str]:
@@ -308,9 +325,14 @@ class Index:
         effort, like update)."""
         self._best_effort(
             (
-                "UPDATE events SET stances = ?, origins = ?, rules = ? WHERE path = ? AND stat = ?",
-                readings,
+                "UPDATE events SET stances = ?, origins = ?, rules = ?, rsum = ? "
+                "WHERE path = ? AND stat = ?",
+                (
+                    (*values, column_checksum(str(path), values), path, stat)
+                    for *values, path, stat in readings
+                ),
             ),
+            _FORGET_READINGS,
         )
 
     def duplicate_ids(self) -> list[tuple[str, str]]:
@@ -341,25 +363,37 @@ class Index:
             ("DELETE FROM events WHERE path = ?", gone),
             (_INSERT, changed),
             ("INSERT INTO meta VALUES ('tree', ?)", [(signature,)] if signature else []),
+            _FORGET_QUERY,
+            keep_ok=True,
         )
 
-    def _best_effort(self, *steps: tuple[str, Iterable[Sequence[object]]]) -> bool:
+    def _best_effort(
+        self, *steps: tuple[str, Iterable[Sequence[object]]], keep_ok: bool = False
+    ) -> bool:
         """Run the statements in one transaction; a busy or broken database rolls back
-        (False)."""
+        (False). With keep_ok, the digest of the ok column is checked first and made again
+        after (a run whose check fails raises Damaged)."""
         import sqlite3
 
         self._twins = None
         try:
             self.db.execute("BEGIN IMMEDIATE")
+            if keep_ok:
+                check_columns(self.db, "ok")
             for statement, rows in steps:
                 self.db.executemany(statement, rows)
+            if keep_ok:
+                made = digests(self.db, ["ok"])["ok"]
+                self.db.execute("INSERT OR REPLACE INTO meta VALUES ('digest:ok', ?)", (made,))
             self.db.execute("COMMIT")
             return True
-        except sqlite3.DatabaseError:
+        except (sqlite3.DatabaseError, Damaged) as exc:
             try:
                 self.db.execute("ROLLBACK")
             except sqlite3.DatabaseError:
                 pass
+            if isinstance(exc, Damaged):
+                raise
             return False
 
     def close(self) -> None:
@@ -396,9 +430,21 @@ def _close(db: sqlite3.Connection) -> None:
 _INSERT = (
     "INSERT OR REPLACE INTO events (path, stat, ok, sum, record, id, first_day, last_day, "
     "date_precision, status, countries, tags_folded, actors_folded, sources_folded, "
-    "title_folded, summary_folded, stances, origins, rules) "
-    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+    "title_folded, summary_folded, stances, origins, rules, csum) "
+    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
 )
+# A write empties the digests of the columns it changes (integrity.check_columns).
+_FORGET_QUERY = (
+    "DELETE FROM meta WHERE key = ?",
+    [(f"digest:{c}",) for c in (*QUERY_COLUMNS, *READING_COLUMNS)],
+)
+_FORGET_READINGS = ("DELETE FROM meta WHERE key = ?", [(f"digest:{c}",) for c in READING_COLUMNS])
+
+
+def made_rows(made: dict[str, int]) -> list[tuple[str, int]]:
+    return [(f"digest:{column}", value) for column, value in made.items()]
+
+
 _NO_EVENT = ("", 0, 0, 0, "", querysql.SEP, querysql.SEP, querysql.SEP, querysql.SEP, "", "")
 
 
@@ -407,8 +453,19 @@ def row_for(path: str, key: StatKey, event: Event | None, blob: bytes) -> tuple[
     without an event has ok = 0 and matches no query; its problems are always read)."""
     stored = packed(blob)
     if event is None:
-        return (path, key, 0, checksum(path, key, 0, stored), stored, *_NO_EVENT, None, None, None)
-    return (path, key, 1, checksum(path, key, 1, stored), stored, *querysql.event_row(event))
+        columns: tuple[object, ...] = (*_NO_EVENT, None, None, None)
+    else:
+        columns = querysql.event_row(event)
+    csum = column_checksum(path, columns[: len(QUERY_COLUMNS)])
+    return (
+        path,
+        key,
+        int(event is not None),
+        checksum(path, key, int(event is not None), stored),
+        stored,
+        *columns,
+        csum,
+    )
 
 
 def _where(prefilter: Prefilter | None, readings_key: str | None) -> tuple[str, list[object]]:

@@ -209,6 +209,8 @@ def _marks_now(
     parsed now and the other fresh files (built from their records)."""
 
     stats = index.ok_paths()
+    if not stats.keys() <= fresh.union(e.path for e in parsed):
+        raise Damaged("an entry's path is not a file's")  # a damaged path would lose marks
     kept: list[Keyed] = []
     covered: set[str] = set()
     if earlier is not None:
