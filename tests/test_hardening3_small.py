@@ -269,3 +269,47 @@ def test_colour_precedence_through_a_real_pipe(
         assert result.returncode == 0, result.stderr
         assert (b"\x1b[" in result.stdout) is coloured, (command, result.stdout)
         assert b"ok" in result.stdout
+
+
+# -- near-duplicate titles: opposite verbs are two events ------------------------------------
+
+OPPOSITE_TITLES = [
+    ("Kyrgyzstan quits the CSTO joint exercise", "Kyrgyzstan joins the CSTO joint exercise"),
+    ("Kazakhstan lifts the ban on grain exports", "Kazakhstan imposes the ban on grain exports"),
+    ("Tajikistan opens the border crossing at Panj", "Tajikistan closes the border crossing at Panj"),
+    ("Armenia will join the summit in Moscow", "Armenia will not join the summit in Moscow"),
+    ("Uzbekistan confirmed the gas deal with China", "Uzbekistan denied the gas deal with China"),
+    ("Russia resuming flights to Tashkent airport", "Russia suspending flights to Tashkent airport"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("pair", OPPOSITE_TITLES, ids=lambda p: p[0].split()[1])
+@pytest.mark.parametrize("order", ["first-second", "second-first"])
+def test_titles_with_opposite_verbs_are_not_near_duplicates(
+    write_events: Callable[..., Path], tmp_path: Path, pair: tuple[str, str], order: str
+) -> None:
+    first, second = pair if order == "first-second" else pair[::-1]
+    root = write_events({"events/a.toml": f'date = 2022-05-16\ntitle = "{first}"\n'})
+    env = cron_env(tmp_path)
+    added = run_process("add", "--date", "2022-05-16", "--title", second, cwd=root, env=env)
+    assert added.returncode == 0, added.stderr
+    assert len(list((root / "events").rglob("*.toml"))) == 2
+    same = run_process("add", "--date", "2022-05-16", "--title", second + "!", cwd=root, env=env)
+    assert same.returncode == 2 and b"not written: a duplicate of" in same.stderr
+
+
+def test_import_keeps_opposite_titles_and_skips_a_real_near_duplicate(
+    write_events: Callable[..., Path], tmp_path: Path
+) -> None:
+    root = write_events(
+        {"events/a.toml": 'date = 2022-05-16\ntitle = "Kyrgyzstan quits the CSTO exercise"\n'}
+    )
+    rows = tmp_path / "rows.csv"
+    rows.write_text(
+        "date,title\n2022-05-16,Kyrgyzstan joins the CSTO exercise\n"
+        "2022-05-16,Kyrgyzstan quits the CSTO exercise.\n",
+        encoding="utf-8",
+    )
+    result = run_process("import", str(rows), cwd=root, env=cron_env(tmp_path))
+    assert result.returncode == 0, result.stderr
+    assert b"imported 1 event, skipped 1 duplicate" in result.stdout + result.stderr

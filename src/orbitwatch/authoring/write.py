@@ -125,15 +125,79 @@ def validate(
 
 
 def near_duplicate(event: Event, existing: Iterable[Event]) -> Event | None:
-    """An existing event on the same date with a near-identical title (ratio >= 0.9)."""
+    """An existing event on the same date with a near-identical title (ratio >= 0.9) that does
+    not say the opposite ('quits' and 'joins' differ by a few letters and mean two events)."""
     title = event.title.casefold()
     for other in existing:
         if (
             other.date == event.date
             and difflib.SequenceMatcher(None, title, other.title.casefold()).ratio() >= 0.9
+            and not opposite_titles(title, other.title.casefold())
         ):
             return other
     return None
+
+
+# Verbs that say opposite things of one subject, as (one side, the other side); a title that
+# differs from another by a verb of each side (or by a negation) reports another event.
+OPPOSITE_VERBS = (
+    ("join enter", "quit leave exit withdraw"),
+    ("accept approve ratify endorse", "reject veto decline refuse"),
+    ("open reopen", "close shut"),
+    ("lift", "impose"),
+    ("raise increase expand extend boost", "lower reduce cut curb decrease shrink"),
+    ("allow permit", "ban block bar forbid"),
+    ("confirm admit", "deny"),
+    ("support back", "oppose"),
+    ("start begin launch resume restore", "end stop halt suspend sever"),
+    ("win", "lose"),
+    ("grant", "revoke"),
+    ("agree", "refuse"),
+    ("arrive", "depart"),
+    ("deploy", "withdraw"),
+    ("rise", "fall"),
+    ("sign", "annul"),
+)
+NEGATIONS = frozenset("not no never without cannot won't don't doesn't didn't isn't".split())
+_IRREGULAR = {"left": "leave", "withdrew": "withdraw", "withdrawn": "withdraw", "won": "win",
+              "lost": "lose", "began": "begin", "begun": "begin", "rose": "rise", "risen": "rise",
+              "fell": "fall", "fallen": "fall", "shut": "shut", "cut": "cut", "quit": "quit",
+              "backed": "back"}  # fmt: skip
+_SIDE = {
+    verb: (number, side)
+    for number, pair in enumerate(OPPOSITE_VERBS)
+    for side, verbs in enumerate(pair)
+    for verb in verbs.split()
+}
+
+
+def _verb(word: str) -> str:
+    """The base form of a known verb ('quits', 'quitting', 'closed' -> quit, quit, close)."""
+    if word in _IRREGULAR:
+        return _IRREGULAR[word]
+    candidates = [word]
+    for suffix, bases in _SUFFIXES:
+        if word.endswith(suffix):
+            stem = word[: -len(suffix)]
+            candidates += [stem + ending for ending in bases] + [stem[:-1]] * (suffix != "s")
+    return next((base for base in candidates if base in _SIDE), "")
+
+
+# -s, -es, -ies; -ed, -d (closed), -ied; -ing, -ing for a dropped e; a doubled consonant
+# (banned, quitting) is the stem less its last letter
+_SUFFIXES = (("ies", ("y",)), ("ied", ("y",)), ("es", ("",)), ("s", ("",)), ("ed", ("", "e")),
+             ("ing", ("", "e")))  # fmt: skip
+
+
+def opposite_titles(first: str, second: str) -> bool:
+    """Whether two similar titles differ by a negation or by verbs of opposite sides."""
+    one, two = (set(re.findall(r"\w+(?:'\w+)?", t)) for t in (first, second))
+    only_one, only_two = one - two, two - one
+    if (only_one | only_two) & NEGATIONS:
+        return True
+    sides_one = {_SIDE[v] for v in map(_verb, only_one) if v}
+    sides_two = {_SIDE[v] for v in map(_verb, only_two) if v}
+    return any((n, 1 - side) in sides_two for n, side in sides_one)
 
 
 @dataclass

@@ -109,7 +109,7 @@ def add_cmd(
 
     Writes events/YYYY/<date>-<slug>.toml (the slug comes from the title, ASCII, at most 60
     characters). An existing file is never overwritten: a numbered suffix (-2, -3) is used.
-    An event with the same date and a near-identical title is refused as a duplicate.
+    A near-identical title on the same date is a duplicate (not quits vs joins, or a not).
 
     \b
     Examples:
