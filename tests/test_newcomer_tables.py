@@ -209,3 +209,48 @@ def test_tables_in_files_and_pipes_are_not_wrapped_and_have_no_trailing_spaces(
     lines = shown.stdout.decode().splitlines()
     assert lines and all(line == line.rstrip() for line in lines)
     assert any(len(line) > 80 for line in lines)  # the summary is one line, not cut at 80
+
+
+# Levels in colour
+
+
+SGR_AROUND = r"\x1b\[[0-9;]*m{level}\x1b\[0m"
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("signals", "--format", "table"),
+        ("alerts", "--format", "table"),
+        ("--width", "60", "alerts", "--format", "table"),  # the cards
+        ("digest", "--as-of", "2022-05-31"),
+    ],
+)
+def test_levels_are_coloured_alike_when_colour_is_on(example: Path, args: tuple[str, ...]) -> None:
+    env = {k: v for k, v in os.environ.items() if k != "NO_COLOR"}
+    env["ORBIT_TODAY"] = TODAY
+    seen = {}
+    for how, extra, more_env in (("flag", ("--color",), {}), ("env", (), {"FORCE_COLOR": "1"})):
+        result = run_process("--root", str(example), *extra, *args, env={**env, **more_env})
+        out = result.stdout.decode()
+        assert result.returncode == 0, result.stderr
+        for level in ("alarm", "warning"):
+            found = re.findall(SGR_AROUND.format(level=level), out)
+            assert found, (how, args, level)
+            seen.setdefault(level, set()).update(found)
+    # one colour per level whatever the view: the same codes around 'alarm' everywhere
+    assert all(len(codes) == 1 for codes in seen.values()), seen
+    assert seen["alarm"] != seen["warning"]
+    status, plain, _ = orbit(example, *args, NO_COLOR="1")
+    assert status == 0 and "\x1b" not in plain
+
+
+def test_levels_are_coloured_the_same_across_views(example: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if k != "NO_COLOR"}
+    env["ORBIT_TODAY"] = TODAY
+    codes = set()
+    for args in (("signals", "--format", "table"), ("alerts", "--format", "table"),
+                 ("digest", "--as-of", "2022-05-31")):  # fmt: skip
+        out = run_process("--root", str(example), "--color", *args, env=env).stdout.decode()
+        codes.update(re.findall(SGR_AROUND.format(level="alarm"), out))
+    assert len(codes) == 1, codes

@@ -39,7 +39,7 @@ from orbitwatch.signals.readings import coverage, coverage_of, readings
 from orbitwatch.signals.silences import expiries_to_say
 
 if TYPE_CHECKING:
-    from collections.abc import Mapping
+    from collections.abc import Callable, Mapping
 
     from orbitwatch.app.context import Workspace
     from orbitwatch.config.settings import Settings
@@ -68,6 +68,7 @@ class DigestRequest:
     wait: float = 0  # seconds to wait for another run's lock
     resend_suppressed: bool = False  # alerts recorded as suppressed are new again
     width: int | None = None  # the text format's lines wrapped to this width (None: never)
+    paint: Callable[[str], str] = str  # colours a level's name in the text format (a terminal)
 
 
 @dataclass(frozen=True)
@@ -252,7 +253,7 @@ def render_digest(digest: Digest, request: DigestRequest) -> bytes:
         sender = request.mail_from or default_sender()
         return out.digest_email(digest, request.mail_to, now_header, MAX_ITEMS_OPTION, sender)
     if request.fmt == "text":
-        text = out.digest_text(digest, MAX_ITEMS_OPTION)
+        text = out.digest_text(digest, MAX_ITEMS_OPTION, request.paint)
         return "".join(fit_lines(text, request.width)).encode("utf-8")
     renderer = {"md": out.digest_md, "json": out.digest_json}
     return "".join(renderer[request.fmt](digest)).encode("utf-8")

@@ -10,13 +10,21 @@ from typing import TYPE_CHECKING
 
 import click
 
-from orbitwatch.cli.common import State, known_at_option, output_width, parse_query, scoring_day
+from orbitwatch.cli.common import (
+    State,
+    console,
+    known_at_option,
+    output_width,
+    parse_query,
+    scoring_day,
+)
 from orbitwatch.cli.completion import complete_terms
 from orbitwatch.cli.help import command
 from orbitwatch.cli.status import ExitStatus
 from orbitwatch.model.errors import UsageError
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
     from pathlib import Path
 
     from orbitwatch.app.digest import DigestOutcome
@@ -153,6 +161,7 @@ def digest_cmd(
         fail_on=fail_on, max_items=max_items, deliver_cmd=deliver_cmd, dry_run=dry_run,
         baseline=baseline, wait=wait, resend_suppressed=resend_suppressed,
         width=output_width(state, report=True) if deliver_cmd is None else None,
+        paint=_painter(state) if deliver_cmd is None else str,
     )  # fmt: skip
     sys.stdout.flush()  # the digest goes out as bytes, after any text already written
     outcome = run_digest(state.workspace, request, sys.stdout.buffer)
@@ -160,6 +169,13 @@ def digest_cmd(
     if outcome.trouble:
         return int(ExitStatus.TROUBLE)
     return int(ExitStatus.YES if outcome.fail_on_hit else ExitStatus.OK)
+
+
+def _painter(state: State) -> Callable[[str], str]:
+    """Level names in colour when stdout's colour is on (a terminal, --color, FORCE_COLOR)."""
+    from orbitwatch.render.terminal import level_painter
+
+    return level_painter(console(state.color))
 
 
 def _notes(outcome: DigestOutcome, path: Path | None) -> None:

@@ -6,7 +6,7 @@ Each renderer escapes event text for its own format; none reads files or the clo
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING
 
 from orbitwatch.digest.compose import Digest, short_id
@@ -70,14 +70,17 @@ def _label(alert: Alert) -> str:
     return f"{alert.kind} {alert.rule}" if alert.kind in labelled else alert.kind
 
 
-def digest_text(digest: Digest, limit_name: str = "max items") -> Iterator[str]:
-    """The digest as plain text; `limit_name` names the item limit (the CLI names its option)."""
+def digest_text(
+    digest: Digest, limit_name: str = "max items", paint: Callable[[str], str] = str
+) -> Iterator[str]:
+    """The digest as plain text; `limit_name` names the item limit (the CLI names its option);
+    `paint` colours a level's name (on a terminal; plain text otherwise)."""
     yield one_line(_headline(digest)) + "\n\n"
     for line in digest.countries:
         yield (
             f"{line.country} {one_line(countries.name(line.country))}: "
             f"{ARROW_MARK[line.arrow]}, score {signed_number(line.score)}, "
-            f"level now {line.level or 'none'}\n"
+            f"level now {paint(line.level or 'none')}\n"
         )
     current = None
     for index, alert in enumerate(digest.alerts):
@@ -91,7 +94,10 @@ def digest_text(digest: Digest, limit_name: str = "max items") -> Iterator[str]:
                 f"{one_line(alert.subject)}{repeat}\n"
             )
             continue
-        yield f"[{short_id(alert)}] {alert.date.isoformat()} {_label(alert)}{repeat}\n"
+        label = _label(alert)
+        if alert.kind in ("level-up", "level-down"):  # the rule is the level's name
+            label = f"{alert.kind} {paint(alert.rule)}"
+        yield f"[{short_id(alert)}] {alert.date.isoformat()} {label}{repeat}\n"
         yield f"  why: {one_line(_why(digest, alert))}\n"
         for date, title, event_id in _event_lines(digest, alert):
             yield f"  event: {date}: {one_line(title, 160)} ({one_line(event_id)})\n"

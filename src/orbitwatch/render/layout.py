@@ -1,5 +1,6 @@
 """Laying text out at a width: display cells, word wrapping that never breaks a word (an id
-is one word), and lines without trailing spaces. Pure text; no rich, no escaping.
+is one word), lines without trailing spaces, and the columns a table keeps at a width. Pure
+text; no rich (terminal.py draws the tables).
 
 The terminal tables (terminal.py) and the text reports (eval, history, digest) share it.
 """
@@ -8,7 +9,9 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
+
+from orbitwatch.render.text import visible
 
 # colour codes (SGR) take no room on the screen
 _SGR = re.compile(r"\x1b\[[0-9;]*m")
@@ -71,3 +74,86 @@ def fit_lines(chunks: Iterable[str], width: int | None) -> Iterator[str]:
             yield part + "\n"
     if last:
         yield "\n".join(wrap_line(last, width))
+
+
+# How a table meets a narrow width (the one rule for every table of rows):
+# - a column of codes, dates, ids or numbers keeps its full width: an id is never broken;
+# - a column of words wraps at spaces, never narrower than its longest word;
+# - a sparkline ("trend ...") loses its oldest points first, never the newest;
+# - if that is still too wide, the optional columns below are left out, in this order, and a
+#   one-line note names them; if even that does not fit, each row becomes a card (its short
+#   cells on one line, every other cell on a line of its own), so nothing is cut.
+FIXED_COLUMNS = (
+    "date", "month", "country", "level", "kind", "stance", "arrow", "status", "id",
+    "fingerprint", "event", "commit", "sent", "happened", "entered", "since", "until", "lead",
+    "by", "origin", "period", "dyad", "act", "root", "median lead",
+)  # fmt: skip
+NUMERIC_COLUMNS = (
+    "score", "share", "contribution", "weight", "certainty", "decay", "change", "alerts",
+    "volume", "away", "toward", "none", "index", "rows", "stories",
+)  # fmt: skip
+OPTIONAL_COLUMNS = (
+    "name", "top drivers", "suppresses", "caught by", "origin", "certainty", "decay",
+    "happened", "entered", "commit", "rationale", "why", "kind",
+)  # fmt: skip
+_COMMA = re.compile(r",(?=\S)")
+SPARK_MIN = 8  # cells of the narrowest sparkline ("trend 8m")
+GAP = 2  # cells between two columns
+
+
+def kind_of(header: str) -> str:
+    if header in NUMERIC_COLUMNS or header.startswith("Δ"):
+        return "number"
+    if header in FIXED_COLUMNS:
+        return "fixed"
+    if header.startswith("trend"):
+        return "spark"
+    return "words"
+
+
+class Columns:
+    """The columns of a table of already-formatted cells (all data, made visible here): their
+    natural and least widths and which are kept at a width, by the rule above."""
+
+    def __init__(self, headers: Sequence[str], rows: Sequence[Sequence[str]]):
+        self.headers = list(headers)
+        # in a column of words a list may break after its commas ("a,b" shows as "a, b")
+        self.cells = [
+            [
+                _COMMA.sub(", ", text) if kind_of(self.headers[i]) == "words" else text
+                for i, text in enumerate(visible(cell, keep_newlines=True) for cell in row)
+            ]
+            for row in rows
+        ]
+
+    def _lines(self, index: int) -> list[str]:
+        return [line for row in self.cells if index < len(row) for line in row[index].split("\n")]
+
+    def natural(self, index: int) -> int:
+        return max([cells(self.headers[index]), *(cells(x) for x in self._lines(index))])
+
+    def least(self, index: int) -> int:
+        kind = kind_of(self.headers[index])
+        if kind == "spark":
+            return min(SPARK_MIN, self.natural(index))
+        if kind == "words":
+            words = [w for x in self._lines(index) for w in x.split()]
+            heading = self.headers[index].split()
+            return max([cells(w) for w in [*words, *heading]] or [1])
+        return self.natural(index)
+
+    def plan(self, width: int) -> tuple[list[int], list[str]]:
+        """The columns kept and the names of those left out at this width."""
+        kept = list(range(len(self.headers)))
+
+        def need() -> int:
+            return sum(self.least(i) for i in kept) + GAP * (len(kept) - 1)
+
+        dropped: list[str] = []
+        for name in OPTIONAL_COLUMNS:
+            if need() <= width:
+                break
+            if name in self.headers and len(kept) > 1:
+                kept.remove(self.headers.index(name))
+                dropped.append(name)
+        return kept, dropped

@@ -6,11 +6,9 @@ The only module besides cli.py that imports rich. It builds renderables; cli.py 
 from __future__ import annotations
 
 import os
-import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import IO, TYPE_CHECKING
 
-from rich.cells import cell_len
 from rich.console import Console, ConsoleOptions, Group, RenderableType, RenderResult
 from rich.measure import Measurement
 from rich.padding import Padding
@@ -19,7 +17,7 @@ from rich.text import Text
 
 from orbitwatch.model import countries
 from orbitwatch.render.glyphs import marked
-from orbitwatch.render.layout import strip_trailing, wrap_line
+from orbitwatch.render.layout import GAP, Columns, kind_of, strip_trailing, wrap_line
 from orbitwatch.render.text import one_line, visible
 
 if TYPE_CHECKING:
@@ -27,6 +25,29 @@ if TYPE_CHECKING:
     from orbitwatch.model.event import Event, Reading
 
 STANCE_STYLE = {"away": "bold red", "toward": "bold blue", "neutral": "dim", "none": "dim"}
+# The alert levels, one colour each in every view (signals, alerts, digest); a level an
+# orbit.toml names otherwise is bold.
+LEVEL_STYLE = {"watch": "cyan", "warning": "bold yellow", "alarm": "bold red"}
+
+
+def level_style(level: str) -> str:
+    if level in ("", "-", "none"):
+        return ""
+    return LEVEL_STYLE.get(level, "bold")
+
+
+def level_painter(console: Console) -> Callable[[str], str]:
+    """Paints a level name as the console would (plain when its colour is off)."""
+
+    def paint(level: str) -> str:
+        style = level_style(level)
+        if not style or console.color_system is None:
+            return level
+        with console.capture() as capture:
+            console.print(Text(level, style=style), end="", soft_wrap=True)
+        return capture.get()
+
+    return paint
 
 
 class _Console(Console):
@@ -83,6 +104,14 @@ def _isatty(file: IO[str]) -> bool:
         return file.isatty()
     except (AttributeError, OSError, ValueError):
         return False
+
+
+def styled(value: str, style: str) -> Text:
+    """A cell whose words carry the style and its padding does not (no colour runs on)."""
+    text = Text(value)
+    if style:
+        text.stylize(style, 0, len(value))
+    return text
 
 
 def t(value: str, style: str = "") -> Text:
@@ -210,89 +239,15 @@ def event_detail(
     return Group(*parts)  # type: ignore[arg-type]
 
 
-# How a table meets a narrow width (the one rule for every table of rows):
-# - a column of codes, dates, ids or numbers keeps its full width: an id is never broken;
-# - a column of words wraps at spaces, never narrower than its longest word;
-# - a sparkline ("trend ...") loses its oldest points first, never the newest;
-# - if that is still too wide, the optional columns below are left out, in this order, and a
-#   one-line note names them; if even that does not fit, each row becomes a card (its short
-#   cells on one line, every other cell on a line of its own), so nothing is cut.
-FIXED_COLUMNS = (
-    "date", "month", "country", "level", "kind", "stance", "arrow", "status", "id",
-    "fingerprint", "event", "commit", "sent", "happened", "entered", "since", "until", "lead",
-    "by", "origin", "period", "dyad", "act", "root", "median lead",
-)  # fmt: skip
-NUMERIC_COLUMNS = (
-    "score", "share", "contribution", "weight", "certainty", "decay", "change", "alerts",
-    "volume", "away", "toward", "none", "index", "rows", "stories",
-)  # fmt: skip
-OPTIONAL_COLUMNS = (
-    "name", "top drivers", "suppresses", "caught by", "origin", "certainty", "decay",
-    "happened", "entered", "commit", "rationale", "why", "kind",
-)  # fmt: skip
-_COMMA = re.compile(r",(?=\S)")
-SPARK_MIN = 8  # cells of the narrowest sparkline ("trend 8m")
-GAP = 2  # cells between two columns
-
-
-def _kind(header: str) -> str:
-    if header in NUMERIC_COLUMNS or header.startswith("Δ"):
-        return "number"
-    if header in FIXED_COLUMNS:
-        return "fixed"
-    if header.startswith("trend"):
-        return "spark"
-    return "words"
-
-
-class FittedTable:
-    """A table of already-formatted cells (all data) laid out by the rule above at the width
-    it is given; wide enough, it is drawn whole."""
+class FittedTable(Columns):
+    """A table of already-formatted cells (all data) laid out by the rule of layout.Columns at
+    the width it is given; wide enough, it is drawn whole."""
 
     def __init__(
         self, headers: Sequence[str], rows: Sequence[Sequence[str]], styles: Sequence[str]
     ):
-        self.headers, self.rows, self.styles = list(headers), rows, styles
-        # in a column of words a list may break after its commas ("a,b" shows as "a, b")
-        self.cells = [
-            [
-                _COMMA.sub(", ", text) if _kind(self.headers[i]) == "words" else text
-                for i, text in enumerate(visible(cell, keep_newlines=True) for cell in row)
-            ]
-            for row in rows
-        ]
-
-    def _lines(self, index: int) -> list[str]:
-        return [line for row in self.cells if index < len(row) for line in row[index].split("\n")]
-
-    def natural(self, index: int) -> int:
-        return max([cell_len(self.headers[index]), *(cell_len(x) for x in self._lines(index))])
-
-    def least(self, index: int) -> int:
-        kind = _kind(self.headers[index])
-        if kind == "spark":
-            return min(SPARK_MIN, self.natural(index))
-        if kind == "words":
-            words = [w for x in self._lines(index) for w in x.split()]
-            heading = self.headers[index].split()
-            return max([cell_len(w) for w in [*words, *heading]] or [1])
-        return self.natural(index)
-
-    def plan(self, width: int) -> tuple[list[int], list[str]]:
-        """The columns kept and the names of those left out at this width."""
-        kept = list(range(len(self.headers)))
-
-        def need() -> int:
-            return sum(self.least(i) for i in kept) + GAP * (len(kept) - 1)
-
-        dropped: list[str] = []
-        for name in OPTIONAL_COLUMNS:
-            if need() <= width:
-                break
-            if name in self.headers and len(kept) > 1:
-                kept.remove(self.headers.index(name))
-                dropped.append(name)
-        return kept, dropped
+        super().__init__(headers, rows)
+        self.rows, self.styles = rows, styles
 
     def __rich_measure__(self, console: Console, options: ConsoleOptions) -> Measurement:
         full = sum(self.natural(i) for i in range(len(self.headers)))
@@ -305,12 +260,12 @@ class FittedTable:
         if need > width:
             yield from self._cards(width)
             return
-        sparks = [i for i in kept if _kind(self.headers[i]) == "spark"]
+        sparks = [i for i in kept if kind_of(self.headers[i]) == "spark"]
         others = need - sum(self.least(i) for i in sparks)
         room = {i: max(self.least(i), min(self.natural(i), width - others)) for i in sparks}
         table = Table(show_header=True, header_style="bold", box=None, pad_edge=False)
         for index in kept:
-            header, kind = self.headers[index], _kind(self.headers[index])
+            header, kind = self.headers[index], kind_of(self.headers[index])
             if kind == "number":
                 table.add_column(header, justify="right", no_wrap=True, min_width=self.least(index))
             elif kind == "fixed":
@@ -327,7 +282,7 @@ class FittedTable:
                 cell = row[index] if index < len(row) else ""
                 if index in room:  # the newest points are on the right: keep those
                     cell = cell[-room[index] :]
-                cells.append(Text(cell, style=self._style(index, self.rows[row_number])))
+                cells.append(styled(cell, self._style(index, self.rows[row_number])))
             table.add_row(*cells)
         yield table
         if dropped:
@@ -343,12 +298,14 @@ class FittedTable:
         cell = row[index] if index < len(row) else ""
         if style == "stance":
             return STANCE_STYLE.get(cell.split(" ")[-1], "")
+        if self.headers[index] == "level":
+            return level_style(cell)
         return style
 
     def _cards(self, width: int) -> RenderResult:
         """Each row as a card: the short cells on one line, then one line per other cell."""
         short = [
-            i for i, h in enumerate(self.headers) if _kind(h) != "words" and self.natural(i) <= 12
+            i for i, h in enumerate(self.headers) if kind_of(h) != "words" and self.natural(i) <= 12
         ]
         for row in self.cells:
             # the first cell (the row's key), then 'header value' bound by no-break spaces
@@ -357,8 +314,13 @@ class FittedTable:
                 for i in short
                 if i < len(row)
             )
+            level = row[self.headers.index("level")] if "level" in self.headers else ""
             for line in wrap_line(first, width):
-                yield Text(line, style="bold", no_wrap=True, overflow="ignore")
+                text = Text(line, style="bold", no_wrap=True, overflow="ignore")
+                at = line.find("level\u00a0" + level)
+                if level_style(level) and at >= 0:
+                    text.stylize(level_style(level), at + 6, at + 6 + len(level))
+                yield text
             for index, header in enumerate(self.headers):
                 if index in short or index >= len(row):
                     continue
@@ -470,7 +432,10 @@ class AlertsView:
             return
         for date, kind, country, level, title, why, subject, short in self.rows:
             style = "bold red" if kind == "level-up" else "bold"
-            yield Text.assemble((f"{short}  {date}  {kind}  {country}  level {level}", style))
+            yield Text.assemble(
+                (f"{short}  {date}  {kind}  {country}  level ", style),
+                (level, level_style(level) or style),
+            )
             yield Padding(Text(one_line(title)), (0, 0, 0, 2))  # a hanging indent
             yield Padding(Text(one_line(why)), (0, 0, 0, 2))
             yield Text("  " + one_line(subject), style="dim", no_wrap=True, overflow="ignore")
@@ -490,5 +455,5 @@ def alerts_table(rows: Sequence[Sequence[str]], id_width: int = 0) -> Table:
             (one_line(title), "bold"), "\n", (one_line(why), ""), "\n", (one_line(subject), "dim")
         )
         when = Text.assemble((one_line(date), ""), "\n", (one_line(short), "dim"))
-        table.add_row(when, t(kind, style), t(country), t(level), detail)
+        table.add_row(when, t(kind, style), t(country), styled(level, level_style(level)), detail)
     return table
