@@ -1,7 +1,8 @@
 """The day-by-day walk that scores and alerts used before the running sum (scoring.py).
 
-Kept verbatim as the reference the property tests compare the running sum with; not used by
-the program.
+Kept as the reference the property tests compare the running sum with; not used by the
+program. One change since: the 30 and 90-day changes start from the events settled by then
+(`before`, issue 30).
 """
 
 from __future__ import annotations
@@ -103,14 +104,32 @@ def country_signals(
                 country,
                 score,
                 settings.level_of(score),
-                score - series[on - dt.timedelta(days=30)],
-                score - series[on - dt.timedelta(days=90)],
+                score - before(own, reading_of, settings, country, start, on, 30),
+                score - before(own, reading_of, settings, country, start, on, 90),
                 monthly,
                 tuple(top),
                 len(parts),
             )
         )
     return rows
+
+
+def before(
+    own: Sequence[Event],
+    reading_of: Mapping[str, Reading],
+    settings: Settings,
+    country: str,
+    start: dt.date,
+    on: dt.date,
+    days: int,
+) -> float:
+    """The score a change over `days` starts from (issue 30): the walk without the month- or
+    year-precision events whose period starts that day, which the change counts as new (as
+    the month's change counts them)."""
+    day = on - dt.timedelta(days=days)
+    settled = [e for e in own if not (e.first_day == day < e.date.last_day)]
+    walk = daily_scores(settled, reading_of, settings, country, start, on)
+    return next(value for when, value, _ in walk if when == day)
 
 
 def monthly_arrows(

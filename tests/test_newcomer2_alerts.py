@@ -197,3 +197,29 @@ def test_the_mail_subject_names_countries_and_the_level_now(
     assert mail_subject(root, "2023-06-01") == (
         "orbitwatch: 4 new alerts (KZ, KG), no country at a level now"
     )
+
+
+# 5. For month-precision events, signals' Δ30d and signals --monthly agree
+
+
+def test_month_precision_changes_agree_between_signals_and_monthly(
+    write_events: Callable[..., Path],
+) -> None:
+    events = {
+        "events/kz-aid-may.toml": """
+            date = "2022-05"
+            title = "KZ aid, some day in May"
+            countries = ["KZ"]
+            tags = ["aid"]
+            """
+    }
+    root = write_events(events, DIGEST_SETTINGS)
+    status, out, err = orbit(root, "signals", "--format", "plain", "country:KZ")
+    assert status == 0, err
+    (row,) = [line.split("\t") for line in out.splitlines()]
+    score, change_30d, change_90d = row[2], row[4], row[5]
+    status, out, err = orbit(root, "signals", "--monthly", "--format", "plain", "country:KZ")
+    may = next(line.split("\t") for line in out.splitlines() if line.startswith("2022-05\t"))
+    assert may[2].endswith("away") and may[3] == score
+    # all of May's score is new since 1 May, as the month's change says: up, not down
+    assert change_30d == change_90d == may[4] == score

@@ -85,6 +85,9 @@ def signals_cmd(
     other terms (tag:, since:, words...) restrict the events scored, and the output says
     "scores from events matching ... only".
 
+    Δ30d and Δ90d: the score now minus the score then; a month- or year-precision event
+    whose period starts "then" counts as new (as the month's change in --monthly does).
+
     \b
     Examples:
       orbit signals --as-of 2022-05-31

@@ -24,6 +24,7 @@ from orbitwatch.signals.scoring import (
     marks_of,
     month_ends,
     per_country,
+    settled_by,
     signed,
     watched,
 )
@@ -279,19 +280,29 @@ def country_rows(marks: Sequence[Mark], settings: Settings, on: dt.date) -> list
             by_rule[mark.reading.rule] += value
         top = sorted(by_rule.items(), key=lambda item: (-abs(item[1]), item[0]))[:3]
         monthly = tuple((end, series.at(end)) for end in ends)
+        changes = [score - _score_before(own, series, on - dt.timedelta(days)) for days in (30, 90)]
         rows.append(
             CountrySignal(
                 country,
                 score,
                 settings.level_of(score),
-                score - series.at(on - dt.timedelta(days=30)),
-                score - series.at(on - dt.timedelta(days=90)),
+                changes[0],
+                changes[1],
                 monthly,
                 tuple(top),
                 len(parts),
             )
         )
     return rows
+
+
+def _score_before(own: Sequence[Mark], series: ScoreSeries, day: dt.date) -> float:
+    """The score a change since `day` starts from: the events whose whole period ended by
+    then (see scoring.settled_by); the series itself when no period runs across the day."""
+    settled = settled_by(own, day)
+    if len(settled) == len(own):
+        return series.at(day)
+    return ScoreSeries(settled, series.half_life, series.first, series.last).at(day)
 
 
 # -- monthly arrows -------------------------------------------------------------------------

@@ -54,6 +54,26 @@ class Mark(NamedTuple):
         return reading.sign * reading.weight * CERTAINTY[self.status]
 
 
+def last_day(mark: Mark) -> dt.date:
+    """The last day a mark's date may cover: a day's own day, else the end of its month (the
+    middle falls in the same month) or of its year (a year's middle is in July)."""
+    first, middle = mark.first_day, mark.middle
+    if middle == first:
+        return first
+    if (middle.year, middle.month) == (first.year, first.month):
+        following = (first.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
+        return following - dt.timedelta(days=1)
+    return dt.date(first.year, 12, 31)
+
+
+def settled_by(marks: Sequence[Mark], day: dt.date) -> list[Mark]:
+    """The marks a change since `day` is measured from. A month- or year-precision event
+    whose period starts on `day` is left out, so the change counts it as new, as the monthly
+    view counts it in its month: measured from 1 May, the May events are May's news (counting
+    them on 1 May in full left the change since then with their decay only, a fall)."""
+    return [m for m in marks if not (m.first_day == day < last_day(m))]
+
+
 def marks_of(
     events: Iterable[Event], reading_of: Mapping[str, Reading], settings: Settings
 ) -> list[Mark]:
