@@ -402,3 +402,101 @@ def test_a_huge_columns_value_is_clamped_on_a_terminal(example: Path, command: l
     assert (status, stderr) == (0, b""), stderr
     assert b"KZ" in seen
     assert max(len(line) for line in seen.split(b"\r\n")) <= 1000 + 64  # styling bytes aside
+
+
+# -- 4. nothing unbounded, nothing hangs -------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("source", "kind"),
+    [("/dev/zero", "a character device"), ("fifo", "a FIFO")],
+)
+def test_import_refuses_what_is_not_a_regular_file(
+    committed: Path, tmp_path: Path, source: str, kind: str
+) -> None:
+    path = Path(source)
+    if source == "fifo":
+        path = tmp_path / "rows.csv"
+        os.mkfifo(path)
+    result = run_process("import", str(path), "--format", "csv", cwd=committed, timeout=60)
+    assert (result.returncode, result.stdout) == (2, b""), result.stderr
+    assert result.stderr.decode().split("\n\n")[0] == (
+        f"orbit: error: {path} is not a regular file ({kind}); nothing imported\n".rstrip("\n")
+    )
+    assert sorted(p.name for p in (committed / "events").iterdir()) == ["kz.toml"]
+
+
+def test_import_from_standard_input_and_its_size_cap(committed: Path, tmp_path: Path) -> None:
+    rows = b"date,title,countries\n2022-05-03,From stdin,KZ\n"
+    dry = run_process(
+        "import", "-", "--format", "csv", "--dry-run", cwd=committed, stdin=None, input=rows
+    )
+    assert (dry.returncode, dry.stderr) == (0, b""), dry.stderr
+    assert dry.stdout.decode().startswith("would write events/")
+    no_format = run_process("import", "-", cwd=committed, stdin=None, input=rows)
+    assert no_format.returncode == 2
+    assert b"cannot tell the format of -" in no_format.stderr
+    big = rows + b"2022-05-04,padding,KZ\n" * (64 * 1024 * 1024 // 22 + 1)
+    for args, data in ((("-",), big), ((str(tmp_path / "big.csv"),), b"")):
+        if data == b"":
+            (tmp_path / "big.csv").write_bytes(big)
+        result = run_process(
+            "import", *args, "--format", "csv", cwd=committed, stdin=None, input=data
+        )
+        assert (result.returncode, result.stdout) == (2, b""), result.stderr
+        name = "standard input" if args == ("-",) else args[0]
+        assert result.stderr.decode().split("\n\n")[0] == (
+            f"orbit: error: {name} is larger than 64 MiB, the most orbit imports at once; "
+            "nothing imported"
+        )
+    assert sorted(p.name for p in (committed / "events").iterdir()) == ["kz.toml"]
+
+
+def test_the_delivery_timeout_default_is_the_one_the_help_gives() -> None:
+    from orbitwatch.digest.delivery import DELIVER_TIMEOUT
+
+    shown = run_process("digest", "--help", env={**os.environ, "COLUMNS": "200"})
+    assert f"(default: {DELIVER_TIMEOUT:g} seconds)" in " ".join(shown.stdout.decode().split())
+
+
+def sent_of(state: Path) -> dict[str, object]:
+    sent: dict[str, object] = json.loads(state.read_text(encoding="utf-8"))["sent"]
+    return sent
+
+
+def test_a_delivery_command_that_hangs_is_stopped_at_the_timeout(
+    committed: Path, tmp_path: Path
+) -> None:
+    state = tmp_path / "state.json"
+    hung = run_process(
+        "digest", "--state", str(state), "--deliver-cmd", "sleep 120", "--deliver-timeout", "1",
+        cwd=committed, timeout=100,
+    )  # fmt: skip
+    assert (hung.returncode, hung.stdout) == (74, b""), hung.stderr
+    assert hung.stderr.decode() == (
+        "orbit: error: --deliver-cmd 'sleep 120' did not finish within 1 s and was stopped; "
+        "the alerts stay unsent and come again next run\n"
+    )
+    assert sent_of(state) == {}
+    mail = tmp_path / "mail.txt"
+    again = run_process(
+        "digest", "--state", str(state), "--deliver-cmd", f"tee {mail}", cwd=committed
+    )
+    assert (again.returncode, again.stdout) == (0, b""), again.stderr  # the lock was let go
+    assert "KZ aid" in mail.read_text(encoding="utf-8")
+    assert len(sent_of(state)) == 1
+
+
+@pytest.mark.parametrize("reads", ["head -c 10", "true"])
+def test_a_delivery_command_that_reads_only_part_of_the_digest_failed(
+    committed: Path, tmp_path: Path, reads: str
+) -> None:
+    state = tmp_path / "state.json"
+    result = run_process("digest", "--state", str(state), "--deliver-cmd", reads, cwd=committed)
+    assert (result.returncode, result.stdout) == (74, b""), result.stderr
+    message = result.stderr.decode()
+    assert message.startswith(f"orbit: error: --deliver-cmd '{reads}' exited 0 but left ")
+    assert message.endswith(
+        " of the digest unread; the alerts stay unsent and come again next run\n"
+    )
+    assert sent_of(state) == {}

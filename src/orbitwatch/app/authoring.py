@@ -6,15 +6,18 @@ The editor of `add --edit` is a callable handed in, so this layer runs no user i
 from __future__ import annotations
 
 import datetime as dt
+import os
+import stat
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, BinaryIO
 
 from orbitwatch.authoring.importing import parse_mapping, plan_import, read_rows
 from orbitwatch.authoring.write import plan_add
 from orbitwatch.files.atomic import Place, create_new, import_files
 from orbitwatch.model.errors import OrbitError, Problem, UsageError
+from orbitwatch.text.tomlpos import file_kind
 from orbitwatch.text.words import plural
 from orbitwatch.timeline.load import display_path, load_timeline
 
@@ -116,17 +119,24 @@ class ImportOutcome:
 
 
 def plan_import_file(
-    workspace: Workspace, file: Path, fmt: str | None, maps: Sequence[str], today: dt.date
+    workspace: Workspace,
+    file: Path,
+    fmt: str | None,
+    maps: Sequence[str],
+    today: dt.date,
+    stdin: BinaryIO | None = None,
 ) -> ImportOutcome:
-    """Read and check every row of a CSV/JSON/JSON Lines file; nothing is written here."""
+    """Read and check every row of a CSV/JSON/JSON Lines file (`-`: `stdin`); nothing is
+    written here."""
 
     try:
         mapping = parse_mapping(maps, MAP_OPTION)
     except ValueError as exc:
         raise UsageError(str(exc)) from None
     kind = import_format(file, fmt)
+    data = _import_bytes(file, stdin)
     try:
-        rows = read_rows(file.read_text(encoding="utf-8-sig"), kind)
+        rows = read_rows(data.decode("utf-8-sig"), kind)
     except (UnicodeDecodeError, ValueError, OSError) as exc:
         raise OrbitError(f"{file}: cannot read as {kind}: {exc}") from None
     except RecursionError:
@@ -137,6 +147,38 @@ def plan_import_file(
         rows, mapping, root, timeline.events, timeline.settings, today, display_path, MAP_OPTION
     )
     return ImportOutcome(root, display_path(file), plan)
+
+
+# The most an import reads (docs/commands.md): /dev/zero or a runaway pipe never fill memory.
+MAX_IMPORT_BYTES = 64 * 1024 * 1024
+
+
+def _import_bytes(file: Path, stdin: BinaryIO | None) -> bytes:
+    """The bytes to import: a regular file (opened without blocking, so a FIFO never hangs
+    the run) or standard input for `-`, at most MAX_IMPORT_BYTES."""
+    if str(file) == "-" and stdin is not None:
+        name, data = "standard input", stdin.read(MAX_IMPORT_BYTES + 1)
+    else:
+        name = str(file)
+        try:
+            fd = os.open(file, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
+        except OSError as exc:
+            raise UsageError(f"{file}: cannot read: {exc.strerror}") from None
+        with os.fdopen(fd, "rb") as handle:
+            mode = os.fstat(fd).st_mode
+            if not stat.S_ISREG(mode):
+                raise UsageError(
+                    f"{file} is not a regular file ({file_kind(mode)}); nothing imported",
+                    hint="Give a file, or - to read standard input (with --format).",
+                )
+            data = handle.read(MAX_IMPORT_BYTES + 1)
+    if len(data) > MAX_IMPORT_BYTES:
+        raise UsageError(
+            f"{name} is larger than {MAX_IMPORT_BYTES // (1024 * 1024)} MiB, the most orbit "
+            "imports at once; nothing imported",
+            hint="Split it into smaller files and import each.",
+        )
+    return data
 
 
 def write_import(outcome: ImportOutcome) -> None:

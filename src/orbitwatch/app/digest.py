@@ -21,7 +21,7 @@ from orbitwatch.digest.compose import (
     select_alerts,
     start_delivery,
 )
-from orbitwatch.digest.delivery import deliver
+from orbitwatch.digest.delivery import DELIVER_TIMEOUT, deliver
 from orbitwatch.digest.state import (
     StateLock,
     StateUnusable,
@@ -63,6 +63,7 @@ class DigestRequest:
     fail_on: str | None = None  # the level whose sending makes the outcome a 'yes'
     max_items: int = 50
     deliver_cmd: str | None = None  # pipe to this command (no shell) instead of the stream
+    deliver_timeout: float | None = None  # seconds the command may take (None: the default)
     dry_run: bool = False  # show what would be sent; no lock, no writes
     baseline: bool = False  # record every alert in force as sent, deliver nothing
     wait: float = 0  # seconds to wait for another run's lock
@@ -140,7 +141,8 @@ def _transaction(workspace: Workspace, request: DigestRequest, stream: BinaryIO)
         data = render_digest(digest, request)
         save_state(path, start_delivery(previous, digest, now))
         try:
-            deliver(data, request.deliver_cmd, stream, DELIVER_OPTION)
+            timeout = request.deliver_timeout or DELIVER_TIMEOUT
+            deliver(data, request.deliver_cmd, stream, DELIVER_OPTION, timeout)
         except OrbitError:
             try:
                 save_state(path, previous_said)  # not delivered: as if this run never happened

@@ -166,7 +166,7 @@ def run_editor(path: Path) -> None:
 
 
 @command("import")
-@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, allow_dash=True))
 @click.option(
     "--format",
     "fmt",
@@ -197,7 +197,8 @@ def import_cmd(
     checked first; if any is invalid nothing is written and each bad row is reported as
     FILE:row N: field: message (a column every row fails, or an unknown one, once, as
     FILE: column: message). Headers match in any case (Date is date). Events already in the
-    timeline (same date, near-identical title) are skipped and listed.
+    timeline (same date, near-identical title) are skipped and listed. FILE is a regular file,
+    or - for standard input (give --format); at most 64 MiB is read.
 
     \b
     Examples:
@@ -208,7 +209,7 @@ def import_cmd(
     from orbitwatch.app.authoring import plan_import_file, write_import
     from orbitwatch.timeline.load import display_path
 
-    outcome = plan_import_file(state.workspace, as_path(file), fmt, maps, today())
+    outcome = plan_import_file(state.workspace, as_path(file), fmt, maps, today(), sys.stdin.buffer)
     _report_import(outcome)
     if dry_run:
         for planned in outcome.plan.files:

@@ -91,6 +91,13 @@ def _one_line(value: str | None, option: str) -> str | None:
     help="Pipe the digest to CMD (no shell) instead of "
     'stdout; the state advances only if CMD exits 0. E.g. "sendmail -t -oi".',
 )
+@click.option(
+    "--deliver-timeout",
+    type=click.FloatRange(min=0, min_open=True),
+    metavar="SECONDS",
+    help="Stop --deliver-cmd after this long: exit 74, nothing recorded as sent "
+    "(default: 300 seconds).",
+)
 @click.option("--dry-run", is_flag=True, help="Show what would be sent; no lock, no writes.")
 @click.option(
     "--baseline",
@@ -125,6 +132,7 @@ def digest_cmd(
     mail_from: str | None,
     fail_on: str | None,
     deliver_cmd: str | None,
+    deliver_timeout: float | None,
     dry_run: bool,
     baseline: bool,
     wait: float,
@@ -134,7 +142,8 @@ def digest_cmd(
     """For cron: print only alerts not yet sent, then record them; silent when nothing is new.
 
     Deliver, then commit: the state advances only after the whole digest was written and
-    flushed (or accepted by --deliver-cmd). A pipe cannot confirm its reader read everything
+    flushed, or read whole by --deliver-cmd, which exits 0 within --deliver-timeout (a command
+    that exits before reading all of it failed). A pipe cannot confirm its reader read everything
     ('orbit digest | head' records the alerts as sent): for at-least-once delivery use
     --deliver-cmd, or redirect to a file (> FILE), never a pipe. An expired silence is said
     once on stderr and recorded in the state (cron mails stderr). Exit: 0 done, 1 --fail-on
@@ -159,6 +168,7 @@ def digest_cmd(
         query, on, state_path=path, fmt=fmt, mail_to=mail_to or "",
         mail_from=mail_from or "", min_level=min_level,
         fail_on=fail_on, max_items=max_items, deliver_cmd=deliver_cmd, dry_run=dry_run,
+        deliver_timeout=deliver_timeout,
         baseline=baseline, wait=wait, resend_suppressed=resend_suppressed,
         width=output_width(state, report=True) if deliver_cmd is None else None,
         paint=_painter(state) if deliver_cmd is None else str,
