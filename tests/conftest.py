@@ -215,3 +215,33 @@ def cron_env(tmp_path: Path, **extra: str) -> dict[str, str]:
     }
     env.update(extra)
     return env
+
+
+def run_on_pty(
+    *args: str, env: dict[str, str], typed: bytes = b"", cwd: Path | None = None
+) -> tuple[subprocess.CompletedProcess[bytes], bytes]:
+    """The installed `orbit` with stdin and stdout on one pseudo-terminal (what is `typed` is
+    waiting on stdin), stderr piped: (the process, what the terminal showed)."""
+    import pty
+
+    main, child = pty.openpty()
+    shown = b""
+    try:
+        if typed:
+            os.write(main, typed)
+        result = run_process(*args, env=env, cwd=cwd, stdin=child, stdout=child)
+        os.close(child)
+        child = -1
+        while True:
+            try:
+                chunk = os.read(main, 65536)
+            except OSError:  # EIO: the terminal's other side closed
+                break
+            if not chunk:
+                break
+            shown += chunk
+    finally:
+        if child >= 0:
+            os.close(child)
+        os.close(main)
+    return result, shown

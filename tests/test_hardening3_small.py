@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import DIGEST_EVENTS, DIGEST_SETTINGS, cron_env, run_process
+from tests.conftest import DIGEST_EVENTS, DIGEST_SETTINGS, cron_env, run_on_pty, run_process
 
 GOOD = 'date = 2022-05-16\ntitle = "ok"\ncountries = ["KZ"]\n'
 
@@ -313,3 +313,61 @@ def test_import_keeps_opposite_titles_and_skips_a_real_near_duplicate(
     result = run_process("import", str(rows), cwd=root, env=cron_env(tmp_path))
     assert result.returncode == 0, result.stderr
     assert b"imported 1 event, skipped 1 duplicate" in result.stdout + result.stderr
+
+
+# -- add --edit needs a terminal ---------------------------------------------------------------
+
+
+def test_add_edit_without_a_terminal_is_2_and_writes_nothing(
+    write_events: Callable[..., Path], tmp_path: Path
+) -> None:
+    """The editor would wait forever on a pipe or /dev/null; refused before anything is written
+    (with an editor that would hang, so a regression shows as a timeout)."""
+    root = write_events({"events/a.toml": GOOD})
+    hang = tmp_path / "hang.sh"
+    hang.write_text("#!/bin/sh\nexec sleep 600\n", encoding="utf-8")
+    hang.chmod(0o755)
+    env = cron_env(tmp_path, VISUAL=str(hang))
+    args = ("add", "--date", "2022-05-20", "--title", "Draft", "--edit")
+    message = (
+        b"orbit: error: --edit opens an editor, which needs a terminal on stdin and stdout; "
+        b"this run has none\n\nAdd the event without --edit, then edit the file it names.\n"
+    )
+    for stdin in (subprocess.DEVNULL, subprocess.PIPE):
+        result = run_process(*args, cwd=root, env=env, stdin=stdin, timeout=20)
+        assert (result.returncode, result.stdout, result.stderr) == (2, b"", message)
+    on_pty_in_only, _ = run_on_pty_stdin_only(args, root, env)
+    assert (on_pty_in_only.returncode, on_pty_in_only.stderr) == (2, message)
+    assert sorted(p.name for p in (root / "events").rglob("*.toml")) == ["a.toml"]
+    dry = run_process(*args, "--dry-run", cwd=root, env=env)
+    assert dry.returncode == 0 and dry.stdout.startswith(b"# events/2022/2022-05-20-draft.toml")
+
+
+def run_on_pty_stdin_only(
+    args: tuple[str, ...], root: Path, env: dict[str, str]
+) -> tuple[subprocess.CompletedProcess[bytes], None]:
+    import pty
+
+    main, child = pty.openpty()
+    try:
+        return run_process(*args, cwd=root, env=env, stdin=child, timeout=20), None
+    finally:
+        os.close(child)
+        os.close(main)
+
+
+def test_add_edit_on_a_terminal_runs_the_editor(
+    write_events: Callable[..., Path], tmp_path: Path
+) -> None:
+    root = write_events({"events/a.toml": GOOD})
+    editor = tmp_path / "editor.sh"
+    editor.write_text('#!/bin/sh\nsed -i \'s/^title = .*/title = "Edited"/\' "$1"\n')
+    editor.chmod(0o755)
+    env = cron_env(tmp_path, VISUAL=str(editor))
+    result, shown = run_on_pty(
+        "add", "--date", "2022-05-20", "--title", "Draft", "--edit", cwd=root, env=env
+    )
+    assert result.returncode == 0, result.stderr
+    written = root / "events" / "2022" / "2022-05-20-draft.toml"
+    assert 'title = "Edited"' in written.read_text(encoding="utf-8")
+    assert b"2022-05-20-draft.toml (id 2022-05-20-draft)" in shown

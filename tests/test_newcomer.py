@@ -11,7 +11,7 @@ from collections.abc import Callable
 from html.parser import HTMLParser
 from pathlib import Path
 
-from tests.conftest import run, run_process, write_files
+from tests.conftest import run, run_on_pty, run_process, write_files
 
 
 def plain_scores(output: str) -> dict[str, str]:
@@ -391,9 +391,13 @@ def test_add_names_options_and_suggests_statuses(example: Path) -> None:
 
 def test_a_missing_editor_leaves_nothing_behind(example: Path) -> None:
     before = sorted(example.rglob("*.toml"))
-    result = run("add", "--date", "2022-05-20", "--title", "Editor test", "--country", "KZ",
-                 "--edit", root=example, env={"VISUAL": "", "EDITOR": "/no/such/editor"})  # fmt: skip
-    assert result.exit_code == 2 and "cannot run the editor '/no/such/editor'" in result.stderr
+    import os
+
+    env = dict(os.environ, VISUAL="", EDITOR="/no/such/editor")
+    result, _ = run_on_pty("--root", str(example), "add", "--date", "2022-05-20", "--title",
+                           "Editor test", "--country", "KZ", "--edit", env=env)  # fmt: skip
+    assert result.returncode == 2
+    assert b"cannot run the editor '/no/such/editor'" in result.stderr
     assert sorted(example.rglob("*.toml")) == before
 
 

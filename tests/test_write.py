@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 
 from orbitwatch.authoring.write import slugify, to_toml
 from orbitwatch.timeline.load import load_timeline
-from tests.conftest import REPO, run
+from tests.conftest import REPO, run, run_on_pty
 
 SETTINGS = (
     '[tags]\nsummit = "Summits"\nbloc-exit = "Leaving blocs"\nprotests = "Protests"\n'
@@ -151,35 +151,23 @@ def test_titles_never_make_paths_outside_events(root: Path, title: str) -> None:
 
 
 def test_add_edit_opens_the_editor_and_rechecks(root: Path, tmp_path: Path) -> None:
+    """On a terminal (stdin and stdout; without one --edit is refused, see
+    tests/test_hardening3_small.py)."""
     editor = tmp_path / "editor.sh"
     editor.write_text('#!/bin/sh\nsed -i \'s/^title = .*/title = "Edited"/\' "$1"\n')
     editor.chmod(0o755)
-    ok = run(
-        "add",
-        "--date",
-        "2022-05-16",
-        "--title",
-        "Draft",
-        "--edit",
-        root=root,
-        env={"VISUAL": str(editor)},
+    add = ("--root", str(root), "add", "--edit", "--date")
+    ok, _ = run_on_pty(
+        *add, "2022-05-16", "--title", "Draft", env=dict(os.environ, VISUAL=str(editor))
     )
-    assert ok.exit_code == 0, ok.stderr
+    assert ok.returncode == 0, ok.stderr
     assert load_timeline(root).events[0].title == "Edited"
     breaker = tmp_path / "break.sh"
     breaker.write_text('#!/bin/sh\necho "oops = 1" >> "$1"\n')
     breaker.chmod(0o755)
-    bad = run(
-        "add",
-        "--date",
-        "2022-05-17",
-        "--title",
-        "Other",
-        "--edit",
-        root=root,
-        env={"VISUAL": str(breaker)},
-    )
-    assert bad.exit_code == 2 and "unknown key 'oops'" in bad.stderr
+    env = dict(os.environ, VISUAL=str(breaker))
+    bad, _ = run_on_pty(*add, "2022-05-17", "--title", "Other", env=env, typed=b"n\n")
+    assert bad.returncode == 2 and b"unknown key 'oops'" in bad.stderr
 
 
 @pytest.mark.parametrize(

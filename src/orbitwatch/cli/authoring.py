@@ -20,6 +20,7 @@ from orbitwatch.model.schema import choices_of
 from orbitwatch.text.words import plural
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
     from pathlib import Path
 
     from orbitwatch.app.authoring import ImportOutcome, Initialised
@@ -83,7 +84,12 @@ if TYPE_CHECKING:
     help="Who did what to whom, e.g. 'AM reduce CSTO' (a CAMEO root or code); repeatable. "
     "Countries it names join the event's countries.",
 )
-@click.option("--edit", is_flag=True, help="Open $VISUAL/$EDITOR on the new file, then re-check.")
+@click.option(
+    "--edit",
+    is_flag=True,
+    help="Open $VISUAL/$EDITOR on the new file, then re-check (needs a terminal on stdin and "
+    "stdout: refused with 2 otherwise, before anything is written).",
+)
 @click.option("--dry-run", is_flag=True, help="Print the file and its path; write nothing.")
 @click.pass_obj
 def add_cmd(
@@ -126,7 +132,7 @@ def add_cmd(
         date_text, title, end_text, summary, countries_, actors, tags, status,
         source_url, source_title, publisher, stance, weight, acts,
     )  # fmt: skip
-    added = add_event(state.workspace, new, dry_run, edit=run_editor if edit else None)
+    added = add_event(state.workspace, new, dry_run, edit=editor(edit and not dry_run))
     if dry_run:
         write([f"# {added.shown}\n", added.text])
         return int(ExitStatus.OK)
@@ -146,6 +152,19 @@ def add_cmd(
     else:
         click.echo(f"{added.shown}\t{added.event.id}")
     return int(ExitStatus.OK)
+
+
+def editor(wanted: bool) -> Callable[[Path], None] | None:
+    """run_editor for --edit, refused (2) before anything is written when stdin or stdout is
+    not a terminal: an editor there waits forever for keys no one can type."""
+    if not wanted:
+        return None
+    if not (sys.stdin.isatty() and sys.stdout.isatty()):
+        raise UsageError(
+            "--edit opens an editor, which needs a terminal on stdin and stdout; this run has none",
+            hint="Add the event without --edit, then edit the file it names.",
+        )
+    return run_editor
 
 
 def run_editor(path: Path) -> None:
