@@ -130,7 +130,7 @@ def test_eval_text_and_min_agreement(write_events: Callable[..., Path]) -> None:
     assert result.exit_code == 0
     assert result.stdout == (
         "2 labelled readings from 2 events\n"
-        "agreement 0.500 (1 of 2), Cohen's kappa 0.000\n"
+        "agreement 0.500 (1 of 2), Cohen's kappa 0.000 (slight, Landis and Koch) on 2 readings\n"
         "\n"
         "confusion (rows: the analyst; columns: acts and rules without the analyst)\n"
         "              away  toward    none\n"

@@ -14,7 +14,7 @@ import subprocess
 from collections.abc import Callable
 from pathlib import Path
 
-from tests.conftest import DIGEST_EVENTS, DIGEST_SETTINGS, run_process, write_files
+from tests.conftest import DIGEST_EVENTS, DIGEST_SETTINGS, REPO, run_process, write_files
 
 
 def orbit(root: Path, *args: str, today: str = "2022-05-31", **env: str) -> tuple[int, str, str]:
@@ -223,3 +223,118 @@ def test_month_precision_changes_agree_between_signals_and_monthly(
     assert may[2].endswith("away") and may[3] == score
     # all of May's score is new since 1 May, as the month's change says: up, not down
     assert change_30d == change_90d == may[4] == score
+
+
+# 6-9. orbit eval
+
+EVAL_SETTINGS = """
+[signals]
+pole = "RU"
+watch = ["KZ", "KG", "GE"]
+counterweights = ["CN", "TR"]
+"""
+
+GE_AND_KZ = {
+    # one event, two watched countries, each read by the analyst
+    "events/ge-kz-forum.toml": """
+        date = 2021-04-01
+        title = "Made-up: GE and KZ at a forum in Turkey"
+        countries = ["GE", "KZ", "TR"]
+        [[acts]]
+        by = "GE"
+        act = "cooperate"
+        to = "TR"
+        [signal.GE]
+        stance = "away"
+        [signal.KZ]
+        stance = "toward"
+        """,
+    "events/kz-china.toml": """
+        date = 2022-03-02
+        title = "Made-up: KZ buys from China"
+        countries = ["KZ", "CN"]
+        [[acts]]
+        by = "KZ"
+        act = "cooperate"
+        to = "CN"
+        [signal.KZ]
+        stance = "away"
+        """,
+}
+
+
+def test_eval_with_no_analyst_reading_says_so_and_exits_2(
+    write_events: Callable[..., Path],
+) -> None:
+    root = write_events({"events/a.toml": 'date = 2021-01-01\ntitle = "A"\ncountries = ["KZ"]\n'})
+    for fmt in ("text", "json"):
+        status, out, err = orbit(root, "eval", "--format", fmt)
+        assert (status, out) == (2, "")
+        assert err.startswith(
+            "orbit: error: nothing to compare: none of the 1 event selected has an analyst's "
+            "reading for a watched country"
+        )
+        assert "agreement" not in err
+
+
+def test_eval_country_counts_only_that_country_s_readings(
+    write_events: Callable[..., Path],
+) -> None:
+    root = write_events(GE_AND_KZ, EVAL_SETTINGS)
+    status, out, err = orbit(root, "eval", "country:GE", "--format", "json")
+    assert status == 0, err
+    document = json.loads(out)
+    assert (document["n"], document["events"], document["agreement"]) == (1, 1, 1.0)
+    assert document["disagreements"] == []  # KZ's toward on the forum is not GE's reading
+    status, out, err = orbit(root, "eval", "country:KZ", "--format", "json")
+    assert (json.loads(out)["n"], json.loads(out)["events"]) == (2, 2)
+
+
+def test_kappa_is_given_in_words_with_the_readings_behind_it(
+    write_events: Callable[..., Path],
+) -> None:
+    root = write_events(GE_AND_KZ, EVAL_SETTINGS)
+    status, out, err = orbit(root, "eval")
+    assert status == 0, err
+    assert out.splitlines()[1] == (
+        "agreement 0.667 (2 of 3), Cohen's kappa 0.400 (fair, Landis and Koch) on 3 readings"
+    )
+    document = json.loads(orbit(root, "eval", "--format", "json")[1])
+    assert (document["kappa_strength"], document["n"]) == ("fair", 3)
+
+
+def test_eval_by_country_act_and_year(write_events: Callable[..., Path]) -> None:
+    root = write_events(GE_AND_KZ, EVAL_SETTINGS)
+    status, out, err = orbit(root, "eval", "--by", "country")
+    assert status == 0, err
+    assert out == (
+        "country  readings  agreeing  agreement\n"
+        "GE              1         1      1.000\n"
+        "KZ              2         1      0.500\n"
+    )
+    assert orbit(root, "eval", "--by", "year")[1] == (
+        "year  readings  agreeing  agreement\n"
+        "2021         2         1      0.500\n"
+        "2022         1         1      1.000\n"
+    )
+    assert orbit(root, "eval", "--by", "act")[1] == (
+        "act        readings  agreeing  agreement\n"
+        "cooperate         2         2      1.000\n"
+        "none              1         0      0.000\n"
+    )
+    groups = json.loads(orbit(root, "eval", "--by", "country", "--format", "json")[1])["groups"]
+    assert groups == [
+        {"country": "GE", "readings": 1, "agreeing": 1, "agreement": 1.0},
+        {"country": "KZ", "readings": 2, "agreeing": 1, "agreement": 0.5},
+    ]
+
+
+def test_the_evaluation_doc_tables_are_the_command_output(tmp_path: Path) -> None:
+    target = tmp_path / "eval"
+    done = run_process("init", "--example", "eval", str(target), env=dict(os.environ))
+    assert done.returncode == 0, done.stderr
+    doc = (REPO / "docs" / "evaluation.md").read_text(encoding="utf-8")
+    for by in ("country", "act", "year"):
+        status, out, err = orbit(target, "eval", "--by", by)
+        assert status == 0, err
+        assert f"```\n$ orbit eval --by {by}\n{out}```\n" in doc, by

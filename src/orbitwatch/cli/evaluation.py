@@ -31,6 +31,12 @@ from orbitwatch.cli.status import ExitStatus
     help="Exit 1 when the agreement is below X (0 to 1), e.g. in CI for your own timeline.",
 )
 @click.option(
+    "--by",
+    type=click.Choice(["country", "act", "year"]),
+    help="Instead of the report, the readings per country, per act (what derived the reading: "
+    "an act, a rule, or none) or per year of the event: readings, agreeing, agreement.",
+)
+@click.option(
     "--format",
     "fmt",
     type=click.Choice(["text", "json"]),
@@ -45,29 +51,35 @@ def eval_cmd(
     min_agreement: float | None,
     fmt: str,
     known_at: str | None,
+    by: str | None = None,
 ) -> int:
     """Measure the readings: the analyst's own against what acts and rules derive.
 
     For every (event, watched country) with the analyst's reading ([signal] or [signal.XX]),
     the analyst's stance is compared with the acts' and rules' reading when the analyst's is
-    set aside (neutral counts as none): confusion matrix, agreement, Cohen's kappa, precision
-    per rule and per act, and every disagreement. Terms select the events.
+    set aside (neutral counts as none): confusion matrix, agreement, Cohen's kappa (with Landis
+    and Koch's word for its range and the readings it rests on), precision per rule and per
+    act, and every disagreement. Terms select the events; country: terms also choose whose
+    readings count. No analyst's reading to compare exits 2.
 
     \b
     Examples:
       orbit init --example eval /tmp/eval && orbit --root /tmp/eval eval
       orbit eval country:AM,AZ,GE --format json
       orbit eval --min-agreement 0.85
+      orbit eval --by country
       orbit eval --known-at 2022-05-20
     """
     from orbitwatch.app.evaluation import evaluate_timeline
-    from orbitwatch.render.evaluation import evaluation_json, evaluation_text
+    from orbitwatch.render.evaluation import evaluation_json, evaluation_text, groups_text
     from orbitwatch.render.layout import fit_lines
 
     query = parse_query(terms)
     found = evaluate_timeline(state.workspace, query, scoring_day(state, known_at))
     if fmt == "json":
-        write(evaluation_json(found))
+        write(evaluation_json(found, by))
+    elif by is not None:
+        write(groups_text(found, by))
     else:
         write(fit_lines(evaluation_text(found), output_width(state, report=True)))
     if min_agreement is not None and found.agreement < min_agreement:
