@@ -153,6 +153,21 @@ def test_an_entry_whose_path_changed_is_not_dropped_as_stale(example: Path, comm
     assert_healed(example, command)
 
 
+@pytest.mark.parametrize("command", ["list", "list-query", "signals"])
+def test_a_failed_file_whose_ok_flag_changed_keeps_its_problem(example: Path, command: str) -> None:
+    """Every read asks for the failed entries; one that no longer says so is damage."""
+    broken = example / "events" / "broken.toml"
+    broken.write_text('date = 2022-05-01\ntitle = "x"\ncountries = ["ZZ"]\n', "utf-8")
+    old = time.time() - 60
+    os.utime(broken, (old, old))
+    for args in (COMMANDS["list"], COMMANDS["signals"], COMMANDS["signals"]):
+        assert orbit(example, *args).returncode == 2  # the broken file is reported
+    change(example, "UPDATE events SET ok = 1 WHERE ok = 0")
+    want = expected(example, command)
+    assert want.returncode == 2 and b"broken.toml" in want.stderr
+    assert_healed(example, command)
+
+
 def test_a_database_that_is_not_one_heals_itself(example: Path) -> None:
     warm(example)
     database = index_file(example)

@@ -34,11 +34,13 @@ from orbitwatch.timeline.integrity import (
     READING_COLUMNS,
     Damaged,
     check_columns,
+    check_failed,
     checked,
     checked_snapshot,
     checksum,
     column_checksum,
-    digests,
+    failed_digest,
+    failed_now,
     snapshot_checksum,
     verified,
 )
@@ -131,6 +133,7 @@ class Index:
     def __init__(self, connection: sqlite3.Connection):
         self.db = connection
         self.damage: str | None = None
+        self.failed: set[str] = set()  # the failed entries the last records() checked
         self._twins: list[tuple[str, str]] | None = None
         # Closed when closed, when dropped, or at the latest when the program ends (an index
         # a view keeps for later is never closed by hand): SQLite then folds its write-ahead
@@ -204,7 +207,7 @@ class Index:
             db.execute("DELETE FROM meta")
             db.executemany(
                 "INSERT INTO meta VALUES (?, ?)",
-                [*current.items(), ("root", root), ("settings", settings_hash), ("digest:ok", 0)],
+                [*current.items(), ("root", root), ("settings", settings_hash), EMPTY_FAILED],
             )
             db.execute("COMMIT")
         return True
@@ -272,6 +275,8 @@ class Index:
         found = [(path, record) for path, record in verified(rows) if path in paths]
         if prefilter is None and len(found) != len(paths):
             raise Damaged("entries are missing")
+        self.failed = {row[0] for row in rows if row[2] == 0}  # every WHERE asks for them
+        check_failed(self.db, self.failed)
         return found
 
     def readings_key(self) -> str | None:
@@ -364,27 +369,27 @@ class Index:
             (_INSERT, changed),
             ("INSERT INTO meta VALUES ('tree', ?)", [(signature,)] if signature else []),
             _FORGET_QUERY,
-            keep_ok=True,
+            keep_failed=True,
         )
 
     def _best_effort(
-        self, *steps: tuple[str, Iterable[Sequence[object]]], keep_ok: bool = False
+        self, *steps: tuple[str, Iterable[Sequence[object]]], keep_failed: bool = False
     ) -> bool:
         """Run the statements in one transaction; a busy or broken database rolls back
-        (False). With keep_ok, the digest of the ok column is checked first and made again
-        after (a run whose check fails raises Damaged)."""
+        (False). With keep_failed, the digest of the failed entries is checked first and made
+        again after (a run whose check fails raises Damaged)."""
         import sqlite3
 
         self._twins = None
         try:
             self.db.execute("BEGIN IMMEDIATE")
-            if keep_ok:
-                check_columns(self.db, "ok")
+            if keep_failed:
+                check_failed(self.db, None)
             for statement, rows in steps:
                 self.db.executemany(statement, rows)
-            if keep_ok:
-                made = digests(self.db, ["ok"])["ok"]
-                self.db.execute("INSERT OR REPLACE INTO meta VALUES ('digest:ok', ?)", (made,))
+            if keep_failed:
+                made = failed_now(self.db)
+                self.db.execute("INSERT OR REPLACE INTO meta VALUES ('failed', ?)", (made,))
             self.db.execute("COMMIT")
             return True
         except (sqlite3.DatabaseError, Damaged) as exc:
@@ -439,6 +444,9 @@ _FORGET_QUERY = (
     [(f"digest:{c}",) for c in (*QUERY_COLUMNS, *READING_COLUMNS)],
 )
 _FORGET_READINGS = ("DELETE FROM meta WHERE key = ?", [(f"digest:{c}",) for c in READING_COLUMNS])
+
+
+EMPTY_FAILED = ("failed", failed_digest(()))
 
 
 def made_rows(made: dict[str, int]) -> list[tuple[str, int]]:

@@ -86,7 +86,7 @@ QUERY_COLUMNS = (
     "summary_folded",
 )
 READING_COLUMNS = ("stances", "origins", "rules")
-DIGESTED = (*QUERY_COLUMNS, *READING_COLUMNS, "ok")
+DIGESTED = (*QUERY_COLUMNS, *READING_COLUMNS)
 _NAMES = re.compile(r"\b(" + "|".join(DIGESTED) + r")\b")
 
 
@@ -111,7 +111,7 @@ def digests(db: sqlite3.Connection, columns: Sequence[str]) -> dict[str, int]:
     inner = ", ".join(columns)
     with checked():
         # The table itself, never an index that covers the column: a row lost from the
-        # table (a damaged page) must change the digest of every column, ok's above all.
+        # table (a damaged page) must change the digest.
         row = db.execute(
             f"SELECT {parts} FROM (SELECT {inner} FROM events NOT INDEXED ORDER BY position)"
         )
@@ -148,9 +148,9 @@ def check_columns(db: sqlite3.Connection, where: str) -> dict[str, int]:
     again (those that were missing, made after every row was checked)."""
     wanted = columns_read(where)
     stored = stored_digests(db)
-    missing = [c for c in wanted if c not in stored and c != "ok"]
-    if "ok" in wanted and "ok" not in stored:
-        raise Damaged("the digest of ok is missing")
+    if not wanted:
+        return {}
+    missing = [c for c in wanted if c not in stored]
     if missing:
         check_rows(db, missing)
     now = digests(db, wanted)
@@ -158,3 +158,28 @@ def check_columns(db: sqlite3.Connection, where: str) -> dict[str, int]:
         if column in stored and stored[column] != now[column]:
             raise Damaged(f"the column {column} is not the one written")
     return {c: now[c] for c in missing}
+
+
+# -- the failed entries: every read asks for them (`ok = 0 OR ...`), so a read that lost one
+# would lose its problems. meta keeps a digest of their paths, made in every transaction
+# that writes entries (after checking the one before it: both through the small partial
+# index) and checked against the failed rows each read returns, at no extra scan.
+
+
+def failed_digest(paths: Iterable[str]) -> int:
+    return zlib.crc32("\x1e".join(sorted(paths)).encode("utf-8", "surrogateescape"))
+
+
+def failed_now(db: sqlite3.Connection) -> int:
+    with checked():
+        return failed_digest(path for (path,) in db.execute("SELECT path FROM events WHERE ok = 0"))
+
+
+def check_failed(db: sqlite3.Connection, failed: Iterable[str] | None) -> None:
+    """Damaged unless these (None: the ones the index holds now) are the failed entries
+    meta says the index holds."""
+    with checked():
+        row = db.execute("SELECT value FROM meta WHERE key = 'failed'").fetchone()
+    now = failed_now(db) if failed is None else failed_digest(failed)
+    if row is None or str(row[0]) != str(now):
+        raise Damaged("the failed entries are not the ones written")

@@ -211,6 +211,8 @@ def _marks_now(
     stats = index.ok_paths()
     if not stats.keys() <= fresh.union(e.path for e in parsed):
         raise Damaged("an entry's path is not a file's")  # a damaged path would lose marks
+    if not fresh <= stats.keys() | index.failed:
+        raise Damaged("an entry is neither an event nor a failed file")  # a damaged ok flag
     kept: list[Keyed] = []
     covered: set[str] = set()
     if earlier is not None:
