@@ -108,6 +108,11 @@ def test_silence_ids_and_fingerprints(tmp_path: Path) -> None:
     assert (values, err) == ([sid], "")
     values, err = complete(f"orbit --root {root} ack v1-", 4, tmp=tmp_path)
     assert len(values) == 3 and all(v.startswith("v1-") for v in values), err
+    # without v1-: the short fingerprints orbit alerts shows
+    shown = run("alerts", "--format", "plain", root=root).stdout.splitlines()
+    shorts = sorted(line.split("\t")[-1] for line in shown)
+    values, err = complete(f"orbit --root {root} ack {shorts[0][:1]}", 4, tmp=tmp_path)
+    assert values == [s for s in shorts if s.startswith(shorts[0][:1])], err
 
 
 def test_option_values_complete_from_the_timeline(tmp_path: Path) -> None:

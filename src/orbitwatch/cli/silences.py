@@ -29,7 +29,8 @@ def complete_silence_ids(ctx: click.Context, param: click.Parameter, incomplete:
 
 
 def complete_fingerprints(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[str]:
-    """The fingerprints of the alerts in force today."""
+    """The fingerprints of the alerts in force today: whole after 'v1-', else the short
+    fingerprints orbit alerts shows."""
     try:
         import os
 
@@ -40,7 +41,8 @@ def complete_fingerprints(ctx: click.Context, param: click.Parameter, incomplete
 
         workspace = Workspace(ctx.find_root().params.get("root"), os.environ, cwd())
         found = alerts_in_force(workspace, Query(), today(), None)
-        prints = sorted({a.fingerprint for a in found.alerts})
+        whole = incomplete.startswith("v")
+        prints = sorted({a.fingerprint if whole else a.short for a in found.alerts})
         return [fp for fp in prints if fp.startswith(incomplete)]
     except Exception:  # noqa: BLE001
         return []
