@@ -168,10 +168,10 @@ def test_suggest_drafts_uncovered_clusters_that_check_accepts_once_written(root:
         "# of AM disapprove (CAMEO 11) RU in 2022-04, which no curated event covers.\n"
         "# Read the sources, write the title and summary (orbit check rejects an empty title),\n"
         "# correct the date, acts and status, then move the file under events/.\n"
-        'date = "2022-04"\ntitle = ""\nsummary = ""\ncountries = [\n    "AM",\n    "RU",\n]\n'
-        'status = "reported"\nsources = [\n'
-        '    { publisher = "example.org", url = "https://example.org/made-up/2022-04-02/'
-        '9100000082" },\n]\nacts = [\n    { by = "AM", act = "disapprove", to = "RU" },\n]\n'
+        'date = "2022-04"\ntitle = ""\nsummary = ""\ncountries = ["AM", "RU"]\n'
+        'status = "reported"\n\n[[acts]]\nby = "AM"\nact = "disapprove"\nto = "RU"\n\n'
+        '[[sources]]\npublisher = "example.org"\n'
+        'url = "https://example.org/made-up/2022-04-02/9100000082"\n'
     )
     status, out, err = orbit(root, "feed", "suggest", "--store", "../store", "--write", "events/x")
     assert (status, out) == (2, "")

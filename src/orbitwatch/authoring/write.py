@@ -20,7 +20,8 @@ from orbitwatch.model.dates import DateError, parse_partial
 from orbitwatch.model.errors import Problem, UsageError, did_you_mean
 from orbitwatch.model.event import Event, PartialDate, Precision
 from orbitwatch.model.schema import EVENT_KEYS
-from orbitwatch.timeline.check import check_event
+from orbitwatch.text.words import plural
+from orbitwatch.timeline.check import ID_RE, check_event
 
 if TYPE_CHECKING:
     from orbitwatch.config.settings import Settings
@@ -42,7 +43,8 @@ def transliterate(text: str) -> str:
 
 def slugify(title: str) -> str:
     """ASCII, lower-case, words joined by '-', at most 60 characters; 'event' if nothing is left."""
-    words = re.findall(r"[a-z0-9]+", transliterate(title).lower())
+    # an apostrophe joins its word ("Russia's" is 'russias', never 'russia-s')
+    words = re.findall(r"[a-z0-9]+", re.sub(r"['’ʼ`]", "", transliterate(title).lower()))
     slug = ""
     for word in words:
         candidate = f"{slug}-{word}" if slug else word
@@ -79,13 +81,68 @@ def _has_cr(value: object) -> bool:
     return False
 
 
+TABLE_ORDER = ("acts", "sources", "signal")  # as the example files: acts, then sources
+
+
 def to_toml(fields: Mapping[str, object]) -> str:
-    """Stable TOML. Multi-line strings read best, but TOML folds CR LF into LF inside them, so
-    a document holding a carriage return is written with escaped single-line strings instead."""
+    """Stable TOML in the example files' style: keys first, lists on one line, then each
+    [[acts]] and [[sources]] table, then [signal]. Multi-line strings read best, but TOML folds
+    CR LF into LF inside them, so a document holding a carriage return is written with escaped
+    single-line strings instead."""
+    doc = document(fields)
+    multiline = not _has_cr(doc)
+    lines: list[str] = []
+    tables: dict[str, list[tuple[str, Mapping[str, object]]]] = {}
+    for key, value in doc.items():
+        if isinstance(value, dict):
+            tables[key] = [(f"[{key}]", value)]
+        elif isinstance(value, list) and value and all(isinstance(v, dict) for v in value):
+            tables[key] = [(f"[[{key}]]", item) for item in value]
+        elif key == "summary" and multiline and isinstance(value, str) and "\n" not in value:
+            lines.append(f"{key} = {_folded(value)}")
+        else:
+            lines.append(f"{key} = {_toml_value(value, multiline)}")
+    for key in sorted(tables, key=lambda k: (TABLE_ORDER + (k,)).index(k)):
+        for header, table in tables[key]:
+            lines += ["", header]
+            for name, value in table.items():
+                if isinstance(value, dict):  # [signal.XX] below [signal]
+                    lines += ["", f"{header[:-1]}.{name}]"]
+                    lines += [f"{k} = {_toml_value(v, multiline)}" for k, v in value.items()]
+                else:
+                    lines.append(f"{name} = {_toml_value(value, multiline)}")
+    return "\n".join(lines) + "\n"
+
+
+def _folded(text: str, width: int = 96) -> str:
+    """A long one-line string as the example files write a summary: a multi-line string whose
+    lines end in a backslash (TOML joins them again), broken at spaces."""
+    quoted = _toml_value(text, False)[1:-1]  # tomli-w's escapes, without the quotes
+    if len(quoted) <= width - 10:
+        return f'"{quoted}"'
+    lines, current = [], ""
+    for word in quoted.split(" "):
+        if current and len(current) + 1 + len(word) > width:
+            lines.append(current + " \\")
+            current = word
+        else:
+            current = f"{current} {word}" if current else word
+    lines.append(current)
+    folded = '"""' + "\n".join(lines) + '"""'
+    import tomllib
+
+    # runs of spaces at a break would be lost: then the plain one-line form
+    return folded if tomllib.loads(f"x = {folded}")["x"] == text else f'"{quoted}"'
+
+
+def _toml_value(value: object, multiline: bool) -> str:
+    """One value as TOML (tomli-w's quoting and dates); a list inline, on one line."""
     import tomli_w
 
-    doc = document(fields)
-    return tomli_w.dumps(doc, multiline_strings=not _has_cr(doc))
+    if isinstance(value, list | tuple):
+        return "[" + ", ".join(_toml_value(item, False) for item in value) + "]"
+    written = tomli_w.dumps({"x": value}, multiline_strings=multiline)
+    return written.removeprefix("x = ").removesuffix("\n")
 
 
 def event_path(root: Path, date: PartialDate, slug: str) -> Path:
@@ -93,6 +150,22 @@ def event_path(root: Path, date: PartialDate, slug: str) -> Path:
     name = f"{date.iso()}-{slug}.toml"
     # the write seam (fsio) checks that it stays inside: a planted link is refused there
     return root / "events" / f"{date.start.year:04d}" / name
+
+
+def chosen_path(root: Path, date: PartialDate, event_id: str, existing: Sequence[Event]) -> Path:
+    """events/YYYY/<id>.toml for an id the analyst chose: checked like every id, and new."""
+    if not ID_RE.match(event_id):
+        raise UsageError(
+            f"id {event_id!r}: an id is letters, digits, '.', '_' or '-' (at most 200), "
+            "starting with a letter or digit"
+        )
+    for event in existing:
+        if event.id == event_id:
+            raise UsageError(f"id {event_id!r} is already in the timeline ({event.path})")
+    path = root / "events" / f"{date.start.year:04d}" / f"{event_id}.toml"
+    if path.exists():
+        raise UsageError(f"id {event_id!r}: {path.name} already exists")
+    return path
 
 
 def free_path(path: Path) -> Path:
@@ -225,6 +298,10 @@ class NewEvent:
     stance: str | None = None
     weight: int | None = None
     acts: Sequence[str] = ()  # "AM reduce CSTO": by, act, to; '+' joins several parties
+    act_notes: Sequence[str] = ()  # the note of each act, in order
+    author: str | None = None  # the source's author
+    source_date: str | None = None  # the source's date, any precision
+    event_id: str | None = None  # the id (and file name) chosen instead of <date>-<slug>
 
 
 def act_fields(text: str, settings: Settings) -> tuple[dict[str, object], list[str]]:
@@ -262,6 +339,42 @@ def act_fields(text: str, settings: Settings) -> tuple[dict[str, object], list[s
     return {"by": by, "act": words[1], "to": to}, countries
 
 
+def new_acts(new: NewEvent, settings: Settings) -> tuple[list[dict[str, object]], list[str]]:
+    """The [[acts]] tables, each with its note, and the country codes they name."""
+    if len(new.act_notes) > len(new.acts):
+        raise UsageError(
+            f"{plural(len(new.act_notes), 'act note')} for {plural(len(new.acts), 'act')}: "
+            "each note belongs to the act written in the same place"
+        )
+    acts, codes = [], []
+    for index, text in enumerate(new.acts):
+        act, named = act_fields(text, settings)
+        if index < len(new.act_notes) and new.act_notes[index]:
+            act["note"] = new.act_notes[index]
+        acts.append(act)
+        codes.extend(named)
+    return acts, codes
+
+
+def new_source(new: NewEvent) -> dict[str, object]:
+    """The one [[sources]] table, in the example files' key order (empty: none)."""
+    try:
+        source_date = parse_partial(new.source_date) if new.source_date else None
+    except DateError as exc:
+        raise UsageError(f"source date: {exc}") from None
+    return {
+        key: value
+        for key, value in (
+            ("title", new.source_title),
+            ("publisher", new.publisher),
+            ("author", new.author),
+            ("url", new.source_url),
+            ("date", toml_date(source_date) if source_date else None),
+        )
+        if value
+    }
+
+
 def plan_add(
     new: NewEvent, root: Path, existing: Sequence[Event], settings: Settings, show: object = str
 ) -> tuple[PlannedFile | None, list[Problem]]:
@@ -290,11 +403,8 @@ def plan_add(
                 "ISO code, a name, or a code declared under [countries] in orbit.toml"
             )
         codes.append(code)
-    acts = []
-    for text in new.acts:
-        act, named = act_fields(text, settings)
-        acts.append(act)
-        codes.extend(named)  # every country an act names is one the event involves
+    acts, named = new_acts(new, settings)
+    codes.extend(named)  # every country an act names is one the event involves
     fields: dict[str, object] = {
         "date": toml_date(date), "end": toml_date(end) if end else None, "title": new.title,
         "summary": new.summary, "countries": list(dict.fromkeys(codes)),
@@ -302,15 +412,7 @@ def plan_add(
     }  # fmt: skip
     if acts:
         fields["acts"] = acts
-    source = {
-        key: value
-        for key, value in (
-            ("title", new.source_title),
-            ("publisher", new.publisher),
-            ("url", new.source_url),
-        )
-        if value
-    }
+    source = new_source(new)
     if source:
         fields["sources"] = [source]
     if new.stance is not None:
@@ -319,7 +421,10 @@ def plan_add(
         text = to_toml(fields)
     except (TypeError, ValueError) as exc:
         raise UsageError(f"cannot write this event: {exc}") from None
-    path = free_path(event_path(root, date, slugify(new.title)))
+    if new.event_id is not None:
+        path = chosen_path(root, date, new.event_id, existing)
+    else:
+        path = free_path(event_path(root, date, slugify(new.title)))
     event, problems = validate(show(path), text, path.stem, settings)  # type: ignore[operator]
     if problems or event is None:
         return None, problems

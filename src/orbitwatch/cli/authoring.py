@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import os
 import sys
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -29,17 +29,17 @@ if TYPE_CHECKING:
 @command("add")
 @click.option(
     "--date",
-    "date_text",
+    "date",
     required=True,
     metavar="DATE",
     help="ISO (2022-05-16, 2022-05, 2022) or written ('16 May 2022', 'May 2022').",
 )
 @click.option("--title", required=True, help="One line.")
-@click.option("--end", "end_text", metavar="DATE", help="Last day, for events spanning days.")
+@click.option("--end", "end", metavar="DATE", help="Last day, for events spanning days.")
 @click.option("--summary", default="", help="A few sentences in your own words.")
 @click.option(
     "--country",
-    "countries_",
+    "countries",
     multiple=True,
     metavar="C",
     help="Alpha-2, alpha-3 or name; repeatable.",
@@ -70,6 +70,8 @@ if TYPE_CHECKING:
 @click.option("--source-url", metavar="URL", help="http(s) only.")
 @click.option("--source-title", metavar="T")
 @click.option("--publisher", metavar="P")
+@click.option("--author", metavar="NAME", help="The source's author.")
+@click.option("--source-date", metavar="DATE", help="The source's publication date, any precision.")
 @click.option(
     "--stance",
     type=SuggestingChoice(choices_of("signal.stance"), "stance", "stances"),
@@ -82,7 +84,22 @@ if TYPE_CHECKING:
     multiple=True,
     metavar="'BY ACT TO'",
     help="Who did what to whom, e.g. 'AM reduce CSTO' (a CAMEO root or code); repeatable. "
+    "'+' joins several parties on one side: 'KZ+KG cooperate RU' (by = [\"KZ\", \"KG\"]). "
     "Countries it names join the event's countries.",
+)
+@click.option(
+    "--act-note",
+    "act_notes",
+    multiple=True,
+    metavar="TEXT",
+    help="The note of an act, one line: the first --act-note goes with the first --act, and so on.",
+)
+@click.option(
+    "--id",
+    "event_id",
+    metavar="ID",
+    help="The event's id, and its file name (events/YYYY/ID.toml), instead of <date>-<slug>: "
+    "letters, digits, '.', '_', '-', starting with a letter or digit; not already used.",
 )
 @click.option(
     "--edit",
@@ -92,29 +109,12 @@ if TYPE_CHECKING:
 )
 @click.option("--dry-run", is_flag=True, help="Print the file and its path; write nothing.")
 @click.pass_obj
-def add_cmd(
-    state: State,
-    date_text: str,
-    title: str,
-    end_text: str | None,
-    summary: str,
-    countries_: tuple[str, ...],
-    actors: tuple[str, ...],
-    tags: tuple[str, ...],
-    status: str,
-    source_url: str | None,
-    source_title: str | None,
-    publisher: str | None,
-    stance: str | None,
-    weight: int | None,
-    acts: tuple[str, ...],
-    edit: bool,
-    dry_run: bool,
-) -> int:
+def add_cmd(state: State, /, edit: bool, dry_run: bool, **fields: Any) -> int:
     """Add one event file, checked like `orbit check` before it is written.
 
-    Writes events/YYYY/<date>-<slug>.toml (the slug comes from the title, ASCII, at most 60
-    characters). An existing file is never overwritten: a numbered suffix (-2, -3) is used.
+    Writes events/YYYY/<date>-<slug>.toml (the slug comes from the title: ASCII, whole words,
+    at most 60 characters), or events/YYYY/<ID>.toml with --id, in the style of the example
+    files. An existing file is never overwritten: a numbered suffix (-2, -3) is used.
     A near-identical title on the same date is a duplicate (not quits vs joins, or a not).
 
     \b
@@ -123,15 +123,14 @@ def add_cmd(
       orbit add --date "May 2022" --title "Rumours of EAEU exit" --country Kazakhstan \\
                 --status denied --tag bloc-exit --source-url https://asiatimes.com/...
       orbit add --date 2024-02-22 --title "Armenia freezes its part in the CSTO" \\
-                --act "AM reduce CSTO"
+                --act "AM reduce CSTO" --act-note "freezes its participation"
+      orbit add --date 2022-05-16 --title "Joint pledge" --act "KZ+KG cooperate RU" \\
+                --publisher "Asia Times" --author "N. Mikovic" --source-date 2022-05
     """
     from orbitwatch.app.authoring import add_event, recheck
     from orbitwatch.authoring.write import NewEvent
 
-    new = NewEvent(
-        date_text, title, end_text, summary, countries_, actors, tags, status,
-        source_url, source_title, publisher, stance, weight, acts,
-    )  # fmt: skip
+    new = NewEvent(**fields)  # every option but --edit and --dry-run is a field of NewEvent
     added = add_event(state.workspace, new, dry_run, edit=editor(edit and not dry_run))
     if dry_run:
         write([f"# {added.shown}\n", added.text])
