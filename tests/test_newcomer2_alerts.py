@@ -10,6 +10,7 @@ import email
 import email.policy
 import json
 import os
+import re
 import subprocess
 from collections.abc import Callable
 from pathlib import Path
@@ -338,3 +339,16 @@ def test_the_evaluation_doc_tables_are_the_command_output(tmp_path: Path) -> Non
         status, out, err = orbit(target, "eval", "--by", by)
         assert status == 0, err
         assert f"```\n$ orbit eval --by {by}\n{out}```\n" in doc, by
+
+
+def test_the_digest_and_silence_list_show_the_same_short_fingerprint_as_alerts(
+    write_events: Callable[..., Path],
+) -> None:
+    root = write_events(DIGEST_EVENTS, DIGEST_SETTINGS)
+    status, out, err = orbit(root, "alerts", "--format", "plain")
+    shown = sorted(line.split("\t")[-1] for line in out.splitlines())
+    status, out, err = orbit(root, "digest", "--format", "text")
+    assert status == 0, err
+    assert sorted(re.findall(r"^\[([0-9a-f]+)\]", out, re.MULTILINE)) == shown
+    status, out, err = orbit(root, "digest", "--format", "json")
+    assert sorted(a["short_id"] for a in json.loads(out)["alerts"]) == shown

@@ -276,8 +276,8 @@ def _alerts_today(workspace: Workspace) -> tuple[list[Alert], dict[str, Event]]:
 
 def resolve_fingerprint(workspace: Workspace, text: str) -> str:
     """A whole fingerprint, or any unique prefix of one in force today (with or without
-    'v1-', at least 4 hex digits: the short fingerprint `orbit alerts` shows, or the digest's
-    short id); an ambiguous or unknown prefix is a usage error listing the candidates."""
+    'v1-', at least 4 hex digits: the short fingerprint `orbit alerts` and the digest show);
+    an ambiguous or unknown prefix is a usage error listing the candidates."""
     import re
 
     text = text.strip()

@@ -142,8 +142,8 @@ def ack_cmd(state: State, fingerprint: str, reason: str, by: str | None) -> int:
     """Acknowledge one alert: silences.toml gets a silence of its fingerprint without expiry.
 
     FINGERPRINT is the whole fingerprint (orbit alerts --format json) or any unique prefix
-    of one in force, at least 4 hex digits: the short fingerprint orbit alerts shows, or the
-    8-digit id a digest shows. An ambiguous or unknown prefix exits 2 and lists the candidates.
+    of one in force, at least 4 hex digits: the short fingerprint orbit alerts and the digest
+    show. An ambiguous or unknown prefix exits 2 and lists the candidates.
 
     \b
     Examples:

@@ -63,7 +63,8 @@ def digest_id(fingerprints: Sequence[str]) -> str:
 
 
 def short_id(alert: Alert) -> str:
-    return alert.fingerprint.split("-", 1)[1][:8]
+    """The short fingerprint, the same in the digest, orbit alerts and silence list."""
+    return alert.short
 
 
 def select_alerts(
