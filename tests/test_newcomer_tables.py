@@ -254,3 +254,7 @@ def test_levels_are_coloured_the_same_across_views(example: Path) -> None:
         out = run_process("--root", str(example), "--color", *args, env=env).stdout.decode()
         codes.update(re.findall(SGR_AROUND.format(level="alarm"), out))
     assert len(codes) == 1, codes
+    # the digest's headline too: "top level then alarm, top level now alarm"
+    digest = run_process("--root", str(example), "--color", "digest", "--as-of", TODAY, env=env)
+    headline = digest.stdout.decode().splitlines()[0]
+    assert re.search("top level now " + SGR_AROUND.format(level="alarm"), headline), headline

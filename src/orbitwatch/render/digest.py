@@ -6,6 +6,7 @@ Each renderer escapes event text for its own format; none reads files or the clo
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING
 
@@ -75,7 +76,15 @@ def digest_text(
 ) -> Iterator[str]:
     """The digest as plain text; `limit_name` names the item limit (the CLI names its option);
     `paint` colours a level's name (on a terminal; plain text otherwise)."""
-    yield one_line(_headline(digest)) + "\n\n"
+    headline = one_line(_headline(digest))
+    names = "|".join(re.escape(level.name) for level in digest.settings.levels)
+    if names:  # coloured after escaping: the codes are ours, never the data's
+        headline = re.sub(
+            rf"(top level (?:then|now) )({names})\b",
+            lambda found: found.group(1) + paint(found.group(2)),
+            headline,
+        )
+    yield headline + "\n\n"
     for line in digest.countries:
         yield (
             f"{line.country} {one_line(countries.name(line.country))}: "
