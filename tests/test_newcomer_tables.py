@@ -258,3 +258,16 @@ def test_levels_are_coloured_the_same_across_views(example: Path) -> None:
     digest = run_process("--root", str(example), "--color", "digest", "--as-of", TODAY, env=env)
     headline = digest.stdout.decode().splitlines()[0]
     assert re.search("top level now " + SGR_AROUND.format(level="alarm"), headline), headline
+
+
+def test_a_narrow_sparkline_drops_its_oldest_months_and_says_how_many_it_shows(
+    example: Path,
+) -> None:
+    _, plain, _ = orbit(example, "signals", "--format", "plain")
+    sparks = {line.split("\t")[0]: line.split("\t")[6] for line in plain.splitlines()}
+    _, table, _ = orbit(example, "--width", "52", "signals", "--format", "table")
+    lines = table.splitlines()
+    assert lines[0].endswith("trend 10m"), lines[0]
+    for line in lines[1:8]:
+        spark = sparks[line.split()[0]]
+        assert line.endswith(spark[-10:]) and spark not in line, line
