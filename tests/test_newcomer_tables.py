@@ -271,3 +271,10 @@ def test_a_narrow_sparkline_drops_its_oldest_months_and_says_how_many_it_shows(
     for line in lines[1:8]:
         spark = sparks[line.split()[0]]
         assert line.endswith(spark[-10:]) and spark not in line, line
+
+
+def test_a_huge_width_counts_as_the_widest_orbit_lays_out_for(example: Path) -> None:
+    status, table, err = orbit(example, "--width", "99999999999", "show",
+                               "2022-05-16-csto-summit-moscow")  # fmt: skip
+    assert (status, err) == (0, "")
+    assert max(len(line) for line in table.splitlines()) <= 1000

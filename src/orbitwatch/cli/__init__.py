@@ -149,11 +149,12 @@ def _restore_sigterm(previous: Any) -> None:
 )
 @click.option(
     "--width",
-    type=click.IntRange(min=20),
+    type=click.IntRange(min=20, max=1000, clamp=True),
     default=None,
     metavar="N",
-    help="Lay tables and reports out at N columns (default: COLUMNS, else the terminal's "
-    "width; written to a file or pipe, nothing is wrapped unless COLUMNS is set for a table).",
+    help="Lay tables and reports out at N columns, 20 to 1000 (default: COLUMNS, else the "
+    "terminal's width; written to a file or pipe, nothing is wrapped unless COLUMNS is set "
+    "for a table).",
 )
 @click.option(
     "--no-pager",
