@@ -168,6 +168,25 @@ def test_a_failed_file_whose_ok_flag_changed_keeps_its_problem(example: Path, co
     assert_healed(example, command)
 
 
+def test_a_record_is_stored_under_its_content_key(example: Path) -> None:
+    """Issue 31: the key is the git blob id of the file's bytes, and the record is bound to
+    it: a record under another key is damage."""
+    warm(example)
+    db = sqlite3.connect(index_file(example))
+    try:
+        rows = db.execute("SELECT path, content FROM events ORDER BY path").fetchall()
+    finally:
+        db.close()
+    for path, content in rows[:3]:
+        blob_id = subprocess.run(
+            ["git", "hash-object", str(example / path)], capture_output=True, check=True
+        )
+        assert content == blob_id.stdout.decode().strip()
+    change(example, "UPDATE events SET content = ? WHERE path = ?", params=("0" * 40, rows[0][0]))
+    change(example, "DELETE FROM snapshot")
+    assert_healed(example, "list")
+
+
 def test_a_database_that_is_not_one_heals_itself(example: Path) -> None:
     warm(example)
     database = index_file(example)

@@ -226,6 +226,12 @@ class NotRegularFile(Exception):
     """A path that names a folder, FIFO, socket or device where a file was expected."""
 
 
+def read_regular(path: Path | str, max_bytes: int = MAX_FILE_BYTES) -> bytes:
+    """At most max_bytes + 1 bytes of a regular file (what read_toml reads); OSError, or
+    NotRegularFile for a folder, FIFO, socket or device."""
+    return _read_regular(path, max_bytes)
+
+
 def _read_regular(path: Path | str, max_bytes: int) -> bytes:
     flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0)
     fd = os.open(path, flags)

@@ -107,7 +107,8 @@ def index_path(root: Path) -> Path:
 TABLES = (
     "CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT) WITHOUT ROWID",
     "CREATE TABLE events (position INTEGER PRIMARY KEY, path TEXT UNIQUE NOT NULL, stat TEXT, "
-    f"ok INTEGER, sum INTEGER, record BLOB, {querysql.COLUMNS}, csum INTEGER, rsum INTEGER)",
+    f"ok INTEGER, content TEXT, sum INTEGER, record BLOB, {querysql.COLUMNS}, csum INTEGER, "
+    "rsum INTEGER)",
     "CREATE INDEX events_id ON events (id, ok)",  # covers twins
     "CREATE INDEX events_failed ON events (path) WHERE ok = 0",
     "CREATE TABLE snapshot (key TEXT, base TEXT, sum INTEGER, marks BLOB, files BLOB)",  # one
@@ -261,14 +262,12 @@ class Index:
         one (Damaged when not)."""
         where, params = _where(prefilter, self.readings_key())
         if prefilter is not None:  # rows the WHERE leaves out are never read: check its columns
-            made = check_columns(self.db, where)
+            made = [(f"digest:{c}", value) for c, value in check_columns(self.db, where).items()]
             if made:
-                self._best_effort(
-                    ("INSERT OR REPLACE INTO meta VALUES (?, ?)", made_rows(made)),
-                )
+                self._best_effort(("INSERT OR REPLACE INTO meta VALUES (?, ?)", made))
         with checked():
             rows = self.db.execute(
-                f"SELECT path, stat, ok, sum, record FROM events WHERE {where}", params
+                f"SELECT path, stat, ok, content, sum, record FROM events WHERE {where}", params
             ).fetchall()
         # every row is checked, not only the fresh ones: a damaged path would otherwise
         # make its row look like a stale one and drop it without a word
@@ -309,7 +308,8 @@ class Index:
         with checked():
             for path in paths:
                 rows = self.db.execute(
-                    "SELECT path, stat, ok, sum, record FROM events WHERE path = ?", (path,)
+                    "SELECT path, stat, ok, content, sum, record FROM events WHERE path = ?",
+                    (path,),
                 ).fetchall()
                 if not rows:
                     raise Damaged("entries are missing")
@@ -319,7 +319,7 @@ class Index:
     def records_of(self, event_id: str) -> list[tuple[str, bytes]]:
         with checked():
             rows = self.db.execute(
-                "SELECT path, stat, ok, sum, record FROM events WHERE id = ? AND ok = 1 "
+                "SELECT path, stat, ok, content, sum, record FROM events WHERE id = ? AND ok = 1 "
                 "ORDER BY path",
                 (event_id,),
             ).fetchall()
@@ -433,10 +433,10 @@ def _close(db: sqlite3.Connection) -> None:
 
 
 _INSERT = (
-    "INSERT OR REPLACE INTO events (path, stat, ok, sum, record, id, first_day, last_day, "
-    "date_precision, status, countries, tags_folded, actors_folded, sources_folded, "
+    "INSERT OR REPLACE INTO events (path, stat, ok, content, sum, record, id, first_day, "
+    "last_day, date_precision, status, countries, tags_folded, actors_folded, sources_folded, "
     "title_folded, summary_folded, stances, origins, rules, csum) "
-    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
 )
 # A write empties the digests of the columns it changes (integrity.check_columns).
 _FORGET_QUERY = (
@@ -449,27 +449,27 @@ _FORGET_READINGS = ("DELETE FROM meta WHERE key = ?", [(f"digest:{c}",) for c in
 EMPTY_FAILED = ("failed", failed_digest(()))
 
 
-def made_rows(made: dict[str, int]) -> list[tuple[str, int]]:
-    return [(f"digest:{column}", value) for column, value in made.items()]
-
-
 _NO_EVENT = ("", 0, 0, 0, "", querysql.SEP, querysql.SEP, querysql.SEP, querysql.SEP, "", "")
 
 
-def row_for(path: str, key: StatKey, event: Event | None, blob: bytes) -> tuple[object, ...]:
-    """The index row of one parsed file: the record blob (packed) and querysql's columns (a file
-    without an event has ok = 0 and matches no query; its problems are always read)."""
+def row_for(
+    path: str, key: StatKey, event: Event | None, blob: bytes, content: str = ""
+) -> tuple[object, ...]:
+    """The index row of one file: its record (packed), bound by the checksum to its content
+    key (records.content_key; "" unread), and querysql's columns (ok = 0: no event)."""
     stored = packed(blob)
     if event is None:
         columns: tuple[object, ...] = (*_NO_EVENT, None, None, None)
     else:
         columns = querysql.event_row(event)
     csum = column_checksum(path, columns[: len(QUERY_COLUMNS)])
+    ok = int(event is not None)
     return (
         path,
         key,
-        int(event is not None),
-        checksum(path, key, int(event is not None), stored),
+        ok,
+        content,
+        checksum(path, key, ok, content, stored),
         stored,
         *columns,
         csum,

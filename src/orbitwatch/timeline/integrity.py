@@ -21,11 +21,12 @@ class Damaged(Exception):
     """The index failed a check (a checksum, a decode, the database itself): discard it."""
 
 
-def checksum(path: str, key: str, ok: int, record: bytes) -> int:
-    """An entry's checksum: CRC-32 over its record and what locates it (cheap next to the
-    read of the record itself; a damaged entry is found, not forged ones)."""
+def checksum(path: str, key: str, ok: int, content: str, record: bytes) -> int:
+    """An entry's checksum: CRC-32 over its record, its content key and what locates it
+    (cheap next to the read of the record itself; a damaged entry is found, not forged ones)."""
     return zlib.crc32(
-        f"{path}\x1e{key}\x1e{ok}".encode("utf-8", "surrogateescape"), zlib.crc32(record)
+        f"{path}\x1e{key}\x1e{ok}\x1e{content}".encode("utf-8", "surrogateescape"),
+        zlib.crc32(record),
     )
 
 
@@ -46,12 +47,12 @@ def checked() -> Iterator[None]:
         raise Damaged("the database holds text that is not UTF-8") from None
 
 
-def verified(rows: Iterable[tuple[str, str, int, int, bytes]]) -> list[tuple[str, bytes]]:
-    """(path, record) of (path, stat, ok, sum, record) rows whose checksum holds; Damaged when
-    one does not."""
+def verified(rows: Iterable[tuple[str, str, int, str, int, bytes]]) -> list[tuple[str, bytes]]:
+    """(path, record) of (path, stat, ok, content key, sum, record) rows whose checksum holds
+    (the record is bound to its content key); Damaged when one does not."""
     found = []
-    for path, key, ok, stored, record in rows:
-        if type(record) is not bytes or checksum(path, key, ok, record) != stored:
+    for path, key, ok, content, stored, record in rows:
+        if type(record) is not bytes or checksum(path, key, ok, content, record) != stored:
             raise Damaged("an entry fails its checksum")
         found.append((path, record))
     return found

@@ -25,13 +25,13 @@ from orbitwatch.files.walk import (
 from orbitwatch.git.revisions import forget_revisions, read_revision, resolve_revision
 from orbitwatch.model.errors import OrbitError, Problem
 from orbitwatch.model.event import Event, Prefilter, sort_events
-from orbitwatch.text.tomlpos import read_toml
+from orbitwatch.text.tomlpos import NotRegularFile, read_regular, read_toml
 from orbitwatch.timeline import index as cache
 from orbitwatch.timeline.check import check_duplicates, check_event
 from orbitwatch.timeline.freshness import freshness, settle, stat_all, stat_key, tree_signature
 from orbitwatch.timeline.integrity import Damaged
 from orbitwatch.timeline.pool import map_pooled
-from orbitwatch.timeline.records import decoded, dump, from_record, load, to_record
+from orbitwatch.timeline.records import content_key, decoded, dump, from_record, load, to_record
 
 if TYPE_CHECKING:
     from orbitwatch.timeline.index import Index
@@ -192,8 +192,8 @@ def load_timeline(
         settings,
         progress,
     )
-    events = [event for event, _, _ in results if event is not None]
-    for _, file_problems, _ in results:
+    events = [event for event, _, _, _ in results if event is not None]
+    for _, file_problems, _, _ in results:
         problems.extend(file_problems)
     events, duplicates = check_duplicates(events, show_rel)
     problems.extend(duplicates)
@@ -264,27 +264,40 @@ def settings_hash(root: Path) -> str:
 RACY_NS = 2_000_000_000  # files changed this recently are never cached (same-tick edits)
 
 ParseJob = tuple[str, str, str]  # (path to read, path to show, path relative to the root)
-Parsed = tuple["Event | None", list[Problem], "bytes | None"]
+# (event, problems, record blob when a worker made it, the content key when the file was read)
+Parsed = tuple["Event | None", list[Problem], "bytes | None", str]
+
+
+def _parse_keyed(settings: Settings, job: ParseJob) -> tuple[Event | None, list[Problem], str]:
+    """One file parsed, with the key of its content (content_key; "" when it could not be
+    read, and read_toml words why)."""
+    path, shown, rel = job
+    try:
+        data = read_regular(path)
+    except (OSError, NotRegularFile):
+        return (*parse_event_file(path, shown, settings, rel=rel), "")
+    return (*parse_event_file(path, shown, settings, data, rel=rel), content_key(data))
 
 
 def _parse_one(settings: Settings, job: ParseJob) -> Parsed:
-    path, shown, rel = job
-    return (*parse_event_file(path, shown, settings, rel=rel), None)
+    event, problems, key = _parse_keyed(settings, job)
+    return event, problems, None, key
 
 
 def _parse_blobs(settings: Settings, jobs: Sequence[ParseJob]) -> list[bytes]:
     """In a worker: parse and check, and hand back each result as one compact blob (the same
-    bytes the index stores, so the parent neither re-encodes nor unpickles nested objects)."""
-
-    return [
-        dump(to_record(*parse_event_file(path, shown, settings, rel=rel)))
-        for path, shown, rel in jobs
-    ]
+    bytes the index stores, so the parent neither re-encodes nor unpickles nested objects),
+    behind the 20 bytes of its content key (zeros when the file could not be read)."""
+    blobs = []
+    for job in jobs:
+        event, problems, key = _parse_keyed(settings, job)
+        blobs.append((bytes.fromhex(key) if key else bytes(20)) + dump(to_record(event, problems)))
+    return blobs
 
 
 def _rebuild(blob: bytes, job: ParseJob) -> Parsed:
-
-    return (*from_record(load(blob), job[1]), blob)
+    key = blob[:20].hex() if any(blob[:20]) else ""
+    return (*from_record(load(blob[20:]), job[1]), blob[20:], key)
 
 
 def _parse_all(
@@ -359,12 +372,12 @@ def _load_indexed(
         events: list[Event] = []
         problems: list[Problem] = []
         stored = True  # every file parsed now has its entry written
-        for position, (event, file_problems, blob) in zip(todo, parsed, strict=True):
+        for position, (event, file_problems, blob, content) in zip(todo, parsed, strict=True):
             key = keys[position]
             if key is not None and key[1] < now_ns - RACY_NS:
                 if blob is None:
                     blob = dump(to_record(event, file_problems))
-                changed.append(cache.row_for(rels[position], stat_key(key), event, blob))
+                changed.append(cache.row_for(rels[position], stat_key(key), event, blob, content))
                 if len(changed) >= 5000:  # written in batches: the blobs need not all wait
                     stored = db.update(changed, ()) and stored
                     changed = []

@@ -7,6 +7,7 @@ Pure: no file, no database.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import marshal
 import zlib
 from collections.abc import Sequence
@@ -93,6 +94,13 @@ def dump(record: Any) -> bytes:
 
 def load(blob: bytes) -> Any:
     return marshal.loads(blob)
+
+
+def content_key(data: bytes) -> str:
+    """The key a record is stored under: the git blob id of the file's bytes (what
+    `git hash-object` prints), so the same content has the same key in the working tree and
+    in any commit."""
+    return hashlib.sha1(b"blob %d\0" % len(data) + data, usedforsecurity=False).hexdigest()
 
 
 def packed(blob: bytes) -> bytes:
