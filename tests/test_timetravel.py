@@ -363,6 +363,39 @@ def test_replay_honours_the_silences_committed_then(repo: Path, tmp_path: Path) 
     assert "2022-05-28" in delivered  # KG late aid: the silence has expired
 
 
+def test_known_at_reads_the_silences_committed_then(repo: Path) -> None:
+    """A silence of KG committed on 23 May (until 27 May), and one of KZ in the working tree
+    only: `--known-at` honours the first on the days it was committed and active, never the
+    second (the working tree is never mixed in)."""
+    silence = (
+        '[[silence]]\nid = "kg-desk"\nmatcher = "country:KG"\nuntil = 2022-05-27\n'
+        'reason = "the KG desk has it"\nby = "Ann"\n'
+    )
+    write_files(repo, {"silences.toml": silence})
+    subprocess.run(["git", "rm", "-q", "--cached", "events/uz-draft.toml"], cwd=repo)
+    (repo / "events/uz-draft.toml").unlink()
+    subprocess.run(["git", "checkout", "-q", "--", "events/kg-trade.toml"], cwd=repo, check=True)
+    commit(repo, "2022-05-23", "Ann", "Silence KG")
+    kz = '[[silence]]\nid = "kz-desk"\nmatcher = "country:KZ"\nuntil = 2022-12-31\nreason = "local"\nby = "Bob"\n'
+    write_files(repo, {"silences.toml": silence + "\n" + kz})
+
+    def held_back(day: str) -> set[str]:
+        result = run("digest", "--known-at", day, "--dry-run", "--format", "json", root=repo)
+        assert result.exit_code == 0, result.stderr
+        return {a["silence"] for a in json.loads(result.stdout)["suppressed"]["alerts"]}
+
+    def marked(day: str) -> set[str]:
+        result = run("alerts", "--known-at", day, "--format", "json", root=repo)
+        assert result.exit_code == 0, result.stderr
+        return {a["country"] for a in json.loads(result.stdout)["alerts"] if a["silence"]}
+
+    assert held_back("2022-05-20") == set() and marked("2022-05-20") == set()  # not yet committed
+    assert held_back("2022-05-24") == {"kg-desk"} and marked("2022-05-24") == {"KG"}
+    assert held_back("2022-05-28") == set() and marked("2022-05-28") == set()  # expired then
+    now = run("alerts", "--format", "json", root=repo)  # the working tree's: kz-desk applies
+    assert "KZ" in {a["country"] for a in json.loads(now.stdout)["alerts"] if a["silence"]}
+
+
 def test_replay_lists_only_the_days_asked_for(repo: Path) -> None:
     result = run("alerts", "--replay", "2022-05-13..2022-05-19", root=repo)
     assert result.exit_code == 0, result.stderr

@@ -215,8 +215,14 @@ def plan_digest(
         covered,
         silence_file.silences,
         request.resend_suppressed,
-        today(workspace.environ),
+        silence_day(workspace),
     )
+
+
+def silence_day(workspace: Workspace) -> dt.date:
+    """The day a silence is judged active: the day read with --known-at, else today."""
+    moment = workspace.known()
+    return moment.day if moment is not None else today(workspace.environ)
 
 
 def _feed_alerts(

@@ -18,6 +18,7 @@ from orbitwatch.digest.state import load_state
 from orbitwatch.files.atomic import atomic_write
 from orbitwatch.files.lock import lock_exclusive
 from orbitwatch.files.walk import SILENCES_FILE
+from orbitwatch.git.revisions import cat_blobs, list_revision
 from orbitwatch.model.dates import RELATIVE, DateError, parse_partial, shift_months, today
 from orbitwatch.model.errors import OrbitError, Unusable, UsageError, did_you_mean
 from orbitwatch.query.alerts import parse_matcher
@@ -62,6 +63,8 @@ def load_silences(workspace: Workspace, note: bool = True) -> SilenceFile:
     out: the alerts they meant to catch are delivered rather than lost."""
 
     path = silences_path(workspace)
+    if workspace.known() is not None:
+        return _committed_silences(workspace, path, note)
     shown = display_path(path, workspace.cwd)
     if note:
         note_temporaries(workspace, path)
@@ -71,6 +74,28 @@ def load_silences(workspace: Workspace, note: bool = True) -> SilenceFile:
     found = SilenceFile(shown, text, ())
     if raw is not None:
         found, problems = parse_silences(shown, text, today_of(workspace), raw)
+    if note:
+        workspace.note(problems)
+    return found
+
+
+def _committed_silences(workspace: Workspace, path: Path, note: bool) -> SilenceFile:
+    """silences.toml as committed at `--known-at` (a reading of the past takes every file from
+    its commit, as `--replay` does each day): empty when the commit has none; its problems
+    located at COMMIT:silences.toml, as the replay words them."""
+
+    known = workspace.known()
+    assert known is not None
+    root = workspace.root()
+    shown = f"{known.commit.short}:{SILENCES_FILE}"
+    blob = list_revision(root, known.commit.hash).silences
+    if blob is None:
+        return SilenceFile(shown, "", ())
+    (data,) = cat_blobs(root, [blob])
+    text, raw, problems = read_toml(path, shown, data, max_bytes=MAX_SILENCES_BYTES)
+    found = SilenceFile(shown, text, ())
+    if raw is not None:
+        found, problems = parse_silences(shown, text, known.day, raw)
     if note:
         workspace.note(problems)
     return found
@@ -332,7 +357,8 @@ def silence_marks(workspace: Workspace, alerts: list[Alert]) -> dict[str, Silenc
     """fingerprint -> the silence or acknowledgement active today that matches it."""
 
     silences = load_silences(workspace).silences
-    today = today_of(workspace)
+    known = workspace.known()
+    today = known.day if known is not None else today_of(workspace)  # the day alerts are read
     marks = {}
     for alert in alerts:
         found = silenced_by(alert, silences, today)
