@@ -217,6 +217,21 @@ def cron_env(tmp_path: Path, **extra: str) -> dict[str, str]:
     return env
 
 
+def drain(main: int) -> bytes:
+    """Everything a pseudo-terminal showed, read from its main side once the process that
+    wrote to it has ended and its other side is closed."""
+    shown = b""
+    while True:
+        try:
+            chunk = os.read(main, 65536)
+        except OSError:  # EIO: the terminal's other side closed
+            break
+        if not chunk:
+            break
+        shown += chunk
+    return shown
+
+
 def run_on_pty(
     *args: str, env: dict[str, str], typed: bytes = b"", cwd: Path | None = None
 ) -> tuple[subprocess.CompletedProcess[bytes], bytes]:
@@ -225,21 +240,13 @@ def run_on_pty(
     import pty
 
     main, child = pty.openpty()
-    shown = b""
     try:
         if typed:
             os.write(main, typed)
         result = run_process(*args, env=env, cwd=cwd, stdin=child, stdout=child)
         os.close(child)
         child = -1
-        while True:
-            try:
-                chunk = os.read(main, 65536)
-            except OSError:  # EIO: the terminal's other side closed
-                break
-            if not chunk:
-                break
-            shown += chunk
+        shown = drain(main)
     finally:
         if child >= 0:
             os.close(child)

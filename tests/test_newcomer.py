@@ -11,7 +11,7 @@ from collections.abc import Callable
 from html.parser import HTMLParser
 from pathlib import Path
 
-from tests.conftest import run, run_on_pty, run_process, write_files
+from tests.conftest import drain, run, run_on_pty, run_process, write_files
 
 
 def plain_scores(output: str) -> dict[str, str]:
@@ -251,15 +251,7 @@ def run_on_terminal(
         result = run_process(*args, env=env, stdin=stdin, stdout=child, stderr=subprocess.PIPE)
         os.close(child)
         child = -1
-        shown = b""
-        while True:
-            try:
-                chunk = os.read(main, 65536)
-            except OSError:  # EIO: the terminal's other side closed
-                break
-            if not chunk:
-                break
-            shown += chunk
+        shown = drain(main)
     finally:
         if child >= 0:
             os.close(child)

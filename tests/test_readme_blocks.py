@@ -23,6 +23,7 @@ import subprocess
 from pathlib import Path
 
 from tests.conftest import REPO, orbit_executable
+from tests.test_readme_feeds import untracked
 
 README = REPO / "README.md"
 GOLDEN_REFRESH = "ORBIT_UPDATE_GOLDEN=1 python -m pytest"
@@ -37,17 +38,6 @@ def blocks(text: str, language: str) -> list[tuple[int, str]]:
         if not start <= match.start() < end:
             found.append((text.count("\n", 0, match.start()) + 2, match.group(1)))
     return found
-
-
-def untracked() -> str:
-    result = subprocess.run(
-        ["git", "status", "--porcelain", "--untracked-files=all"],
-        cwd=REPO,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    return result.stdout
 
 
 def environment(tmp_path: Path) -> dict[str, str]:
