@@ -278,3 +278,7 @@ def test_a_huge_width_counts_as_the_widest_orbit_lays_out_for(example: Path) -> 
                                "2022-05-16-csto-summit-moscow")  # fmt: skip
     assert (status, err) == (0, "")
     assert max(len(line) for line in table.splitlines()) <= 1000
+    # timeline's own --width counts the same way (it had no upper bound)
+    status, drawn, err = orbit(example, "timeline", "--width", "99999999999")
+    assert (status, err) == (0, "")
+    assert drawn and max(len(line) for line in drawn.splitlines()) <= 1000

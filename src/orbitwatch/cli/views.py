@@ -41,9 +41,10 @@ if TYPE_CHECKING:
 )
 @click.option(
     "--width",
-    type=click.IntRange(min=40),
+    type=click.IntRange(min=40, max=1000, clamp=True),
     default=None,
-    help="Width in columns (default: orbit --width, else the terminal's, else COLUMNS, else 80).",
+    help="Width in columns, 40 to 1000 (a larger one counts as 1000, as for orbit --width; "
+    "default: orbit --width, else the terminal's, else COLUMNS, else 80).",
 )
 @known_at_option
 @click.pass_obj
