@@ -42,6 +42,9 @@ def _weighted(weights: dict[str, int]) -> tuple[str, int]:
     return f"[{cells}]", len(items)
 
 
+CHUNK = 10_000_000  # rows per COPY when making a store
+
+
 def make_store(rows: int, store: Path) -> float:
     """Write `rows` random rows into STORE/rows/month=YYYY-MM/; the seconds it took."""
     import duckdb
@@ -56,8 +59,12 @@ def make_store(rows: int, store: Path) -> float:
     if (store / "rows").exists():
         shutil.rmtree(store / "rows")
     (store / "rows").mkdir(parents=True)
-    connection.execute(
-        f"""COPY (
+    # Written in chunks of CHUNK rows, each appended to the partitions: one COPY of 100
+    # million rows ran out of the 1 GB limit (DuckDB keeps buffers for every open partition).
+    for first in range(0, rows, CHUNK):
+        count = min(CHUNK, rows - first)
+        connection.execute(
+            f"""COPY (
           SELECT 'gdelt2' AS source, CAST(i AS VARCHAR) AS event_id, day, actor1, actor2,
             actor1 AS actor1_raw, actor2 AS actor2_raw, root || '0' AS cameo, root,
             0.0 AS goldstein, mentions, CAST(1 + mentions // 4 AS INTEGER) AS sources,
@@ -69,10 +76,11 @@ def make_store(rows: int, store: Path) -> float:
               {pick.format(list=actors, n=n_actors)} AS actor2,
               {pick.format(list=roots, n=n_roots)} AS root,
               CAST(least(1000, floor(pow(random(), -0.7))) AS INTEGER) AS mentions
-            FROM range({rows}) AS t(i)
+            FROM range({first}, {first + count}) AS t(i)
           )
-        ) TO '{store / "rows"}' (FORMAT parquet, PARTITION_BY (month))"""
-    )
+        ) TO '{store / "rows"}' (FORMAT parquet, PARTITION_BY (month), APPEND,
+              FILENAME_PATTERN 'chunk{first // CHUNK}_{{uuid}}')"""
+        )
     return time.perf_counter() - started
 
 
