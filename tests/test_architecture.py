@@ -360,8 +360,8 @@ def test_every_module_has_a_docstring() -> None:
 NOT_ORBIT_OPTIONS = {
     # git's own options, in the argument lists git/ hands to git
     "git/revisions.py": {
-        "--batch", "--end-of-options", "--full-tree", "--is-inside-work-tree", "--quiet",
-        "--show-prefix", "--verify",
+        "--always", "--batch", "--end-of-options", "--full-tree", "--is-inside-work-tree",
+        "--no-renames", "--quiet", "--show-prefix", "--stdin", "--verify",
     },
     "git/commits.py": {
         "--first-parent", "--follow", "--format", "--literal-pathspecs", "--name-status",

@@ -53,10 +53,12 @@ def lead_time(workspace: Workspace, query: Query, on: dt.date, since: str | None
     }
     commits = branch_commits(root, tip) if starts else []
     first = next((i for i, c in enumerate(commits) if c.hash in starts), len(commits))
-    walk = RevisionWalk(root)
+    walk = RevisionWalk(root, workspace.warn, workspace.use_cache)
+    walk.prepare([c.hash for c in commits[first:]])
     steps = ((c, walk.load(c.hash, c.short)) for c in commits[first:])
     wanted = {a.fingerprint for a in found.alerts}
     rows = lead_times(found.alerts, found.by_id, first_commits(steps, wanted, on))
+    walk.finish()
     return LeadTimes(rows, summarize(rows), found.by_id, tip)
 
 
@@ -110,7 +112,8 @@ class _Steps:
 
     def __iter__(self) -> Iterator[tuple[dt.date, Commit, Timeline, tuple[Silence, ...]]]:
 
-        walk = RevisionWalk(self.workspace.root())
+        walk = RevisionWalk(self.workspace.root(), self.workspace.warn, self.workspace.use_cache)
+        walk.prepare(list(dict.fromkeys(commit.hash for _, commit in self.days)))
         loaded = ""
         for day, commit in self.days:
             if commit.hash != loaded or self.last is None:
@@ -120,3 +123,4 @@ class _Steps:
                 self.parsed += self.last.parsed
                 self.workspace.note(walk.silence_problems)  # each commit that changed them
             yield day, commit, self.last, walk.silences
+        walk.finish()

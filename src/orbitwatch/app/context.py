@@ -114,7 +114,9 @@ class Workspace:
         assert known is not None
         root = root or self.root()
         if self._past is None or self._past.root != root:
-            self._past = load_revision(root, known.commit.hash, known.commit.short)
+            self._past = load_revision(
+                root, known.commit.hash, known.commit.short, self.warn, self.use_cache
+            )
         return self._past
 
     def settings(self) -> Settings:

@@ -78,7 +78,11 @@ def resolve_side(workspace: Workspace, root: Path, spec: str | None) -> Side:
     elif spec and Path(spec).is_dir():
         side = Side(load_timeline(Path(spec)), spec, "folder")
     else:
-        side = Side(load_revision(root, spec), spec, "revision")
+        side = Side(
+            load_revision(root, spec, notice=workspace.warn, use_cache=workspace.use_cache),
+            spec,
+            "revision",
+        )
     workspace.note(side.timeline.problems)
     return side
 

@@ -46,7 +46,8 @@ def _event_path(workspace: Workspace, root: Path, event_id: str) -> str:
     timeline = workspace.load(prefilter=Prefilter(ids=frozenset([event_id])))
     found = [e.path for e in timeline.events if e.id == event_id]
     if not found:
-        committed = load_revision(root, "HEAD", "HEAD")  # deleted here, perhaps committed
+        # deleted here, perhaps committed
+        committed = load_revision(root, "HEAD", "HEAD", workspace.warn, workspace.use_cache)
         found = [e.path for e in committed.events if e.id == event_id]
     if not found:
         raise UsageError(

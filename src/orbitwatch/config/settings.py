@@ -18,7 +18,7 @@ from orbitwatch.model.dates import DateError, parse_duration_days
 from orbitwatch.model.errors import Problem, UsageError, did_you_mean
 from orbitwatch.model.schema import Stance, is_stance
 from orbitwatch.query.language import READING_FIELDS, Query, parse
-from orbitwatch.text.tomlpos import bad_character, find_key_line
+from orbitwatch.text.tomlpos import bad_character, find_key_line, read_toml
 
 TOP_KEYS = ("signals", "tags", "countries", "blocs", "rules", "levels", "inhibit", "feeds")
 SIGNALS_KEYS = (
@@ -138,6 +138,18 @@ class _Reader:
                 self.problem(
                     key, f"unknown key '{key}'{where}{did_you_mean(key, allowed)}", name, index
                 )
+
+
+def settings_from(data: bytes | None, path: str, shown: str) -> tuple[Settings, list[Problem]]:
+    """The settings of orbit.toml's bytes (as a revision holds them; None: no orbit.toml),
+    problems located at `shown`; the defaults when it cannot be read."""
+    if data is None:
+        return Settings(), []
+    text, raw, problems = read_toml(path, shown, data)
+    if raw is None:
+        return Settings(), problems
+    settings, more = parse_settings(shown, text, raw)
+    return settings, problems + more
 
 
 def parse_settings(

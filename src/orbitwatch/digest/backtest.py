@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from orbitwatch.digest.compose import order_alerts
-from orbitwatch.signals.alerts import alerts, filter_alerts
-from orbitwatch.signals.readings import readings
+from orbitwatch.signals.alerts import alerts_of, filter_alerts
+from orbitwatch.signals.readings import ReadingMemo
 from orbitwatch.signals.silences import Silence, suppress
 
 if TYPE_CHECKING:
@@ -61,9 +61,11 @@ def first_commits(
     """fingerprint -> the first commit (of the steps, oldest first) whose timeline raises
     that alert when scored on `on`; the walk stops once every wanted fingerprint is found."""
     found: dict[str, Commit] = {}
+    memo = ReadingMemo()
     for commit, timeline in steps:
-        reading_of = readings(timeline.events, timeline.settings, on)
-        for alert in alerts(timeline.events, reading_of, timeline.settings, on):
+        reading_of = memo.readings(timeline.events, timeline.settings, on)
+        marks = memo.marks(timeline.events, reading_of, timeline.settings)
+        for alert in alerts_of(marks, timeline.settings, on):
             if alert.fingerprint in wanted:
                 found.setdefault(alert.fingerprint, commit)
         if len(found) == len(wanted):
@@ -145,11 +147,12 @@ def deliveries(
     digest does. Days before `since` send silently (their alerts count as sent) and are not
     yielded."""
     seen: set[str] = set()
+    memo = ReadingMemo()  # a commit's events are mostly the commit before's: read them once
     for day, commit, timeline, silences in steps:
         settings = timeline.settings
-        reading_of = readings(timeline.events, settings, day)
+        reading_of = memo.readings(timeline.events, settings, day)
         by_id = {e.id: e for e in timeline.events}
-        in_force = alerts(timeline.events, reading_of, settings, day)
+        in_force = alerts_of(memo.marks(timeline.events, reading_of, settings), settings, day)
         new: dict[str, Alert] = {}
         for alert in filter_alerts(in_force, query, by_id, reading_of, day):
             if alert.fingerprint not in seen:

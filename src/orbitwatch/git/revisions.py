@@ -100,27 +100,6 @@ def resolve_revision(root: Path, revision: str) -> str:
 
 
 @dataclass(frozen=True, slots=True)
-class RevisionFiles:
-    """A timeline's files at a commit: orbit.toml (None if absent) and the event files."""
-
-    commit: str
-    settings: bytes | None
-    events: list[tuple[str, bytes]]  # (path relative to the timeline root, content), path order
-
-
-def read_revision(root: Path, revision: str) -> RevisionFiles:
-    """The timeline's files at a revision, read with ls-tree and one cat-file --batch."""
-    commit = resolve_revision(root, revision)
-    listing = list_revision(root, commit)
-    blobs = [(SETTINGS_FILE, listing.settings)] if listing.settings else []
-    blobs += listing.events
-    contents = cat_blobs(root, [blob for _, blob in blobs])
-    by_path = dict(zip((rel for rel, _ in blobs), contents, strict=True))
-    settings = by_path.pop(SETTINGS_FILE, None)
-    return RevisionFiles(commit, settings, list(by_path.items()))
-
-
-@dataclass(frozen=True, slots=True)
 class RevisionListing:
     """A timeline's files at a commit as blob hashes: what changed between two commits is
     which (path, blob) pairs differ, without reading a byte of content."""
@@ -136,9 +115,11 @@ def repository_prefix(root: Path) -> str:
     return _git(root, ["rev-parse", "--show-prefix"]).decode("utf-8").strip()
 
 
-def list_revision(root: Path, commit: str) -> RevisionListing:
-    """The blobs of orbit.toml and the event files at a commit (one ls-tree)."""
-    prefix = repository_prefix(root)
+def list_revision(root: Path, commit: str, prefix: str | None = None) -> RevisionListing:
+    """The blobs of orbit.toml and the event files at a commit (one ls-tree); `prefix` is
+    repository_prefix(root) when the caller knows it already."""
+    if prefix is None:
+        prefix = repository_prefix(root)
     listing = _git(
         root,
         [
@@ -171,6 +152,42 @@ def list_revision(root: Path, commit: str) -> RevisionListing:
         elif is_event_path(rel):
             events.append((rel, blob))
     return RevisionListing(commit, settings, events, silences)
+
+
+Change = tuple[str, "str | None"]  # (path relative to the root, its new blob; None: gone)
+
+
+def tree_changes(root: Path, pairs: list[tuple[str, str]], prefix: str) -> list[list[Change]]:
+    """What changed in orbit.toml, silences.toml and the event files from the first commit
+    of each pair to the second, for many pairs with one `git diff-tree --stdin` (no rename
+    detection: a rename is a removal and an addition). A symbolic link or a submodule is
+    'gone', as list_revision leaves them out."""
+    if not pairs:
+        return []
+    lines = "".join(f"{new} {old}\n" for old, new in pairs).encode()
+    paths = [f":(top,literal){prefix}{name}" for name in (SETTINGS_FILE, SILENCES_FILE, EVENTS_DIR)]
+    raw = _git(
+        root, ["diff-tree", "--stdin", "--always", "-r", "-z", "--no-renames", "--", *paths], lines
+    )
+    found: list[list[Change]] = []
+    tokens = raw.split(b"\x00")
+    position = 0
+    while position < len(tokens):
+        token = tokens[position]
+        position += 1
+        if not token:
+            continue
+        if not token.startswith(b":"):  # the header of the next pair
+            found.append([])
+            continue
+        _, mode, _, blob, _ = token[1:].decode().split(" ")
+        rel = tokens[position].decode("utf-8", "surrogateescape")[len(prefix) :]
+        position += 1
+        gone = mode in ("000000", "120000", "160000") or set(blob) == {"0"}
+        found[-1].append((rel, None if gone else blob))
+    if len(found) != len(pairs):
+        raise OrbitError(f"git diff-tree answered {len(found)} of {len(pairs)} commits")
+    return found
 
 
 def cat_blobs(root: Path, hashes: list[str]) -> list[bytes]:

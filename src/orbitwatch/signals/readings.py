@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 from orbitwatch.model.acts import Sides, act_readings, in_sphere
 from orbitwatch.model.event import Event, Reading
-from orbitwatch.query.language import Predicate, compile_query
+from orbitwatch.query.language import DATE_FIELDS, Predicate, compile_query
 
 # Alerts live in alerts.py; these names stay importable from here for existing callers.
 from orbitwatch.signals.scoring import (
@@ -58,6 +58,65 @@ def readings(
         if reading is not None:
             result[event.id] = reading
     return result
+
+
+class ReadingMemo:
+    """readings() and marks_of() of timeline after timeline (a replay's days and commits),
+    each event read once while the settings stay the same object: an event (the same parsed
+    object, as the revision walk keeps it) keeps its reading and marks. A rule whose `when`
+    names dates reads differently each day: then every call reads afresh."""
+
+    def __init__(self) -> None:
+        self._settings: Settings | None = None
+        self._compiled: list[tuple[Rule, Predicate]] = []
+        self._dated = False
+        # id(event) -> (event, reading, marks); the event is kept, so its id is never reused
+        self._memo: dict[int, tuple[Event, Reading | None, list[Mark] | None]] = {}
+
+    def readings(
+        self, events: Sequence[Event], settings: Settings, today: dt.date
+    ) -> dict[str, Reading]:
+        if settings is not self._settings:
+            self._settings, self._memo = settings, {}
+            self._dated = any(
+                term.field in DATE_FIELDS for rule in settings.rules for term in rule.query.terms
+            )
+            self._compiled = [(rule, compile_query(rule.query, today)) for rule in settings.rules]
+        if self._dated:
+            return readings(events, settings, today)
+        sides = settings.sides()
+        old, memo = self._memo, {}
+        result: dict[str, Reading] = {}
+        for event in events:
+            entry = old.get(id(event))
+            if entry is None or entry[0] is not event:
+                entry = (event, _event_reading(event, self._compiled, sides, True), None)
+            memo[id(event)] = entry
+            if entry[1] is not None:
+                result[event.id] = entry[1]
+        self._memo = memo
+        return result
+
+    def marks(
+        self, events: Sequence[Event], reading_of: Mapping[str, Reading], settings: Settings
+    ) -> list[Mark]:
+        """marks_of(events, reading_of, settings), each event's marks made once."""
+        if settings is not self._settings or self._dated:
+            return marks_of(events, reading_of, settings)
+        found: list[Mark] = []
+        memo = self._memo
+        for event in events:
+            entry = memo.get(id(event))
+            reading = reading_of.get(event.id)
+            if entry is None or entry[0] is not event or entry[1] is not reading:
+                found.extend(marks_of((event,), reading_of, settings))
+                continue
+            own = entry[2]
+            if own is None:
+                own = marks_of((event,), reading_of, settings)
+                memo[id(event)] = (event, reading, own)
+            found.extend(own)
+        return found
 
 
 def _event_reading(

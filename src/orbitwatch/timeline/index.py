@@ -49,7 +49,7 @@ from orbitwatch.timeline.records import packed
 if TYPE_CHECKING:
     import sqlite3
 
-SCHEMA_BASE = f"orbitwatch-index-5-{__version__}"
+SCHEMA_BASE = f"orbitwatch-index-6-{__version__}"
 # What else a stored record depends on: the interpreter that wrote it and marshal's format.
 # Kept in meta too, so that an index written by another Python is rebuilt, never decoded.
 KEY_PARTS = {"python": sys.version, "marshal": str(marshal.version)}
@@ -61,6 +61,7 @@ PARSING_MODULES = (
     "model/alert.py",
     "text/chars.py",
     "timeline/check.py",
+    "timeline/committed.py",
     "model/countries.py",
     "model/dates.py",
     "timeline/index.py",
@@ -112,6 +113,8 @@ TABLES = (
     "CREATE INDEX events_id ON events (id, ok)",  # covers twins
     "CREATE INDEX events_failed ON events (path) WHERE ok = 0",
     "CREATE TABLE snapshot (key TEXT, base TEXT, sum INTEGER, marks BLOB, files BLOB)",  # one
+    "CREATE TABLE revision_records (path TEXT, content TEXT, sum INTEGER, record BLOB, "
+    "PRIMARY KEY (path, content)) WITHOUT ROWID",  # committed.py: records by content key
 )
 
 
@@ -203,9 +206,8 @@ class Index:
             raise Damaged("its tables are not the ones orbit makes")
         if meta.get("settings") != settings_hash:
             db.execute("BEGIN IMMEDIATE")
-            db.execute("DELETE FROM events")
-            db.execute("DELETE FROM snapshot")
-            db.execute("DELETE FROM meta")
+            for table in ("events", "snapshot", "revision_records", "meta"):
+                db.execute(f"DELETE FROM {table}")
             db.executemany(
                 "INSERT INTO meta VALUES (?, ?)",
                 [*current.items(), ("root", root), ("settings", settings_hash), EMPTY_FAILED],

@@ -30,6 +30,20 @@ def checksum(path: str, key: str, ok: int, content: str, record: bytes) -> int:
     )
 
 
+def revision_checksum(path: str, content: str, record: bytes) -> int:
+    """A revision record's checksum: its record bound to its path and content key."""
+    return checksum(path, "revision", 0, content, record)
+
+
+def verified_revision_record(row: tuple[Any, ...]) -> bytes:
+    """The record of a (path, content, sum, record) row of revision_records; Damaged when it
+    fails its checksum."""
+    path, content, stored, record = row
+    if type(record) is not bytes or revision_checksum(str(path), str(content), record) != stored:
+        raise Damaged("a revision's record fails its checksum")
+    return record
+
+
 def snapshot_checksum(key: str, base: str, blobs: tuple[bytes, bytes]) -> int:
     return zlib.crc32(f"{key}\x1e{base}".encode(), zlib.crc32(blobs[1], zlib.crc32(blobs[0])))
 

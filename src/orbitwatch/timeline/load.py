@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
-from orbitwatch.config.settings import Settings, parse_settings
+from orbitwatch.config.settings import Settings, parse_settings, settings_from
 from orbitwatch.files.walk import (
     EVENTS_DIR,
     SETTINGS_FILE,
@@ -22,10 +22,11 @@ from orbitwatch.files.walk import (
     odd_problems,
     relative_to_root,
 )
-from orbitwatch.git.revisions import forget_revisions, read_revision, resolve_revision
+from orbitwatch.git.revisions import forget_revisions, list_revision, resolve_revision
 from orbitwatch.model.errors import OrbitError, Problem
 from orbitwatch.model.event import Event, Prefilter, sort_events
 from orbitwatch.text.tomlpos import NotRegularFile, read_regular, read_toml
+from orbitwatch.timeline import committed
 from orbitwatch.timeline import index as cache
 from orbitwatch.timeline.check import check_duplicates, check_event
 from orbitwatch.timeline.freshness import freshness, settle, stat_all, stat_key, tree_signature
@@ -439,28 +440,31 @@ def _duplicates_indexed(
     return kept, problems
 
 
-def load_revision(root: Path, revision: str, label: str = "") -> Timeline:
-    """The timeline as it was at a revision (see gitrev.read_revision); problems are located
-    at `label:path` (the revision as given, unless another label is asked for)."""
-    files = read_revision(root, revision)
+def load_revision(
+    root: Path,
+    revision: str,
+    label: str = "",
+    notice: Callable[[str], object] = _quiet,
+    use_cache: bool = True,
+) -> Timeline:
+    """The timeline at a revision (one ls-tree, one cat-file; by content from the index when
+    possible: committed.py); problems located at `label:path` (the revision, or `label`)."""
+    listing = list_revision(root, resolve_revision(root, revision))
     label = label or revision
-    settings = Settings()
-    problems: list[Problem] = []
-    if files.settings is not None:
-        shown = f"{label}:{SETTINGS_FILE}"
-        text, raw, problems = read_toml(root / SETTINGS_FILE, shown, files.settings)
-        if raw is not None:
-            settings, more = parse_settings(shown, text, raw)
-            problems = problems + more
-    events: list[Event] = []
-    for event, file_problems in _parse_contents(files.events, label, root, settings):
-        problems.extend(file_problems)
-        if event is not None:
-            events.append(event)
-    events, duplicates = check_duplicates(events, lambda rel: f"{label}:{rel}")
-    problems.extend(duplicates)
-    problems.sort(key=lambda p: (p.path, p.line, p.col))
-    return Timeline(root, settings, sort_events(events), problems)
+
+    def attempt(index: Index | None) -> Timeline:
+        path, shown = str(root / SETTINGS_FILE), f"{label}:{SETTINGS_FILE}"
+        settings_of = functools.partial(settings_from, path=path, shown=shown)
+        settings, events, problems, parsed = committed.read_files(
+            root, listing, label, index, settings_of, _parse_contents
+        )
+        events, duplicates = check_duplicates(events, lambda rel: f"{label}:{rel}")
+        problems.extend(duplicates)
+        problems.sort(key=lambda p: (p.path, p.line, p.col))
+        return Timeline(root, settings, sort_events(events), problems, parsed)
+
+    key = committed.settings_key(root, listing.settings) if use_cache else None
+    return committed.with_records(root, key, attempt, lambda reason: notice(damaged(reason)))
 
 
 Content = tuple[str, bytes]  # (path relative to the root, file content)
@@ -476,12 +480,10 @@ def _parse_content_blobs(
     label: str, root: Path, settings: Settings, items: Sequence[Content]
 ) -> list[bytes]:
     """In a worker: parse file contents read from git, handing back record blobs."""
-
     return [dump(to_record(*_parse_content(label, root, settings, item))) for item in items]
 
 
 def _rebuild_content(label: str, blob: bytes, item: Content) -> ParsedContent:
-
     return from_record(load(blob), f"{label}:{item[0]}")
 
 
