@@ -87,9 +87,11 @@ class Workspace:
         *,
         root: Path | None = None,
         note: bool = True,
+        acts_only: bool = False,
     ) -> Timeline:
         """The timeline with a progress bar for slow cold loads; its problems reported. With
-        `known_at`, the timeline as committed then (never the working tree)."""
+        `known_at`, the timeline as committed then (never the working tree). `acts_only`: see
+        load_timeline (the events with acts only, the rest counted)."""
         if self.known() is not None:
             timeline = self._past_timeline(root)
             if note:
@@ -103,6 +105,7 @@ class Workspace:
                 progress=progress,
                 prefilter=prefilter,
                 notice=self.warn,
+                acts_only=acts_only,
             )
         if note:
             self.note(timeline.problems)

@@ -40,6 +40,10 @@ class CheckResult:
         return [*self.timeline.problems, *self.silences, *self.cancelled]
 
     @property
+    def event_count(self) -> int:
+        return self.timeline.event_count
+
+    @property
     def errors(self) -> int:
         return sum(1 for p in self.problems if p.severity == "error")
 
@@ -61,7 +65,8 @@ def check(workspace: Workspace, paths: Sequence[Path] = ()) -> CheckResult:
                 silences = True  # silences.toml named on its own: check it, not as an event
                 continue
             only.extend(sorted(path.rglob("*.toml")) if path.is_dir() else [path])
-    timeline = workspace.load(only, root=root, note=False)
+    # Of the events, check needs the count and those with acts (cancel_warnings) only.
+    timeline = workspace.load(only, root=root, note=False, acts_only=True)
     found = tuple(check_silences(workspace)) if silences else ()
     warned = tuple(cancel_warnings(timeline))
     return CheckResult(timeline, len(only) if only is not None else None, found, warned)

@@ -67,7 +67,7 @@ def check_cmd(state: State, paths: tuple[Path, ...], fmt: str) -> int:
         if not result.errors:
             warnings = result.warnings
             click.echo(
-                f"{plural(len(result.timeline.events), 'event')}, no problems"
+                f"{plural(result.event_count, 'event')}, no problems"
                 + (f" ({plural(warnings, 'warning')})" if warnings else ""),
                 err=True,
             )
@@ -82,7 +82,7 @@ def _check_json(result: CheckResult) -> None:
     document = {
         "schema_version": 1,
         "files": result.files,
-        "events": len(result.timeline.events),
+        "events": result.event_count,
         "problems": [p.to_json() for p in result.problems],
     }
     write([json_safe(json.dumps(document, ensure_ascii=False, indent=2)) + "\n"])

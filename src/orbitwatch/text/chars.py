@@ -59,6 +59,8 @@ def not_plain(name: str) -> str:
     """The first character that keeps a file name from being an id (printable and plain), as
     'the control character U+001B', or ''."""
     found = _NOT_PLAIN.search(name)
+    if found is None and name.isprintable():
+        return ""  # the usual name, without a look at each character
     char = found.group(0) if found else next((c for c in name if not c.isprintable()), "")
     if not char:
         return ""

@@ -37,6 +37,7 @@ from orbitwatch.text.tomlpos import (
 )
 
 ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,199}$")
+URL_RE = re.compile(r"^https?://[^\s/]+", re.IGNORECASE)
 MAX_TEXT = 100_000
 
 
@@ -261,7 +262,7 @@ class EventChecker:
                 for key in ("title", "publisher", "url", "author")
             }
             url = texts["url"]
-            if url and not re.match(r"^https?://[^\s/]+", url, re.IGNORECASE):
+            if url and not URL_RE.match(url):
                 self.problem(
                     "url",
                     f"source url '{url}' must start with http:// or https://",
@@ -484,16 +485,14 @@ def check_duplicates(
     for event in sorted(events, key=lambda e: e.path):
         other = first_by_id.get(event.id)
         if other is not None:
-            problems.append(
-                Problem(
-                    show(event.path),
-                    1,
-                    1,
-                    f"duplicate id '{event.id}': also used by {show(other.path)}",
-                    field="id",
-                )
-            )
+            problems.append(duplicate_problem(show, event.path, event.id, other.path))
             continue
         first_by_id[event.id] = event
         kept.append(event)
     return kept, problems
+
+
+def duplicate_problem(show: Callable[[str], str], path: str, event_id: str, first: str) -> Problem:
+    return Problem(
+        show(path), 1, 1, f"duplicate id '{event_id}': also used by {show(first)}", field="id"
+    )

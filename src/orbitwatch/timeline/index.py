@@ -67,6 +67,7 @@ PARSING_MODULES = (
     "timeline/index.py",
     "timeline/integrity.py",
     "timeline/load.py",
+    "timeline/parsing.py",
     "timeline/records.py",
     "model/event.py",
     "model/schema.py",

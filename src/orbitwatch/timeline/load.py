@@ -25,14 +25,27 @@ from orbitwatch.files.walk import (
 from orbitwatch.git.revisions import forget_revisions, list_revision, resolve_revision
 from orbitwatch.model.errors import OrbitError, Problem
 from orbitwatch.model.event import Event, Prefilter, sort_events
-from orbitwatch.text.tomlpos import NotRegularFile, read_regular, read_toml
+from orbitwatch.text.tomlpos import read_toml
 from orbitwatch.timeline import committed
 from orbitwatch.timeline import index as cache
-from orbitwatch.timeline.check import check_duplicates, check_event
+from orbitwatch.timeline.check import check_duplicates
 from orbitwatch.timeline.freshness import freshness, settle, stat_all, stat_key, tree_signature
 from orbitwatch.timeline.integrity import Damaged
+from orbitwatch.timeline.parsing import (
+    RowJob,
+    duplicate_ids,
+    parse_all,
+    parse_entries,
+    parse_event_file,
+)
 from orbitwatch.timeline.pool import map_pooled
-from orbitwatch.timeline.records import content_key, decoded, dump, from_record, load, to_record
+from orbitwatch.timeline.records import (
+    decoded_thin,
+    dump,
+    from_record,
+    load,
+    to_record,
+)
 
 if TYPE_CHECKING:
     from orbitwatch.timeline.index import Index
@@ -70,6 +83,12 @@ class Timeline:
     problems: list[Problem] = field(default_factory=list)
     parsed: int = 0  # files parsed this time (the rest came from the index)
     partial: bool = False  # a prefilter left out events that cannot match the query
+    counted: int | None = None  # how many events there are, when only some were built
+
+    @property
+    def event_count(self) -> int:
+        """How many events the timeline holds (after duplicate ids), built or not."""
+        return len(self.events) if self.counted is None else self.counted
 
 
 def find_root(
@@ -120,27 +139,6 @@ def load_settings(
     return settings, problems + more
 
 
-def parse_event_file(
-    path: Path | str, shown: str, settings: Settings, data: bytes | None = None, rel: str = ""
-) -> tuple[Event | None, list[Problem]]:
-    """One event file: the Event (its path is `rel`, relative to the root) or its problems."""
-    text, raw, problems = read_toml(path, shown, data)
-    if raw is None:
-        return None, problems
-    name = os.path.basename(path)
-    stem = name[: -len(".toml")] if name.endswith(".toml") else name
-    return check_event(
-        shown,
-        text,
-        raw,
-        stem,
-        settings.tags,
-        event_path=rel or shown,
-        blocs=settings.blocs or (),
-        declared=settings.countries,
-    )
-
-
 def load_timeline(
     root: Path,
     only: Iterable[Path] | None = None,
@@ -149,32 +147,43 @@ def load_timeline(
     progress: Callable[[int, int], None] | None = None,
     prefilter: Prefilter | None = None,
     notice: Callable[[str], object] = _quiet,
+    acts_only: bool = False,
 ) -> Timeline:
     """The timeline (or only the given files): sorted events, problems in path order.
 
     With the cache (the default for whole timelines), files whose (size, mtime, ctime, inode)
     match the index are not parsed again; the rest are parsed, in worker processes when many.
     A prefilter may leave out events that cannot match (the Timeline is then `partial`). A
-    damaged index is rebuilt, and `notice` told so in one line.
+    damaged index is rebuilt, and `notice` told so in one line. With `acts_only` (what `check`
+    needs), only the events with acts are kept; the others are counted (`event_count`) and
+    checked for duplicate ids, and through the index never built.
     """
     settings, problems = load_settings(root, show)
     base = os.path.abspath(root)
     show_rel = shown_relative(root, show)
     if only is None and use_cache and os.environ.get("ORBIT_NO_CACHE", "") in ("", "0"):
 
-        def attempt(index: Index) -> tuple[list[Event], list[Problem], int, str | None]:
+        def attempt(index: Index) -> Loaded:
             try:
-                return _load_indexed(root, settings, index, show_rel, progress, prefilter)
+                return _load_indexed(
+                    root, settings, index, show_rel, progress, prefilter, acts_only=acts_only
+                )
             finally:
                 index.close()
 
         loaded = with_index(root, attempt, notice)
         if loaded is not None:
-            events, more, parsed, _ = loaded
+            events, more, parsed, _, count = loaded
             problems.extend(more)
             problems.sort(key=lambda p: (p.path, p.line, p.col))
             return Timeline(
-                root, settings, sort_events(events), problems, parsed, partial=prefilter is not None
+                root,
+                settings,
+                sort_events(events),
+                problems,
+                parsed,
+                partial=prefilter is not None,
+                counted=count if acts_only and prefilter is None else None,
             )
     odd: list[tuple[str, str]] = []
     if only is not None:
@@ -183,7 +192,7 @@ def load_timeline(
         files, odd = event_files(os.path.join(base, EVENTS_DIR), base)
     problems.extend(odd_problems(odd, lambda p: show(Path(p))))
     rels = [relative_to_root(root, f) for f in files]
-    results = _parse_all(
+    results = parse_all(
         files,
         [
             show(Path(f)) if only is not None else show_rel(r)
@@ -193,12 +202,16 @@ def load_timeline(
         settings,
         progress,
     )
-    events = [event for event, _, _, _ in results if event is not None]
-    for _, file_problems, _, _ in results:
+    events = [event for event, _ in results if event is not None]
+    for _, file_problems in results:
         problems.extend(file_problems)
     events, duplicates = check_duplicates(events, show_rel)
     problems.extend(duplicates)
     problems.sort(key=lambda p: (p.path, p.line, p.col))
+    if acts_only:
+        count = len(events)
+        events = [event for event in events if event.acts]
+        return Timeline(root, settings, sort_events(events), problems, len(files), counted=count)
     return Timeline(root, settings, sort_events(events), problems, len(files))
 
 
@@ -264,58 +277,8 @@ def settings_hash(root: Path) -> str:
 
 RACY_NS = 2_000_000_000  # files changed this recently are never cached (same-tick edits)
 
-ParseJob = tuple[str, str, str]  # (path to read, path to show, path relative to the root)
-# (event, problems, record blob when a worker made it, the content key when the file was read)
-Parsed = tuple["Event | None", list[Problem], "bytes | None", str]
-
-
-def _parse_keyed(settings: Settings, job: ParseJob) -> tuple[Event | None, list[Problem], str]:
-    """One file parsed, with the key of its content (content_key; "" when it could not be
-    read, and read_toml words why)."""
-    path, shown, rel = job
-    try:
-        data = read_regular(path)
-    except (OSError, NotRegularFile):
-        return (*parse_event_file(path, shown, settings, rel=rel), "")
-    return (*parse_event_file(path, shown, settings, data, rel=rel), content_key(data))
-
-
-def _parse_one(settings: Settings, job: ParseJob) -> Parsed:
-    event, problems, key = _parse_keyed(settings, job)
-    return event, problems, None, key
-
-
-def _parse_blobs(settings: Settings, jobs: Sequence[ParseJob]) -> list[bytes]:
-    """In a worker: parse and check, and hand back each result as one compact blob (the same
-    bytes the index stores, so the parent neither re-encodes nor unpickles nested objects),
-    behind the 20 bytes of its content key (zeros when the file could not be read)."""
-    blobs = []
-    for job in jobs:
-        event, problems, key = _parse_keyed(settings, job)
-        blobs.append((bytes.fromhex(key) if key else bytes(20)) + dump(to_record(event, problems)))
-    return blobs
-
-
-def _rebuild(blob: bytes, job: ParseJob) -> Parsed:
-    key = blob[:20].hex() if any(blob[:20]) else ""
-    return (*from_record(load(blob[20:]), job[1]), blob[20:], key)
-
-
-def _parse_all(
-    files: list[str],
-    shown: list[str],
-    rels: list[str],
-    settings: Settings,
-    progress: Callable[[int, int], None] | None,
-) -> list[Parsed]:
-    """Parse in file order; a small process pool for many files on a multi-core machine."""
-    return map_pooled(
-        list(zip(files, shown, rels, strict=True)),
-        functools.partial(_parse_one, settings),
-        functools.partial(_parse_blobs, settings),
-        _rebuild,
-        progress,
-    )
+# (events built, problems, files parsed now, the tree signature when clean, events counted)
+Loaded = tuple[list[Event], list[Problem], int, "str | None", int]
 
 
 def load_indexed(
@@ -330,7 +293,7 @@ def load_indexed(
     """For a loader of its own (markload.py): the files parsed now, the index's fresh
     entries that pass the prefilter, and the tree signature when the index now holds every
     file as it is (None when not); `fresh_out` gets every fresh path."""
-    events, problems, _, clean = _load_indexed(
+    events, problems, _, clean, _ = _load_indexed(
         root, settings, index, show_rel, progress, prefilter, fresh_out
     )
     return events, problems, clean
@@ -344,7 +307,8 @@ def _load_indexed(
     progress: Callable[[int, int], None] | None,
     prefilter: Prefilter | None,
     fresh_out: set[str] | None = None,
-) -> tuple[list[Event], list[Problem], int, str | None]:
+    acts_only: bool = False,
+) -> Loaded:
     import gc
     import time
 
@@ -362,28 +326,27 @@ def _load_indexed(
         keys = stat_all(files)
         signature = tree_signature(rels, keys)
         fresh, todo, known = freshness(db, rels, keys, signature)
-        parsed = _parse_all(
-            [files[i] for i in todo],
-            [show_rel(rels[i]) for i in todo],
-            [rels[i] for i in todo],
-            settings,
-            progress,
-        )
+        jobs: list[RowJob] = []
+        for i in todo:
+            key = keys[i]  # files changed too recently to trust get no row: parsed next time
+            stored_as = stat_key(key) if key is not None and key[1] < now_ns - RACY_NS else ""
+            jobs.append((files[i], show_rel(rels[i]), rels[i], stored_as))
+        parsed = parse_entries(jobs, settings, progress, acts_only, cache.row_for)
         changed: list[tuple[object, ...]] = []
         events: list[Event] = []
         problems: list[Problem] = []
+        ids: list[tuple[str, str]] = []  # (path, id) of every event, built or not
         stored = True  # every file parsed now has its entry written
-        for position, (event, file_problems, blob, content) in zip(todo, parsed, strict=True):
-            key = keys[position]
-            if key is not None and key[1] < now_ns - RACY_NS:
-                if blob is None:
-                    blob = dump(to_record(event, file_problems))
-                changed.append(cache.row_for(rels[position], stat_key(key), event, blob, content))
+        for position, (event, file_problems, event_id, row) in zip(todo, parsed, strict=True):
+            if row is not None:
+                changed.append(row)
                 if len(changed) >= 5000:  # written in batches: the blobs need not all wait
                     stored = db.update(changed, ()) and stored
                     changed = []
             else:
                 stored = False  # too recent to trust: parsed again next time
+            if event_id is not None:
+                ids.append((rels[position], event_id))
             if event is not None:
                 events.append(event)
             problems.extend(file_problems)
@@ -393,7 +356,9 @@ def _load_indexed(
         removed = [rel for rel in known.keys() - set(rels)]
         clean = settle(db, signature if stored else None, changed, removed, bool(todo), known)
         for rel, blob in db.records(fresh, prefilter):
-            event, file_problems = decoded(blob, "")
+            event, file_problems, event_id = decoded_thin(blob, "", acts_only)
+            if event_id is not None:
+                ids.append((rel, event_id))
             if file_problems:
                 shown = show_rel(rel)
                 file_problems = [p._replace(path=shown) for p in file_problems]
@@ -406,10 +371,14 @@ def _load_indexed(
             gc.enable()
     problems.extend(odd_problems(odd, lambda p: show_rel(p[cut:].replace(os.sep, "/"))))
     if prefilter is None:
-        events, duplicates = check_duplicates(events, show_rel)
+        first, duplicates = duplicate_ids(ids, show_rel)
+        kept = set(first.values())
+        events = [event for event in events if event.path in kept]
+        count = len(first)
     else:  # only part of the timeline is loaded: ask the index (and the new parses) for twins
         events, duplicates = _duplicates_indexed(db, events, show_rel)
-    return events, problems + duplicates, len(todo), clean
+        count = len(events)
+    return events, problems + duplicates, len(todo), clean, count
 
 
 def _duplicates_indexed(

@@ -25,6 +25,7 @@ from orbitwatch.model.event import (
 from orbitwatch.timeline.integrity import Damaged
 
 PRECISIONS = (Precision.DAY, Precision.MONTH, Precision.YEAR)
+ACTS = 15  # where an event record holds its acts (to_record)
 _from_ordinal = dt.date.fromordinal
 
 
@@ -88,6 +89,21 @@ def from_record(record: Any, shown: str) -> tuple[Event | None, list[Problem]]:
     return event, problems
 
 
+def thinned(record: Any, acts_only: bool) -> tuple[Any, str | None]:
+    """(the record to build, the id of its event or None): with acts_only, an event without
+    acts is left out of the record (`check` builds only events with acts; of the others it
+    needs the id alone, to count them and find duplicate ids)."""
+    event_record, problem_records = record
+    if event_record is None:
+        return record, None
+    event_id = event_record[0]
+    if type(event_id) is not str:
+        raise TypeError("an event id that is not text")
+    if acts_only and not event_record[ACTS]:
+        return (None, problem_records), event_id
+    return record, event_id
+
+
 def dump(record: Any) -> bytes:
     return marshal.dumps(record)
 
@@ -113,6 +129,20 @@ def decoded(stored: bytes, shown: str) -> tuple[Event | None, list[Problem]]:
     """from_record of a record as the index stores it; Damaged when it does not decode."""
     try:
         return from_record(marshal.loads(zlib.decompress(stored)), shown)
+    except (ValueError, EOFError, TypeError, IndexError, KeyError, OverflowError) as exc:
+        raise Damaged(f"a record does not decode ({type(exc).__name__})") from None
+    except zlib.error:
+        raise Damaged("a record does not decode (zlib)") from None
+
+
+def decoded_thin(
+    stored: bytes, shown: str, acts_only: bool
+) -> tuple[Event | None, list[Problem], str | None]:
+    """decoded, with the event's id, and with acts_only the event built only when it has
+    acts (thinned); Damaged when it does not decode."""
+    try:
+        record, event_id = thinned(marshal.loads(zlib.decompress(stored)), acts_only)
+        return (*from_record(record, shown), event_id)
     except (ValueError, EOFError, TypeError, IndexError, KeyError, OverflowError) as exc:
         raise Damaged(f"a record does not decode ({type(exc).__name__})") from None
     except zlib.error:
