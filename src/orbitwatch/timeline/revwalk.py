@@ -57,6 +57,7 @@ class RevisionWalk:
         self._index: cache.Index | None = None
         self._index_tried = False
         self._reusing = False  # the current orbit.toml is the one the index was built for
+        self._key = ""  # the settings hash the index was opened with
         self._pending: list[tuple[Item, Parsed]] = []  # parsed now, to be kept in the index
         self._ahead: list[str] = []  # the blobs the prepared commits change, in order
         self._ahead_at = 0
@@ -166,6 +167,7 @@ class RevisionWalk:
         key = committed.settings_key(self.root, settings_blob) if self._use_cache else None
         if key is None:
             return False
+        self._key = key
         if not self._index_tried:
             self._index_tried = True
             self._index = cache.Index.open(self.root, key)
@@ -181,8 +183,7 @@ class RevisionWalk:
                 self._index.close()
             cache.discard(self.root)
             self._damaged(str(exc))
-            key = committed.settings_key(self.root, self._settings_blob)
-            self._index = cache.Index.open(self.root, key) if key is not None else None
+            self._index = cache.Index.open(self.root, self._key)
             self._pending = []
             return {}
 
