@@ -133,6 +133,15 @@ def test_the_answers_are_the_same_warm_cold_and_without_the_cache(
         assert answer(repo, ["--no-cache", *args], cache) == without, args
 
 
+def test_a_record_made_under_one_label_is_located_at_another(repo: Path, tmp_path: Path) -> None:
+    # one cache for every command: kg-bad's record is made by the first (located at the
+    # commit's short hash) and served to the others (HEAD~2, HEAD~3, ...)
+    cache = tmp_path / "shared"
+    for args in [["list", "--known-at", "HEAD~2"], ["diff", "HEAD~2"], *COMMANDS]:
+        without = answer(repo, args, tmp_path / "none", ORBIT_NO_CACHE="1")
+        assert answer(repo, args, cache) == without, args
+
+
 def test_problems_of_a_revision_are_located_at_label_path_warm_and_cold(
     repo: Path, tmp_path: Path
 ) -> None:
