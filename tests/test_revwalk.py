@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from orbitwatch.model.errors import OrbitError
 from orbitwatch.signals.readings import ReadingMemo, readings
 from orbitwatch.signals.scoring import marks_of
 from orbitwatch.timeline.revwalk import RevisionWalk
@@ -118,3 +119,26 @@ def test_kept_readings_and_marks_are_the_ones_read_afresh(
             assert kept == readings(timeline.events, timeline.settings, day), (number, day)
             marks = memo.marks(timeline.events, kept, timeline.settings)
             assert marks == marks_of(timeline.events, kept, timeline.settings), (number, day)
+
+
+def test_a_blob_read_ahead_that_git_lacks_fails_only_its_own_commit(
+    history: tuple[Path, list[str]],
+) -> None:
+    root, commits = history
+    blob = (
+        subprocess.run(
+            ["git", "hash-object", "--stdin"],
+            input=b"date = nope\n",
+            capture_output=True,
+            check=True,
+        )
+        .stdout.decode()
+        .strip()
+    )
+    (root.parent / ".git" / "objects" / blob[:2] / blob[2:]).unlink()  # kg-bad, commit 5
+    walk = RevisionWalk(root, use_cache=False)
+    walk.prepare(commits)
+    for number in range(5):  # the first read fetches the blobs of the commits ahead too
+        assert walk.load(commits[number], f"c{number}").events
+    with pytest.raises(OrbitError, match=f"git has no object {blob}"):
+        walk.load(commits[5], "c5")

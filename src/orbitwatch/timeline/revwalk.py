@@ -19,12 +19,12 @@ from orbitwatch.files.walk import SETTINGS_FILE, SILENCES_FILE, is_event_path
 from orbitwatch.git.revisions import (
     Change,
     RevisionListing,
-    cat_blobs,
+    cat_objects,
     list_revision,
     repository_prefix,
     tree_changes,
 )
-from orbitwatch.model.errors import Problem
+from orbitwatch.model.errors import OrbitError, Problem
 from orbitwatch.model.event import Event, sort_events
 from orbitwatch.signals.silences import Silence, parse_silences
 from orbitwatch.text.tomlpos import read_toml
@@ -206,7 +206,12 @@ class RevisionWalk:
             ahead = self._ahead[self._ahead_at : self._ahead_at + AHEAD]
             self._ahead_at += len(ahead)
             names = list(dict.fromkeys([*missing, *ahead]))
-            self._contents.update(zip(names, cat_blobs(self.root, names), strict=True))
+            for name, data in zip(names, cat_objects(self.root, names), strict=True):
+                if data is not None:  # a blob read ahead that git lacks is its commit's error
+                    self._contents[name] = data
+        lacking = [blob for blob in wanted if blob not in self._contents]
+        if lacking:
+            raise OrbitError(f"git has no object {lacking[0]}")
         contents = [self._contents[blob] for blob in wanted]
         for blob in wanted:
             self._contents.pop(blob, None)
