@@ -109,6 +109,18 @@ def git(repo: Path, *args: str) -> None:
     subprocess.run(["git", *args], cwd=repo, env=env, check=True, capture_output=True)
 
 
+def in_git(root: Path, copy: Path) -> Path:
+    """A copy of a generated timeline committed to a new git repository (made once)."""
+    if not (copy / ".git").exists():
+        shutil.rmtree(copy, ignore_errors=True)
+        shutil.copytree(root, copy)
+        git(copy, "init", "-q")
+        git(copy, "add", "-A")
+        git(copy, "commit", "-qm", "generated")
+        git(copy, "status", "--porcelain")  # refresh git's index once, as any git use does
+    return copy
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--events", type=int, default=100_000)
@@ -119,6 +131,13 @@ def main() -> int:
         type=Path,
         default=None,
         help="Keep generated timelines here (reused when present).",
+    )
+    parser.add_argument(
+        "--before",
+        type=Path,
+        default=None,
+        help="A checkout of the code to compare with (its src/ on PYTHONPATH): the warm cases "
+        "run with both, side by side, each with its own cache.",
     )
     args = parser.parse_args()
     work = args.workdir or Path(tempfile.mkdtemp(prefix="orbit-bench-"))
@@ -161,6 +180,20 @@ def main() -> int:
     rows.append(("completion of `orbit show 2022` (shipped example)", median, peak))
     print(f"{'completion of orbit show 2022':55} {median:8.3f} s {peak:8.1f} MiB", flush=True)
     rg = shutil.which("rg")
+    before_cache = Path(tempfile.mkdtemp(prefix="orbit-bench-before-"))
+    before_env = {**env, "XDG_CACHE_HOME": str(before_cache)}
+    if args.before is not None:
+        before_env["PYTHONPATH"] = str(args.before.resolve() / "src")
+    before = [sys.executable, "-m", "orbitwatch"]
+
+    def side_by_side(name: str, argv: list[str]) -> None:
+        """A warm case with this code and, given --before, with the code before."""
+        case(name, [*orbit, *argv])
+        if args.before is not None:
+            median, peak = run_case([*before, *argv], before_env, args.rounds, None, True)
+            rows.append((f"{name} (before)", median, peak))
+            print(f"{name + ' (before)':55} {median:8.3f} s {peak:8.1f} MiB", flush=True)
+
     for size, root in roots.items():
         label = f"{size // 1000}k"
         events = str(root / "events")
@@ -181,8 +214,22 @@ def main() -> int:
         if rg:
             case(f"rg -lF '\"KZ\"', {label}", [rg, "-lF", '"KZ"', events])
         case(f"grep -rlF '\"KZ\"', {label}", ["grep", "-rlF", '"KZ"', events])
-    diff_root = roots[sizes[0]]
+        tracked = in_git(root, work / f"timeline-{size}-git")  # the same files, committed
+        ids = ["list", "country:KZ", "--format", "ids"]
+        for where, folder in (("outside git", root), ("git work tree", tracked)):
+            at = ["--root", str(folder)]
+            side_by_side(f"orbit list country:KZ --format ids, warm, {where}, {label}", at + ids)
+            side_by_side(f"orbit signals, warm, {where}, {label}", [*at, "signals"])
+            side_by_side(
+                f"orbit digest --dry-run, warm, {where}, {label}", [*at, "digest", "--dry-run"]
+            )
+        if rg:
+            tracked_events = str(tracked / "events")
+            case(f"rg -lF '\"KZ\"', git work tree, {label}", [rg, "-lF", '"KZ"', tracked_events])
+    diff_root = work / f"timeline-{sizes[0]}-diff"
     if not (diff_root / ".git").exists():
+        shutil.rmtree(diff_root, ignore_errors=True)
+        shutil.copytree(roots[sizes[0]], diff_root)
         git(diff_root, "init", "-q")
         git(diff_root, "add", "-A")
         git(diff_root, "commit", "-qm", "one")
@@ -198,6 +245,7 @@ def main() -> int:
     )
     write_results(args.out, rows, args.events, args.rounds, rg is not None)
     shutil.rmtree(cache, ignore_errors=True)
+    shutil.rmtree(before_cache, ignore_errors=True)
     if args.workdir is None:
         shutil.rmtree(work, ignore_errors=True)
     return 0
@@ -226,6 +274,9 @@ def write_results(
     warm_check = f"orbit check, warm, {label}"
     warm_signals = f"orbit signals, warm, {label}"
     warm_digest = f"orbit digest --dry-run, warm, {small}"
+    git_list = f"orbit list country:KZ --format ids, warm, git work tree, {label}"
+    outside_list = f"orbit list country:KZ --format ids, warm, outside git, {label}"
+    git_rg = f"rg -lF '\"KZ\"', git work tree, {label}"
 
     def against_rg(case: str) -> str:
         return ratio(case, rg_case) if have_rg else "rg not installed"
@@ -257,14 +308,22 @@ def write_results(
         f"{against_rg(warm_signals)} |",
         f"| warm `orbit digest --dry-run` vs bare tomllib loop, {small} | <= 0.25x | "
         f"{ratio(warm_digest, f'bare tomllib loop, {small}')} |",
-        f"| warm `orbit list country:KZ --format ids` vs `rg -lF`, {label} | <= 1.5x | "
-        f"{against_rg(warm_list)} |",
+        f"| warm `orbit list country:KZ --format ids` vs `rg -lF`, git work tree, {label} | "
+        f"<= 1.5x | {ratio(git_list, git_rg) if have_rg else 'rg not installed'} |",
+        f"| the same outside git, vs `rg -lF`, {label} | (recorded) | {against_rg(outside_list)} |",
         f"| the same vs `grep -rl`, {label} | (context) | {ratio(warm_list, grep_case)} |",
         f"| the same vs bare tomllib loop, {label} | <= 0.1x | {ratio(warm_list, tomllib_case)} |",
         f"| cold `orbit check` vs bare tomllib loop, {label} | <= 0.4x | "
         f"{ratio(cold_check, tomllib_case)} |",
         f"| peak memory, warm signals, {label} | < 150 MiB | {peak(warm_signals):.0f} MiB |",
-        f"| peak memory, warm list, {label} | < 150 MiB | {peak(warm_list):.0f} MiB |",
+        f"| peak memory, warm list, {label} | < 150 MiB | "
+        f"{peak(warm_list, git_list, outside_list):.0f} MiB |",
+        *(
+            f"| {name}: this code vs the code before | no slower | "
+            f"{ratio(name, name + ' (before)')} |"
+            for name in timing
+            if name + " (before)" in timing
+        ),
         f"| peak memory, check, {label} | < 400 MiB | {peak(cold_check, warm_check):.0f} MiB |",
         "",
     ]

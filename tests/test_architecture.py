@@ -363,6 +363,7 @@ NOT_ORBIT_OPTIONS = {
         "--always", "--batch", "--end-of-options", "--full-tree", "--is-inside-work-tree",
         "--no-renames", "--quiet", "--show-prefix", "--stdin", "--verify",
     },
+    "git/worktree.py": {"--no-pager", "--name-only", "--relative"},
     "git/commits.py": {
         "--first-parent", "--follow", "--format", "--literal-pathspecs", "--name-status",
         "--reverse",

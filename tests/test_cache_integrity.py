@@ -23,6 +23,7 @@ COMMANDS = {
     "list": ("list", "--format", "ids"),
     "list-json": ("list", "--format", "json"),
     "list-query": ("list", "country:KZ", "--format", "json"),
+    "ids-query": ("list", "country:KZ", "--format", "ids"),  # answered from the index's columns
     "signals": ("signals", "--as-of", ON),
     "digest": ("digest", "--dry-run", "--as-of", ON),
 }
@@ -94,7 +95,7 @@ def a_record(root: Path) -> tuple[str, bytes]:
     return path, bytes(blob)
 
 
-@pytest.mark.parametrize("command", ["list", "list-json", "signals"])
+@pytest.mark.parametrize("command", ["list-json", "signals", "digest"])
 def test_a_record_edited_in_place_is_never_served(example: Path, command: str) -> None:
     warm(example)
     path, blob = a_record(example)
@@ -108,7 +109,7 @@ def test_a_record_edited_in_place_is_never_served(example: Path, command: str) -
     assert_healed(example, command)
 
 
-@pytest.mark.parametrize("command", ["list", "signals", "digest"])
+@pytest.mark.parametrize("command", ["list-json", "signals", "digest"])
 def test_a_record_that_fails_to_decode_is_not_70(example: Path, command: str) -> None:
     warm(example)
     path, blob = a_record(example)
@@ -132,18 +133,39 @@ def test_a_crafted_snapshot_is_never_served(example: Path, command: str) -> None
     assert_healed(example, command)
 
 
+@pytest.mark.parametrize("command", ["list-query", "ids-query"])
 @pytest.mark.parametrize("digested", [False, True])
-def test_a_query_column_changed_in_place_is_never_served(example: Path, digested: bool) -> None:
+def test_a_query_column_changed_in_place_is_never_served(
+    example: Path, digested: bool, command: str
+) -> None:
     """Rows a pre-selection leaves out are never read: the columns it reads are checked."""
     warm(example)
     if digested:  # a pre-selection has run since the last write: the column has its digest
-        assert orbit(example, *COMMANDS["list-query"]).returncode == 0
+        assert orbit(example, *COMMANDS[command]).returncode == 0
     path, _ = a_record(example)
     change(example, "UPDATE events SET countries = ? WHERE path = ?", params=("\x1f", path))
-    assert_healed(example, "list-query")
+    assert_healed(example, command)
 
 
-@pytest.mark.parametrize("command", ["list", "list-query", "signals"])
+@pytest.mark.parametrize("column", ["id", "first_day", "date_precision"])
+def test_an_id_only_answer_checks_the_columns_it_reads(example: Path, column: str) -> None:
+    """`list --format ids` reads ids and sort keys from the index's columns, never the
+    record: each row it returns is checked against its column checksum."""
+    warm(example)
+    assert orbit(example, *COMMANDS["ids-query"]).returncode == 0
+    db = sqlite3.connect(index_file(example))
+    try:
+        path = db.execute(
+            "SELECT path FROM events WHERE ok = 1 AND countries LIKE '%KZ%' ORDER BY path"
+        ).fetchone()[0]
+    finally:
+        db.close()
+    value = {"id": "forged-id", "first_day": 1, "date_precision": 2}[column]
+    change(example, f"UPDATE events SET {column} = ? WHERE path = ?", params=(value, path))
+    assert_healed(example, "ids-query")
+
+
+@pytest.mark.parametrize("command", ["list", "list-query", "ids-query", "signals"])
 def test_an_entry_whose_path_changed_is_not_dropped_as_stale(example: Path, command: str) -> None:
     """A row whose path no longer names a file looks like a stale entry: it is checked too."""
     warm(example)
@@ -153,7 +175,7 @@ def test_an_entry_whose_path_changed_is_not_dropped_as_stale(example: Path, comm
     assert_healed(example, command)
 
 
-@pytest.mark.parametrize("command", ["list", "list-query", "signals"])
+@pytest.mark.parametrize("command", ["list", "list-query", "ids-query", "signals"])
 def test_a_failed_file_whose_ok_flag_changed_keeps_its_problem(example: Path, command: str) -> None:
     """Every read asks for the failed entries; one that no longer says so is damage."""
     broken = example / "events" / "broken.toml"
@@ -184,7 +206,7 @@ def test_a_record_is_stored_under_its_content_key(example: Path) -> None:
         assert content == blob_id.stdout.decode().strip()
     change(example, "UPDATE events SET content = ? WHERE path = ?", params=("0" * 40, rows[0][0]))
     change(example, "DELETE FROM snapshot")
-    assert_healed(example, "list")
+    assert_healed(example, "list-json")
 
 
 def test_a_database_that_is_not_one_heals_itself(example: Path) -> None:

@@ -10,6 +10,7 @@ import click
 from orbitwatch.cli import feed, help, silences, streams
 from orbitwatch.feeds import codes
 from orbitwatch.render import terminal
+from orbitwatch.timeline import freshness
 
 __all__ = ["ALLOWED"]
 
@@ -25,4 +26,5 @@ ALLOWED = [  # read by vulture, never run
     terminal._Console.on_broken_pipe,  # rich.Console hook
     terminal._Console.quiet,  # rich.Console's attribute, set by the hook
     click.Context.obj,  # the command state click hands to every command
+    freshness.Survey.by_git,  # which way freshness went, read by tests/test_git_freshness.py
 ]

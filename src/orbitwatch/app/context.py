@@ -146,7 +146,10 @@ class Workspace:
     def check_query(self, query: Query, timeline: Timeline) -> None:
         """Warn about a tag no event carries (tag:drone when events say drones): a term that
         silently matches nothing looks like an answer."""
-        for message in unknown_tags(query, timeline):
+        known = {t.casefold() for e in timeline.events for t in e.tags}
+        for message in unknown_tags(
+            query, known | {t.casefold() for t in timeline.settings.tags or {}}
+        ):
             self.warn(message)
 
     def marked(self, on: dt.date) -> Marked:
@@ -224,11 +227,10 @@ def country_scope(query: Query) -> CountryScope:
     return CountryScope(chosen, rest)
 
 
-def unknown_tags(query: Query, timeline: Timeline) -> list[str]:
-    """'no event has tag 'drone' (did you mean 'drones'?)' per unknown tag of the query."""
+def unknown_tags(query: Query, known: set[str]) -> list[str]:
+    """'no event has tag 'drone' (did you mean 'drones'?)' per tag of the query that is not
+    `known` (casefolded: the tags of the events loaded and of orbit.toml's vocabulary)."""
 
-    known = {t.casefold() for e in timeline.events for t in e.tags}
-    known |= {t.casefold() for t in timeline.settings.tags or {}}
     messages = []
     for term in query.terms:
         if term.field != "tag":

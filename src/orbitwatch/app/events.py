@@ -11,13 +11,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from orbitwatch.app.context import Workspace, select
+from orbitwatch.app.context import Workspace, select, unknown_tags
 from orbitwatch.app.silences import check_silences, silences_path
 from orbitwatch.model.acts import cancelled
 from orbitwatch.model.errors import OrbitError, Problem, UsageError, did_you_mean
 from orbitwatch.model.event import Prefilter
-from orbitwatch.query.sql import prefilter
+from orbitwatch.query.language import compile_query
+from orbitwatch.query.sql import SEP, prefilter, to_sql_partial
 from orbitwatch.signals.readings import readings
+from orbitwatch.timeline.idload import load_ids
 from orbitwatch.timeline.load import load_settings, load_timeline, settings_hash
 from orbitwatch.timeline.marks import readings_key
 
@@ -102,6 +104,7 @@ class EventList:
     events: list[Event]  # in the order asked for, cut to the limit
     reading_of: dict[str, Reading]
     total: int  # how many matched before the limit
+    ids: list[str] | None = None  # an id-only answer: the ids, and no event built
 
 
 def list_events(
@@ -112,7 +115,12 @@ def list_events(
     limit: int | None,
     read: bool = True,
 ) -> EventList:
-    """The events the query selects; their readings only if `read` (a list of ids needs none)."""
+    """The events the query selects; their readings only if `read` (a list of ids needs none,
+    and is answered from the index's columns when its SQL says the query exactly)."""
+    if not read:
+        ids = _ids_only(workspace, query, on, newest_first, limit)
+        if ids is not None:
+            return ids
     timeline = workspace.load(prefilter=selection(workspace, query, on))
     workspace.check_query(query, timeline)
     events, reading_of = select(timeline, query, on, read)
@@ -122,6 +130,33 @@ def list_events(
     if limit:
         events = events[:limit]
     return EventList(events, reading_of, total)
+
+
+def _ids_only(
+    workspace: Workspace, query: Query, on: dt.date, newest_first: bool, limit: int | None
+) -> EventList | None:
+    """The ids a query selects, from the index without building its events (those of the
+    files parsed now aside); None when the index cannot say (a reading term, a term SQL does
+    not say exactly, --known-at, no cache): the caller loads the events."""
+    if query.uses_reading or workspace.known() is not None or not workspace.use_cache:
+        return None
+    if not to_sql_partial(query, on, readings=False)[1]:
+        return None
+    with workspace.progress() as progress:
+        found = load_ids(workspace.root(), prefilter(query, on), progress, workspace.warn)
+    if found is None:
+        return None
+    workspace.note(found.problems)
+    known = {t.casefold() for t in found.settings.tags or {}}
+    known |= {t.casefold() for e in found.events for t in e.tags}
+    known |= {t for row in found.rows for t in row.tags_folded.split(SEP) if t}
+    for message in unknown_tags(query, known):
+        workspace.warn(message)
+    predicate = compile_query(query, on)
+    ids = found.ordered(lambda event: predicate(event, None))
+    if newest_first:
+        ids.reverse()
+    return EventList([], {}, len(ids), ids[:limit] if limit else ids)
 
 
 def selection(workspace: Workspace, query: Query, on: dt.date) -> Prefilter:

@@ -97,9 +97,22 @@ def complete_terms(
 
 def complete_ids(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[str]:
     try:
-        return [e.id for e in _completion_timeline(ctx).events if e.id.startswith(incomplete)]
+        return [i for i in _completion_ids(ctx) if i.startswith(incomplete)]
     except Exception:  # noqa: BLE001
         return []
+
+
+def _completion_ids(ctx: click.Context) -> list[str]:
+    """Every id in the timeline's order, from the index's columns when it can be had."""
+    from orbitwatch.model.event import Prefilter
+    from orbitwatch.timeline.idload import load_ids
+    from orbitwatch.timeline.load import find_root
+
+    root = find_root(ctx.find_root().params.get("root"), os.environ, cwd())
+    found = load_ids(root, Prefilter())
+    if found is None:
+        return [e.id for e in _completion_timeline(ctx).events]
+    return found.ordered()
 
 
 def complete_values(field: str, *, skip_pole: bool = False) -> Callable[..., list[str]]:

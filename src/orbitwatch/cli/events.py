@@ -174,7 +174,11 @@ def list_cmd(
     on = scoring_day(state, known_at)
     found = list_events(state.workspace, query, on, order == "-date", limit, fmt != "ids")
     events = found.events
-    if use_table(fmt):
+    if found.ids is not None:  # an id-only answer: no event was built
+        from orbitwatch.render.data import ids_lines
+
+        write(ids_lines(found.ids))
+    elif use_table(fmt):
         from orbitwatch.render.terminal import events_table
 
         cap = limit if limit is not None else TABLE_CAP

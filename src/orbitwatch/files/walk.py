@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Mapping
+from pathlib import Path
 
-from orbitwatch.model.errors import Problem
+from orbitwatch.model.errors import OrbitError, Problem
 from orbitwatch.text.tomlpos import file_kind
 
 SETTINGS_FILE = "orbit.toml"
@@ -100,6 +101,43 @@ def event_files(base: str, root: str | None = None) -> tuple[list[str], list[tup
     return found, odd
 
 
+def listed_event_files(
+    rels: Iterable[str], base: str
+) -> tuple[list[str], list[tuple[str, str]]] | None:
+    """What the walk of events/ would find, from a list of the files below the root (paths
+    relative to `base`, '/'-separated, as git lists them): (event paths relative to the root,
+    [(path, why it was not read)]). Whether each is a regular file is the caller's to check.
+    None when a list cannot say what the walk would: a folder named like an event file, or a
+    name that is not text."""
+    found: list[str] = []
+    odd: dict[str, str] = {}
+    prefix = EVENTS_DIR + "/"
+    for rel in rels:
+        if not rel.startswith(prefix):
+            continue
+        if rel.endswith(EVENT_SUFFIX) and rel.isascii():  # the common case, tested whole
+            if "/." not in rel and "/#" not in rel and ".toml/" not in rel:
+                found.append(rel)
+                continue
+        elif not rel.isascii() and _UNDECODABLE.search(rel):
+            return None
+        parts = rel.split("/")
+        for position in range(1, len(parts)):
+            name = parts[position]
+            if not name:
+                return None
+            if name[0] in SKIPPED_FIRST:  # the walk never enters or reads it
+                if _is_leftover(name):
+                    odd.setdefault(os.path.join(base, *parts[: position + 1]), LEFTOVER)
+                break
+            if position < len(parts) - 1:
+                if name.endswith(EVENT_SUFFIX):
+                    return None  # a folder named like an event file: the walk reports it
+            elif name.endswith(EVENT_SUFFIX):
+                found.append(rel)
+    return found, sorted(odd.items())
+
+
 def _why_not_read(entry: os.DirEntry[str], inside: str) -> str:
     """'' for a file the walk reads, else the reason it does not."""
     if entry.is_file(follow_symlinks=False):
@@ -134,3 +172,53 @@ def relative_to_root(root: str | os.PathLike[str], path: str | os.PathLike[str])
     """The path relative to the timeline root, with '/' (as events record it)."""
     rel = os.path.relpath(os.path.abspath(path), os.path.abspath(root))
     return rel.replace(os.sep, "/")
+
+
+def find_root(
+    explicit: str | None,
+    environ: Mapping[str, str],
+    cwd: Path,
+    explicit_name: str = "the root folder",
+    hint: str = "Set ORBIT_ROOT, or create one with: orbit init DIR",
+) -> Path:
+    """The explicit folder, else ORBIT_ROOT, else the nearest folder upward holding orbit.toml
+    or events/. `explicit_name` and `hint` word the errors (the CLI names its option)."""
+    for given, origin in ((explicit, explicit_name), (environ.get("ORBIT_ROOT"), "ORBIT_ROOT")):
+        if given:
+            root = Path(given)
+            if not root.is_dir():
+                raise OrbitError(f"{origin} {given}: no such folder")
+            return root
+    for folder in (cwd, *cwd.parents):
+        if (folder / SETTINGS_FILE).is_file() or (folder / EVENTS_DIR).is_dir():
+            return folder
+    raise OrbitError(
+        f"no timeline here: no {SETTINGS_FILE} or {EVENTS_DIR}/ in {cwd} or any folder above it",
+        hint=hint,
+    )
+
+
+def display_path(path: Path, cwd: Path | None = None) -> str:
+    """The path as the user should see it: relative to the working folder when inside it."""
+    base = os.path.abspath(cwd or os.getcwd())
+    full = os.path.abspath(path)
+    prefix = base.rstrip(os.sep) + os.sep
+    if full.startswith(prefix):
+        return full[len(prefix) :]
+    return str(path)
+
+
+def shown_relative(root: Path, show: Callable[[Path], str] = display_path) -> Callable[[str], str]:
+    """How a path relative to the root is shown (relative to the working folder by default)."""
+    base = os.path.abspath(root)
+    if show is not display_path:
+        return lambda rel: show(Path(base) / rel)
+    # The common case, without a Path object per file.
+    cwd = os.path.abspath(os.getcwd())
+    if base == cwd:
+        prefix = ""
+    elif base.startswith(cwd.rstrip(os.sep) + os.sep):
+        prefix = base[len(cwd.rstrip(os.sep)) + 1 :] + os.sep
+    else:
+        prefix = str(root).rstrip(os.sep) + os.sep
+    return lambda rel: prefix + rel

@@ -171,8 +171,13 @@ def events_csv(events: Iterable[Event], reading_of: Mapping[str, Reading]) -> It
 
 
 def events_ids(events: Iterable[Event], reading_of: Mapping[str, Reading]) -> Iterator[str]:
-    for event in events:
-        yield one_line(event.id) + "\n"
+    return ids_lines(event.id for event in events)
+
+
+def ids_lines(ids: Iterable[str]) -> Iterator[str]:
+    """One id a line."""
+    for event_id in ids:
+        yield one_line(event_id) + "\n"
 
 
 def events_plain(events: Iterable[Event], reading_of: Mapping[str, Reading]) -> Iterator[str]:

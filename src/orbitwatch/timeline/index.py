@@ -25,7 +25,6 @@ from typing import TYPE_CHECKING
 
 from orbitwatch import __version__
 from orbitwatch.model.event import (
-    Event,
     Prefilter,
 )
 from orbitwatch.query import sql as querysql
@@ -37,14 +36,13 @@ from orbitwatch.timeline.integrity import (
     check_failed,
     checked,
     checked_snapshot,
-    checksum,
     column_checksum,
     failed_digest,
     failed_now,
     snapshot_checksum,
     verified,
 )
-from orbitwatch.timeline.records import packed
+from orbitwatch.timeline.selection import ID_ROW_SELECT, IdRow, StatKey, id_rows, where_clause
 
 if TYPE_CHECKING:
     import sqlite3
@@ -69,6 +67,7 @@ PARSING_MODULES = (
     "timeline/load.py",
     "timeline/parsing.py",
     "timeline/records.py",
+    "timeline/rows.py",
     "model/event.py",
     "model/schema.py",
     "config/settings.py",
@@ -92,7 +91,7 @@ def schema() -> str:
     return f"{SCHEMA_BASE}-{digest.hexdigest()[:12]}"
 
 
-StatKey = str  # "size:mtime_ns:ctime_ns:inode", compared as text
+_VERSION = "stat || char(31) || content"  # what one parse of one file is known by
 
 
 # -- the database ---------------------------------------------------------------------------
@@ -254,16 +253,19 @@ class Index:
             ),
         )
 
-    def keys(self) -> dict[str, StatKey]:
-        """path -> stat of every entry (a damaged one is only parsed again)."""
+    def entries(self) -> dict[str, tuple[StatKey, str]]:
+        """path -> (stat, content key) of every entry (a damaged one is only parsed again)."""
         with checked():
-            return dict(self.db.execute("SELECT path, stat FROM events"))
+            return {
+                path: (key, content)
+                for path, key, content in self.db.execute("SELECT path, stat, content FROM events")
+            }
 
     def records(self, paths: set[str], prefilter: Prefilter | None) -> list[tuple[str, bytes]]:
         """(path, record) of the fresh entries that may pass the prefilter (problems always),
         each checked against its checksum; without a prefilter, every fresh path must have
         one (Damaged when not)."""
-        where, params = _where(prefilter, self.readings_key())
+        where, params = where_clause(prefilter, self.readings_key())
         if prefilter is not None:  # rows the WHERE leaves out are never read: check its columns
             made = [(f"digest:{c}", value) for c, value in check_columns(self.db, where).items()]
             if made:
@@ -280,6 +282,26 @@ class Index:
         self.failed = {row[0] for row in rows if row[2] == 0}  # every WHERE asks for them
         check_failed(self.db, self.failed)
         return found
+
+    def id_rows(
+        self, paths: set[str], prefilter: Prefilter
+    ) -> tuple[list[IdRow], list[tuple[str, bytes]]]:
+        """For a pre-selection that is exact: the fresh events it selects as IdRows (no record
+        read), and (path, record) of every failed entry (their problems), checked as records()
+        checks them."""
+        where, params = where_clause(prefilter, self.readings_key())
+        made = [(f"digest:{c}", value) for c, value in check_columns(self.db, where).items()]
+        if made:
+            self._best_effort(("INSERT OR REPLACE INTO meta VALUES (?, ?)", made))
+        with checked():
+            rows = self.db.execute(f"{ID_ROW_SELECT} WHERE ok = 1 AND ({where})", params)
+            found = [row for row in id_rows(rows.fetchall()) if row.path in paths]
+            failed = self.db.execute(
+                "SELECT path, stat, ok, content, sum, record FROM events WHERE ok = 0"
+            ).fetchall()
+        self.failed = {row[0] for row in failed}
+        check_failed(self.db, self.failed)
+        return found, [(path, record) for path, record in verified(failed) if path in paths]
 
     def readings_key(self) -> str | None:
         with checked():
@@ -301,9 +323,10 @@ class Index:
             )
 
     def ok_paths(self) -> dict[str, str]:
-        """path -> stat of the entries that hold an event."""
+        """path -> version of the entries that hold an event: the stat and the content key
+        (a stat too recent to trust is stored empty, so the content tells two such apart)."""
         with checked():
-            return dict(self.db.execute("SELECT path, stat FROM events WHERE ok = 1"))
+            return dict(self.db.execute(f"SELECT path, {_VERSION} FROM events WHERE ok = 1"))
 
     def records_at(self, paths: Iterable[str]) -> list[tuple[str, bytes]]:
         """(path, record) of these entries, checked; Damaged when one is missing."""
@@ -329,12 +352,12 @@ class Index:
         return verified(rows)
 
     def put_readings(self, readings: Iterable[tuple[object, ...]]) -> None:
-        """Set events' reading columns from (stances, origins, rules, path, stat) rows (best
-        effort, like update)."""
+        """Set events' reading columns from (stances, origins, rules, path, version) rows
+        (the version ok_paths gave; best effort, like update)."""
         self._best_effort(
             (
                 "UPDATE events SET stances = ?, origins = ?, rules = ?, rsum = ? "
-                "WHERE path = ? AND stat = ?",
+                f"WHERE path = ? AND {_VERSION} = ?",
                 (
                     (*values, column_checksum(str(path), values), path, stat)
                     for *values, path, stat in readings
@@ -450,51 +473,3 @@ _FORGET_READINGS = ("DELETE FROM meta WHERE key = ?", [(f"digest:{c}",) for c in
 
 
 EMPTY_FAILED = ("failed", failed_digest(()))
-
-
-_NO_EVENT = ("", 0, 0, 0, "", querysql.SEP, querysql.SEP, querysql.SEP, querysql.SEP, "", "")
-
-
-def row_for(
-    path: str, key: StatKey, event: Event | None, blob: bytes, content: str = ""
-) -> tuple[object, ...]:
-    """The index row of one file: its record (packed), bound by the checksum to its content
-    key (records.content_key; "" unread), and querysql's columns (ok = 0: no event)."""
-    stored = packed(blob)
-    if event is None:
-        columns: tuple[object, ...] = (*_NO_EVENT, None, None, None)
-    else:
-        columns = querysql.event_row(event)
-    csum = column_checksum(path, columns[: len(QUERY_COLUMNS)])
-    ok = int(event is not None)
-    return (
-        path,
-        key,
-        ok,
-        content,
-        checksum(path, key, ok, content, stored),
-        stored,
-        *columns,
-        csum,
-    )
-
-
-def _where(prefilter: Prefilter | None, readings_key: str | None) -> tuple[str, list[object]]:
-    if prefilter is None:
-        return "1 = 1", []
-    if prefilter.ids is not None and not prefilter.ids:
-        return "ok = 0", []  # no event: the problems only
-    clauses: list[str] = []
-    params: list[object] = []
-    if prefilter.ids is not None:
-        clauses.append("id IN (" + ",".join("?" for _ in prefilter.ids) + ")")
-        params.extend(sorted(prefilter.ids))
-    if prefilter.read is not None and prefilter.read[0] == readings_key:
-        clauses.append(prefilter.read[1])  # the readings held are the ones the query means
-        params.extend(prefilter.read[2])
-    elif prefilter.where is not None:
-        clauses.append(prefilter.where[0])
-        params.extend(prefilter.where[1])
-    if not clauses:
-        return "1 = 1", []
-    return "ok = 0 OR (" + " AND ".join(f"({c})" for c in clauses) + ")", params

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import functools
 import os
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
@@ -18,18 +19,21 @@ from orbitwatch.config.settings import Settings, parse_settings, settings_from
 from orbitwatch.files.walk import (
     EVENTS_DIR,
     SETTINGS_FILE,
+    display_path,
     event_files,
+    find_root,
     odd_problems,
     relative_to_root,
+    shown_relative,
 )
 from orbitwatch.git.revisions import forget_revisions, list_revision, resolve_revision
-from orbitwatch.model.errors import OrbitError, Problem
+from orbitwatch.model.errors import Problem
 from orbitwatch.model.event import Event, Prefilter, sort_events
 from orbitwatch.text.tomlpos import read_toml
 from orbitwatch.timeline import committed
 from orbitwatch.timeline import index as cache
 from orbitwatch.timeline.check import check_duplicates
-from orbitwatch.timeline.freshness import freshness, settle, stat_all, stat_key, tree_signature
+from orbitwatch.timeline.freshness import freshness, settle, stat_key, survey
 from orbitwatch.timeline.integrity import Damaged
 from orbitwatch.timeline.parsing import (
     RowJob,
@@ -46,6 +50,8 @@ from orbitwatch.timeline.records import (
     load,
     to_record,
 )
+from orbitwatch.timeline.rows import row_for
+from orbitwatch.timeline.twins import without_twins
 
 if TYPE_CHECKING:
     from orbitwatch.timeline.index import Index
@@ -89,40 +95,6 @@ class Timeline:
     def event_count(self) -> int:
         """How many events the timeline holds (after duplicate ids), built or not."""
         return len(self.events) if self.counted is None else self.counted
-
-
-def find_root(
-    explicit: str | None,
-    environ: Mapping[str, str],
-    cwd: Path,
-    explicit_name: str = "the root folder",
-    hint: str = "Set ORBIT_ROOT, or create one with: orbit init DIR",
-) -> Path:
-    """The explicit folder, else ORBIT_ROOT, else the nearest folder upward holding orbit.toml
-    or events/. `explicit_name` and `hint` word the errors (the CLI names its option)."""
-    for given, origin in ((explicit, explicit_name), (environ.get("ORBIT_ROOT"), "ORBIT_ROOT")):
-        if given:
-            root = Path(given)
-            if not root.is_dir():
-                raise OrbitError(f"{origin} {given}: no such folder")
-            return root
-    for folder in (cwd, *cwd.parents):
-        if (folder / SETTINGS_FILE).is_file() or (folder / EVENTS_DIR).is_dir():
-            return folder
-    raise OrbitError(
-        f"no timeline here: no {SETTINGS_FILE} or {EVENTS_DIR}/ in {cwd} or any folder above it",
-        hint=hint,
-    )
-
-
-def display_path(path: Path, cwd: Path | None = None) -> str:
-    """The path as the user should see it: relative to the working folder when inside it."""
-    base = os.path.abspath(cwd or os.getcwd())
-    full = os.path.abspath(path)
-    prefix = base.rstrip(os.sep) + os.sep
-    if full.startswith(prefix):
-        return full[len(prefix) :]
-    return str(path)
 
 
 def load_settings(
@@ -248,22 +220,6 @@ def with_index(
     return None
 
 
-def shown_relative(root: Path, show: Callable[[Path], str] = display_path) -> Callable[[str], str]:
-    """How a path relative to the root is shown (relative to the working folder by default)."""
-    base = os.path.abspath(root)
-    if show is not display_path:
-        return lambda rel: show(Path(base) / rel)
-    # The common case, without a Path object per file.
-    cwd = os.path.abspath(os.getcwd())
-    if base == cwd:
-        prefix = ""
-    elif base.startswith(cwd.rstrip(os.sep) + os.sep):
-        prefix = base[len(cwd.rstrip(os.sep)) + 1 :] + os.sep
-    else:
-        prefix = str(root).rstrip(os.sep) + os.sep
-    return lambda rel: prefix + rel
-
-
 def settings_hash(root: Path) -> str:
     """Parse results depend on orbit.toml (the tag vocabulary): a change empties the index."""
     import hashlib
@@ -299,63 +255,103 @@ def load_indexed(
     return events, problems, clean
 
 
+@dataclass
+class Refreshed:
+    """The index made current: the paths whose entries hold, the events built and problems of
+    the files parsed now (the walk's findings among them), the (path, id) of every event
+    parsed now, built or not, how many files were parsed, and the tree signature when the
+    index now holds every file as it is (None when not)."""
+
+    fresh: set[str]
+    events: list[Event]
+    problems: list[Problem]
+    ids: list[tuple[str, str]]
+    parsed: int
+    clean: str | None
+
+
+@contextmanager
+def bulk() -> Iterator[None]:
+    """Bulk work makes many objects the collector would only slow down: it is off meanwhile,
+    and what was made is frozen after (it lives as long as the command)."""
+    import gc
+
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.freeze()
+        if was_enabled:
+            gc.enable()
+
+
+def refresh(
+    root: Path,
+    settings: Settings,
+    db: Index,
+    show_rel: Callable[[str], str],
+    progress: Callable[[int, int], None] | None,
+    acts_only: bool = False,
+) -> Refreshed:
+    """Survey the files (freshness.py), parse the ones whose entry does not hold and store
+    their rows (made in the workers, written in batches), remove the entries of files gone."""
+    import time
+
+    base = os.path.abspath(root)
+    now_ns = time.time_ns()
+    found = survey(base)
+    files, rels, keys, blobs = found.files, found.rels, found.keys, found.blobs
+    fresh, todo, known = freshness(db, found)
+    jobs: list[RowJob] = []
+    for i in todo:
+        key = keys[i]  # a stat too recent to trust is stored empty: only the content key
+        stored_as = stat_key(key) if key is not None and key[1] < now_ns - RACY_NS else ""
+        # a row is stored under a trusted stat, or when git vouched for the content parsed
+        jobs.append((files[i], show_rel(rels[i]), rels[i], stored_as, blobs[i]))
+    parsed = parse_entries(jobs, settings, progress, acts_only, row_for)
+    changed: list[tuple[object, ...]] = []
+    events: list[Event] = []
+    problems: list[Problem] = []
+    ids: list[tuple[str, str]] = []
+    stored = True  # every file parsed now has its entry written
+    for position, (event, file_problems, event_id, row) in zip(todo, parsed, strict=True):
+        if row is not None:
+            changed.append(row)
+            if len(changed) >= 5000:  # written in batches: the rows need not all wait
+                stored = db.update(changed, ()) and stored
+                changed = []
+        else:
+            stored = False  # too recent to trust, and not vouched for: parsed again next time
+        if event_id is not None:
+            ids.append((rels[position], event_id))
+        if event is not None:
+            events.append(event)
+        problems.extend(file_problems)
+    parsed.clear()
+    removed = [rel for rel in known.keys() - set(rels)]
+    clean = settle(db, found.signature if stored else None, changed, removed, bool(todo), known)
+    cut = len(base.rstrip(os.sep)) + 1  # a root of '/' keeps the 'e' of /events
+    problems.extend(odd_problems(found.odd, lambda p: show_rel(p[cut:].replace(os.sep, "/"))))
+    return Refreshed(fresh, events, problems, ids, len(todo), clean)
+
+
 def _load_indexed(
     root: Path,
     settings: Settings,
-    index: Index,
+    db: Index,
     show_rel: Callable[[str], str],
     progress: Callable[[int, int], None] | None,
     prefilter: Prefilter | None,
     fresh_out: set[str] | None = None,
     acts_only: bool = False,
 ) -> Loaded:
-    import gc
-    import time
-
-    db = index
-    base = os.path.abspath(root)
-    files, odd = event_files(os.path.join(base, EVENTS_DIR), base)
-    cut = len(base.rstrip(os.sep)) + 1  # a root of '/' keeps the 'e' of /events
-    rels = (
-        [f[cut:] for f in files] if os.sep == "/" else [f[cut:].replace(os.sep, "/") for f in files]
-    )
-    gc_was_enabled = gc.isenabled()
-    gc.disable()  # bulk work makes many objects; the collector would only slow it down
-    try:
-        now_ns = time.time_ns()
-        keys = stat_all(files)
-        signature = tree_signature(rels, keys)
-        fresh, todo, known = freshness(db, rels, keys, signature)
-        jobs: list[RowJob] = []
-        for i in todo:
-            key = keys[i]  # files changed too recently to trust get no row: parsed next time
-            stored_as = stat_key(key) if key is not None and key[1] < now_ns - RACY_NS else ""
-            jobs.append((files[i], show_rel(rels[i]), rels[i], stored_as))
-        parsed = parse_entries(jobs, settings, progress, acts_only, cache.row_for)
-        changed: list[tuple[object, ...]] = []
-        events: list[Event] = []
-        problems: list[Problem] = []
-        ids: list[tuple[str, str]] = []  # (path, id) of every event, built or not
-        stored = True  # every file parsed now has its entry written
-        for position, (event, file_problems, event_id, row) in zip(todo, parsed, strict=True):
-            if row is not None:
-                changed.append(row)
-                if len(changed) >= 5000:  # written in batches: the blobs need not all wait
-                    stored = db.update(changed, ()) and stored
-                    changed = []
-            else:
-                stored = False  # too recent to trust: parsed again next time
-            if event_id is not None:
-                ids.append((rels[position], event_id))
-            if event is not None:
-                events.append(event)
-            problems.extend(file_problems)
-        parsed.clear()
+    with bulk():
+        done = refresh(root, settings, db, show_rel, progress, acts_only)
+        events, problems, ids = done.events, done.problems, done.ids
         if fresh_out is not None:
-            fresh_out.update(fresh)
-        removed = [rel for rel in known.keys() - set(rels)]
-        clean = settle(db, signature if stored else None, changed, removed, bool(todo), known)
-        for rel, blob in db.records(fresh, prefilter):
+            fresh_out.update(done.fresh)
+        for rel, blob in db.records(done.fresh, prefilter):
             event, file_problems, event_id = decoded_thin(blob, "", acts_only)
             if event_id is not None:
                 ids.append((rel, event_id))
@@ -365,48 +361,15 @@ def _load_indexed(
             if event is not None:
                 events.append(event)
             problems.extend(file_problems)
-    finally:
-        gc.freeze()  # what the load made lives as long as the command: never walk it again
-        if gc_was_enabled:
-            gc.enable()
-    problems.extend(odd_problems(odd, lambda p: show_rel(p[cut:].replace(os.sep, "/"))))
     if prefilter is None:
         first, duplicates = duplicate_ids(ids, show_rel)
         kept = set(first.values())
         events = [event for event in events if event.path in kept]
         count = len(first)
     else:  # only part of the timeline is loaded: ask the index (and the new parses) for twins
-        events, duplicates = _duplicates_indexed(db, events, show_rel)
+        events, duplicates = without_twins(db, events, show_rel)
         count = len(events)
-    return events, problems + duplicates, len(todo), clean, count
-
-
-def _duplicates_indexed(
-    index: Index, events: list[Event], show_rel: Callable[[str], str]
-) -> tuple[list[Event], list[Problem]]:
-    first_path: dict[str, str] = {}
-    for event_id, path in index.duplicate_ids():
-        first_path.setdefault(event_id, path)
-    loaded_first: dict[str, str] = {}
-    for event in sorted(events, key=lambda e: e.path):
-        loaded_first.setdefault(event.id, event.path)
-    kept: list[Event] = []
-    problems: list[Problem] = []
-    for event in events:
-        first = min(p for p in (first_path.get(event.id), loaded_first[event.id]) if p)
-        if event.path != first:
-            problems.append(
-                Problem(
-                    show_rel(event.path),
-                    1,
-                    1,
-                    f"duplicate id '{event.id}': also used by {show_rel(first)}",
-                    field="id",
-                )
-            )
-        else:
-            kept.append(event)
-    return kept, problems
+    return events, problems + duplicates, done.parsed, done.clean, count
 
 
 def load_revision(

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
+from orbitwatch.files.walk import shown_relative
 from orbitwatch.model.errors import Problem
 from orbitwatch.model.event import Event, Prefilter
 from orbitwatch.query.sql import reading_columns
@@ -32,7 +33,6 @@ from orbitwatch.timeline.load import (
     load_settings,
     load_timeline,
     settings_hash,
-    shown_relative,
     with_index,
 )
 from orbitwatch.timeline.records import decoded
@@ -204,9 +204,9 @@ def _marks_now(
     dropped: set[str],
     earlier: tuple[list[Keyed], dict[str, str | None]] | None,
 ) -> tuple[list[Keyed], dict[str, str]]:
-    """Every mark of the timeline in its order, and the stat keys of the stored files: the
-    earlier snapshot's marks of the files unchanged since, and marks read now for the files
-    parsed now and the other fresh files (built from their records)."""
+    """Every mark of the timeline in its order, and the versions (stat and content key) of the
+    stored files: the earlier snapshot's marks of the files unchanged since, and marks read
+    now for the files parsed now and the other fresh files (built from their records)."""
 
     stats = index.ok_paths()
     if not stats.keys() <= fresh.union(e.path for e in parsed):

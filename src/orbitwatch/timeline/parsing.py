@@ -25,8 +25,10 @@ if TYPE_CHECKING:
 
 ParseJob = tuple[str, str, str]  # (path to read, path to show, path relative to the root)
 Parsed = tuple["Event | None", list[Problem]]
-RowJob = tuple[str, str, str, str]  # a ParseJob and the stat key of its row ("": no row)
-# index.row_for, handed in (the index's own imports would make the chain of modules too deep)
+# a ParseJob, the stat key of its row ("": too recent to trust) and the blob id git vouches
+# for ("": none): a row is made under a trusted stat, or when the content parsed is that blob
+RowJob = tuple[str, str, str, str, str]
+# rows.row_for, handed in (the index's own imports would make the chain of modules too deep)
 MakeRow = Callable[[str, str, "Event | None", bytes, str], tuple[object, ...]]
 # (the event when built, problems, the event's id, the index row when one is to be stored)
 Entry = tuple["Event | None", list[Problem], "str | None", "tuple[object, ...] | None"]
@@ -99,11 +101,12 @@ def _entry_parts(
     settings: Settings, make_row: MakeRow, job: RowJob
 ) -> tuple[Event | None, list[Problem], Any, tuple[object, ...] | None]:
     """One file parsed and checked: its event, problems, record and index row (made only
-    when the job has a stat key: the row is stored under it)."""
-    path, shown, rel, key = job
+    when the job has a stat key to store it under, or git vouched for the content parsed)."""
+    path, shown, rel, key, vouched = job
     event, problems, content = _parse_keyed(settings, (path, shown, rel))
     record = to_record(event, problems)
-    row = make_row(rel, key, event, dump(record), content) if key else None
+    keep = key or (vouched and content == vouched)
+    row = make_row(rel, key, event, dump(record), content) if keep else None
     return event, problems, record, row
 
 

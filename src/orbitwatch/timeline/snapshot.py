@@ -1,9 +1,10 @@
 """The whole timeline's marks as one snapshot (a marshal blob the index keeps).
 
 Columns, with each distinct reading and warn stored once; beside every mark its sort key and
-the file it comes from, and beside every file the stat key it had. A run of an unchanged
-timeline unpacks the marks and nothing else; a run after some files changed keeps the marks of
-the files whose stat key is the same and reads only the others again. Pure: no file, no index.
+the file it comes from, and beside every file the version its entry had (stat and content
+key, index.ok_paths). A run of an unchanged timeline unpacks the marks and nothing else; a run
+after some files changed keeps the marks of the files whose version is the same and reads only
+the others again. Pure: no file, no index.
 """
 
 from __future__ import annotations
