@@ -292,3 +292,22 @@ def test_no_command_named_by_the_repository_runs(tmp_path: Path, env: dict[str, 
     same(root, env)
     assert survey(root).by_git
     assert not marker.exists()
+
+
+def test_a_file_in_a_merge_conflict(tmp_path: Path, env: dict[str, str]) -> None:
+    """An unmerged file has one git entry per stage: it is one file, judged by its stat."""
+    root = timeline(tmp_path / "tl", THREE)
+    git(root, "checkout", "-q", "-b", "other")
+    write(root / "events/c.toml", event("charlie on the other branch", day="2021-05-06"))
+    git(root, "commit", "-qam", "other")
+    git(root, "checkout", "-q", "main")
+    write(root / "events/c.toml", event("charlie on main", day="2021-05-06"))
+    git(root, "commit", "-qam", "main")
+    merged = subprocess.run(["git", "merge", "other"], cwd=root, capture_output=True, check=False)
+    assert merged.returncode != 0  # a conflict: events/c.toml holds conflict markers
+    assert "<<<<<<<" in (root / "events/c.toml").read_text("utf-8")
+    assert survey(root).by_git
+    same(root, env)
+    write(root / "events/c.toml", event("charlie, resolved", day="2021-05-06"))
+    same(root, env)
+    assert titles(root, env) == ["a", "b", "c"]

@@ -158,6 +158,9 @@ def _tracked(entries: list[str]) -> tuple[list[str], list[str]] | None:
         if len(fields) != 4 or fields[1] in ("120000", "160000"):
             return None
         plain = fields[0] == "H" and fields[3] == "0"  # else only stat can tell
+        if tracked and tracked[-1] == rel:  # an unmerged file: one entry per stage
+            blobs[-1] = ""
+            continue
         tracked.append(rel)
         blobs.append(fields[2] if plain else "")
     return tracked, blobs
