@@ -42,16 +42,19 @@ class Survey:
     odd: list[tuple[str, str]]
     signature: str | None
     by_git: bool = False
+    plain: str = ""  # the digest of git's answer when it lists plain event files only
 
 
-def survey(root: Path | str, use_git: bool = True) -> Survey:
+def survey(root: Path | str, use_git: bool = True, plain: str | None = None) -> Survey:
     """The event files and what proves each entry fresh: git's answer when the root is in a
-    git work tree and git answers without doubt, else a walk and a stat of every file."""
+    git work tree and git answers without doubt, else a walk and a stat of every file.
+    `plain` is the digest of an earlier git answer found plain (Survey.plain): the same
+    answer is read without a look at each entry."""
     base = os.path.abspath(root)
     if use_git and not os.path.islink(os.path.join(base, EVENTS_DIR)):
         state = work_tree_state(Path(base), EVENTS_DIR, _git_timeout())
         if state is not None:
-            found = git_survey(base, state)
+            found = git_survey(base, state, plain == state.digest)
             if found is not None:
                 return found
     return walk_survey(base)
@@ -81,7 +84,7 @@ _PLAIN_ENTRY = re.compile("H 100(?:644|755) [0-9a-f]{40} 0\t")
 _PATH_AT = len("H 100644 ") + 40 + len(" 0\t")
 
 
-def git_survey(base: str, state: WorkTreeState) -> Survey | None:
+def git_survey(base: str, state: WorkTreeState, known_plain: bool = False) -> Survey | None:
     """The survey from git's answer: files git tracks and finds unchanged are vouched for by
     their blob id; changed, untracked, unmerged, assume-unchanged and skip-worktree files are
     stat-ed. None (walk instead) for what git does not list as the walk reads it: symbolic
@@ -90,10 +93,15 @@ def git_survey(base: str, state: WorkTreeState) -> Survey | None:
     entries = text.split("\0")
     if entries[-1] == "":
         entries.pop()
-    parsed = _tracked(entries)
-    if parsed is None:
-        return None
-    tracked, tracked_blobs = parsed
+    if known_plain or all(map(_PLAIN_ENTRY.match, entries)):  # no loop in Python
+        all_plain = True  # (known: these very bytes were found plain before)
+        tracked = [entry[_PATH_AT:] for entry in entries]
+        tracked_blobs = [entry[9:49] for entry in entries]
+    else:
+        parsed = _tracked(entries)
+        if parsed is None:
+            return None
+        all_plain, (tracked, tracked_blobs) = False, parsed
     if state.changed:
         where = {rel: at for at, rel in enumerate(tracked)}
         for rel in state.changed:
@@ -101,7 +109,7 @@ def git_survey(base: str, state: WorkTreeState) -> Survey | None:
                 tracked_blobs[where[rel]] = ""
     if any(rel.endswith("/") for rel in state.untracked):
         return None  # a nested repository git does not enter, but the walk does
-    common = (  # every tracked path an event file the walk would read: no look at each
+    common = known_plain or (  # every tracked path an event file the walk would read
         text.isascii()
         and "/." not in text
         and "/#" not in text
@@ -110,8 +118,10 @@ def git_survey(base: str, state: WorkTreeState) -> Survey | None:
         and text.count("\t" + EVENTS_DIR + "/") == len(entries)
     )
     odd: list[tuple[str, str]] = []
+    plain = ""
     if common and not state.untracked:
         rels, blobs = tracked, tracked_blobs
+        plain = state.digest if all_plain else ""
     else:
         vouched = dict(zip(tracked, tracked_blobs, strict=True))
         for rel in state.untracked:
@@ -143,15 +153,14 @@ def git_survey(base: str, state: WorkTreeState) -> Survey | None:
         digest = hashlib.sha256(f"git\0{state.digest}\0".encode())
         digest.update("\0".join(stated).encode("utf-8", "surrogateescape"))
         signature = "git:" + digest.hexdigest()
-    return Survey(files, rels, keys, blobs, odd, signature, by_git=True)
+    return Survey(files, rels, keys, blobs, odd, signature, by_git=True, plain=plain)
 
 
 def _tracked(entries: list[str]) -> tuple[list[str], list[str]] | None:
     """(paths, the blob id git vouches for or '') of `ls-files -s -v` entries; None for a
     symbolic link or a submodule (the walk decides what they hold)."""
-    if all(map(_PLAIN_ENTRY.match, entries)):  # the common case, without a loop in Python
-        return [entry[_PATH_AT:] for entry in entries], [entry[9:49] for entry in entries]
-    tracked, blobs = [], []
+    tracked: list[str] = []
+    blobs: list[str] = []
     for entry in entries:
         head, _, rel = entry.partition("\t")
         fields = head.split(" ")

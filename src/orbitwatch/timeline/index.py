@@ -68,6 +68,7 @@ PARSING_MODULES = (
     "timeline/parsing.py",
     "timeline/records.py",
     "timeline/rows.py",
+    "timeline/selection.py",
     "model/event.py",
     "model/schema.py",
     "config/settings.py",
@@ -109,7 +110,7 @@ TABLES = (
     "CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT) WITHOUT ROWID",
     "CREATE TABLE events (position INTEGER PRIMARY KEY, path TEXT UNIQUE NOT NULL, stat TEXT, "
     f"ok INTEGER, content TEXT, sum INTEGER, record BLOB, {querysql.COLUMNS}, csum INTEGER, "
-    "rsum INTEGER)",
+    "rsum INTEGER, isum INTEGER)",
     "CREATE INDEX events_id ON events (id, ok)",  # covers twins
     "CREATE INDEX events_failed ON events (path) WHERE ok = 0",
     "CREATE TABLE snapshot (key TEXT, base TEXT, sum INTEGER, marks BLOB, files BLOB)",  # one
@@ -224,6 +225,16 @@ class Index:
 
     def set_signature(self, signature: str) -> None:
         self._best_effort(("INSERT OR REPLACE INTO meta VALUES ('tree', ?)", [(signature,)]))
+
+    def plain_listing(self) -> str | None:
+        """The digest of the last git answer found to list plain event files only
+        (freshness.git_survey): the same answer needs no second look."""
+        with checked():
+            row = self.db.execute("SELECT value FROM meta WHERE key = 'plain'").fetchone()
+        return None if row is None else str(row[0])
+
+    def set_plain_listing(self, digest: str) -> None:
+        self._best_effort(("INSERT OR REPLACE INTO meta VALUES ('plain', ?)", [(digest,)]))
 
     def snapshot(self, key: str) -> bytes | None:
         """The marks of the whole timeline stored under this key (markload.py), or None;
@@ -461,8 +472,8 @@ def _close(db: sqlite3.Connection) -> None:
 _INSERT = (
     "INSERT OR REPLACE INTO events (path, stat, ok, content, sum, record, id, first_day, "
     "last_day, date_precision, status, countries, tags_folded, actors_folded, sources_folded, "
-    "title_folded, summary_folded, stances, origins, rules, csum) "
-    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+    "title_folded, summary_folded, stances, origins, rules, csum, isum) "
+    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
 )
 # A write empties the digests of the columns it changes (integrity.check_columns).
 _FORGET_QUERY = (

@@ -300,7 +300,10 @@ def refresh(
 
     base = os.path.abspath(root)
     now_ns = time.time_ns()
-    found = survey(base)
+    known_plain = db.plain_listing()
+    found = survey(base, plain=known_plain)
+    if found.plain and found.plain != known_plain:
+        db.set_plain_listing(found.plain)
     files, rels, keys, blobs = found.files, found.rels, found.keys, found.blobs
     fresh, todo, known = freshness(db, found)
     jobs: list[RowJob] = []

@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import NamedTuple
 
 from orbitwatch.model.event import Prefilter
-from orbitwatch.timeline.integrity import QUERY_COLUMNS, Damaged, column_checksum
+from orbitwatch.timeline.integrity import Damaged, column_checksum
 
 StatKey = str  # "size:mtime_ns:ctime_ns:inode", compared as text ("" when not to be trusted)
 
@@ -46,25 +46,23 @@ class IdRow(NamedTuple):
     tags_folded: str
 
 
-ID_ROW_SELECT = f"SELECT path, csum, {', '.join(QUERY_COLUMNS)} FROM events"
+# What an id-only answer reads of a row, checked by the row's own narrow checksum (isum),
+# so that the long text columns are never fetched.
+ID_COLUMNS = ("id", "first_day", "date_precision", "tags_folded")
+ID_ROW_SELECT = f"SELECT path, isum, {', '.join(ID_COLUMNS)} FROM events"
 
 
 def id_rows(rows: list[tuple[object, ...]]) -> list[IdRow]:
-    """IdRows of (path, csum, *query columns) rows, each checked against its column checksum
-    (Damaged when one fails: the row is not the one written)."""
+    """IdRows of (path, isum, id, first_day, date_precision, tags_folded) rows, each checked
+    against its checksum (Damaged when one fails: the row is not the one written)."""
     found = []
-    at = {name: position for position, name in enumerate(QUERY_COLUMNS, 2)}
-    for row in rows:
-        path, stored = row[0], row[1]
-        if type(path) is not str or column_checksum(path, row[2:]) != stored:
-            raise Damaged("a row's csum fails")
+    for path, stored, event_id, first_day, precision, tags in rows:
+        if (
+            type(path) is not str
+            or column_checksum(path, (event_id, first_day, precision, tags)) != stored
+        ):
+            raise Damaged("a row's isum fails")
         found.append(
-            IdRow(
-                path,
-                str(row[at["id"]]),
-                int(str(row[at["first_day"]])),
-                int(str(row[at["date_precision"]])),
-                str(row[at["tags_folded"]]),
-            )
+            IdRow(path, str(event_id), int(str(first_day)), int(str(precision)), str(tags))
         )
     return found
