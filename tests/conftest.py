@@ -179,6 +179,29 @@ def orbit_executable() -> list[str]:
     return [found] if found else [sys.executable, "-m", "orbitwatch"]
 
 
+def commit_all(
+    root: Path, message: str, stamp: str = "2022-05-02T12:00:00+00:00", allow_empty: bool = False
+) -> str:
+    """Commit everything under root as Ann with a fixed date (any GIT_COMMITTER_DATE git
+    takes), making the repository when there is none; the commit's hash."""
+    env = {
+        **os.environ,
+        "GIT_AUTHOR_NAME": "Ann",
+        "GIT_AUTHOR_EMAIL": "ann@example.org",
+        "GIT_COMMITTER_NAME": "Ann",
+        "GIT_COMMITTER_EMAIL": "ann@example.org",
+        "GIT_AUTHOR_DATE": stamp,
+        "GIT_COMMITTER_DATE": stamp,
+    }
+    if not (root / ".git").exists():
+        subprocess.run(["git", "init", "-q", "-b", "main"], cwd=root, check=True)
+    empty = ["--allow-empty"] if allow_empty else []
+    for args in (["add", "-A"], ["commit", "-q", *empty, "-m", message]):
+        subprocess.run(["git", *args], cwd=root, env=env, check=True, capture_output=True)
+    out = subprocess.run(["git", "rev-parse", "HEAD"], cwd=root, capture_output=True, check=True)
+    return out.stdout.decode().strip()
+
+
 def run_process(
     *args: str,
     env: dict[str, str] | None = None,

@@ -13,30 +13,12 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import commit_all as git_commit
 from tests.conftest import orbit_executable, run_process, settings_toml, write_files
 
 XK_SETTINGS = settings_toml(["KZ", "XK"], []) + '\n[countries]\nXK = "Kosovo"\n'
 PLAIN_SETTINGS = settings_toml(["KZ"], [])
 AID = '[[rules]]\nid = "aid"\ntitle = "Aid"\nwhen = "tag:aid"\nstance = "away"\nweight = 3\n'
-
-
-def git_commit(root: Path, message: str, stamp: str = "2022-05-02T12:00:00+00:00") -> str:
-    """Commit everything under root with a fixed date (any GIT_COMMITTER_DATE git takes)."""
-    env = {
-        **os.environ,
-        "GIT_AUTHOR_NAME": "Ann",
-        "GIT_AUTHOR_EMAIL": "ann@example.org",
-        "GIT_COMMITTER_NAME": "Ann",
-        "GIT_COMMITTER_EMAIL": "ann@example.org",
-        "GIT_AUTHOR_DATE": stamp,
-        "GIT_COMMITTER_DATE": stamp,
-    }
-    if not (root / ".git").exists():
-        subprocess.run(["git", "init", "-q", "-b", "main"], cwd=root, check=True)
-    for args in (["add", "-A"], ["commit", "-q", "-m", message]):
-        subprocess.run(["git", *args], cwd=root, env=env, check=True, capture_output=True)
-    out = subprocess.run(["git", "rev-parse", "HEAD"], cwd=root, capture_output=True, check=True)
-    return out.stdout.decode().strip()
 
 
 # -- 1. time travel reads the past whole ------------------------------------------------------

@@ -27,7 +27,7 @@ from orbitwatch.app.context import Workspace
 from orbitwatch.query.language import parse
 from orbitwatch.timeline.index import index_path
 from orbitwatch.timeline.load import load_revision, load_timeline
-from tests.conftest import AID_RULE, run_process, settings_toml, write_files
+from tests.conftest import AID_RULE, commit_all, run_process, settings_toml, write_files
 
 SETTINGS = settings_toml(["KZ", "KG"], [AID_RULE], "180d", {"watch": 1.5})
 TAGGED = SETTINGS + '\n[tags]\naid = "Security aid"\ntrade = "Trade"\n'
@@ -38,18 +38,7 @@ def event(day: str, title: str, country: str, tag: str) -> str:
 
 
 def commit(root: Path, day: str, message: str) -> None:
-    stamp = f"{day}T12:00:00+00:00"
-    env = {
-        **os.environ,
-        "GIT_AUTHOR_NAME": "Ann",
-        "GIT_AUTHOR_EMAIL": "ann@example.org",
-        "GIT_COMMITTER_NAME": "Ann",
-        "GIT_COMMITTER_EMAIL": "ann@example.org",
-        "GIT_AUTHOR_DATE": stamp,
-        "GIT_COMMITTER_DATE": stamp,
-    }
-    for args in (["add", "-A"], ["commit", "-q", "-m", message]):
-        subprocess.run(["git", *args], cwd=root, env=env, check=True, capture_output=True)
+    commit_all(root, message, f"{day}T12:00:00+00:00")
 
 
 @pytest.fixture

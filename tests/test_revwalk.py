@@ -6,7 +6,6 @@ timeline to the next are the ones read afresh.
 from __future__ import annotations
 
 import datetime as dt
-import os
 import subprocess
 from pathlib import Path
 
@@ -16,7 +15,7 @@ from orbitwatch.model.errors import OrbitError
 from orbitwatch.signals.readings import ReadingMemo, readings
 from orbitwatch.signals.scoring import marks_of
 from orbitwatch.timeline.revwalk import RevisionWalk
-from tests.conftest import AID_RULE, rule_toml, settings_toml, write_files
+from tests.conftest import AID_RULE, commit_all, rule_toml, settings_toml, write_files
 
 SETTINGS = settings_toml(["KZ", "KG"], [AID_RULE], "180d", {"watch": 1.5})
 DATED = settings_toml(
@@ -33,18 +32,7 @@ def event(day: str, title: str, country: str, tag: str) -> str:
 
 
 def commit(root: Path, day: str) -> None:
-    stamp = f"{day}T12:00:00+00:00"
-    env = {
-        **os.environ,
-        "GIT_AUTHOR_NAME": "Ann",
-        "GIT_AUTHOR_EMAIL": "ann@example.org",
-        "GIT_COMMITTER_NAME": "Ann",
-        "GIT_COMMITTER_EMAIL": "ann@example.org",
-        "GIT_AUTHOR_DATE": stamp,
-        "GIT_COMMITTER_DATE": stamp,
-    }
-    for args in (["add", "-A"], ["commit", "-q", "--allow-empty", "-m", day]):
-        subprocess.run(["git", *args], cwd=root, env=env, check=True, capture_output=True)
+    commit_all(root, day, f"{day}T12:00:00+00:00", allow_empty=True)
 
 
 @pytest.fixture

@@ -24,7 +24,6 @@ from orbitwatch.model.errors import Problem
 from orbitwatch.model.event import Event
 from orbitwatch.timeline import index as cache
 from orbitwatch.timeline.integrity import (
-    Damaged,
     checked,
     revision_checksum,
     verified,
@@ -53,36 +52,6 @@ def settings_key(root: Path, settings_blob: str | None) -> str | None:
         data = None
     same = settings_blob is None if data is None else settings_blob == content_key(data)
     return hashlib.sha256(data or b"").hexdigest() if same else None
-
-
-def with_records(
-    root: Path,
-    settings_hash: str | None,
-    attempt: Callable[[cache.Index | None], T],
-    notice: Callable[[str], object],
-) -> T:
-    """attempt(index), as load.with_index: a damaged index is discarded and the attempt made
-    again with a new one (`notice` gets the reason, once); without an index (none to be had,
-    or no settings hash: settings_key said no), attempt(None)."""
-    said = False
-    for _ in range(2):
-        index = None if settings_hash is None else cache.Index.open(root, settings_hash)
-        if index is None:
-            break
-        if index.damage is not None and not said:
-            notice(index.damage)
-            said = True
-        try:
-            return attempt(index)
-        except Damaged as exc:
-            index.close()
-            cache.discard(root)
-            if not said:
-                notice(str(exc))
-                said = True
-        finally:
-            index.close()
-    return attempt(None)
 
 
 def read_files(

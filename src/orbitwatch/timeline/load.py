@@ -196,14 +196,18 @@ def damaged(reason: str) -> str:
 
 
 def with_index(
-    root: Path, attempt: Callable[[Index], T], notice: Callable[[str], object] = _quiet
+    root: Path,
+    attempt: Callable[[Index], T],
+    notice: Callable[[str], object] = _quiet,
+    key: str | None = None,
 ) -> T | None:
-    """attempt(index) with the timeline's index; a damaged index is discarded and the
-    attempt made again with a new one (said once through `notice`). None when no index can
-    be had (busy, unwritable, damaged twice): the caller reads the files instead."""
+    """attempt(index) with the timeline's index (opened for the settings hash `key`, else
+    the working tree's); a damaged index is discarded and the attempt made again with a new
+    one (said once through `notice`). None when no index can be had (busy, unwritable,
+    damaged twice): the caller reads the files instead."""
     said = False
     for _ in range(2):
-        index = cache.Index.open(root, settings_hash(root))
+        index = cache.Index.open(root, key or settings_hash(root))
         if index is None:
             return None
         if index.damage is not None and not said:
@@ -398,8 +402,15 @@ def load_revision(
         problems.sort(key=lambda p: (p.path, p.line, p.col))
         return Timeline(root, settings, sort_events(events), problems, parsed)
 
+    def closing(index: Index) -> Timeline:
+        try:
+            return attempt(index)
+        finally:
+            index.close()
+
     key = committed.settings_key(root, listing.settings) if use_cache else None
-    return committed.with_records(root, key, attempt, lambda reason: notice(damaged(reason)))
+    found = None if key is None else with_index(root, closing, notice, key)
+    return attempt(None) if found is None else found
 
 
 Content = tuple[str, bytes]  # (path relative to the root, file content)
